@@ -1,0 +1,50 @@
+// The collectives cohort needs, on tensors, behind one interface. Backends:
+// MpiCommunicator (CPU tensors) and, later, an NCCL one (CUDA tensors).
+//
+// Every rank must issue the same collectives in the same order. The async
+// forms return a Work handle; the blocking forms are the async ones plus
+// wait(). A tensor passed to an async collective must stay alive and untouched
+// until its Work completes.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "cohort/comm/work.h"
+
+namespace cohort {
+
+enum class ReduceOp { kSum, kAvg, kMin, kMax };
+
+const char* reduceOpName(ReduceOp op);
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual std::string backend() const = 0;
+
+  // In place: every rank's `tensor` ends up holding the reduction.
+  // kAvg divides by the world size (truncating toward zero for int64).
+  virtual WorkPtr allreduceAsync(at::Tensor& tensor, ReduceOp op) = 0;
+  // Out of place: `output` (same shape and dtype as `input`) receives the reduction.
+  virtual WorkPtr allreduceAsync(const at::Tensor& input, at::Tensor& output, ReduceOp op) = 0;
+  // `tensor` on every rank becomes `root`'s tensor.
+  virtual WorkPtr broadcastAsync(at::Tensor& tensor, int root) = 0;
+  // `output` has shape [size(), input.sizes()...]; row r receives rank r's input.
+  virtual WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) = 0;
+  virtual WorkPtr barrierAsync() = 0;
+
+  // Blocking forms. The defaults wait on the async forms; a backend may run
+  // them on the calling thread instead (see Note [Collective order]).
+  virtual void allreduce(at::Tensor& tensor, ReduceOp op = ReduceOp::kSum);
+  virtual void allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op = ReduceOp::kSum);
+  virtual void broadcast(at::Tensor& tensor, int root = 0);
+  virtual void allgather(const at::Tensor& input, at::Tensor& output);
+  virtual void barrier();
+};
+
+}  // namespace cohort

@@ -1,0 +1,278 @@
+#include "cohort/comm/mpi_communicator.h"
+
+#include <climits>
+
+#include "cohort/core/error.h"
+#include "cohort/core/log.h"
+
+namespace cohort {
+
+namespace {
+
+// Largest element count handed to one MPI call (MPI counts are int).
+constexpr int64_t kMaxChunk = INT_MAX / 2;
+
+void requireCpu(const at::Tensor& t, const char* collective) {
+  if (!t.defined()) {
+    throw CommError(std::string(collective) + " was given an undefined tensor",
+                    "pass a defined CPU tensor");
+  }
+  if (!t.device().is_cpu()) {
+    throw CommError(std::string(collective) + " was given a tensor on " + t.device().str() +
+                        "; the MPI communicator takes CPU tensors",
+                    "move the tensor to the CPU, or use the NCCL communicator for CUDA tensors");
+  }
+}
+
+void requireMatch(const at::Tensor& input, const at::Tensor& output, int64_t numel,
+                  const char* collective) {
+  if (output.scalar_type() != input.scalar_type() || output.numel() != numel ||
+      !output.is_contiguous()) {
+    throw CommError(std::string(collective) + ": output (" + c10::toString(output.scalar_type()) +
+                        ", " + std::to_string(output.numel()) + " elements" +
+                        (output.is_contiguous() ? "" : ", not contiguous") +
+                        ") does not fit input (" + c10::toString(input.scalar_type()) + ", " +
+                        std::to_string(numel) + " elements expected)",
+                    "pass a contiguous output of the input's dtype with the expected size");
+  }
+}
+
+void divideForAverage(at::Tensor& t, int size) {
+  if (at::isFloatingType(t.scalar_type())) {
+    t.div_(size);
+  } else {
+    t.div_(size, "trunc");
+  }
+}
+
+}  // namespace
+
+MpiCommunicator::MpiCommunicator(MPI_Comm parent, double timeout_s)
+    : watchdog_(timeout_s, [](const std::string& message) {
+        log::error(message);
+        MPI_Abort(MPI_COMM_WORLD, 70);
+      }) {
+  MPI_Comm_dup(parent, &comm_);
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  worker_ = std::thread([this] { workerLoop(); });
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  worker_.join();  // the comm thread drains what was queued before it stops
+  MPI_Comm_free(&comm_);
+}
+
+// ---- turns (see Note [Collective order]) ----
+
+void MpiCommunicator::waitForTurn(uint64_t seq) {
+  if (finished_.load() == seq) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  ++waiters_;
+  turn_cv_.wait(lock, [&] { return finished_.load() == seq; });
+  --waiters_;
+}
+
+void MpiCommunicator::finishTurn(uint64_t seq) {
+  finished_.store(seq + 1);
+  if (waiters_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    turn_cv_.notify_all();
+  }
+}
+
+template <typename Body>
+void MpiCommunicator::runInTurn(uint64_t seq, const Label& label, Body&& body) {
+  waitForTurn(seq);
+  watchdog_.begin(seq, label.name, label.dtype, label.numel);
+  std::exception_ptr error;
+  try {
+    body();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  watchdog_.end();
+  finishTurn(seq);
+  if (error) std::rethrow_exception(error);
+}
+
+WorkPtr MpiCommunicator::submit(Label label, std::function<void()> body) {
+  auto work = std::make_shared<Work>();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      throw CommError(std::string(label.name) + " issued after the communicator was shut down",
+                      "issue collectives between cohort::init() and cohort::finalize()");
+    }
+    // Taking the number under the lock keeps the queue in sequence order.
+    queue_.push_back({issued_.fetch_add(1), label, std::move(body), work});
+  }
+  queue_cv_.notify_one();
+  return work;
+}
+
+void MpiCommunicator::workerLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left to run
+    Queued next = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      runInTurn(next.seq, next.label, next.body);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    next.work->markDone(error);
+    lock.lock();
+  }
+}
+
+// ---- the MPI calls ----
+
+void MpiCommunicator::check(int code, const char* call, const Label& label) const {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw CommError(std::string(call) + " failed in " + label.name + " (" +
+                      std::to_string(label.numel) + " x " + label.dtype + "): " +
+                      std::string(text, length),
+                  "another rank has probably exited; look at its log for the first error");
+}
+
+void MpiCommunicator::reduceInPlace(at::Tensor& tensor, ReduceOp op, const Label& label) {
+  if (tensor.is_contiguous()) {
+    reduceInto(tensor, tensor, op, label);
+    return;
+  }
+  at::Tensor packed = tensor.contiguous();
+  reduceInto(packed, packed, op, label);
+  tensor.copy_(packed);
+}
+
+void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, ReduceOp op,
+                                 const Label& label) {
+  const at::Tensor in = input.is_contiguous() ? input : input.contiguous();
+  const bool in_place = in.data_ptr() == output.data_ptr();
+  MPI_Datatype type = types_.datatype(in.scalar_type());
+  MPI_Op mpi_op = types_.op(op, in.scalar_type());
+  const int64_t width = static_cast<int64_t>(in.element_size());
+  auto* send = static_cast<char*>(in.data_ptr());
+  auto* recv = static_cast<char*>(output.data_ptr());
+  for (int64_t done = 0; done < in.numel(); done += kMaxChunk) {
+    int count = static_cast<int>(std::min(kMaxChunk, in.numel() - done));
+    check(MPI_Allreduce(in_place ? MPI_IN_PLACE : send + done * width, recv + done * width, count,
+                        type, mpi_op, comm_),
+          "MPI_Allreduce", label);
+  }
+  if (op == ReduceOp::kAvg) divideForAverage(output, size_);
+}
+
+void MpiCommunicator::broadcastFrom(at::Tensor& tensor, int root, const Label& label) {
+  at::Tensor packed = tensor.is_contiguous() ? tensor : tensor.contiguous();
+  MPI_Datatype type = types_.datatype(packed.scalar_type());
+  const int64_t width = static_cast<int64_t>(packed.element_size());
+  auto* data = static_cast<char*>(packed.data_ptr());
+  for (int64_t done = 0; done < packed.numel(); done += kMaxChunk) {
+    int count = static_cast<int>(std::min(kMaxChunk, packed.numel() - done));
+    check(MPI_Bcast(data + done * width, count, type, root, comm_), "MPI_Bcast", label);
+  }
+  if (!packed.is_same(tensor)) tensor.copy_(packed);
+}
+
+void MpiCommunicator::gatherInto(const at::Tensor& input, at::Tensor& output, const Label& label) {
+  const at::Tensor in = input.is_contiguous() ? input : input.contiguous();
+  if (in.numel() > kMaxChunk) {
+    throw CommError("allgather of " + std::to_string(in.numel()) + " elements per rank is over " +
+                        "the MPI count limit of " + std::to_string(kMaxChunk),
+                    "gather the tensor in slices");
+  }
+  MPI_Datatype type = types_.datatype(in.scalar_type());
+  int count = static_cast<int>(in.numel());
+  check(MPI_Allgather(in.data_ptr(), count, type, output.data_ptr(), count, type, comm_),
+        "MPI_Allgather", label);
+}
+
+// ---- the collectives: validate on the caller's thread, then run in turn ----
+
+WorkPtr MpiCommunicator::allreduceAsync(at::Tensor& tensor, ReduceOp op) {
+  requireCpu(tensor, "allreduce");
+  types_.op(op, tensor.scalar_type());
+  Label label{"allreduce", c10::toString(tensor.scalar_type()), tensor.numel()};
+  return submit(label, [this, tensor, op, label]() mutable { reduceInPlace(tensor, op, label); });
+}
+
+WorkPtr MpiCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+  requireCpu(input, "allreduce");
+  requireCpu(output, "allreduce");
+  requireMatch(input, output, input.numel(), "allreduce");
+  types_.op(op, input.scalar_type());
+  Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
+  return submit(label, [this, input, output, op, label]() mutable {
+    reduceInto(input, output, op, label);
+  });
+}
+
+WorkPtr MpiCommunicator::broadcastAsync(at::Tensor& tensor, int root) {
+  requireCpu(tensor, "broadcast");
+  types_.datatype(tensor.scalar_type());
+  COHORT_CHECK(root >= 0 && root < size_, CommError,
+               "broadcast root " + std::to_string(root) + " is not a rank of " +
+                   std::to_string(size_),
+               "pass a root in [0, world size)");
+  Label label{"broadcast", c10::toString(tensor.scalar_type()), tensor.numel()};
+  return submit(label, [this, tensor, root, label]() mutable { broadcastFrom(tensor, root, label); });
+}
+
+WorkPtr MpiCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& output) {
+  requireCpu(input, "allgather");
+  requireCpu(output, "allgather");
+  requireMatch(input, output, input.numel() * size_, "allgather");
+  types_.datatype(input.scalar_type());
+  Label label{"allgather", c10::toString(input.scalar_type()), input.numel()};
+  return submit(label, [this, input, output, label]() mutable { gatherInto(input, output, label); });
+}
+
+WorkPtr MpiCommunicator::barrierAsync() {
+  Label label{"barrier", "none", 0};
+  return submit(label, [this, label] { check(MPI_Barrier(comm_), "MPI_Barrier", label); });
+}
+
+void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) {
+  requireCpu(tensor, "allreduce");
+  Label label{"allreduce", c10::toString(tensor.scalar_type()), tensor.numel()};
+  runInTurn(issued_.fetch_add(1), label, [&] { reduceInPlace(tensor, op, label); });
+}
+
+void MpiCommunicator::allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+  requireCpu(input, "allreduce");
+  requireCpu(output, "allreduce");
+  requireMatch(input, output, input.numel(), "allreduce");
+  Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
+  runInTurn(issued_.fetch_add(1), label, [&] { reduceInto(input, output, op, label); });
+}
+
+void MpiCommunicator::allgather(const at::Tensor& input, at::Tensor& output) {
+  requireCpu(input, "allgather");
+  requireCpu(output, "allgather");
+  requireMatch(input, output, input.numel() * size_, "allgather");
+  Label label{"allgather", c10::toString(input.scalar_type()), input.numel()};
+  runInTurn(issued_.fetch_add(1), label, [&] { gatherInto(input, output, label); });
+}
+
+void MpiCommunicator::barrier() {
+  Label label{"barrier", "none", 0};
+  runInTurn(issued_.fetch_add(1), label,
+            [&] { check(MPI_Barrier(comm_), "MPI_Barrier", label); });
+}
+
+}  // namespace cohort

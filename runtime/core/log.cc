@@ -1,0 +1,55 @@
+#include "cohort/core/log.h"
+
+#include <atomic>
+#include <cstdio>
+
+namespace cohort::log {
+
+namespace {
+// The logger's identity is written once, by cohort::init(), before any other
+// thread exists; atomics keep later reads from the comm and watchdog threads safe.
+std::atomic<int> rank_{-1};
+std::atomic<int> size_{0};
+std::atomic<int> level_{static_cast<int>(Level::kInfo)};
+
+const char* levelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "DEBUG";
+    case Level::kInfo: return "INFO";
+    case Level::kWarn: return "WARN";
+    case Level::kError: return "ERROR";
+  }
+  return "?";
+}
+}  // namespace
+
+void setRank(int rank, int size) {
+  rank_ = rank;
+  size_ = size;
+}
+
+void setLevel(Level level) { level_ = static_cast<int>(level); }
+
+int currentRank() { return rank_; }
+
+bool parseLevel(const std::string& text, Level* out) {
+  if (text == "debug") *out = Level::kDebug;
+  else if (text == "info") *out = Level::kInfo;
+  else if (text == "warn") *out = Level::kWarn;
+  else if (text == "error") *out = Level::kError;
+  else return false;
+  return true;
+}
+
+void write(Level level, const std::string& message) {
+  if (static_cast<int>(level) < level_) return;
+  // One fprintf per line keeps lines from different threads whole.
+  if (rank_ >= 0) {
+    std::fprintf(stderr, "[cohort %d/%d %s] %s\n", rank_.load(), size_.load(), levelName(level),
+                 message.c_str());
+  } else {
+    std::fprintf(stderr, "[cohort %s] %s\n", levelName(level), message.c_str());
+  }
+}
+
+}  // namespace cohort::log

@@ -1,0 +1,67 @@
+// DataParallel: wraps a libtorch module so that every backward pass leaves
+// each parameter's gradient averaged over all ranks.
+//
+//   auto net = std::make_shared<Net>();
+//   cohort::DataParallel dp(net, rt.comm());      // rank 0's weights everywhere
+//   torch::optim::SGD opt(net->parameters(), ...);
+//   opt.zero_grad(); loss.backward(); opt.step();  // gradients are averaged
+//
+// At construction it checks that every rank has the same parameters (names,
+// shapes, dtypes) and broadcasts rank 0's parameters and buffers. Gradients are
+// reduced in buckets while backward is still running (see Reducer).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cohort/comm/communicator.h"
+#include "cohort/ddp/bucket_plan.h"
+
+namespace torch::nn {
+class Module;
+}
+
+namespace cohort {
+
+class Reducer;
+
+struct DataParallelOptions {
+  // Bucket caps in MiB; 0 takes COHORT_FIRST_BUCKET_MB / COHORT_BUCKET_MB
+  // (defaults 1 and 25).
+  double first_bucket_mib = 0;
+  double bucket_mib = 0;
+};
+
+class DataParallel {
+ public:
+  DataParallel(std::shared_ptr<torch::nn::Module> module, Communicator& comm,
+               DataParallelOptions options = {});
+  ~DataParallel();
+  DataParallel(const DataParallel&) = delete;
+  DataParallel& operator=(const DataParallel&) = delete;
+
+  torch::nn::Module& module() { return *module_; }
+
+  // While a NoSync guard lives, backward passes only accumulate gradients
+  // locally; the first backward after it ends reduces the accumulated sum.
+  class NoSync {
+   public:
+    explicit NoSync(Reducer& reducer);
+    ~NoSync();
+    NoSync(const NoSync&) = delete;
+    NoSync& operator=(const NoSync&) = delete;
+
+   private:
+    Reducer& reducer_;
+  };
+  NoSync noSync() { return NoSync(*reducer_); }
+
+  // The buckets, in the order they are reduced (for tests and logs).
+  const std::vector<BucketSpec>& buckets() const;
+
+ private:
+  std::shared_ptr<torch::nn::Module> module_;
+  std::shared_ptr<Reducer> reducer_;
+};
+
+}  // namespace cohort

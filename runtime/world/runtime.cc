@@ -1,0 +1,131 @@
+#include "cohort/world/runtime.h"
+
+#include <mpi.h>
+
+#include <cstdlib>
+
+#include "cohort/comm/mpi_communicator.h"
+#include "cohort/core/error.h"
+#include "cohort/core/log.h"
+
+namespace cohort {
+
+namespace {
+
+// The one runtime context (see STYLE: no other mutable globals).
+std::unique_ptr<Runtime>& context() {
+  static std::unique_ptr<Runtime> instance;
+  return instance;
+}
+
+int mpiLocalSize(int* local_rank) {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int size = 1;
+  MPI_Comm_rank(node, local_rank);
+  MPI_Comm_size(node, &size);
+  MPI_Comm_free(&node);
+  return size;
+}
+
+// MPI's answer wins; a launcher variable that disagrees with it means the
+// processes were not started the way the variables claim.
+void reconcileWithMpi(WorldInfo* world) {
+  int rank = 0, size = 1, local_rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  int local_size = mpiLocalSize(&local_rank);
+  if (world->source != "none" && (world->rank != rank || world->size != size)) {
+    throw ConfigError("the " + world->source + " variables say rank " +
+                          std::to_string(world->rank) + " of " + std::to_string(world->size) +
+                          " but MPI says rank " + std::to_string(rank) + " of " +
+                          std::to_string(size),
+                      "cohort communicates over MPI: start the ranks with mpirun, srun "
+                      "--mpi=pmix or cohortrun, and do not set rank variables by hand");
+  }
+  world->rank = rank;
+  world->size = size;
+  world->local_rank = local_rank;
+  world->local_size = local_size;
+}
+
+}  // namespace
+
+Runtime& init(int& argc, char**& argv) {
+  if (context()) return *context();
+  EnvLookup env = processEnv();
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->settings_ = Settings::fromEnvironment(env);
+  log::Level level = log::Level::kInfo;
+  log::parseLevel(rt->settings_.log_level, &level);
+  log::setLevel(level);
+  rt->world_ = discoverWorld(env);
+
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (!initialised) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+    rt->owns_mpi_ = true;
+    if (provided < MPI_THREAD_MULTIPLE) {
+      MPI_Finalize();
+      throw ConfigError("this MPI library does not provide MPI_THREAD_MULTIPLE",
+                        "use an MPI built with thread support (Debian's Open MPI has it)");
+    }
+  }
+  reconcileWithMpi(&rt->world_);
+  log::setRank(rt->world_.rank, rt->world_.size);
+  rt->comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, rt->settings_.collective_timeout_s);
+
+  // Every setting, once, at start-up: rank 0 at info, the others at debug.
+  const log::Level shown = rt->world_.rank == 0 ? log::Level::kInfo : log::Level::kDebug;
+  log::write(shown, "world: rank " + std::to_string(rt->world_.rank) + " of " +
+                        std::to_string(rt->world_.size) + ", local " +
+                        std::to_string(rt->world_.local_rank) + " of " +
+                        std::to_string(rt->world_.local_size) + ", launcher " + rt->world_.source);
+  for (const auto& [name, value] : rt->settings_.describe()) {
+    log::write(shown, "setting " + name + "=" + value);
+  }
+  context() = std::move(rt);
+  return *context();
+}
+
+Runtime::~Runtime() {
+  comm_.reset();
+  if (owns_mpi_) {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (!finalised) MPI_Finalize();
+  }
+}
+
+void Runtime::abort(int code) noexcept {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+void finalize() { context().reset(); }
+
+Runtime* current() { return context().get(); }
+
+int runMain(int argc, char** argv, const std::function<int(Runtime&)>& body) {
+  try {
+    Runtime& rt = init(argc, argv);
+    int code = body(rt);
+    finalize();
+    return code;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    // With other ranks alive, end them too: they would wait for this one in
+    // their next collective. (The runtime may not exist yet if init() threw.)
+    int initialised = 0, finalised = 0, size = 1;
+    MPI_Initialized(&initialised);
+    MPI_Finalized(&finalised);
+    if (initialised && !finalised) MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    finalize();
+    return 1;
+  }
+}
+
+}  // namespace cohort
