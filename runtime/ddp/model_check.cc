@@ -1,0 +1,90 @@
+#include "cohort/ddp/model_check.h"
+
+#include <ATen/ATen.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "cohort/core/error.h"
+
+namespace cohort {
+
+namespace {
+
+int64_t fingerprint(const std::string& text) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a, 64 bit
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return static_cast<int64_t>(hash >> 1);
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The first line where `mine` differs from `reference`, in words.
+std::string firstDifference(const std::string& reference, const std::string& mine) {
+  auto a = lines(reference), b = lines(mine);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string left = i < a.size() ? a[i] : "(nothing)";
+    std::string right = i < b.size() ? b[i] : "(nothing)";
+    if (left != right) {
+      return "tensor #" + std::to_string(i) + " is '" + right + "' here but '" + left +
+             "' on rank 0 (" + std::to_string(b.size()) + " vs " + std::to_string(a.size()) +
+             " tensors)";
+    }
+  }
+  return "no difference";
+}
+
+}  // namespace
+
+std::string describeTensors(const NamedTensors& tensors) {
+  std::ostringstream out;
+  for (const auto& [name, t] : tensors) {
+    out << name << ' ' << c10::toString(t.scalar_type()) << ' ' << t.sizes() << '\n';
+  }
+  return out.str();
+}
+
+void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
+  const std::string mine = describeTensors(tensors);
+  // 1. Compare fingerprints: one small allgather when all is well.
+  at::Tensor own = at::full({1}, fingerprint(mine), at::kLong);
+  at::Tensor all = at::empty({comm.size(), 1}, at::kLong);
+  comm.allgather(own, all);
+  const int64_t* prints = all.data_ptr<int64_t>();
+  int first_bad = -1;
+  for (int r = 1; r < comm.size() && first_bad < 0; ++r) {
+    if (prints[r] != prints[0]) first_bad = r;
+  }
+  if (first_bad < 0) return;
+
+  // 2. They differ (every rank sees it): rank 0 sends its description, the
+  //    first differing rank explains, and every rank raises the same error.
+  at::Tensor length = at::full({1}, static_cast<int64_t>(mine.size()), at::kLong);
+  comm.broadcast(length, 0);
+  at::Tensor reference = at::empty({length.item<int64_t>()}, at::kByte);
+  if (comm.rank() == 0) std::memcpy(reference.data_ptr(), mine.data(), mine.size());
+  comm.broadcast(reference, 0);
+  std::string ref(static_cast<const char*>(reference.data_ptr()), static_cast<size_t>(reference.numel()));
+
+  constexpr int64_t kWidth = 512;
+  at::Tensor why = at::zeros({kWidth}, at::kByte);
+  if (comm.rank() == first_bad) {
+    std::string text = firstDifference(ref, mine).substr(0, kWidth - 1);
+    std::memcpy(why.data_ptr(), text.data(), text.size());
+  }
+  comm.broadcast(why, first_bad);
+  throw CommError("the model differs across ranks: on rank " + std::to_string(first_bad) + ", " +
+                      std::string(static_cast<const char*>(why.data_ptr())),
+                  "build the same model (same parameters, buffers, shapes and dtypes, in the "
+                  "same order) on every rank before wrapping it in DataParallel");
+}
+
+}  // namespace cohort
