@@ -73,9 +73,18 @@ Runtime& init(int& argc, char**& argv) {
                         "use an MPI built with thread support (Debian's Open MPI has it)");
     }
   }
-  reconcileWithMpi(&rt->world_);
-  log::setRank(rt->world_.rank, rt->world_.size);
-  rt->comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, rt->settings_.collective_timeout_s);
+  try {
+    reconcileWithMpi(&rt->world_);
+    log::setRank(rt->world_.rank, rt->world_.size);
+    rt->comm_ =
+        std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, rt->settings_.collective_timeout_s);
+  } catch (...) {
+    // Leave MPI running: the other ranks may be waiting for this one in a
+    // collective, and only MPI_Abort (runMain does it) can end them. A
+    // finalise here would leave them waiting for ever.
+    rt->owns_mpi_ = false;
+    throw;
+  }
 
   // Every setting, once, at start-up: rank 0 at info, the others at debug.
   const log::Level shown = rt->world_.rank == 0 ? log::Level::kInfo : log::Level::kDebug;
