@@ -1,0 +1,124 @@
+// The COHORT_* settings (cohort/core/settings.h): defaults, overrides, and
+// malformed values rejected with a ConfigError that names the variable.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "cohort/core/error.h"
+#include "cohort/core/settings.h"
+
+namespace cohort {
+namespace {
+
+using Vars = std::map<std::string, std::string>;
+
+Settings read(const Vars& vars) { return Settings::fromEnvironment(mapEnv(vars)); }
+
+// Reading `variable`='value' must throw a ConfigError whose message names the variable.
+::testing::AssertionResult rejects(const std::string& variable, const std::string& value) {
+  try {
+    read({{variable, value}});
+    return ::testing::AssertionFailure() << variable << "='" << value << "' was accepted";
+  } catch (const ConfigError& e) {
+    if (e.detail().find(variable) == std::string::npos) {
+      return ::testing::AssertionFailure()
+             << "the error for " << variable << "='" << value << "' does not name it: " << e.what();
+    }
+    return ::testing::AssertionSuccess();
+  } catch (const std::exception& e) {
+    return ::testing::AssertionFailure()
+           << variable << "='" << value
+           << "' threw something other than a ConfigError: " << e.what();
+  }
+}
+
+TEST(Settings, Defaults) {
+  const Settings s = read({});
+  EXPECT_EQ(s.collective_timeout_s, 300.0);
+  EXPECT_EQ(s.log_level, "info");
+  EXPECT_EQ(s.first_bucket_mib, 1.0);
+  EXPECT_EQ(s.bucket_mib, 25.0);
+  EXPECT_EQ(s.run_id, "");
+  EXPECT_EQ(s.restart_count, 0);
+  EXPECT_EQ(s.outputs_dir, "./outputs");
+  EXPECT_EQ(s.logs_dir, "./logs");
+}
+
+TEST(Settings, UnrelatedVariablesAreIgnored) {
+  const Settings s = read({{"COHORT_RANK", "junk"}, {"TIMEOUT", "x"}, {"LOG_LEVEL", "loud"}});
+  EXPECT_EQ(s.collective_timeout_s, 300.0);
+  EXPECT_EQ(s.log_level, "info");
+}
+
+TEST(Settings, EveryVariableOverridesItsDefault) {
+  const Settings s = read({{"COHORT_COLLECTIVE_TIMEOUT_S", "2.5"},
+                           {"COHORT_LOG_LEVEL", "debug"},
+                           {"COHORT_FIRST_BUCKET_MB", "0.25"},
+                           {"COHORT_BUCKET_MB", "100"},
+                           {"COHORT_RUN_ID", "job-42"},
+                           {"COHORT_RESTART_COUNT", "3"},
+                           {"COHORT_OUTPUTS_DIR", "/scratch/out"},
+                           {"COHORT_LOGS_DIR", "/scratch/logs"}});
+  EXPECT_EQ(s.collective_timeout_s, 2.5);
+  EXPECT_EQ(s.log_level, "debug");
+  EXPECT_EQ(s.first_bucket_mib, 0.25);
+  EXPECT_EQ(s.bucket_mib, 100.0);
+  EXPECT_EQ(s.run_id, "job-42");
+  EXPECT_EQ(s.restart_count, 3);
+  EXPECT_EQ(s.outputs_dir, "/scratch/out");
+  EXPECT_EQ(s.logs_dir, "/scratch/logs");
+}
+
+TEST(Settings, AcceptsEveryLogLevel) {
+  for (const char* level : {"debug", "info", "warn", "error"}) {
+    EXPECT_EQ(read({{"COHORT_LOG_LEVEL", level}}).log_level, level);
+  }
+}
+
+TEST(Settings, RejectsUnknownLogLevel) {
+  for (const char* level : {"verbose", "", "inf", "0"})
+    EXPECT_TRUE(rejects("COHORT_LOG_LEVEL", level));
+}
+
+TEST(Settings, RejectsMalformedOrNonPositiveNumbers) {
+  for (const char* variable :
+       {"COHORT_COLLECTIVE_TIMEOUT_S", "COHORT_FIRST_BUCKET_MB", "COHORT_BUCKET_MB"}) {
+    for (const char* value : {"", "abc", "5s", "5 ", "1.5.2", "-1", "0", "0.0", "inf", "nan"}) {
+      SCOPED_TRACE(std::string(variable) + "='" + value + "'");
+      EXPECT_TRUE(rejects(variable, value));
+    }
+  }
+}
+
+TEST(Settings, AcceptsFractionalNumbers) {
+  EXPECT_EQ(read({{"COHORT_COLLECTIVE_TIMEOUT_S", "0.5"}}).collective_timeout_s, 0.5);
+  EXPECT_EQ(read({{"COHORT_BUCKET_MB", "12.5"}}).bucket_mib, 12.5);
+}
+
+TEST(Settings, RejectsMalformedRestartCount) {
+  for (const char* value : {"", "-1", "1.5", "two", "3 ", "2000000"}) {
+    SCOPED_TRACE(value);
+    EXPECT_TRUE(rejects("COHORT_RESTART_COUNT", value));
+  }
+}
+
+TEST(Settings, DescribeListsEveryVariableOnce) {
+  Settings s = read({{"COHORT_COLLECTIVE_TIMEOUT_S", "2.5"}, {"COHORT_RESTART_COUNT", "7"}});
+  std::map<std::string, std::string> described;
+  for (const auto& [name, value] : s.describe()) {
+    EXPECT_TRUE(described.emplace(name, value).second) << name << " is listed twice";
+  }
+  for (const char* name : {"COHORT_COLLECTIVE_TIMEOUT_S", "COHORT_LOG_LEVEL",
+                           "COHORT_FIRST_BUCKET_MB", "COHORT_BUCKET_MB", "COHORT_RUN_ID",
+                           "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR"}) {
+    EXPECT_EQ(described.count(name), 1u) << name << " is not listed";
+  }
+  EXPECT_EQ(described["COHORT_COLLECTIVE_TIMEOUT_S"], "2.5");
+  EXPECT_EQ(described["COHORT_BUCKET_MB"], "25");
+  EXPECT_EQ(described["COHORT_RESTART_COUNT"], "7");
+  EXPECT_EQ(described["COHORT_RUN_ID"], "(none)");
+}
+
+}  // namespace
+}  // namespace cohort
