@@ -1,0 +1,29 @@
+// The example's command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fashion_mnist {
+
+struct TrainOptions {
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  int epochs = 3;
+  int64_t global_batch = 64;  // over all ranks; each rank takes global_batch / world
+  double lr = 0.05;
+  double momentum = 0.9;
+  uint64_t seed = 1;
+  int threads =
+      0;  // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
+  int64_t max_train = 0;  // 0: all training images
+  bool help = false;
+
+  // Parses --name VALUE or --name=VALUE. Throws cohort::ConfigError for an
+  // unknown option, a missing or malformed value, or a global batch that
+  // `world` ranks cannot share evenly.
+  static TrainOptions parse(int argc, char** argv, int world);
+
+  static std::string usage(const std::string& program);
+};
+
+}  // namespace fashion_mnist
