@@ -1,0 +1,165 @@
+// bench_ddp_step: training throughput of an MLP wrapped in cohort::DataParallel.
+// The peer is ddp_step_torch.py (PyTorch DDP over gloo); run_ddp_step.sh runs
+// both, interleaved, and prints the comparison table.
+//
+//   OMP_NUM_THREADS=1 mpirun -n 2 bench_ddp_step [--warmup W] [--blocks B] [--steps K] [--no-dp]
+//
+// Model 784-2048-2048-10 (ReLU), batch 128 per rank, SGD (lr 0.01, momentum
+// 0.9), cross-entropy on random inputs and labels drawn once per rank, one
+// thread per rank. After W warm-up steps, B blocks of K steps are timed; a
+// block's samples/s is ranks x batch x K / the slowest rank's time, and the
+// figure reported is the median over blocks. Rank 0 prints a human line and a
+// machine line starting "RESULT" that run_ddp_step.sh reads.
+//
+// --no-dp trains without DataParallel: every rank on its own, nothing
+// communicated. At 2 ranks that is the most this machine allows (the ranks
+// still share its cores, caches and memory bandwidth), the ceiling against
+// which the cost of gradient averaging itself can be read.
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/randint.h>
+#include <ATen/ops/randn.h>
+#include <ATen/ops/relu.h>
+#include <mpi.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/sgd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cohort/cohort.h"
+#include "cohort/ddp/data_parallel.h"
+
+namespace {
+
+constexpr int64_t kBatch = 128;  // per rank
+constexpr int64_t kInputs = 784;
+constexpr int64_t kHidden = 2048;
+constexpr int64_t kClasses = 10;
+
+struct Options {
+  int warmup = 5;
+  int blocks = 5;
+  int steps = 6;  // per block
+  bool data_parallel = true;
+};
+
+Options parseOptions(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--no-dp") == 0) {
+      options.data_parallel = false;
+      continue;
+    }
+    if (i + 1 == argc) break;
+    const int value = std::max(1, std::atoi(argv[i + 1]));
+    if (std::strcmp(argv[i], "--warmup") == 0) options.warmup = value;
+    if (std::strcmp(argv[i], "--blocks") == 0) options.blocks = value;
+    if (std::strcmp(argv[i], "--steps") == 0) options.steps = value;
+    ++i;
+  }
+  return options;
+}
+
+struct Mlp : torch::nn::Module {
+  Mlp()
+      : fc1(register_module("fc1", torch::nn::Linear(kInputs, kHidden))),
+        fc2(register_module("fc2", torch::nn::Linear(kHidden, kHidden))),
+        fc3(register_module("fc3", torch::nn::Linear(kHidden, kClasses))) {}
+
+  at::Tensor forward(const at::Tensor& x) {
+    return fc3->forward(at::relu(fc2->forward(at::relu(fc1->forward(x)))));
+  }
+
+  torch::nn::Linear fc1, fc2, fc3;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+// Sum of every parameter on this rank; equal on all ranks if DataParallel
+// kept the replicas in step.
+double parameterChecksum(torch::nn::Module& module) {
+  double sum = 0;
+  for (const at::Tensor& p : module.parameters()) sum += p.sum().item<double>();
+  return sum;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) {
+    const Options options = parseOptions(argc, argv);
+    at::set_num_threads(1);
+    const int ranks = rt.size();
+
+    at::manual_seed(0);  // DataParallel broadcasts rank 0's weights anyway
+    auto net = std::make_shared<Mlp>();
+    std::unique_ptr<cohort::DataParallel> dp;
+    if (options.data_parallel) dp = std::make_unique<cohort::DataParallel>(net, rt.comm());
+    torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+
+    // Synthetic data, different on each rank and fixed for the whole run.
+    at::manual_seed(1000 + rt.rank());
+    const at::Tensor inputs = at::randn({kBatch, kInputs});
+    const at::Tensor labels = at::randint(kClasses, {kBatch}, at::kLong);
+
+    auto step = [&] {
+      opt.zero_grad();
+      at::Tensor loss = at::cross_entropy_loss(net->forward(inputs), labels);
+      loss.backward();
+      opt.step();
+      return loss.item<double>();
+    };
+
+    const double first_loss = step();
+    for (int i = 1; i < options.warmup; ++i) step();
+
+    std::vector<double> rates;
+    double last_loss = 0;
+    for (int b = 0; b < options.blocks; ++b) {
+      MPI_Barrier(MPI_COMM_WORLD);
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < options.steps; ++i) last_loss = step();
+      const double local =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double slowest = 0;
+      MPI_Allreduce(&local, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+      rates.push_back(ranks * kBatch * options.steps / slowest);
+    }
+
+    // The replicas must agree after training, or the figure means nothing.
+    const double checksum = parameterChecksum(*net);
+    double low = 0, high = 0;
+    MPI_Allreduce(&checksum, &low, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&checksum, &high, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    if (options.data_parallel && low != high) {
+      throw cohort::Error("replicas diverged: parameter sums range from " + std::to_string(low) +
+                              " to " + std::to_string(high),
+                          "DataParallel did not average the gradients identically on every rank");
+    }
+
+    if (rt.rank() == 0) {
+      const char* impl = options.data_parallel ? "cohort" : "no-dp";
+      std::printf(
+          "%s: %d rank(s), %.1f samples/s (median of %d blocks of %d steps), "
+          "loss %.4f -> %.4f\n",
+          options.data_parallel ? "cohort DataParallel" : "without DataParallel", ranks,
+          median(rates), options.blocks, options.steps, first_loss, last_loss);
+      std::printf("RESULT impl=%s ranks=%d samples_per_s=%.2f\n", impl, ranks, median(rates));
+      std::fflush(stdout);
+    }
+    return 0;
+  });
+}
