@@ -6,7 +6,9 @@
 // Peer: MPI_Allreduce(MPI_IN_PLACE, ..., MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD).
 // Ours: Communicator::allreduce(tensor, kSum) (blocking, runs on the caller's
 // thread) and allreduceAsync(tensor, kSum)->wait() (goes through the comm
-// thread, so it shows the cost of that hand-off).
+// thread, so it shows the cost of that hand-off), both on an ordinary tensor;
+// and allreduce of a buffer from newReductionBuffers(), which DataParallel's
+// gradient buckets are (Note [Shared-memory allreduce]).
 //
 // Bus bandwidth is as nccl-tests define it: bytes / time x 2(n-1)/n, where time
 // is the slowest rank's time per allreduce. Each round times every method once
@@ -36,7 +38,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum Method { kMpi = 0, kBlocking = 1, kAsync = 2, kMethods = 3 };
+enum Method { kMpi = 0, kBlocking = 1, kAsync = 2, kShared = 3, kMethods = 4 };
 
 struct Options {
   int rounds = 21;        // most measurements of each method per size
@@ -58,18 +60,29 @@ Options parseOptions(int argc, char** argv) {
   return options;
 }
 
-// One allreduce of `t` by `method`.
-void runOnce(Method method, at::Tensor& t, cohort::Communicator& comm) {
+// The buffers one size is measured on: an ordinary tensor, and one from
+// newReductionBuffers() (shared memory between the ranks of a machine), as
+// DataParallel's gradient buckets are.
+struct Buffers {
+  at::Tensor plain;
+  at::Tensor shared;
+};
+
+// One allreduce by `method`.
+void runOnce(Method method, Buffers& b, cohort::Communicator& comm) {
   switch (method) {
     case kMpi:
-      MPI_Allreduce(MPI_IN_PLACE, t.data_ptr(), static_cast<int>(t.numel()), MPI_FLOAT, MPI_SUM,
-                    MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, b.plain.data_ptr(), static_cast<int>(b.plain.numel()),
+                    MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
       break;
     case kBlocking:
-      comm.allreduce(t, cohort::ReduceOp::kSum);
+      comm.allreduce(b.plain, cohort::ReduceOp::kSum);
       break;
     case kAsync:
-      comm.allreduceAsync(t, cohort::ReduceOp::kSum)->wait();
+      comm.allreduceAsync(b.plain, cohort::ReduceOp::kSum)->wait();
+      break;
+    case kShared:
+      comm.allreduce(b.shared, cohort::ReduceOp::kSum);
       break;
     default:
       break;
@@ -77,10 +90,10 @@ void runOnce(Method method, at::Tensor& t, cohort::Communicator& comm) {
 }
 
 // Seconds per allreduce on the slowest rank, over `iters` back-to-back calls.
-double timeMethod(Method method, at::Tensor& t, int iters, cohort::Communicator& comm) {
+double timeMethod(Method method, Buffers& b, int iters, cohort::Communicator& comm) {
   MPI_Barrier(MPI_COMM_WORLD);
   const auto start = Clock::now();
-  for (int i = 0; i < iters; ++i) runOnce(method, t, comm);
+  for (int i = 0; i < iters; ++i) runOnce(method, b, comm);
   const double local = std::chrono::duration<double>(Clock::now() - start).count() / iters;
   double slowest = 0;
   MPI_Allreduce(&local, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
@@ -95,8 +108,8 @@ struct Plan {
 // Times three warm-up runs of MPI_Allreduce and takes the fastest (the one
 // least disturbed by other processes); rank 0 sizes the measurements from it
 // and sends the plan to every rank, so all ranks run the same counts.
-Plan choosePlan(at::Tensor& t, const Options& options, cohort::Communicator& comm) {
-  const int64_t bytes = t.numel() * 4;
+Plan choosePlan(Buffers& t, const Options& options, cohort::Communicator& comm) {
+  const int64_t bytes = t.plain.numel() * 4;
   const int probe = static_cast<int>(std::clamp<int64_t>((16 << 20) / bytes, 1, 4000));
   double seconds = timeMethod(kMpi, t, probe, comm);
   for (int i = 0; i < 2; ++i) seconds = std::min(seconds, timeMethod(kMpi, t, probe, comm));
@@ -114,9 +127,10 @@ Plan choosePlan(at::Tensor& t, const Options& options, cohort::Communicator& com
 
 // Every rank contributes rank + 1; the sum must be n(n+1)/2 everywhere. Checks
 // that the three methods reduce the same buffer before they are timed.
-bool sumIsRight(Method method, at::Tensor& t, cohort::Communicator& comm) {
+bool sumIsRight(Method method, Buffers& b, cohort::Communicator& comm) {
+  at::Tensor& t = method == kShared ? b.shared : b.plain;
   t.fill_(comm.rank() + 1);
-  runOnce(method, t, comm);
+  runOnce(method, b, comm);
   const float want = comm.size() * (comm.size() + 1) / 2.0f;
   const float* data = t.data_ptr<float>();
   int ok = data[0] == want && data[t.numel() - 1] == want && data[t.numel() / 2] == want;
@@ -146,7 +160,8 @@ struct Row {
 };
 
 Row measure(int64_t bytes, const Options& options, cohort::Communicator& comm) {
-  at::Tensor t = at::zeros({bytes / 4}, at::kFloat);
+  Buffers t{at::zeros({bytes / 4}, at::kFloat),
+            comm.newReductionBuffers({{bytes / 4, at::kFloat}})[0]};
   for (int m = 0; m < kMethods; ++m) {
     if (!sumIsRight(static_cast<Method>(m), t, comm)) {
       throw cohort::Error(
@@ -231,6 +246,10 @@ int main(int argc, char** argv) {
           "[async] cohort allreduceAsync(t, kSum)->wait()  vs  MPI_Allreduce  "
           "-- includes the comm-thread hand-off; no floor",
           kAsync, rows, bus_factor, 0);
+      printGroup(
+          "[buckets] cohort allreduce of a newReductionBuffers() tensor (as DataParallel's "
+          "buckets)  vs  MPI_Allreduce  -- no floor",
+          kShared, rows, bus_factor, 0);
       int missed = 0;
       for (const Row& r : rows) missed += r.ratio[kBlocking] < kFloor;
       const std::string verdict =

@@ -1,5 +1,7 @@
 #include "cohort/comm/communicator.h"
 
+#include <ATen/ops/zeros.h>
+
 namespace cohort {
 
 const char* reduceOpName(ReduceOp op) {
@@ -10,6 +12,14 @@ const char* reduceOpName(ReduceOp op) {
     case ReduceOp::kMax: return "max";
   }
   return "?";
+}
+
+std::vector<at::Tensor> Communicator::newReductionBuffers(const std::vector<BufferSpec>& specs) {
+  std::vector<at::Tensor> buffers;
+  for (const BufferSpec& spec : specs) {
+    buffers.push_back(at::zeros({spec.numel}, at::TensorOptions().dtype(spec.dtype)));
+  }
+  return buffers;
 }
 
 void Communicator::allreduce(at::Tensor& tensor, ReduceOp op) { allreduceAsync(tensor, op)->wait(); }

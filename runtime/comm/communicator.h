@@ -10,12 +10,19 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <vector>
 
 #include "cohort/comm/work.h"
 
 namespace cohort {
 
 enum class ReduceOp { kSum, kAvg, kMin, kMax };
+
+// One buffer asked of newReductionBuffers().
+struct BufferSpec {
+  int64_t numel = 0;
+  at::ScalarType dtype = at::kFloat;
+};
 
 const char* reduceOpName(ReduceOp op);
 
@@ -37,6 +44,12 @@ class Communicator {
   // `output` has shape [size(), input.sizes()...]; row r receives rank r's input.
   virtual WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) = 0;
   virtual WorkPtr barrierAsync() = 0;
+
+  // Zero-filled 1-D tensors for allreduces repeated many times (gradient
+  // buckets), placed where the backend reduces them fastest: shared memory
+  // between the ranks of a machine for MPI. Collective: every rank calls it
+  // with the same specs. The default allocates ordinary tensors.
+  virtual std::vector<at::Tensor> newReductionBuffers(const std::vector<BufferSpec>& specs);
 
   // Blocking forms. The defaults wait on the async forms; a backend may run
   // them on the calling thread instead (see Note [Collective order]).

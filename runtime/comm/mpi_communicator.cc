@@ -38,6 +38,7 @@ void requireMatch(const at::Tensor& input, const at::Tensor& output, int64_t num
 }
 
 void divideForAverage(at::Tensor& t, int size) {
+  if (size == 1) return;
   if (at::isFloatingType(t.scalar_type())) {
     t.div_(size);
   } else {
@@ -47,8 +48,8 @@ void divideForAverage(at::Tensor& t, int size) {
 
 }  // namespace
 
-MpiCommunicator::MpiCommunicator(MPI_Comm parent, double timeout_s)
-    : watchdog_(timeout_s, [](const std::string& message) {
+MpiCommunicator::MpiCommunicator(MPI_Comm parent, const Options& options)
+    : watchdog_(options.timeout_s, [](const std::string& message) {
         log::error(message);
         MPI_Abort(MPI_COMM_WORLD, 70);
       }) {
@@ -56,7 +57,27 @@ MpiCommunicator::MpiCommunicator(MPI_Comm parent, double timeout_s)
   MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
+  if (options.shm && size_ > 1) {
+    std::string why;
+    shm_ = ShmAllreduce::create(comm_, &why);
+    if (!shm_) log::debug("allreduce through MPI only: " + why);
+  }
   worker_ = std::thread([this] { workerLoop(); });
+}
+
+std::string MpiCommunicator::allreducePath() const {
+  if (!shm_) return "MPI";
+  return "shared memory between " + std::to_string(shm_->localSize()) + " ranks per machine";
+}
+
+std::vector<at::Tensor> MpiCommunicator::newReductionBuffers(const std::vector<BufferSpec>& specs) {
+  if (!shm_) return Communicator::newReductionBuffers(specs);
+  // Segment creation is collective over the machine's ranks: keep it in turn
+  // with the other collectives (Note [Collective order]).
+  std::vector<at::Tensor> buffers;
+  Label label{"newReductionBuffers", "-", static_cast<int64_t>(specs.size())};
+  runInTurn(issued_.fetch_add(1), label, [&] { buffers = shm_->newBuffers(comm_, specs); });
+  return buffers;
 }
 
 MpiCommunicator::~MpiCommunicator() {
@@ -66,6 +87,7 @@ MpiCommunicator::~MpiCommunicator() {
   }
   queue_cv_.notify_all();
   worker_.join();  // the comm thread drains what was queued before it stops
+  shm_.reset();
   MPI_Comm_free(&comm_);
 }
 
@@ -162,6 +184,10 @@ void MpiCommunicator::reduceInPlace(at::Tensor& tensor, ReduceOp op, const Label
 void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, ReduceOp op,
                                  const Label& label) {
   const at::Tensor in = input.is_contiguous() ? input : input.contiguous();
+  if (shm_ && shm_->handles(in, output)) {
+    shm_->run(output, op, size_);
+    return;
+  }
   const bool in_place = in.data_ptr() == output.data_ptr();
   MPI_Datatype type = types_.datatype(in.scalar_type());
   MPI_Op mpi_op = types_.op(op, in.scalar_type());

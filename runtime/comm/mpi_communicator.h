@@ -17,20 +17,29 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "cohort/comm/communicator.h"
 #include "cohort/comm/mpi_types.h"
+#include "cohort/comm/shm_allreduce.h"
 #include "cohort/comm/watchdog.h"
 
 namespace cohort {
 
 class MpiCommunicator final : public Communicator {
  public:
-  // Duplicates `parent` (MPI must be initialised with MPI_THREAD_MULTIPLE).
-  // A collective running longer than timeout_s ends the job through MPI_Abort.
-  MpiCommunicator(MPI_Comm parent, double timeout_s);
+  struct Options {
+    // A collective running longer than this ends the job through MPI_Abort.
+    double timeout_s = 300;
+    // Reduction buffers in shared memory between the ranks of a machine
+    // (Note [Shared-memory allreduce]).
+    bool shm = true;
+  };
+
+  // Collective. Duplicates `parent` (MPI must be initialised with MPI_THREAD_MULTIPLE).
+  MpiCommunicator(MPI_Comm parent, const Options& options);
   ~MpiCommunicator() override;
 
   int rank() const override { return rank_; }
@@ -47,6 +56,12 @@ class MpiCommunicator final : public Communicator {
   void allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) override;
   void allgather(const at::Tensor& input, at::Tensor& output) override;
   void barrier() override;
+
+  std::vector<at::Tensor> newReductionBuffers(const std::vector<BufferSpec>& specs) override;
+  // "shared memory between L ranks per machine" or "MPI" (for logs and tests).
+  std::string allreducePath() const;
+  // Allreduces that went through shared memory so far (for tests).
+  uint64_t sharedMemoryAllreduces() const { return shm_ ? shm_->count() : 0; }
 
  private:
   // What the watchdog and error messages say about a collective.
@@ -81,6 +96,7 @@ class MpiCommunicator final : public Communicator {
   int size_ = 1;
   MpiTypes types_;
   Watchdog watchdog_;
+  std::unique_ptr<ShmAllreduce> shm_;  // null: every allreduce goes through MPI
 
   // Turns: a collective with sequence number s runs once finished_ == s. The
   // uncontended path is two atomic operations; waiters_ tells a finishing

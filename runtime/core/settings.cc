@@ -46,6 +46,12 @@ Settings Settings::fromEnvironment(const EnvLookup& env) {
   }
   s.first_bucket_mib = readNumber(env, "COHORT_FIRST_BUCKET_MB", s.first_bucket_mib, true);
   s.bucket_mib = readNumber(env, "COHORT_BUCKET_MB", s.bucket_mib, true);
+  const std::string shm = readText(env, "COHORT_SHM", "on");
+  if (shm != "on" && shm != "off") {
+    throw ConfigError("COHORT_SHM='" + shm + "' is neither on nor off",
+                      "set COHORT_SHM=off to reduce through MPI only, or unset it");
+  }
+  s.shm = shm == "on";
   s.run_id = readText(env, "COHORT_RUN_ID", s.run_id);
   if (auto text = env("COHORT_RESTART_COUNT")) {
     auto value = parseInteger(*text);
@@ -66,6 +72,7 @@ std::vector<std::pair<std::string, std::string>> Settings::describe() const {
       {"COHORT_LOG_LEVEL", log_level},
       {"COHORT_FIRST_BUCKET_MB", format(first_bucket_mib)},
       {"COHORT_BUCKET_MB", format(bucket_mib)},
+      {"COHORT_SHM", shm ? "on" : "off"},
       {"COHORT_RUN_ID", run_id.empty() ? "(none)" : run_id},
       {"COHORT_RESTART_COUNT", std::to_string(restart_count)},
       {"COHORT_OUTPUTS_DIR", outputs_dir},

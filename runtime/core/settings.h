@@ -19,6 +19,9 @@ struct Settings {
   // COHORT_FIRST_BUCKET_MB / COHORT_BUCKET_MB: DataParallel's gradient bucket caps (MiB).
   double first_bucket_mib = 1.0;
   double bucket_mib = 25.0;
+  // COHORT_SHM: "on" puts gradient buckets in shared memory and reduces them
+  // there between the ranks of a machine; "off" reduces them through MPI.
+  bool shm = true;
   // COHORT_RUN_ID, COHORT_RESTART_COUNT: set by cohortrun; empty / 0 otherwise.
   std::string run_id;
   int restart_count = 0;

@@ -49,6 +49,13 @@ void reconcileWithMpi(WorldInfo* world) {
   world->local_size = local_size;
 }
 
+MpiCommunicator::Options mpiOptions(const Settings& settings) {
+  MpiCommunicator::Options options;
+  options.timeout_s = settings.collective_timeout_s;
+  options.shm = settings.shm;
+  return options;
+}
+
 }  // namespace
 
 Runtime& init(int& argc, char**& argv) {
@@ -76,8 +83,7 @@ Runtime& init(int& argc, char**& argv) {
   try {
     reconcileWithMpi(&rt->world_);
     log::setRank(rt->world_.rank, rt->world_.size);
-    rt->comm_ =
-        std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, rt->settings_.collective_timeout_s);
+    rt->comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, mpiOptions(rt->settings_));
   } catch (...) {
     // Leave MPI running: the other ranks may be waiting for this one in a
     // collective, and only MPI_Abort (runMain does it) can end them. A

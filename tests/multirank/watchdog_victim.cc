@@ -8,6 +8,9 @@
 //   watchdog_victim skip-async  the same, with rank 0's allreduce issued async
 //   watchdog_victim throw       rank 1 throws after the first collective;
 //                               runMain must end the whole job
+//   watchdog_victim big-buffers reduces 16 MiB reduction buffers (for a
+//                               /dev/shm too small to hold them) and checks
+//                               the sum
 //
 // Any further argument is ignored (the drivers pass a tag to find the processes).
 #include <ATen/ops/full.h>
@@ -24,6 +27,16 @@ int main(int argc, char** argv) {
   return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) {
     cohort::Communicator& comm = rt.comm();
     at::Tensor t = at::full({4}, static_cast<double>(rt.rank() + 1), at::kFloat);
+
+    if (mode == "big-buffers") {
+      at::Tensor big = comm.newReductionBuffers({{4 << 20, at::kFloat}})[0];
+      big.fill_(rt.rank() + 1);
+      comm.allreduce(big, cohort::ReduceOp::kSum);
+      const float want = rt.size() * (rt.size() + 1) / 2.0f;
+      if (!big.eq(want).all().item<bool>()) throw cohort::Error("wrong sum", "fix the fallback");
+      if (rt.rank() == 0) std::printf("big buffers reduced correctly\n");
+      return 0;
+    }
 
     // Collectives #0, #1 and #2, on every rank.
     comm.allreduce(t, cohort::ReduceOp::kSum);

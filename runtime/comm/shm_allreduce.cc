@@ -1,0 +1,260 @@
+#include "cohort/comm/shm_allreduce.h"
+
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/zeros.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "cohort/core/error.h"
+#include "cohort/core/log.h"
+#include "cohort/kernels/cpu/reduce_slices.h"
+
+namespace cohort {
+
+namespace {
+
+constexpr int64_t kPostBytes = 256;  // each rank's part of the first segment
+constexpr int64_t kAlign = 256;      // alignment of buffers and slices, in bytes
+
+int64_t alignUp(int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+cpu::Combine combineOf(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::kMin: return cpu::Combine::kMin;
+    case ReduceOp::kMax: return cpu::Combine::kMax;
+    default: return cpu::Combine::kSum;
+  }
+}
+
+MPI_Op mpiOpOf(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::kMin: return MPI_MIN;
+    case ReduceOp::kMax: return MPI_MAX;
+    default: return MPI_SUM;
+  }
+}
+
+// [begin, end) of slice t of n elements cut into `parts`, on kAlign-byte boundaries.
+std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width) {
+  const int64_t quantum = kAlign / width;
+  auto edge = [&](int k) -> int64_t {
+    if (k >= parts) return n;
+    return std::min(n, n * k / parts / quantum * quantum);
+  };
+  return {edge(t), edge(t + 1)};
+}
+
+}  // namespace
+
+struct alignas(64) ShmAllreduce::Post {
+  ShmCounter phase;  // the last step this rank has finished
+  int32_t segment;              // the buffer it reduces in this collective
+  int32_t dtype;
+  int64_t offset;
+  int64_t numel;
+};
+
+std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* why) {
+  std::unique_ptr<ShmAllreduce> shm(new ShmAllreduce());
+  int world_rank = 0;
+  MPI_Comm_rank(world, &world_rank);
+  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &shm->node_);
+  MPI_Comm_rank(shm->node_, &shm->local_rank_);
+  MPI_Comm_size(shm->node_, &shm->local_size_);
+
+  // Every machine must hold the same number of ranks, and more than one.
+  int sizes[2] = {shm->local_size_, -shm->local_size_};
+  MPI_Allreduce(MPI_IN_PLACE, sizes, 2, MPI_INT, MPI_MIN, world);
+  if (sizes[0] != -sizes[1]) {
+    *why = "machines hold different numbers of ranks";
+    return nullptr;
+  }
+  if (shm->local_size_ == 1) {
+    *why = "one rank per machine";
+    return nullptr;
+  }
+  MPI_Comm_split(world, shm->local_rank_, world_rank, &shm->cross_);
+  MPI_Comm_size(shm->cross_, &shm->machines_);
+
+  auto segment = ShmSegment::create(shm->node_, kPostBytes, why);
+  // The outcome is shared by the ranks of one machine; the algorithm must be
+  // the same on every machine.
+  int ok = segment != nullptr ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  if (!ok) {
+    if (why->empty()) *why = "another machine could not set up shared memory";
+    return nullptr;
+  }
+  shm->segments_.push_back(std::move(segment));
+  new (&shm->post(shm->local_rank_)) Post{};
+  MPI_Barrier(shm->node_);  // every post is initialised before anyone reads one
+  return shm;
+}
+
+ShmAllreduce::~ShmAllreduce() {
+  segments_.clear();
+  if (cross_ != MPI_COMM_NULL) MPI_Comm_free(&cross_);
+  if (node_ != MPI_COMM_NULL) MPI_Comm_free(&node_);
+}
+
+ShmAllreduce::Post& ShmAllreduce::post(int local_rank) const {
+  return *reinterpret_cast<Post*>(segments_[0]->part(local_rank));
+}
+
+bool ShmAllreduce::locate(const void* p, int64_t bytes, int* segment, int64_t* offset) const {
+  for (size_t s = 1; s < segments_.size(); ++s) {
+    const int64_t at = segments_[s]->offsetIn(local_rank_, p);
+    if (at >= 0 && at + bytes <= segments_[s]->partBytes()) {
+      *segment = static_cast<int>(s);
+      *offset = at;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ShmAllreduce::handles(const at::Tensor& input, const at::Tensor& output) const {
+  const auto dtype = input.scalar_type();
+  if (dtype != at::kFloat && dtype != at::kDouble) return false;
+  if (input.data_ptr() != output.data_ptr()) return false;
+  int segment = 0;
+  int64_t offset = 0;
+  return locate(input.data_ptr(), input.numel() * static_cast<int64_t>(input.element_size()),
+                &segment, &offset);
+}
+
+void ShmAllreduce::waitForAll(uint32_t phase) const {
+  for (int t = 0; t < local_size_; ++t) {
+    if (t != local_rank_) post(t).phase.waitFor(phase);
+  }
+}
+
+char* ShmAllreduce::dataOf(int local_rank) const {
+  const Post& p = post(local_rank);
+  return segments_[p.segment]->part(local_rank) + p.offset;
+}
+
+std::string ShmAllreduce::mismatch(int64_t numel, at::ScalarType dtype) const {
+  for (int t = 0; t < local_size_; ++t) {
+    const Post& theirs = post(t);
+    if (theirs.numel == numel && theirs.dtype == static_cast<int32_t>(dtype)) continue;
+    return "allreduce of " + std::to_string(numel) + " x " + c10::toString(dtype) +
+           " here met " + std::to_string(theirs.numel) + " x " +
+           c10::toString(static_cast<at::ScalarType>(theirs.dtype)) + " on local rank " +
+           std::to_string(t);
+  }
+  return "";
+}
+
+void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
+                               double divisor) {
+  const int64_t width = dtype == at::kFloat ? 4 : 8;
+  const auto [begin, end] = sliceOf(numel, local_rank_, local_size_, width);
+  if (begin == end) return;
+  const int64_t n = end - begin;
+  std::vector<char*> slices(local_size_);
+  for (int t = 0; t < local_size_; ++t) slices[t] = dataOf(t) + begin * width;
+  char* own = slices[local_rank_];
+  // On one machine the result goes straight into every rank's buffer; across
+  // machines into this rank's first, then over MPI, then to the others.
+  std::vector<char*> outputs = machines_ == 1 ? slices : std::vector<char*>{own};
+  const int count = static_cast<int>(outputs.size());
+  // Dividing before the sum between machines keeps an average linear.
+  if (dtype == at::kFloat) {
+    std::vector<float*> out(count);
+    for (int k = 0; k < count; ++k) out[k] = reinterpret_cast<float*>(outputs[k]);
+    cpu::reduceSlices(reinterpret_cast<const float* const*>(slices.data()), out.data(),
+                      local_size_, n, combineOf(op), static_cast<float>(divisor));
+  } else {
+    std::vector<double*> out(count);
+    for (int k = 0; k < count; ++k) out[k] = reinterpret_cast<double*>(outputs[k]);
+    cpu::reduceSlices(reinterpret_cast<const double* const*>(slices.data()), out.data(),
+                      local_size_, n, combineOf(op), divisor);
+  }
+  if (machines_ == 1) return;
+  for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
+    const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
+    const int code = MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
+                                   dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op),
+                                   cross_);
+    if (code != MPI_SUCCESS) {
+      throw CommError("MPI_Allreduce between machines failed in a shared-memory allreduce of " +
+                          std::to_string(numel) + " elements",
+                      "a rank on another machine has probably exited; look at its log");
+    }
+  }
+  for (int t = 0; t < local_size_; ++t) {
+    if (t != local_rank_) std::memcpy(slices[t], own, n * width);
+  }
+}
+
+void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
+  const at::ScalarType dtype = buffer.scalar_type();
+  const int64_t numel = buffer.numel();
+  Post& mine = post(local_rank_);
+  int segment = 0;
+  int64_t offset = 0;
+  locate(buffer.data_ptr(), numel * static_cast<int64_t>(buffer.element_size()), &segment,
+         &offset);
+
+  // Step 1: post which buffer this rank reduces (Note [Shared-memory allreduce]).
+  mine.segment = segment;
+  mine.offset = offset;
+  mine.numel = numel;
+  mine.dtype = static_cast<int32_t>(dtype);
+  mine.phase.publish(phase_ + 1);
+  waitForAll(phase_ + 1);
+  // Ranks that disagree all see it; they still finish the step together, so
+  // the next collective starts in step.
+  const std::string disagreement = mismatch(numel, dtype);
+
+  // Step 2: reduce this rank's slice of every buffer into every buffer; once
+  // every rank has, every buffer holds the whole result.
+  if (disagreement.empty()) reduceSlice(numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1);
+  mine.phase.publish(phase_ + 2);
+  waitForAll(phase_ + 2);
+  phase_ += 2;
+  ++count_;
+  if (!disagreement.empty()) {
+    throw CommError(disagreement, "every rank must issue the same collectives, on buffers of "
+                                  "the same size and dtype, in the same order");
+  }
+}
+
+std::vector<at::Tensor> ShmAllreduce::newBuffers(MPI_Comm world,
+                                                 const std::vector<BufferSpec>& specs) {
+  std::vector<int64_t> offsets;
+  int64_t bytes = 0;
+  for (const BufferSpec& spec : specs) {
+    offsets.push_back(bytes);
+    bytes += alignUp(spec.numel * static_cast<int64_t>(c10::elementSize(spec.dtype)));
+  }
+  std::string why;
+  auto segment = ShmSegment::create(node_, std::max<int64_t>(bytes, kAlign), &why);
+  int ok = segment != nullptr ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  if (!ok) {
+    log::warn("reduction buffers of " + std::to_string(bytes >> 20) +
+              " MiB are not in shared memory (" +
+              (why.empty() ? "another machine could not provide it" : why) +
+              "); they are reduced through MPI instead");
+    segment.reset();
+  }
+  std::vector<at::Tensor> buffers;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto options = at::TensorOptions().dtype(specs[i].dtype);
+    if (segment == nullptr) {
+      buffers.push_back(at::zeros({specs[i].numel}, options));
+    } else {
+      // Each tensor keeps the mapping alive; unmapping is local to this rank.
+      buffers.push_back(at::from_blob(segment->part(local_rank_) + offsets[i], {specs[i].numel},
+                                      [segment](void*) {}, options));
+    }
+  }
+  if (segment != nullptr) segments_.push_back(std::move(segment));
+  return buffers;
+}
+
+}  // namespace cohort

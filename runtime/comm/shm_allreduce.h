@@ -1,0 +1,92 @@
+// Allreduce through shared memory among the ranks of one machine, with MPI
+// between machines.
+//
+// Note [Shared-memory allreduce]
+// MPI's allreduce of a large buffer between ranks of one machine copies every
+// byte through its own buffers or the kernel. Gradient buckets, which are
+// reduced every step, are instead allocated in POSIX shared memory
+// (newBuffers()), and the ranks of a machine (local ranks 0..L-1) combine them
+// where they lie, each doing an equal share of the arithmetic:
+//   step 1: each rank posts which buffer it reduces and waits for every other
+//           rank's post (which must name a buffer of the same size and dtype);
+//   step 2: local rank t reduces slice t of every rank's buffer (divided by
+//           the world size for an average) and writes the result into slice t
+//           of every rank's buffer -- nobody else reads slice t, so no one
+//           waits for that. With several machines it first allreduces its
+//           slice over MPI with the ranks of the same local rank on the other
+//           machines, so each local rank carries 1/L of the traffic between
+//           machines. When every rank has finished step 2, every buffer holds
+//           the whole result.
+// Per rank that is one read and one write of the buffer's size, against the
+// copy in, the reduction and the copy out of a private buffer through MPI.
+//
+// Ranks wait for each other on counters in shared memory (spinning briefly,
+// then sleeping on a futex: ranks often outnumber cores, and a rank waiting
+// for a slower one should leave its core to its own backward pass). This path is
+// taken for in-place allreduces of float32/float64 buffers from newBuffers(),
+// which every rank allocates alike; either every rank gets shared buffers or
+// none does, so every rank takes the same path for the same collective.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <mpi.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cohort/comm/communicator.h"
+#include "cohort/comm/shm_counter.h"
+#include "cohort/comm/shm_segment.h"
+
+namespace cohort {
+
+class ShmAllreduce {
+ public:
+  // Collective over `world`. Returns nullptr on every rank when shared memory
+  // would not help (one rank per machine), when machines hold different
+  // numbers of ranks, or when it cannot be set up (`why` says which).
+  static std::unique_ptr<ShmAllreduce> create(MPI_Comm world, std::string* why);
+  ~ShmAllreduce();
+
+  // Whether run() takes this allreduce: in place, float32 or float64, on a
+  // buffer from newBuffers().
+  bool handles(const at::Tensor& input, const at::Tensor& output) const;
+
+  // Reduces `buffer` in place over every rank of `world`.
+  void run(at::Tensor& buffer, ReduceOp op, int world_size);
+
+  // Collective over `world`: zero-filled 1-D tensors, in shared memory on
+  // every rank or (when any machine cannot provide it) on none.
+  std::vector<at::Tensor> newBuffers(MPI_Comm world, const std::vector<BufferSpec>& specs);
+
+  int localSize() const { return local_size_; }
+  // Allreduces run through shared memory so far.
+  uint64_t count() const { return count_; }
+
+ private:
+  struct Post;  // what one rank publishes for the current step (in shared memory)
+  ShmAllreduce() = default;
+
+  Post& post(int local_rank) const;
+  void waitForAll(uint32_t phase) const;
+  // Where `p` (of `bytes`) lies in one of this rank's shared parts: segment index and offset.
+  bool locate(const void* p, int64_t bytes, int* segment, int64_t* offset) const;
+  char* dataOf(int local_rank) const;  // the buffer rank `local_rank` posted for this step
+  // What differs between this rank's post and another's, or "".
+  std::string mismatch(int64_t numel, at::ScalarType dtype) const;
+  void reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor);
+
+  MPI_Comm node_ = MPI_COMM_NULL;   // the ranks of this machine
+  MPI_Comm cross_ = MPI_COMM_NULL;  // the ranks with this local rank on every machine
+  int local_rank_ = 0;
+  int local_size_ = 1;
+  int machines_ = 1;
+  uint32_t phase_ = 0;  // wraps around (see ShmCounter)
+  std::atomic<uint64_t> count_{0};
+  // segments_[0] holds the posts; newBuffers() adds one segment per call.
+  std::vector<std::shared_ptr<ShmSegment>> segments_;
+};
+
+}  // namespace cohort
