@@ -10,7 +10,7 @@ rank, same timing scheme as bench_ddp_step: B blocks of K steps after W warm-up
 steps, a block's samples/s = ranks x batch x K / the slowest rank's time, the
 median over blocks reported. The ranks are processes started with
 torch.multiprocessing on 127.0.0.1. With --ranks 1 the model is trained
-without DDP, as cohort's DataParallel does at one rank (no hooks, no copies).
+without DDP (plain single-process training, PyTorch's fastest 1-rank figure).
 Rank 0 prints a human line and a line starting "RESULT" that
 run_ddp_step.sh reads.
 """

@@ -97,7 +97,7 @@ done | awk '
            median(t2, n), mr2, 100 * mec, 100 * median(et, n)
     printf "\nsamples/s: median over %d rounds; ratio and efficiency: median of per-round values;\n", n
     printf "scaling eff = 2-rank samples/s / (2 x 1-rank samples/s). PyTorch at 1 rank: plain\n"
-    printf "training without DDP (cohort DataParallel at 1 rank installs no hooks either).\n"
+    printf "training without DDP; cohort at 1 rank runs DataParallel as usual.\n"
     printf "\nmachine ceiling, 2 ranks training without DataParallel (nothing communicated):\n"
     printf "  %.1f samples/s = %.1f%% scaling eff; cohort 2-rank / ceiling = %.1f%%\n",
            median(nd, n), 100 * median(en, n), 100 * median(cc, n)

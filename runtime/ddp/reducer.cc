@@ -3,11 +3,11 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
+#include <c10/util/strides.h>
 #include <torch/csrc/autograd/variable.h>
 
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
-#include "cohort/kernels/cpu/bucket_copy.h"
 
 namespace cohort {
 
@@ -30,6 +30,16 @@ class GradReadyHook : public torch::autograd::FunctionPostHook {
   int index_;
 };
 
+// A tensor of `sizes` over flat[offset, ...), sharing its memory. It is not an
+// autograd view of `flat`: optimizers call detach_() on .grad(), which views
+// refuse.
+at::Tensor aliasOf(const at::Tensor& flat, int64_t offset, at::IntArrayRef sizes) {
+  at::Tensor alias = at::empty({0}, flat.options());
+  alias.set_(flat.storage(), flat.storage_offset() + offset, sizes,
+             c10::contiguous_strides(sizes));
+  return alias;
+}
+
 }  // namespace
 
 std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
@@ -43,26 +53,33 @@ std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
   auto plan = planBuckets(infos, first_cap_bytes, cap_bytes);
   std::shared_ptr<Reducer> reducer(
       new Reducer(std::move(params), std::move(names), comm, std::move(plan)));
-  // With one rank there is nothing to average: no hooks, no copies.
-  if (comm.size() > 1) reducer->installHooks();
+  reducer->installHooks();
   return reducer;
 }
 
 Reducer::Reducer(std::vector<at::Tensor> params, std::vector<std::string> names,
                  Communicator& comm, std::vector<BucketSpec> plan)
     : params_(std::move(params)), names_(std::move(names)), comm_(comm), plan_(std::move(plan)) {
+  std::vector<BufferSpec> specs;
+  for (const BucketSpec& spec : plan_) {
+    const int64_t flags = static_cast<int64_t>(spec.params.size());
+    specs.push_back({spec.numel + flags, params_[spec.params.front()].scalar_type()});
+  }
+  std::vector<at::Tensor> flats = comm_.newReductionBuffers(specs);
   slots_.resize(params_.size());
+  views_.resize(params_.size());
+  used_.assign(params_.size(), 0);
   for (size_t b = 0; b < plan_.size(); ++b) {
     const BucketSpec& spec = plan_[b];
     Bucket bucket;
-    const auto dtype = params_[spec.params.front()].scalar_type();
-    const int64_t flags = static_cast<int64_t>(spec.params.size());
-    bucket.flat = at::zeros({spec.numel + flags}, at::TensorOptions().dtype(dtype));
+    bucket.flat = flats[b];
     bucket.ready.assign(spec.params.size(), 0);
-    buckets_.push_back(std::move(bucket));
     for (size_t s = 0; s < spec.params.size(); ++s) {
-      slots_[spec.params[s]] = {static_cast<int>(b), static_cast<int>(s)};
+      const int p = spec.params[s];
+      slots_[p] = {static_cast<int>(b), static_cast<int>(s)};
+      views_[p] = aliasOf(bucket.flat, spec.offsets[s], params_[p].sizes());
     }
+    buckets_.push_back(std::move(bucket));
   }
 }
 
@@ -93,6 +110,7 @@ void Reducer::exitNoSync() {
 
 void Reducer::markReady(int index) {
   std::lock_guard<std::mutex> lock(mutex_);
+  used_[index] = 1;
   if (no_sync_depth_ > 0) return;
   if (!in_iteration_) startIteration();
   const Slot slot = slots_[index];
@@ -107,7 +125,6 @@ void Reducer::markReady(int index) {
                     "have failed part-way); to accumulate gradients over several backward "
                     "passes, run all but the last inside DataParallel::noSync()");
   }
-  copyIn(slot.bucket, slot.index);
   bucket.ready[slot.index] = 1;
   --bucket.pending;
   launchReadyBuckets();
@@ -128,86 +145,64 @@ void Reducer::startIteration() {
   });
 }
 
-void Reducer::copyIn(int b, int s) {
-  const BucketSpec& spec = plan_[b];
-  const int p = spec.params[s];
-  at::Tensor& flat = buckets_[b].flat;
+bool Reducer::gradIsView(int p) const {
   const at::Tensor& grad = params_[p].grad();
-  at::Tensor segment = flat.narrow(0, spec.offsets[s], params_[p].numel());
-  at::Tensor flag = flat.narrow(0, spec.numel + s, 1);
-  if (!grad.defined()) {  // reported without a gradient: counts as unused
-    segment.zero_();
-    flag.zero_();
-    return;
+  const at::Tensor& view = views_[p];
+  return grad.defined() && grad.data_ptr() == view.data_ptr() &&
+         grad.scalar_type() == view.scalar_type() && grad.sizes() == view.sizes() &&
+         grad.strides() == view.strides();
+}
+
+void Reducer::stage(int b) {
+  const BucketSpec& spec = plan_[b];
+  at::Tensor& flat = buckets_[b].flat;
+  for (size_t s = 0; s < spec.params.size(); ++s) {
+    const int p = spec.params[s];
+    const at::Tensor& grad = params_[p].grad();
+    const bool used = used_[p] && grad.defined();
+    if (used && grad.is_sparse()) {
+      throw CommError("parameter '" + names_[p] + "' has a sparse gradient",
+                      "DataParallel reduces dense gradients; use a dense embedding");
+    }
+    // See Note [Gradient buckets] and Note [Unused parameters].
+    if (!used) {
+      views_[p].zero_();
+    } else if (!gradIsView(p)) {
+      views_[p].copy_(grad);
+    }
+    flat.narrow(0, spec.numel + static_cast<int64_t>(s), 1).fill_(used ? 1 : 0);
   }
-  if (grad.is_sparse()) {
-    throw CommError("parameter '" + names_[p] + "' has a sparse gradient",
-                    "DataParallel reduces dense gradients; use a dense embedding");
-  }
-  const at::Tensor src = grad.is_contiguous() ? grad : grad.contiguous();
-  const double scale = 1.0 / comm_.size();
-  switch (flat.scalar_type()) {
-    case at::kFloat:
-      cpu::scaleCopy(src.data_ptr<float>(), segment.data_ptr<float>(), segment.numel(),
-                     static_cast<float>(scale));
-      break;
-    case at::kDouble:
-      cpu::scaleCopy(src.data_ptr<double>(), segment.data_ptr<double>(), segment.numel(), scale);
-      break;
-    default:
-      segment.copy_(src.reshape({-1}));
-      segment.mul_(scale);
-  }
-  flag.fill_(1);
 }
 
 void Reducer::launchReadyBuckets() {
   while (next_launch_ < static_cast<int>(buckets_.size()) && buckets_[next_launch_].pending == 0) {
-    launch(next_launch_++);
+    const int b = next_launch_++;
+    stage(b);
+    buckets_[b].work = comm_.allreduceAsync(buckets_[b].flat, ReduceOp::kAvg);
   }
 }
-
-void Reducer::launch(int b) { buckets_[b].work = comm_.allreduceAsync(buckets_[b].flat, ReduceOp::kSum); }
 
 void Reducer::finishIteration() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!in_iteration_) return;
-  // Parameters that did not report: zero slot and flag (Note [Unused parameters]).
-  for (int b = next_launch_; b < static_cast<int>(buckets_.size()); ++b) {
-    Bucket& bucket = buckets_[b];
-    const BucketSpec& spec = plan_[b];
-    for (size_t s = 0; s < spec.params.size(); ++s) {
-      if (bucket.ready[s]) continue;
-      bucket.flat.narrow(0, spec.offsets[s], params_[spec.params[s]].numel()).zero_();
-      bucket.flat.narrow(0, spec.numel + static_cast<int64_t>(s), 1).zero_();
-    }
-    bucket.pending = 0;
-  }
+  // Buckets with parameters that did not report start now (Note [Unused parameters]).
+  for (size_t b = next_launch_; b < buckets_.size(); ++b) buckets_[b].pending = 0;
   launchReadyBuckets();
-  for (int b = 0; b < static_cast<int>(buckets_.size()); ++b) {
+  for (size_t b = 0; b < buckets_.size(); ++b) {
     buckets_[b].work->wait();
-    copyOut(b);
+    const BucketSpec& spec = plan_[b];
+    const int64_t count = static_cast<int64_t>(spec.params.size());
+    const at::Tensor used = buckets_[b].flat.narrow(0, spec.numel, count).to(at::kFloat);
+    const float* used_anywhere = used.data_ptr<float>();
+    for (int64_t s = 0; s < count; ++s) {
+      const int p = spec.params[s];
+      // A parameter no rank used keeps the gradient it had (none, usually).
+      if (used_anywhere[s] > 0 && !gradIsView(p)) params_[p].mutable_grad() = views_[p];
+    }
   }
+  std::fill(used_.begin(), used_.end(), 0);
   in_iteration_ = false;
   ++iteration_;
-}
-
-void Reducer::copyOut(int b) {
-  const BucketSpec& spec = plan_[b];
-  at::Tensor flags = buckets_[b].flat.narrow(0, spec.numel, static_cast<int64_t>(spec.params.size()))
-                         .to(at::kDouble);
-  const double* used = flags.data_ptr<double>();
-  for (size_t s = 0; s < spec.params.size(); ++s) {
-    if (used[s] <= 0) continue;  // no rank used it: leave the gradient as it is
-    at::Tensor& param = params_[spec.params[s]];
-    at::Tensor segment = buckets_[b].flat.narrow(0, spec.offsets[s], param.numel()).view(param.sizes());
-    at::Tensor& grad = param.mutable_grad();
-    if (grad.defined()) {
-      grad.copy_(segment);
-    } else {
-      grad = segment.clone();
-    }
-  }
 }
 
 }  // namespace cohort

@@ -1,22 +1,31 @@
 // Reducer: averages gradients over all ranks while backward is still running.
 //
 // Note [Gradient buckets]
-// Each parameter's gradient accumulator gets a post hook. When a parameter's
-// gradient is final for this backward pass, the hook copies it, scaled by
-// 1/world size, into its slot of a flat bucket (see planBuckets). When every
-// parameter of a bucket is in, the bucket's allreduce starts on the comm
-// thread, so communication overlaps the rest of backward. Buckets start
-// strictly in index order: every rank issues the same collectives in the same
-// order (Note [Collective order]) however its backward is scheduled.
+// Parameters are assigned to flat buckets (see planBuckets), allocated by the
+// communicator where it reduces them fastest (newReductionBuffers: shared
+// memory between the ranks of a machine for MPI). After the first reduction
+// every parameter's .grad() is a view into its bucket, so backward accumulates
+// gradients straight into the buckets and the reduced values land in .grad()
+// with no copy in and no copy out. (Where .grad() is not the view -- the first
+// iteration, or after zero_grad(set_to_none) -- the gradient is copied in and
+// .grad() is pointed back at the view.)
+//
+// Each parameter's gradient accumulator gets a post hook. When every parameter
+// of a bucket has its final gradient for this backward pass, the bucket's
+// allreduce (an average) starts on the comm thread, so communication overlaps
+// the rest of backward. Buckets start strictly in index order: every rank
+// issues the same collectives in the same order (Note [Collective order])
+// however its backward is scheduled.
 //
 // Note [Unused parameters]
 // A parameter may get no gradient in an iteration on some ranks (a branch not
 // taken). No flag is needed: at the end of backward (an autograd engine
-// callback) the slots of parameters that did not report are zeroed and their
-// buckets start. Each bucket carries one extra element per parameter, 1 if the
-// rank used it; after the sum, a parameter no rank used keeps its gradient as
-// it was (undefined, as in single-process training), and one that some rank
-// used gets the average.
+// callback) the buckets still waiting are started with zeros in the slots of
+// parameters this rank did not use since the last reduction. Each bucket
+// carries one extra element per parameter, 1 if the rank used it; after the
+// reduction a parameter that some rank used holds the average of the ranks'
+// gradients, and one that no rank used keeps no gradient if it had none.
+// "Used" counts every backward since the last reduction, no-sync ones too.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -37,7 +46,8 @@ namespace cohort {
 
 class Reducer : public std::enable_shared_from_this<Reducer> {
  public:
-  // `params` must be distinct leaf tensors that require grad.
+  // Collective (allocates the buckets). `params` must be distinct leaf tensors
+  // that require grad.
   static std::shared_ptr<Reducer> create(std::vector<at::Tensor> params,
                                          std::vector<std::string> names, Communicator& comm,
                                          int64_t first_cap_bytes, int64_t cap_bytes);
@@ -57,16 +67,15 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
           std::vector<BucketSpec> plan);
   void installHooks();
   void startIteration();
-  void copyIn(int bucket, int slot);
+  bool gradIsView(int param) const;
+  void stage(int bucket);  // fills the bucket's slots and flags before its allreduce
   void launchReadyBuckets();
-  void launch(int bucket);
   void finishIteration();  // the engine callback at the end of backward
-  void copyOut(int bucket);
 
   struct Bucket {
-    at::Tensor flat;           // spec.numel gradient elements, then one used-flag per parameter
-    int pending = 0;           // parameters not yet reported this iteration
-    std::vector<char> ready;   // per slot
+    at::Tensor flat;          // spec.numel gradient elements, then one used-flag per parameter
+    int pending = 0;          // parameters not yet reported in this backward
+    std::vector<char> ready;  // per slot
     WorkPtr work;
   };
   struct Slot {
@@ -79,7 +88,9 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   Communicator& comm_;
   std::vector<BucketSpec> plan_;
   std::vector<Bucket> buckets_;
-  std::vector<Slot> slots_;  // per parameter
+  std::vector<Slot> slots_;         // per parameter
+  std::vector<at::Tensor> views_;   // per parameter: its slot, shaped like it
+  std::vector<char> used_;          // per parameter: a gradient since the last reduction
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
   std::vector<uintptr_t> hook_keys_;
 

@@ -56,11 +56,12 @@ struct Batch {
   }
 };
 
-// The same global batch on every rank; only rank 0's rows use `extra`.
-Batch globalBatch(int size, int64_t seed) {
+// The same global batch on every rank; only rank 0's rows use `extra`, and
+// none do without `with_extra`.
+Batch globalBatch(int size, int64_t seed, bool with_extra = true) {
   torch::manual_seed(seed);
   Batch b{torch::randn({kBatch, kIn}), torch::randn({kBatch, 4}), torch::zeros({kBatch}, torch::kBool)};
-  b.extra_rows.narrow(0, 0, kBatch / size).fill_(true);
+  if (with_extra) b.extra_rows.narrow(0, 0, kBatch / size).fill_(true);
   return b;
 }
 
@@ -131,6 +132,65 @@ TEST_P(DdpGolden, NoSyncAccumulationEqualsOneLargerBatch) {
     loss(*ref, whole).backward();
   }
   expectSameGradients(*net, *ref);
+}
+
+// `extra` gets gradients only in the first micro-batch, inside noSync(): the
+// reduction after the last micro-batch must still carry them.
+TEST_P(DdpGolden, NoSyncKeepsGradientsOfParametersUsedOnlyInEarlyMicroBatches) {
+  torch::manual_seed(6);
+  auto net = std::make_shared<GoldenNet>();
+  cohort::DataParallel dp(net, rt().comm(), {GetParam(), GetParam()});
+  auto ref = referenceOf(*net);
+  for (int step = 0; step < 2; ++step) {
+    net->zero_grad();
+    ref->zero_grad();
+    for (int micro = 0; micro < 3; ++micro) {
+      Batch whole = globalBatch(rt().size(), 60 + 3 * step + micro, micro == 0);
+      if (micro < 2) {
+        auto guard = dp.noSync();
+        loss(*net, whole.slice(rt().rank(), rt().size())).backward();
+      } else {
+        loss(*net, whole.slice(rt().rank(), rt().size())).backward();
+      }
+      loss(*ref, whole).backward();
+    }
+    expectSameGradients(*net, *ref);
+    ASSERT_TRUE(net->extra->weight.grad().defined());
+    EXPECT_GT(net->extra->weight.grad().abs().sum().item<double>(), 0);
+  }
+}
+
+// After the first step every gradient lives in its bucket (Note [Gradient
+// buckets]) and stays there; optimizers that drop gradients (set_to_none)
+// or replace them still get the right averages.
+TEST_P(DdpGolden, GradientsStayInTheirBucketsAndSurviveBeingDropped) {
+  torch::manual_seed(8);
+  auto net = std::make_shared<GoldenNet>();
+  cohort::DataParallel dp(net, rt().comm(), {GetParam(), GetParam()});
+  auto ref = referenceOf(*net);
+  std::vector<const void*> homes;
+  for (int step = 0; step < 4; ++step) {
+    if (step == 2) {
+      net->zero_grad(/*set_to_none=*/true);
+    } else if (step == 3) {
+      for (auto& p : net->parameters()) {
+        if (p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      }
+    } else {
+      net->zero_grad();
+    }
+    ref->zero_grad();
+    Batch whole = globalBatch(rt().size(), 80 + step);
+    loss(*net, whole.slice(rt().rank(), rt().size())).backward();
+    loss(*ref, whole).backward();
+    expectSameGradients(*net, *ref);
+    std::vector<const void*> now;
+    for (auto& p : net->parameters()) {
+      now.push_back(p.grad().defined() ? p.grad().data_ptr() : nullptr);
+    }
+    if (step == 0) homes = now;
+    EXPECT_EQ(now, homes) << "step " << step << ": a gradient moved out of its bucket";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BucketCaps, DdpGolden,
