@@ -1,6 +1,9 @@
 // CPU loops applying kernels/ops functors to gradient buckets.
 #pragma once
 
+#include <c10/util/BFloat16.h>
+#include <c10/util/Half.h>
+
 #include <cstdint>
 
 namespace cohort::cpu {
@@ -8,5 +11,14 @@ namespace cohort::cpu {
 // dst[i] = src[i] * factor for i in [0, n).
 void scaleCopy(const float* src, float* dst, int64_t n, float factor);
 void scaleCopy(const double* src, double* dst, int64_t n, double factor);
+
+// Compressed copy-in (kernels/ops/compress.h): out[i] = round(src[i] * scale
+// + error[i]), with what the rounding lost left in error[i].
+void compressIn(const float* src, float* error, c10::BFloat16* out, int64_t n, float scale);
+void compressIn(const float* src, float* error, c10::Half* out, int64_t n, float scale);
+
+// Copy-out: out[i] = float(in[i]).
+void decompress(const c10::BFloat16* in, float* out, int64_t n);
+void decompress(const c10::Half* in, float* out, int64_t n);
 
 }  // namespace cohort::cpu

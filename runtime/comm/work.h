@@ -1,4 +1,10 @@
 // A handle on a collective that may still be running.
+//
+// For the MPI backend (host memory) wait() blocks until the collective has
+// finished. For the NCCL backend (GPU memory) wait() orders libtorch's current
+// stream after the collective and returns at once, as c10d's NCCL work does:
+// GPU work queued afterwards sees the result; use synchronize() to block the
+// host too.
 #pragma once
 
 #include <condition_variable>
@@ -10,12 +16,15 @@ namespace cohort {
 
 class Work {
  public:
+  virtual ~Work() = default;
   // True once the collective has finished, successfully or not.
-  bool isCompleted();
-  // Blocks until the collective finishes; rethrows its error (a CommError) if it failed.
-  void wait();
+  virtual bool isCompleted();
+  // See above; rethrows the collective's error (a CommError) if it failed.
+  virtual void wait();
+  // Blocks the host until the collective has finished.
+  virtual void synchronize() { wait(); }
 
-  // Called by the backend that runs the collective.
+  // Called by the backend that runs the collective on a host thread.
   void markDone(std::exception_ptr error = nullptr);
 
  private:

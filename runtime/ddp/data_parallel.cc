@@ -31,19 +31,55 @@ int64_t capBytes(double option_mib, double setting_mib) {
   return static_cast<int64_t>(mib * 1024 * 1024);
 }
 
+// The one device every parameter and buffer is on.
+c10::Device deviceOf(const NamedTensors& tensors) {
+  c10::Device device(c10::kCPU);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const c10::Device here = tensors[i].second.device();
+    if (i == 0) device = here;
+    COHORT_CHECK(here == device, ConfigError,
+                 "the module is on several devices: '" + tensors[0].first + "' on " +
+                     device.str() + ", '" + tensors[i].first + "' on " + here.str(),
+                 "move the whole module to one device (module->to(device)) before wrapping it");
+  }
+  return device;
+}
+
+Communicator& communicatorFor(Communicator& given, const c10::Device& device) {
+  const bool gpu = device.is_cuda();
+  if (gpu == (given.backend() == "nccl")) return given;
+  COHORT_CHECK(current() != nullptr, ConfigError,
+               "DataParallel got a " + given.backend() + " communicator for a module on " +
+                   device.str(),
+               "call cohort::init() first, or pass a communicator for the module's device");
+  return current()->comm(device);
+}
+
 }  // namespace
 
-DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicator& comm,
+DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, DataParallelOptions options)
+    : DataParallel(module,
+                   [&]() -> Communicator& {
+                     COHORT_CHECK(current() != nullptr, ConfigError,
+                                  "DataParallel needs cohort::init() to have run",
+                                  "call cohort::init() (or cohort::runMain) first");
+                     return current()->comm();
+                   }(),
+                   options) {}
+
+DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicator& given,
                            DataParallelOptions options)
     : module_(std::move(module)) {
   COHORT_CHECK(module_ != nullptr, ConfigError, "DataParallel was given no module",
                "pass a constructed module, e.g. std::make_shared<Net>()");
   NamedTensors params = unique(module_->named_parameters(true));
   NamedTensors buffers = unique(module_->named_buffers(true));
-
-  // Same model everywhere, then rank 0's values everywhere.
   NamedTensors state = params;
   state.insert(state.end(), buffers.begin(), buffers.end());
+  Communicator& comm = communicatorFor(given, deviceOf(state));
+  comm_ = &comm;
+
+  // Same model everywhere, then rank 0's values everywhere.
   checkSameModel(comm, state);
   {
     at::NoGradGuard no_grad;
@@ -54,10 +90,6 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
   std::vector<std::string> names;
   for (auto& [name, tensor] : params) {
     if (!tensor.requires_grad()) continue;
-    COHORT_CHECK(tensor.device().is_cpu(), ConfigError,
-                 "parameter '" + name + "' is on " + tensor.device().str() +
-                     "; this build reduces CPU parameters over MPI",
-                 "keep the model on the CPU");
     tensors.push_back(tensor);
     names.push_back(name);
   }
@@ -67,7 +99,7 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
                              capBytes(options.first_bucket_mib, settings.first_bucket_mib),
                              capBytes(options.bucket_mib, settings.bucket_mib));
   log::debug("DataParallel: " + std::to_string(params.size()) + " parameters in " +
-             std::to_string(reducer_->plan().size()) + " buckets");
+             std::to_string(reducer_->plan().size()) + " buckets over " + comm.backend());
 }
 
 DataParallel::~DataParallel() = default;

@@ -34,13 +34,21 @@ struct DataParallelOptions {
 
 class DataParallel {
  public:
+  // Reduces over `comm` -- for a module on a GPU, over the runtime's NCCL
+  // communicator for that GPU instead (comm(device)), so the same trainer code
+  // runs on CPUs and GPUs. Every parameter must be on one device.
   DataParallel(std::shared_ptr<torch::nn::Module> module, Communicator& comm,
                DataParallelOptions options = {});
+  // The same, over the current runtime's communicator for the module's device.
+  explicit DataParallel(std::shared_ptr<torch::nn::Module> module,
+                        DataParallelOptions options = {});
   ~DataParallel();
   DataParallel(const DataParallel&) = delete;
   DataParallel& operator=(const DataParallel&) = delete;
 
   torch::nn::Module& module() { return *module_; }
+  // The communicator the gradients are reduced over.
+  Communicator& comm() { return *comm_; }
 
   // While a NoSync guard lives, backward passes only accumulate gradients
   // locally; the first backward after it ends reduces the accumulated sum.
@@ -61,6 +69,7 @@ class DataParallel {
 
  private:
   std::shared_ptr<torch::nn::Module> module_;
+  Communicator* comm_ = nullptr;
   std::shared_ptr<Reducer> reducer_;
 };
 

@@ -156,7 +156,9 @@ bool Reducer::gradIsView(int p) const {
 void Reducer::stage(int b) {
   const BucketSpec& spec = plan_[b];
   at::Tensor& flat = buckets_[b].flat;
-  for (size_t s = 0; s < spec.params.size(); ++s) {
+  const int64_t count = static_cast<int64_t>(spec.params.size());
+  bool all_used = true;
+  for (int64_t s = 0; s < count; ++s) {
     const int p = spec.params[s];
     const at::Tensor& grad = params_[p].grad();
     const bool used = used_[p] && grad.defined();
@@ -167,10 +169,21 @@ void Reducer::stage(int b) {
     // See Note [Gradient buckets] and Note [Unused parameters].
     if (!used) {
       views_[p].zero_();
+      all_used = false;
     } else if (!gradIsView(p)) {
       views_[p].copy_(grad);
     }
-    flat.narrow(0, spec.numel + static_cast<int64_t>(s), 1).fill_(used ? 1 : 0);
+  }
+  // The used-flags: one fill when every parameter was used (on a GPU each
+  // write is a launch), else one per parameter.
+  at::Tensor flags = flat.narrow(0, spec.numel, count);
+  if (all_used) {
+    flags.fill_(1);
+  } else {
+    for (int64_t s = 0; s < count; ++s) {
+      const int p = spec.params[s];
+      flags.narrow(0, s, 1).fill_(used_[p] && params_[p].grad().defined() ? 1 : 0);
+    }
   }
 }
 
@@ -190,14 +203,19 @@ void Reducer::finishIteration() {
   launchReadyBuckets();
   for (size_t b = 0; b < buckets_.size(); ++b) {
     buckets_[b].work->wait();
+    // Only parameters whose .grad() is not yet their view need the flags; in
+    // steady state there are none, and (on a GPU) nothing is read back.
     const BucketSpec& spec = plan_[b];
     const int64_t count = static_cast<int64_t>(spec.params.size());
-    const at::Tensor used = buckets_[b].flat.narrow(0, spec.numel, count).to(at::kFloat);
-    const float* used_anywhere = used.data_ptr<float>();
+    at::Tensor used;
     for (int64_t s = 0; s < count; ++s) {
       const int p = spec.params[s];
+      if (gradIsView(p)) continue;
+      if (!used.defined()) {
+        used = buckets_[b].flat.narrow(0, spec.numel, count).to(at::kCPU, at::kFloat);
+      }
       // A parameter no rank used keeps the gradient it had (none, usually).
-      if (used_anywhere[s] > 0 && !gradIsView(p)) params_[p].mutable_grad() = views_[p];
+      if (used.data_ptr<float>()[s] > 0) params_[p].mutable_grad() = views_[p];
     }
   }
   std::fill(used_.begin(), used_.end(), 0);

@@ -1,10 +1,13 @@
 #include "cohort/world/runtime.h"
 
+#include <ATen/ops/full.h>
 #include <mpi.h>
 
 #include <cstdlib>
 
 #include "cohort/comm/mpi_communicator.h"
+#include "cohort/comm/nccl_communicator.h"
+#include "cohort/cuda/cuda_device.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 
@@ -105,7 +108,41 @@ Runtime& init(int& argc, char**& argv) {
   return *context();
 }
 
+Communicator& Runtime::comm(const c10::Device& device) {
+  if (device.is_cpu()) return *comm_;
+  COHORT_CHECK(device.is_cuda() && device.has_index(), ConfigError,
+               "no communicator for tensors on " + device.str(),
+               "put the tensors on the CPU or on this rank's GPU (cuda:N)");
+  if (!gpu_comm_) {
+    const CudaStatus cuda = cudaStatus();
+    COHORT_CHECK(cuda.usable, ConfigError, "cannot use " + device.str() + ": " + cuda.why,
+                 "keep the model on the CPU (rt.device() picks the CPU when no GPU is usable)");
+    gpu_comm_ = makeNcclCommunicator(MPI_COMM_WORLD, device.index(),
+                                     settings_.collective_timeout_s);
+  }
+  return *gpu_comm_;
+}
+
+c10::Device Runtime::device() {
+  const CudaStatus cuda = cudaStatus();
+  std::string why = cuda.why;
+  if (cuda.usable && world_.local_size > cuda.devices) {
+    why = std::to_string(world_.local_size) + " ranks share this machine's " +
+          std::to_string(cuda.devices) + " GPU(s): each rank needs its own";
+  }
+  // Every rank trains on the same kind of device, or none could talk to the others.
+  at::Tensor usable = at::full({1}, why.empty() ? 1 : 0, at::kLong);
+  comm_->allreduce(usable, ReduceOp::kMin);
+  if (usable.item<int64_t>() == 0) {
+    log::warn("training on the CPU: " +
+              (why.empty() ? std::string("another machine has no usable GPU for each rank") : why));
+    return c10::Device(c10::kCPU);
+  }
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(world_.local_rank));
+}
+
 Runtime::~Runtime() {
+  gpu_comm_.reset();
   comm_.reset();
   if (owns_mpi_) {
     int finalised = 0;

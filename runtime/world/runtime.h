@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 
+#include <c10/core/Device.h>
+
 #include "cohort/comm/communicator.h"
 #include "cohort/core/settings.h"
 #include "cohort/world/world_env.h"
@@ -25,6 +27,17 @@ class Runtime {
   // The world communicator for CPU tensors (MPI).
   Communicator& comm() { return *comm_; }
 
+  // The world communicator for tensors on `device`: MPI for the CPU, NCCL for
+  // a GPU. The first call for a GPU is collective (every rank must make it,
+  // each with its own GPU) and starts NCCL.
+  Communicator& comm(const c10::Device& device);
+
+  // Collective. This rank's GPU (cuda:<local rank>) when CUDA is usable and
+  // every machine has a GPU for each of its ranks; the CPU on every rank
+  // otherwise, with a warning that says why (no GPU, a driver older than the
+  // toolkit, a CPU-only build, more ranks than GPUs).
+  c10::Device device();
+
   // Ends every rank of the job with `code` (MPI_Abort); for fatal errors.
   [[noreturn]] void abort(int code) noexcept;
 
@@ -40,6 +53,7 @@ class Runtime {
   Settings settings_;
   bool owns_mpi_ = false;
   std::unique_ptr<Communicator> comm_;
+  std::unique_ptr<Communicator> gpu_comm_;  // NCCL, once asked for
 };
 
 // Reads the settings and the launcher's variables, initialises MPI

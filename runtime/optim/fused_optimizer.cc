@@ -1,0 +1,128 @@
+#include "cohort/optim/fused_optimizer.h"
+
+#include <ATen/ATen.h>
+
+#include "cohort/core/error.h"
+
+namespace cohort::optim {
+
+namespace {
+
+ops::Precision precisionOf(const at::Tensor& p, int index, const char* name) {
+  if (p.scalar_type() == at::kFloat) return ops::Precision::kFloat32;
+  if (p.scalar_type() == at::kBFloat16) return ops::Precision::kBFloat16;
+  throw ConfigError(std::string(name) + ": parameter " + std::to_string(index) + " is " +
+                        c10::toString(p.scalar_type()),
+                    "fused optimizers take float32 and bfloat16 parameters");
+}
+
+}  // namespace
+
+FusedOptimizer::FusedOptimizer(std::vector<at::Tensor> params, double lr, int moments,
+                               const char* name)
+    : params_(std::move(params)), lr_(lr), moments_(moments) {
+  std::map<std::pair<std::string, int>, size_t> group_of;  // (device, precision) -> group
+  state_.resize(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const at::Tensor& p = params_[i];
+    const int index = static_cast<int>(i);
+    COHORT_CHECK(p.defined() && p.is_contiguous(), ConfigError,
+                 std::string(name) + ": parameter " + std::to_string(i) +
+                     (p.defined() ? " is not contiguous" : " is undefined"),
+                 "pass the module's parameters (module.parameters())");
+    const ops::Precision precision = precisionOf(p, index, name);
+    const auto key = std::make_pair(p.device().str(), static_cast<int>(precision));
+    auto found = group_of.find(key);
+    if (found == group_of.end()) {
+      Group group;
+      group.precision = precision;
+      group.stepper = p.is_cuda() ? makeCudaStepper(p.device().index()) : makeCpuStepper();
+      found = group_of.emplace(key, groups_.size()).first;
+      groups_.push_back(std::move(group));
+    }
+    groups_[found->second].members.push_back(index);
+    const auto options = p.options().dtype(at::kFloat);
+    ParamState& s = state_[i];
+    at::NoGradGuard no_grad;
+    if (precision == ops::Precision::kBFloat16) s.master = p.detach().to(at::kFloat).contiguous();
+    for (int m = 0; m < moments_; ++m) s.moment[m] = at::zeros(p.sizes(), options);
+  }
+}
+
+FusedOptimizer::~FusedOptimizer() = default;
+
+std::vector<ops::ParamSlot> FusedOptimizer::slotsOf(const Group& group, bool fresh) const {
+  std::vector<ops::ParamSlot> slots;
+  for (int i : group.members) {
+    const at::Tensor& p = params_[i];
+    const at::Tensor& g = p.grad();
+    if (!g.defined() || state_[i].fresh != fresh || p.numel() == 0) continue;
+    COHORT_CHECK(g.scalar_type() == p.scalar_type() && g.is_contiguous() &&
+                     g.device() == p.device() && !g.is_sparse(),
+                 Error,
+                 "the gradient of parameter " + std::to_string(i) + " (" +
+                     c10::toString(g.scalar_type()) + " on " + g.device().str() +
+                     (g.is_contiguous() ? "" : ", not contiguous") +
+                     ") does not match the parameter",
+                 "gradients must be dense, contiguous, and of the parameter's dtype and device");
+    const ParamState& s = state_[i];
+    ops::ParamSlot slot;
+    slot.param = p.data_ptr();
+    slot.grad = g.data_ptr();
+    slot.master = s.master.defined() ? s.master.data_ptr<float>() : nullptr;
+    slot.exp_avg = moments_ > 0 ? s.moment[0].data_ptr<float>() : nullptr;
+    slot.exp_avg_sq = moments_ > 1 ? s.moment[1].data_ptr<float>() : nullptr;
+    slot.numel = p.numel();
+    slots.push_back(slot);
+  }
+  return slots;
+}
+
+void FusedOptimizer::step(float grad_multiplier) {
+  ++steps_;
+  for (Group& group : groups_) {
+    for (bool fresh : {true, false}) {
+      const std::vector<ops::ParamSlot> slots = slotsOf(group, fresh);
+      if (slots.empty()) continue;
+      stepGroup(*group.stepper, slots, group.precision, fresh, grad_multiplier);
+    }
+    for (int i : group.members) {
+      if (params_[i].grad().defined()) state_[i].fresh = false;
+    }
+  }
+}
+
+void FusedOptimizer::zeroGrad() {
+  at::NoGradGuard no_grad;
+  for (at::Tensor& p : params_) {
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+}
+
+ops::GradCheck FusedOptimizer::checkGradients() {
+  ops::GradCheck total;
+  for (Group& group : groups_) {
+    for (bool fresh : {true, false}) {
+      const std::vector<ops::ParamSlot> slots = slotsOf(group, fresh);
+      if (slots.empty()) continue;
+      const ops::GradCheck part = group.stepper->check(slots, group.precision);
+      total.sum_of_squares += part.sum_of_squares;
+      total.non_finite += part.non_finite;
+    }
+  }
+  return total;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> FusedOptimizer::state() const {
+  static const char* kMoments[] = {"exp_avg", "exp_avg_sq"};
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (size_t i = 0; i < state_.size(); ++i) {
+    if (state_[i].master.defined()) out.emplace_back(std::to_string(i) + ".master", state_[i].master);
+    for (int m = 0; m < moments_; ++m) {
+      out.emplace_back(std::to_string(i) + "." + kMoments[m], state_[i].moment[m]);
+    }
+  }
+  return out;
+}
+
+}  // namespace cohort::optim

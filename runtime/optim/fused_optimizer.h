@@ -1,0 +1,82 @@
+// The base of cohort's fused optimizers (SGD, AdamW): the parameters are
+// grouped by device and precision, and each group takes a whole step in one
+// pass of the functors of kernels/ops -- the CPU loops for CPU parameters, one
+// CUDA launch for all of a GPU's parameters.
+//
+// float32 parameters are updated in place; bfloat16 parameters keep a float32
+// master copy that the step updates and rounds back into the parameter.
+// Parameters without a gradient are left alone, as libtorch's optimizers do.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cohort/kernels/ops/norm.h"
+#include "cohort/kernels/ops/param_slot.h"
+#include "cohort/optim/stepper.h"
+
+namespace cohort::optim {
+
+class FusedOptimizer {
+ public:
+  virtual ~FusedOptimizer();
+  FusedOptimizer(const FusedOptimizer&) = delete;
+  FusedOptimizer& operator=(const FusedOptimizer&) = delete;
+
+  // One step. Every gradient is multiplied by grad_multiplier first: 1 / the
+  // loss scale, a clipping factor (see clipFactor), or both.
+  void step(float grad_multiplier = 1.0f);
+
+  // Zeroes the gradients in place, so that tensors they live in (DataParallel's
+  // buckets) stay where they are.
+  void zeroGrad();
+
+  // The squared global norm of the gradients and their non-finite elements.
+  ops::GradCheck checkGradients();
+
+  double lr() const { return lr_; }
+  void setLr(double lr) { lr_ = lr; }
+  int64_t steps() const { return steps_; }
+  const std::vector<at::Tensor>& params() const { return params_; }
+
+  // The optimizer's state tensors, named "<param index>.<kind>" (for checkpoints).
+  std::vector<std::pair<std::string, at::Tensor>> state() const;
+
+ protected:
+  // `moments`: how many float32 state tensors each parameter needs (1 for SGD
+  // with momentum, 2 for AdamW).
+  FusedOptimizer(std::vector<at::Tensor> params, double lr, int moments, const char* name);
+
+  // One group's step; `fresh` marks slots whose state has never been updated.
+  virtual void stepGroup(Stepper& stepper, const std::vector<ops::ParamSlot>& slots,
+                         ops::Precision precision, bool fresh, float grad_multiplier) = 0;
+
+ private:
+  struct Group {
+    std::vector<int> members;  // indices into params_
+    ops::Precision precision;
+    std::unique_ptr<Stepper> stepper;
+  };
+  struct ParamState {
+    at::Tensor master;       // bfloat16 parameters only
+    at::Tensor moment[2];    // exp_avg, exp_avg_sq
+    bool fresh = true;       // not stepped yet
+  };
+
+  // The slots of a group's parameters that have gradients, fresh ones or not.
+  std::vector<ops::ParamSlot> slotsOf(const Group& group, bool fresh) const;
+
+  std::vector<at::Tensor> params_;
+  std::vector<ParamState> state_;
+  std::vector<Group> groups_;
+  double lr_;
+  int moments_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace cohort::optim
