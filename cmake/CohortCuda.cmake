@@ -22,7 +22,10 @@ if(COHORT_HAVE_CUDA)
   enable_language(CUDA)
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
-  string(APPEND CMAKE_CUDA_FLAGS " --expt-relaxed-constexpr")
+  # No fused multiply-adds: the kernels then round exactly as the CPU loops
+  # applying the same functors do, so the two agree bit for bit (the kernels
+  # are bound by memory, not arithmetic).
+  string(APPEND CMAKE_CUDA_FLAGS " --expt-relaxed-constexpr -fmad=false")
   find_package(CUDAToolkit REQUIRED)
 endif()
 message(STATUS "cohort: CUDA ${COHORT_HAVE_CUDA} (COHORT_WITH_CUDA=${COHORT_WITH_CUDA})")

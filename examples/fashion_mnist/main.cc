@@ -8,7 +8,6 @@
 // single rank would on the whole batch. The test set is split the same way and
 // the correct counts are summed over ranks.
 #include <torch/nn/functional/loss.h>
-#include <torch/optim/sgd.h>
 #include <torch/serialize.h>
 #include <torch/utils.h>
 
@@ -20,6 +19,7 @@
 
 #include "cohort/cohort.h"
 #include "cohort/ddp/data_parallel.h"
+#include "cohort/optim/sgd.h"
 #include "conv_net.h"
 #include "epoch_plan.h"
 #include "fashion_mnist_data.h"
@@ -43,33 +43,30 @@ double cosineLr(double peak, int64_t step, int64_t total_steps) {
   return peak * 0.5 * (1 + std::cos(kPi * static_cast<double>(step) / total_steps));
 }
 
-void setLr(torch::optim::SGD& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) {
-    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-  }
-}
-
 // One pass over this rank's shards; returns the mean loss over all ranks.
-double trainEpoch(ConvNet& net, torch::optim::SGD& optimizer, const Split& train,
+double trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, const Split& train,
                   const EpochPlan& plan, const TrainOptions& options, int epoch,
                   cohort::Communicator& comm) {
   net.train();
-  double loss_sum = 0;
+  const torch::Device device = train.images.device();
+  auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
   const int64_t total_steps = plan.numBatches() * options.epochs;
   for (int64_t b = 0; b < plan.numBatches(); ++b) {
     std::vector<int64_t> shard = plan.shard(b);
-    const auto index = torch::from_blob(shard.data(), {plan.localBatch()}, torch::kInt64);
-    setLr(optimizer, cosineLr(options.lr, epoch * plan.numBatches() + b, total_steps));
-    optimizer.zero_grad();
+    const auto index =
+        torch::from_blob(shard.data(), {plan.localBatch()}, torch::kInt64).to(device);
+    optimizer.setLr(cosineLr(options.lr, epoch * plan.numBatches() + b, total_steps));
+    optimizer.zeroGrad();
     auto logits = net.forward(train.images.index_select(0, index));
     auto loss = torch::nn::functional::cross_entropy(logits, train.labels.index_select(0, index));
     loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
     optimizer.step();
-    loss_sum += loss.item<double>();
+    loss_sum += loss.detach();  // on the device: no wait for the GPU every step
   }
   // Each rank's loss is a mean over an equal share, so the mean over ranks
   // and batches is the mean over every sample of the epoch.
-  auto totals = torch::tensor({loss_sum, static_cast<double>(plan.numBatches())}, torch::kFloat64);
+  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(plan.numBatches())},
+                              torch::kFloat64);
   comm.allreduce(totals, cohort::ReduceOp::kSum);
   return totals[0].item<double>() / totals[1].item<double>();
 }
@@ -88,7 +85,7 @@ double evaluate(ConvNet& net, const Split& test, cohort::Communicator& comm) {
     correct += predicted.eq(test.labels.narrow(0, first, count)).sum().item<int64_t>();
   }
   auto total = torch::tensor({correct}, torch::kInt64);
-  comm.allreduce(total, cohort::ReduceOp::kSum);
+  comm.allreduce(total, cohort::ReduceOp::kSum);  // host counts, over MPI
   return static_cast<double>(total.item<int64_t>()) / static_cast<double>(test.size());
 }
 
@@ -130,6 +127,18 @@ Split trainingSet(const FashionMnistData& data, const TrainOptions& options) {
   return train;
 }
 
+// --device auto: this rank's GPU if every rank has one, else the CPU (the
+// runtime says why); cpu; or cuda, which must be usable.
+torch::Device chooseDevice(cohort::Runtime& rt, const std::string& wanted) {
+  if (wanted == "cpu") return torch::Device(torch::kCPU);
+  const torch::Device device = rt.device();
+  if (wanted == "cuda" && !device.is_cuda()) {
+    throw cohort::ConfigError("--device cuda, but this rank has no usable GPU (see the warning above)",
+                              "run on a machine with a GPU per rank, or pass --device cpu");
+  }
+  return device;
+}
+
 int train(cohort::Runtime& rt, int argc, char** argv) {
   const TrainOptions options = TrainOptions::parse(argc, argv, rt.size());
   const bool lead = rt.rank() == 0;
@@ -144,7 +153,10 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   torch::manual_seed(options.seed);
 
   // Everything that can fail on bad input happens before the first collective.
-  const FashionMnistData data = FashionMnistData::load(options.data_dir);
+  FashionMnistData data = FashionMnistData::load(options.data_dir);
+  const torch::Device device = chooseDevice(rt, options.device);
+  data.train = {data.train.images.to(device), data.train.labels.to(device)};
+  data.test = {data.test.images.to(device), data.test.labels.to(device)};
   const Split train = trainingSet(data, options);
   const RunFiles files = prepareRunFiles(rt.settings());
   std::ofstream metrics;
@@ -158,17 +170,18 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   }
 
   auto net = std::make_shared<ConvNet>();
-  cohort::DataParallel dp(net, rt.comm());
-  torch::optim::SGD optimizer(net->parameters(),
-                              torch::optim::SGDOptions(options.lr).momentum(options.momentum));
+  net->to(device);
+  cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
+  cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
 
   // The batch counts are the same every epoch; any epoch's plan tells them.
   const auto layout = EpochPlan(train.size(), options.global_batch, rt.rank(), rt.size(), 0, 0);
   if (lead) {
     std::printf(
-        "fashion_mnist: %d rank(s) x %d torch thread(s); global batch %lld (%lld per rank); "
-        "%d epoch(s); lr %g (cosine to 0); momentum %g\n",
-        rt.size(), torch::get_num_threads(), static_cast<long long>(options.global_batch),
+        "fashion_mnist: %d rank(s) on %s x %d torch thread(s); global batch %lld (%lld per "
+        "rank); %d epoch(s); lr %g (cosine to 0); momentum %g\n",
+        rt.size(), device.str().c_str(), torch::get_num_threads(),
+        static_cast<long long>(options.global_batch),
         static_cast<long long>(layout.localBatch()), options.epochs, options.lr, options.momentum);
     std::printf(
         "training on %lld images in %lld global batches per epoch, dropping %lld that "
@@ -201,6 +214,7 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   }
 
   if (lead) {
+    net->to(torch::kCPU);
     torch::save(std::static_pointer_cast<torch::nn::Module>(net), files.model.string());
     std::printf("model written to %s\nmetrics written to %s\n", files.model.c_str(),
                 files.metrics.c_str());

@@ -58,6 +58,12 @@ TrainOptions TrainOptions::parse(int argc, char** argv, int world) {
       {"--seed", [&](auto& n, auto& v) { o.seed = parseNumber<uint64_t>(n, v); }},
       {"--threads", [&](auto& n, auto& v) { o.threads = parseNumber<int>(n, v); }},
       {"--max-train", [&](auto& n, auto& v) { o.max_train = parseNumber<int64_t>(n, v); }},
+      {"--device", [&](auto& n, auto& v) {
+         if (v != "auto" && v != "cpu" && v != "cuda") {
+           throw cohort::ConfigError(n + " takes auto, cpu or cuda, not '" + v + "'", kSeeUsage);
+         }
+         o.device = v;
+       }},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -115,6 +121,7 @@ std::string TrainOptions::usage(const std::string& program) {
   line("--seed N", "seed for the weights and the shuffles (default " + number(d.seed) + ")");
   line("--threads N", "torch threads per rank (default 1 with several ranks, else torch's)");
   line("--max-train N", "train on the first N training images only (default all)");
+  line("--device D", "auto (a GPU per rank if there is one, else the CPU), cpu or cuda");
   line("--help", "print this and exit");
   return text;
 }

@@ -16,6 +16,7 @@ struct TrainOptions {
   int threads =
       0;  // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
   int64_t max_train = 0;  // 0: all training images
+  std::string device = "auto";  // auto, cpu or cuda
   bool help = false;
 
   // Parses --name VALUE or --name=VALUE. Throws cohort::ConfigError for an

@@ -12,10 +12,13 @@ CudaStatus cudaStatus() {
     int driver = 0, runtime = 0;
     cudaDriverGetVersion(&driver);
     cudaRuntimeGetVersion(&runtime);
-    status.why = "the NVIDIA driver (CUDA " + std::to_string(driver / 1000) + "." +
-                 std::to_string(driver % 1000 / 10) + ", 0 if none) is older than this build's " +
-                 "CUDA runtime (" + std::to_string(runtime / 1000) + "." +
-                 std::to_string(runtime % 1000 / 10) + "), or there is no driver";
+    auto version = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+    status.why = driver == 0
+                     ? "there is no NVIDIA driver on this machine (no GPU, or the driver is not "
+                       "installed)"
+                     : "the NVIDIA driver supports CUDA " + version(driver) +
+                           ", older than this build's CUDA runtime " + version(runtime) +
+                           ": update the driver";
   } else if (error == cudaErrorNoDevice || (error == cudaSuccess && count == 0)) {
     status.why = "no CUDA GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES)";
   } else if (error != cudaSuccess) {

@@ -2,12 +2,14 @@
 
 #include <torch/nn/module.h>
 
+#include <cmath>
 #include <unordered_set>
 
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 #include "cohort/ddp/model_check.h"
 #include "cohort/ddp/reducer.h"
+#include "cohort/optim/stepper.h"
 #include "cohort/world/runtime.h"
 
 namespace cohort {
@@ -103,6 +105,49 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
 }
 
 DataParallel::~DataParallel() = default;
+
+GradientReport DataParallel::checkGradients() {
+  GradientReport report;
+  report.iteration = reducer_->iteration();
+  const int buckets = static_cast<int>(reducer_->plan().size());
+  double sum = 0;
+  for (int b = 0; b < buckets; ++b) {
+    const at::Tensor grads = reducer_->bucketGradients(b);
+    if (grads.numel() == 0) continue;
+    if (!checker_) {
+      checker_ = grads.is_cuda() ? optim::makeCudaStepper(grads.device().index())
+                                 : optim::makeCpuStepper();
+    }
+    const auto precision =
+        grads.scalar_type() == at::kBFloat16 ? ops::Precision::kBFloat16 : ops::Precision::kFloat32;
+    COHORT_CHECK(grads.scalar_type() == at::kFloat || grads.scalar_type() == at::kBFloat16, Error,
+                 "checkGradients: bucket " + std::to_string(b) + " holds " +
+                     c10::toString(grads.scalar_type()) + " gradients",
+                 "gradient checks cover float32 and bfloat16 parameters");
+    ops::ParamSlot slot;
+    slot.grad = grads.data_ptr();
+    slot.numel = grads.numel();
+    const ops::GradCheck check = checker_->check({slot}, precision);
+    sum += check.sum_of_squares;
+    if (check.non_finite > 0) {
+      report.non_finite += check.non_finite;
+      report.bad_buckets.emplace_back(b, reducer_->bucketNames(b));
+    }
+  }
+  report.norm = std::sqrt(sum);
+  return report;
+}
+
+std::string GradientReport::describe() const {
+  if (finite()) return "every gradient is finite (norm " + std::to_string(norm) + ")";
+  std::string text = std::to_string(non_finite) + " non-finite gradient element(s)";
+  for (const auto& [bucket, names] : bad_buckets) {
+    text += " in bucket " + std::to_string(bucket) + " (";
+    for (size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
+    text += ")";
+  }
+  return text + " at step " + std::to_string(iteration);
+}
 
 const std::vector<BucketSpec>& DataParallel::buckets() const { return reducer_->plan(); }
 

@@ -11,7 +11,10 @@
 // reduced in buckets while backward is still running (see Reducer).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cohort/comm/communicator.h"
@@ -24,6 +27,21 @@ class Module;
 namespace cohort {
 
 class Reducer;
+namespace optim {
+class Stepper;
+}
+
+// What DataParallel::checkGradients() found in the reduced gradients.
+struct GradientReport {
+  int64_t iteration = 0;       // reductions done so far
+  double norm = 0;             // global L2 norm of the finite elements
+  uint64_t non_finite = 0;     // NaN and infinite elements
+  // For each bucket holding a non-finite element: its index and its parameters.
+  std::vector<std::pair<int, std::vector<std::string>>> bad_buckets;
+
+  bool finite() const { return non_finite == 0; }
+  std::string describe() const;  // "3 non-finite gradient elements in bucket 1 (fc.weight, ...)"
+};
 
 struct DataParallelOptions {
   // Bucket caps in MiB; 0 takes COHORT_FIRST_BUCKET_MB / COHORT_BUCKET_MB
@@ -64,6 +82,11 @@ class DataParallel {
   };
   NoSync noSync() { return NoSync(*reducer_); }
 
+  // Checks the reduced gradients (every rank finds the same): their global norm
+  // and any NaN or infinity, located by bucket. On a GPU this waits for the
+  // reduction. See optim::LossScaler, which skips steps by it.
+  GradientReport checkGradients();
+
   // The buckets, in the order they are reduced (for tests and logs).
   const std::vector<BucketSpec>& buckets() const;
 
@@ -71,6 +94,7 @@ class DataParallel {
   std::shared_ptr<torch::nn::Module> module_;
   Communicator* comm_ = nullptr;
   std::shared_ptr<Reducer> reducer_;
+  std::unique_ptr<optim::Stepper> checker_;  // runs the gradient check on the module's device
 };
 
 }  // namespace cohort

@@ -98,6 +98,12 @@ void Reducer::installHooks() {
   }
 }
 
+std::vector<std::string> Reducer::bucketNames(int b) const {
+  std::vector<std::string> names;
+  for (int p : plan_[b].params) names.push_back(names_[p]);
+  return names;
+}
+
 void Reducer::enterNoSync() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++no_sync_depth_;

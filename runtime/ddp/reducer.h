@@ -54,6 +54,10 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   ~Reducer();
 
   const std::vector<BucketSpec>& plan() const { return plan_; }
+  // Bucket b's gradient elements (without its flags), and its parameters' names.
+  at::Tensor bucketGradients(int b) const { return buckets_[b].flat.narrow(0, 0, plan_[b].numel); }
+  std::vector<std::string> bucketNames(int b) const;
+  int64_t iteration() const { return iteration_; }
 
   // No-sync scopes nest; while one is open, backward only accumulates locally.
   void enterNoSync();
