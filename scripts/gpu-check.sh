@@ -22,7 +22,7 @@ case "${1:-}" in
     python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${COHORT_GPU_CMAKE_ARGS[@]}" 2>&1 |
       grep -E 'cohort|Error|error|Found (MPI|Torch|GTest|CUDA)' | log build
-    cmake --build "$build" -j 16 2>&1 | grep -E 'error|warning: unused|FAILED|^\[[0-9]+/[0-9]+\] Linking' | log build
+    cmake --build "$build" -j 16 -- -k 0 2>&1 | grep -E 'error|warning: unused|FAILED|^\[[0-9]+/[0-9]+\] Linking' | log build
     test -x "$build/bench/bench_kernels" || { echo "build failed"; exit 1; }
     ;;
   test)

@@ -1,5 +1,6 @@
 #include "cohort/ddp/data_parallel.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/module.h>
 
 #include <cmath>

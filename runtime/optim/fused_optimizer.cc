@@ -1,6 +1,7 @@
 #include "cohort/optim/fused_optimizer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "cohort/core/error.h"
 
