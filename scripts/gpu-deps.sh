@@ -35,6 +35,9 @@ case "${1:-}" in
     prefix=$3
     mkdir -p "$prefix"
     for deb in "$dir"/*.deb; do dpkg -x "$deb" "$prefix"; done
+    # Debian's mpirun, mpiexec and mpicc point into /etc/alternatives: repoint them.
+    for name in mpirun mpiexec; do ln -sf orterun "$prefix/usr/bin/$name"; done
+    ln -sf opal_wrapper "$prefix/usr/bin/mpicc"
     arch=$prefix/usr/lib/x86_64-linux-gnu
     export PATH=$prefix/usr/bin:$PATH
     export LD_LIBRARY_PATH=$arch:$arch/openmpi/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
