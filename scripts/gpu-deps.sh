@@ -47,6 +47,9 @@ case "${1:-}" in
     export OPAL_PKGDATADIR=$prefix/usr/share/openmpi OPAL_DATADIR=$prefix/usr/share
     export OPAL_INCLUDEDIR=$arch/openmpi/include OPAL_BINDIR=$prefix/usr/bin
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    # PMIx looks for its plugins where Debian put them, which may hold another PMIx's.
+    export PMIX_MCA_mca_base_component_path=$arch/pmix2/lib/pmix
+    export PMIX_MCA_pcompress_base_silence_warning=1
     # NCCL: the toolkit's, else the one PyTorch's wheels bring.
     nccl=/usr/local/cuda
     if [ ! -f "$nccl/include/nccl.h" ]; then

@@ -77,13 +77,26 @@ __global__ void compressKernel(const float* src, float* error, Low<C10>* out, in
   }
 }
 
+// Four 16-bit values as one 8-byte access.
 template <typename C10>
-__global__ void decompressKernel(const Low<C10>* in, float* out, int64_t n) {
+struct alignas(8) Low4 {
+  Low<C10> v[4];
+};
+
+template <typename C10>
+__global__ void decompressKernel(const Low<C10>* in, float* out, int64_t n, bool vector) {
   const ops::Decompress<Low<C10>> widen;
   const int64_t stride = int64_t{gridDim.x} * blockDim.x;
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) {
-    out[i] = widen(in[i]);
+  const int64_t first = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  int64_t done = 0;
+  if (vector) {  // 8-byte loads, 16-byte stores
+    for (int64_t i = first * 4; i + 3 < n; i += stride * 4) {
+      const Low4<C10> x = *reinterpret_cast<const Low4<C10>*>(in + i);
+      store4(out + i, make_float4(widen(x.v[0]), widen(x.v[1]), widen(x.v[2]), widen(x.v[3])));
+    }
+    done = n / 4 * 4;
   }
+  for (int64_t i = done + first; i < n; i += stride) out[i] = widen(in[i]);
 }
 
 template <typename C10>
@@ -98,8 +111,10 @@ void compressLaunch(const float* src, float* error, C10* out, int64_t n, float s
 template <typename C10>
 void decompressLaunch(const C10* in, float* out, int64_t n, Stream stream) {
   if (n == 0) return;
-  decompressKernel<C10><<<blocksFor(n, 4), kBlock, 0, static_cast<cudaStream_t>(stream)>>>(
-      reinterpret_cast<const Low<C10>*>(in), out, n);
+  const bool vector = reinterpret_cast<uintptr_t>(in) % 8 == 0 && aligned16(out);
+  decompressKernel<C10><<<blocksFor(n, vector ? 8 : 4), kBlock, 0,
+                          static_cast<cudaStream_t>(stream)>>>(
+      reinterpret_cast<const Low<C10>*>(in), out, n, vector);
   COHORT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -54,10 +54,14 @@ std::string describeTensors(const NamedTensors& tensors) {
 
 void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
   const std::string mine = describeTensors(tensors);
+  // The small tensors exchanged live where the communicator works (a GPU for NCCL).
+  const auto on = at::TensorOptions().device(tensors.empty() ? at::Device(at::kCPU)
+                                                             : tensors[0].second.device());
   // 1. Compare fingerprints: one small allgather when all is well.
-  at::Tensor own = at::full({1}, fingerprint(mine), at::kLong);
-  at::Tensor all = at::empty({comm.size(), 1}, at::kLong);
+  at::Tensor own = at::full({1}, fingerprint(mine), on.dtype(at::kLong));
+  at::Tensor all = at::empty({comm.size(), 1}, on.dtype(at::kLong));
   comm.allgather(own, all);
+  all = all.cpu();
   const int64_t* prints = all.data_ptr<int64_t>();
   int first_bad = -1;
   for (int r = 1; r < comm.size() && first_bad < 0; ++r) {
@@ -67,11 +71,13 @@ void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
 
   // 2. They differ (every rank sees it): rank 0 sends its description, the
   //    first differing rank explains, and every rank raises the same error.
-  at::Tensor length = at::full({1}, static_cast<int64_t>(mine.size()), at::kLong);
+  at::Tensor length = at::full({1}, static_cast<int64_t>(mine.size()), on.dtype(at::kLong));
   comm.broadcast(length, 0);
   at::Tensor reference = at::empty({length.item<int64_t>()}, at::kByte);
   if (comm.rank() == 0) std::memcpy(reference.data_ptr(), mine.data(), mine.size());
+  reference = reference.to(on.device());
   comm.broadcast(reference, 0);
+  reference = reference.cpu();
   std::string ref(static_cast<const char*>(reference.data_ptr()), static_cast<size_t>(reference.numel()));
 
   constexpr int64_t kWidth = 512;
@@ -80,7 +86,9 @@ void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
     std::string text = firstDifference(ref, mine).substr(0, kWidth - 1);
     std::memcpy(why.data_ptr(), text.data(), text.size());
   }
+  why = why.to(on.device());
   comm.broadcast(why, first_bad);
+  why = why.cpu();
   throw CommError("the model differs across ranks: on rank " + std::to_string(first_bad) + ", " +
                       std::string(static_cast<const char*>(why.data_ptr())),
                   "build the same model (same parameters, buffers, shapes and dtypes, in the "
