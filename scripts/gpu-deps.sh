@@ -11,8 +11,6 @@
 #                                        PREFIX and export PATH, LD_LIBRARY_PATH,
 #                                        Open MPI's relocation variables and
 #                                        COHORT_GPU_CMAKE_ARGS for cmake
-set -eo pipefail
-
 packages=(
   libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libhwloc15 libevent-2.1-7
   libevent-core-2.1-7 libevent-pthreads-2.1-7 libpmix2 libfabric1 libucx0 libibverbs1
@@ -22,6 +20,7 @@ packages=(
 
 case "${1:-}" in
   fetch)
+    set -eo pipefail
     dir=${2:-.gpu-debs}
     mkdir -p "$dir"
     (cd "$dir" && apt-get download "${packages[@]}")
@@ -68,7 +67,7 @@ case "${1:-}" in
     export COHORT_GPU_CMAKE_ARGS
     ;;
   *)
-    sed -n '2,15p' "$0"
-    exit 2
+    sed -n '2,15p' "${BASH_SOURCE[0]}"
+    return 2 2>/dev/null || exit 2
     ;;
 esac

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <map>
 
@@ -173,7 +175,11 @@ NcclCommunicator::NcclCommunicator(MPI_Comm world, c10::DeviceIndex device, doub
       },
       [this](const std::string& message) {
         log::error(message);
-        ncclCommAbort(comm_);
+        // Abort NCCL so no kernel of ours waits on a dead peer for ever, but
+        // do not wait on the abort itself for long: a GPU that is stuck can
+        // hold it up, and ending the job comes first.
+        std::thread([comm = comm_] { ncclCommAbort(comm); }).detach();
+        std::this_thread::sleep_for(std::chrono::seconds(2));
         MPI_Abort(MPI_COMM_WORLD, 71);
       });
   log::debug("NCCL communicator of " + std::to_string(size_) + " ranks on " +
