@@ -236,11 +236,14 @@ WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& ou
                     "pass an output of the input's dtype and size");
   }
   const ncclDataType_t type = ncclType(input.scalar_type());
-  const ncclRedOp_t nccl_op = ncclOp(op, input.scalar_type());
+  // Over one rank an average is the sum, which NCCL leaves in place untouched,
+  // where ncclAvg would rescale every element by 1.
+  const ncclRedOp_t nccl_op = size_ == 1 ? ncclSum : ncclOp(op, input.scalar_type());
   // Non-contiguous tensors travel through contiguous copies, queued on libtorch's stream.
   const at::Tensor in = input.contiguous();
   at::Tensor out = output.is_contiguous() ? output : at::empty_like(output, at::MemoryFormat::Contiguous);
-  const bool integer_average = op == ReduceOp::kAvg && !at::isFloatingType(input.scalar_type());
+  const bool integer_average =
+      op == ReduceOp::kAvg && size_ > 1 && !at::isFloatingType(input.scalar_type());
   // Runs at wait(), on libtorch's stream; it also keeps the tensors alive until then.
   std::function<void()> after = [in, out, output, integer_average, size = size_]() mutable {
     if (integer_average) out.div_(size, "trunc");
