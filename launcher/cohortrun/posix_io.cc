@@ -1,0 +1,117 @@
+#include "posix_io.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+#include "cohort/core/error.h"
+
+namespace cohort::launcher {
+
+bool writeAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void makeDirectories(const std::string& path) {
+  std::string partial;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    partial = path.substr(0, slash);
+    if (!partial.empty() && mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw ConfigError("cannot create folder " + partial + ": " + std::strerror(errno),
+                        "choose a folder you can write (--logs, --outputs)");
+    }
+    start = slash + 1;
+  }
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    throw ConfigError(path + " is not a folder", "choose a folder for --logs and --outputs");
+  }
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+  std::string temporary = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      throw ConfigError("cannot write " + temporary + ": " + std::strerror(errno),
+                        "check that the logs folder is writable and not full");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw ConfigError("cannot rename " + temporary + " to " + path + ": " + std::strerror(errno),
+                      "check that the logs folder is writable");
+  }
+}
+
+std::string readWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> lastLines(const std::string& path, size_t count) {
+  std::ifstream in(path);
+  std::deque<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    lines.push_back(line);
+    if (lines.size() > count) lines.pop_front();
+  }
+  return {lines.begin(), lines.end()};
+}
+
+double unixNow() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+}
+
+std::string isoTime(double unix_seconds) {
+  time_t whole = static_cast<time_t>(unix_seconds);
+  int millis = static_cast<int>((unix_seconds - static_cast<double>(whole)) * 1000);
+  tm utc{};
+  gmtime_r(&whole, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  return buf;
+}
+
+std::string hostName() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::string absolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) == nullptr) return path;
+  std::string base = cwd;
+  std::string rest = path;
+  while (rest.rfind("./", 0) == 0) rest = rest.substr(2);
+  if (rest == ".") rest.clear();
+  return rest.empty() ? base : base + "/" + rest;
+}
+
+}  // namespace cohort::launcher
