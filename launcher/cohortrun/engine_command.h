@@ -45,8 +45,10 @@ struct AgentCall {
 struct EngineCommand {
   std::vector<std::string> argv;
   EnvList env;  // set in the engine's own environment (srun passes it on)
-  // What the launcher sends the engine to stop the job gracefully (see supervisor.h).
+  // What the launcher sends the engine to stop the job gracefully (see
+  // supervisor.h); 0 for srun, whose step is signalled through Slurm by name.
   int stop_signal = 0;
+  std::string slurm_step_name;
 };
 
 struct MpirunSettings {

@@ -27,6 +27,7 @@
 #include "run_record.h"
 #include "shell_quote.h"
 #include "signal_pipe.h"
+#include "slurm_control.h"
 #include "supervisor.h"
 
 namespace cohort::launcher {
@@ -130,12 +131,8 @@ int submit(const Job& job) {
   makeDirectories(job.logs_dir);
   archivePreviousRun(job.logs_dir, job.run_id);
   writeFileAtomically(script_path, script);
-  std::string command = "sbatch --parsable " + shellQuote(script_path) + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
   std::string output;
-  char buf[512];
-  while (pipe && std::fgets(buf, sizeof buf, pipe)) output += buf;
-  int status = pipe ? pclose(pipe) : -1;
+  int status = runCommand({"sbatch", "--parsable", script_path}, &output, 60);
   while (!output.empty() && output.back() == '\n') output.pop_back();
   if (status != 0) {
     throw ConfigError("sbatch refused the job: " + output,
@@ -256,8 +253,14 @@ class Attempts {
     request.engine_name = engineName(job_.plan.engine);
     request.deadline = deadline;
     request.grace_s = job_.options.grace_s;
-    request.abort_signals = job_.plan.engine == Engine::kSrun ? std::vector<int>{SIGINT, SIGINT}
-                                                               : std::vector<int>{SIGTERM};
+    request.abort_signals = {SIGTERM};
+    if (job_.plan.engine == Engine::kSrun) {
+      std::string job_id = job_.plan.slurm_job_id, name = command.slurm_step_name;
+      request.stop = [job_id, name](int engine) {
+        std::string step = findSlurmStep(job_id, name);
+        if (step.empty() || !signalSlurmStep(step, "TERM")) kill(engine, SIGTERM);
+      };
+    }
     std::string prefix = "[" + request.engine_name + "] ";
     request.on_line = [&](const std::string& line, bool is_err) {
       if (line.rfind("[rank ", 0) == 0) {

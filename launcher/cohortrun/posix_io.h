@@ -31,6 +31,11 @@ std::string isoTime(double unix_seconds);
 // This machine's name (gethostname).
 std::string hostName();
 
+// Runs argv (no shell) with stdin from /dev/null and returns its exit status
+// (-1 if it could not run, or was killed for running past `timeout_s`);
+// its stdout and stderr, together, go to *output when given.
+int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s);
+
 // `path` made absolute against the current directory (not resolving links).
 std::string absolutePath(const std::string& path);
 

@@ -18,14 +18,9 @@ void time(JsonWriter& w, const char* key, double unix_seconds) {
 
 // The first line `program --version` prints, or "".
 std::string firstLineOf(const std::string& program) {
-  std::string command = program + " --version 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return "";
-  char buf[256] = {};
-  std::string line = std::fgets(buf, sizeof buf, pipe) ? buf : "";
-  pclose(pipe);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  return line;
+  std::string output;
+  if (runCommand({program, "--version"}, &output, 10) != 0) return "";
+  return output.substr(0, output.find('\n'));
 }
 
 }  // namespace

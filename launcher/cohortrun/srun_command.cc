@@ -1,7 +1,6 @@
 // srun's command line for a job inside a Slurm allocation.
-#include <csignal>
-
 #include "engine_command.h"
+#include "slurm_control.h"
 
 namespace cohort::launcher {
 
@@ -20,14 +19,18 @@ EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, con
               "--distribution=block",
               // A rank that fails ends the step, as under mpirun.
               "--kill-on-bad-exit=1",
-              "--input=none"};
+              "--input=none",
+              // A name to find the step by when it has to be stopped (slurm_control.h).
+              "--job-name=" + slurmStepName(contract.run_id, contract.restart_count)};
   cmd.argv.insert(cmd.argv.end(), extra.begin(), extra.end());
   auto agent_argv = agent.argv();
   cmd.argv.insert(cmd.argv.end(), agent_argv.begin(), agent_argv.end());
   // srun passes its whole environment on to the tasks.
   cmd.env = contract.variables();
-  // srun forwards SIGTERM to every task (the agents), which apply the grace period.
-  cmd.stop_signal = SIGTERM;
+  // srun answers SIGTERM by killing the step at once; a graceful stop goes
+  // through scancel --signal=TERM instead (see job_runner.cc).
+  cmd.stop_signal = 0;
+  cmd.slurm_step_name = slurmStepName(contract.run_id, contract.restart_count);
   return cmd;
 }
 

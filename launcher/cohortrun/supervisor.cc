@@ -110,13 +110,14 @@ EngineOutcome supervise(const SuperviseRequest& request, SignalPipe& signals) {
   auto advance = [&](double now) {
     ++step;
     if (step == 1) {
-      kill(engine, request.command.stop_signal);
+      if (request.command.stop_signal != 0) {
+        kill(engine, request.command.stop_signal);
+      } else if (request.stop) {
+        request.stop(engine);
+      }
       step_at = now + request.grace_s + 5;
     } else if (step == 2) {
-      for (size_t i = 0; i < request.abort_signals.size(); ++i) {
-        if (i > 0) usleep(200 * 1000);  // srun wants its two SIGINTs apart but within a second
-        kill(engine, request.abort_signals[i]);
-      }
+      for (int s : request.abort_signals) kill(engine, s);
       step_at = now + 5;
     } else {
       outcome.forced = true;

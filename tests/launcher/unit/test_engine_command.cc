@@ -94,8 +94,10 @@ TEST(SrunCommand, InsideAnAllocation) {
   EXPECT_TRUE(contains(c.argv, {"--ntasks-per-node=3"}));
   EXPECT_TRUE(contains(c.argv, {"--kill-on-bad-exit=1"}));
   EXPECT_TRUE(contains(c.argv, {"--exclusive", "/bin/cohortrun", "--rank-agent"}));
-  EXPECT_FALSE(contains(c.argv, {"--stop-signal"})) << "srun forwards SIGTERM itself";
-  EXPECT_EQ(c.stop_signal, SIGTERM);
+  EXPECT_TRUE(contains(c.argv, {"--job-name=cohort-run-1-2"})) << "the step's name";
+  EXPECT_FALSE(contains(c.argv, {"--stop-signal"})) << "Slurm signals the step itself";
+  EXPECT_EQ(c.stop_signal, 0);
+  EXPECT_EQ(c.slurm_step_name, "cohort-run-1-2");
   EXPECT_EQ(c.env, contract().variables());
 }
 
