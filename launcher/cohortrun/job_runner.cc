@@ -34,7 +34,10 @@ namespace cohort::launcher {
 
 namespace {
 
+// ssh's connect timeout when checking hosts: before the start and before a
+// restart, and after a failure that no rank recorded (to find a lost host).
 constexpr int kProbeTimeoutS = 3;
+constexpr int kLostHostProbeTimeoutS = 2;
 
 void say(const std::string& text) { std::cerr << "cohortrun: " << text << std::endl; }
 
@@ -294,7 +297,7 @@ class Attempts {
     for (const auto& x : input.records.exits) rank_to_blame |= x.failed();
     if (failed && !rank_to_blame && !outcome.interrupted_by && !outcome.timed_out &&
         job_.plan.engine == Engine::kMpirunHosts && !job_.plan.hosts_from_slurm) {
-      for (const auto& p : unreachableHosts(hostNames(job_.plan), kProbeTimeoutS)) {
+      for (const auto& p : unreachableHosts(hostNames(job_.plan), kLostHostProbeTimeoutS)) {
         input.unreachable_hosts.push_back(p.host);
       }
     }

@@ -42,10 +42,12 @@ EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract, c
       mca(&a, "btl_tcp_if_include", settings.network);
       mca(&a, "oob_tcp_if_include", settings.network);
     }
-    // A host whose link dies would otherwise hang the job for minutes: with
-    // these, mpirun notices a silent daemon in about 8 s (see TESTBEDS notes).
-    mca(&a, "oob_tcp_keepalive_time", "5");
-    mca(&a, "oob_tcp_keepalive_intvl", "2");
+    // A host whose link dies would otherwise hang the job for minutes (the
+    // daemons' connections are idle, and TCP waits hours by default): with
+    // keepalive probes after 4 s of silence, 1 s apart, mpirun gives up on a
+    // daemon that misses 3 of them, about 7 s after its link went down.
+    mca(&a, "oob_tcp_keepalive_time", "4");
+    mca(&a, "oob_tcp_keepalive_intvl", "1");
     mca(&a, "oob_tcp_keepalive_probes", "3");
   }
   mca(&a, "odls_base_signal_direct_children_only", "1");  // See Note [Stopping under mpirun]

@@ -188,7 +188,12 @@ std::vector<HostProblem> unreachableHosts(const std::vector<std::string>& hosts,
   }
   for (auto& p : probes) {
     int status = 0;
+    // A probe that closed its output exits a moment later.
     bool done = waitpid(p.pid, &status, WNOHANG) == p.pid;
+    while (!done && unixNow() < deadline) {
+      usleep(10 * 1000);
+      done = waitpid(p.pid, &status, WNOHANG) == p.pid;
+    }
     if (!done) {
       kill(-p.pid, SIGKILL);
       waitpid(p.pid, &status, 0);

@@ -23,6 +23,9 @@ _ns() { echo "${netns_prefix}-$1"; }
 hosts_up() {
   netns_count=$1
   netns_dir=$2
+  case "$netns_dir" in
+    /tmp/*) echo "hosts_up: $netns_dir is under /tmp, which every host replaces" >&2; return 1 ;;
+  esac
   mkdir -p "$netns_dir/ssh" /run/sshd
   # One client key for root, trusted by every host; known_hosts is not kept.
   ssh-keygen -q -t ed25519 -N '' -f "$netns_dir/ssh/id_ed25519"
@@ -98,6 +101,7 @@ CONF
     hostname h$k
     exec /usr/sbin/sshd -D -f '$conf'" </dev/null >"$netns_dir/h$k/sshd.log" 2>&1 &
   echo $! >"$netns_dir/h$k/sshd.leader"
+  disown $!  # hosts_down ends it; no "Killed" notice from this shell
 }
 
 # The sshd process of host K: its namespaces are the host's.

@@ -76,8 +76,8 @@ TEST(MpirunCommand, HostsNetworkAndKeepalive) {
   EXPECT_FALSE(contains(c.argv, {"--oversubscribe"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "btl_tcp_if_include", "10.200.0.0/24"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_if_include", "10.200.0.0/24"}));
-  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_time", "5"}));
-  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_intvl", "2"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_time", "4"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_intvl", "1"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_probes", "3"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "btl", "tcp,self", "/bin/cohortrun"})) << "engine options";
 }
