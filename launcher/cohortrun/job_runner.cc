@@ -15,6 +15,7 @@
 #include "exit_status.h"
 #include "failure_report.h"
 #include "host_slots.h"
+#include "job.h"
 #include "job_plan.h"
 #include "log_folder.h"
 #include "network_choice.h"
@@ -27,6 +28,7 @@
 #include "run_record.h"
 #include "shell_quote.h"
 #include "signal_pipe.h"
+#include "slurm_submit.h"
 #include "slurm_control.h"
 #include "supervisor.h"
 
@@ -76,14 +78,6 @@ void requireReachable(const std::vector<std::string>& hosts) {
                     "(ssh -o BatchMode=yes HOST true), or leave them out of --hosts");
 }
 
-// Everything fixed before the first attempt.
-struct Job {
-  Options options;
-  JobPlan plan;
-  std::string run_id, logs_dir, outputs_dir, launcher, network;
-  std::vector<std::string> argv;  // cohortrun's own, for run.json
-};
-
 EngineCommand buildCommand(const Job& job, int restart) {
   RankContract contract{job.run_id, restart, job.outputs_dir, job.logs_dir, job.options.env};
   AgentCall agent;
@@ -101,65 +95,6 @@ std::string describeCommand(const EngineCommand& command) {
   std::string text;
   for (const auto& [name, value] : command.env) text += name + "=" + shellQuote(value) + " ";
   return text + shellJoin(command.argv);
-}
-
-// The command cohortrun runs inside the allocation of --slurm-submit.
-std::vector<std::string> innerCommand(const Job& job) {
-  const Options& o = job.options;
-  std::vector<std::string> a = {job.launcher, "--nodes", std::to_string(job.plan.nodes),
-                                "--procs-per-node", std::to_string(job.plan.procs_per_node),
-                                "--run-id", job.run_id, "--outputs", job.outputs_dir,
-                                "--logs", job.logs_dir, "--max-restarts", std::to_string(o.max_restarts),
-                                "--console-ranks", o.console_ranks.text(),
-                                "--grace-period", std::to_string(o.grace_s) + "s", "--engine", "srun"};
-  if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", std::to_string(o.timeout_s) + "s"});
-  for (const auto& [name, value] : o.env) a.insert(a.end(), {"--env", name + "=" + value});
-  for (const auto& e : o.engine_options) a.insert(a.end(), {"--engine-option", e});
-  a.push_back("--");
-  a.insert(a.end(), o.program.begin(), o.program.end());
-  return a;
-}
-
-int submit(const Job& job) {
-  std::string script_path = job.logs_dir + "/sbatch-" + job.run_id + ".sh";
-  char cwd[4096];
-  std::string work_dir = getcwd(cwd, sizeof cwd) ? cwd : ".";
-  std::string script = sbatchScript(job.plan, job.run_id, job.logs_dir, work_dir, job.options.timeout_s,
-                                    job.options.sbatch_options, innerCommand(job));
-  if (job.options.dry_run) {
-    std::cout << script;
-    return exit_status::kSucceeded;
-  }
-  requireEngine("sbatch");
-  makeDirectories(job.logs_dir);
-  archivePreviousRun(job.logs_dir, job.run_id);
-  writeFileAtomically(script_path, script);
-  std::string output;
-  int status = runCommand({"sbatch", "--parsable", script_path}, &output, 60);
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  if (status != 0) {
-    throw ConfigError("sbatch refused the job: " + output,
-                      "the script is " + script_path + "; fix the options it names and submit again");
-  }
-  std::string job_id = output.substr(0, output.find(';'));
-  RunRecord record;
-  record.run_id = job.run_id;
-  record.command = job.argv;
-  record.program = job.options.program;
-  record.engine = "sbatch";
-  record.engine_command = {"sbatch", script_path};
-  record.work_dir = work_dir;
-  record.outputs_dir = job.outputs_dir;
-  record.slurm_job_id = job_id;
-  record.plan = job.plan;
-  record.max_restarts = job.options.max_restarts;
-  record.start = unixNow();
-  record.state = "submitted";
-  record.versions = collectVersions({"srun"});
-  writeFileAtomically(job.logs_dir + "/run.json", runRecordJson(record));
-  std::cout << "cohortrun: submitted Slurm job " << job_id << " (run " << job.run_id << ", "
-            << job.plan.world_size << " ranks); logs will be in " << job.logs_dir << std::endl;
-  return exit_status::kSucceeded;
 }
 
 class Attempts {
@@ -367,7 +302,7 @@ int launch(const std::vector<std::string>& args) {
   job.outputs_dir = absolutePath(o.outputs);
   job.launcher = selfPath();
   o.program[0] = resolveProgram(o.program[0]);
-  if (job.plan.engine == Engine::kSbatch) return submit(job);
+  if (job.plan.engine == Engine::kSbatch) return submitToSlurm(job);
 
   if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
     job.network = o.network;

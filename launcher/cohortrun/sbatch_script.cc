@@ -13,7 +13,8 @@ std::string sbatchScript(const JobPlan& plan, const std::string& run_id, const s
   std::string s = "#!/bin/bash\n";
   s += "# Written by cohortrun --slurm-submit for run " + run_id + ".\n";
   s += "# The job runs cohortrun inside its allocation, which starts the ranks with srun;\n";
-  s += "# submit it again with: sbatch " + shellQuote(logs_dir + "/sbatch-" + run_id + ".sh") + "\n";
+  s += "# Submitting it again (sbatch " + shellQuote(logs_dir + "/sbatch-" + run_id + ".sh") +
+       ") continues the same run: its logs replace these.\n";
   s += "#SBATCH --job-name=cohort-" + run_id + "\n";
   s += "#SBATCH --nodes=" + std::to_string(plan.nodes) + "\n";
   s += "#SBATCH --ntasks-per-node=" + std::to_string(plan.procs_per_node) + "\n";

@@ -101,21 +101,27 @@ expect_run_json "d['restarts'] == 2 and [a['exit_status'] for a in d['attempts']
 [ -d "$case_logs/attempt-1" ] || fail "no attempt-1 folder"
 expect_no_leftovers
 
-# ---- SIGTERM to cohortrun reaches every rank; ranks that ignore it get SIGKILL after the grace ----
-for mode in obeys ignores; do
+# ---- SIGTERM (or SIGINT) to cohortrun reaches every rank; ranks that ignore
+# SIGTERM get SIGKILL after the grace period ----
+for mode in obeys ignores sigint; do
   new_case
   extra=()
   [ "$mode" = ignores ] && extra=(--ignore-term)
   start_case "sigterm-$mode" 60 "${cr[@]}" --procs-per-node 2 --grace-period 3 -- "$rank" --seconds 60 "${extra[@]}" "$tag"
   if wait_for_files 30 "$case_outputs"/ready-rank-{0,1}; then
     mark_fault
-    kill -TERM "$(case_command_pid)"
+    kill "-$([ "$mode" = sigint ] && echo INT || echo TERM)" "$(case_command_pid)"
   fi
   wait_case
-  expect_status 143
-  expect_output 'root cause: stopped by SIGTERM sent to cohortrun'
   took=$(awk -v a="$fault_time" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  if [ "$mode" = obeys ]; then
+  if [ "$mode" = sigint ]; then
+    expect_status 130
+    expect_output 'root cause: stopped by SIGINT sent to cohortrun'
+  else
+    expect_status 143
+    expect_output 'root cause: stopped by SIGTERM sent to cohortrun'
+  fi
+  if [ "$mode" != ignores ]; then
     expect_file '"signal": 15' "$case_logs/exit-rank-1.json"
     awk -v t="$took" 'BEGIN { exit !(t < 3) }' || fail "took $took s though the ranks obey SIGTERM"
   else

@@ -6,6 +6,8 @@
 # killed with SIGKILL, a host whose processes all die, and a host whose link
 # goes down, each ending the job within 15 s with that root cause, then a
 # restart that succeeds; an unreachable host refused before anything starts.
+# Then a Slurm cluster across the hosts (slurmctld on h1, a slurmd on each):
+# srun over 2 nodes, and a rank killed there with the restart.
 # Everything is removed at the end, even on failure.
 #
 #   check_launcher_netns.sh COHORTRUN LAUNCHER_RANK      (needs root; 77 = skipped)
@@ -20,7 +22,8 @@ fi
 case_root=$(mktemp -d "$PWD/netns_check.XXXXXX")
 source "$(dirname "$0")/launcher_checks.sh"
 source "$(dirname "$0")/netns_hosts.sh"
-trap 'hosts_down; rm -rf "$work_dir" "$case_root"' EXIT
+source "$(dirname "$0")/slurm_cluster.sh"
+trap 'slurm_down; hosts_down; rm -rf "$work_dir" "$case_root"' EXIT
 
 if ! hosts_up 3 "$case_root/hosts"; then
   echo "FAIL: the network-namespace hosts did not come up"
@@ -131,6 +134,38 @@ expect_failure_within 10
 expect_output 'cohortrun: error: host\(s\) cannot be reached over ssh:'
 expect_output '^  h9: ssh: connect to host h9 port 22'
 [ -e "$case_logs" ] && fail "the logs folder was created: something started"
+expect_no_leftovers
+
+# ---- Slurm across the hosts: srun over 2 nodes x 2 ranks ----
+chmod 755 "$case_root"  # munged runs as the munge user and must reach its folder in here
+if ! slurm_up_hosts "$case_root/slurm" 2; then
+  tail -n 20 "$case_root"/slurm/*.log
+  fail "the Slurm cluster across the hosts did not start"
+  finish
+fi
+new_case
+run_case slurm-two-nodes 90 "${cr[@]:0:7}" salloc -N2 -n4 "${cr[@]:7}" -- "$rank" --seconds 0.5 "$tag"
+expect_success
+expect_output '^\[rank 1\] contract ok: rank 1 of 4, local 1 of 2, on h1'
+expect_output '^\[rank 2\] contract ok: rank 2 of 4, local 0 of 2, on h2'
+expect_output '^\[rank 3\] contract ok: rank 3 of 4, local 1 of 2, on h2'
+expect_run_json "d['engine'] == 'srun' and [h['name'] for h in d['hosts']] == ['h1', 'h2']"
+expect_no_leftovers
+
+# ---- a rank on h2 killed with SIGKILL under srun; the restart succeeds ----
+new_case
+start_case slurm-rank-sigkill 90 "${cr[@]:0:7}" salloc -N2 -n4 "${cr[@]:7}" --max-restarts 1 -- \
+  "$rank" --seconds 60 --until-restart 1 "$tag"
+if wait_for_files 30 "$case_outputs"/ready-rank-{0,1,2,3}; then
+  sleep 0.5
+  mark_fault
+  kill -KILL "$(rank_pid 2)"
+fi
+wait_case
+expect_success
+expect_output 'root cause: rank 2 on h2 was killed by signal 9 \(SIGKILL\)'
+expect_output '^\[rank 2\] contract ok: .*on h2, restart 1'
+expect_fault_handled_within 15
 expect_no_leftovers
 
 finish
