@@ -305,12 +305,9 @@ int launch(const std::vector<std::string>& args) {
   if (job.plan.engine == Engine::kSbatch) return submitToSlurm(job);
 
   if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
-    job.network = o.network;
-    if (job.network.empty()) {
-      std::vector<uint32_t> addresses;
-      for (const auto& h : job.plan.hosts) addresses.push_back(resolveHost(h.name));
-      job.network = chooseNetwork(localNetworks(), addresses);
-    }
+    std::vector<uint32_t> addresses;  // every host must resolve
+    for (const auto& h : job.plan.hosts) addresses.push_back(resolveHost(h.name));
+    job.network = o.network.empty() ? chooseNetwork(localNetworks(), addresses) : o.network;
   }
   if (o.dry_run) {
     std::cout << describeCommand(buildCommand(job, 0)) << std::endl;
