@@ -205,8 +205,11 @@ class Attempts {
         (is_err ? std::cerr : std::cout) << line << '\n' << std::flush;
         return;
       }
-      std::cerr << prefix << line << std::endl;
       logLine(prefix + line);
+      // mpirun announces the SIGUSR2 that stops the ranks (see Note [Stopping
+      // under mpirun]); on the terminal that would only puzzle.
+      if (line == "mpirun: Forwarding signal 12 to job") return;
+      std::cerr << prefix << line << std::endl;
       engine_lines.push_back(line);
       if (engine_lines.size() > 12) engine_lines.pop_front();
     };

@@ -151,6 +151,17 @@ fi
 wait_case
 expect_no_leftovers
 
+# ---- rank variables that contradict MPI are refused by cohort::init (here set
+# by hand under plain mpirun: every rank claims to be alone on the machine) ----
+next_tag
+run_case local-variables-disagree 60 mpirun -n 2 --oversubscribe --allow-run-as-root --bind-to none \
+  -x COHORT_LOGS_DIR="$work_dir/disagree-logs" sh -c 'COHORT_RANK=$OMPI_COMM_WORLD_RANK COHORT_WORLD_SIZE=2 COHORT_LOCAL_RANK=0 COHORT_LOCAL_SIZE=1 exec "$0" "$1"' \
+  "$rank" "$tag"
+expect_failure_within 15
+expect_output 'COHORT_LOCAL_RANK/COHORT_LOCAL_SIZE say local rank 0 of 1 but MPI says 1 of 2'
+expect_file '"kind": "exception"' "$work_dir/disagree-logs/error-rank-1.json"
+expect_no_leftovers
+
 # ---- --dry-run prints the command and starts nothing ----
 new_case
 run_case dry-run 20 "${cr[@]}" --procs-per-node 2 --dry-run -- "$rank" "$tag"
