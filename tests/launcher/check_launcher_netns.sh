@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cohortrun across several hosts: network namespaces h1..h3 on one machine,
-# each with its own address, hostname, /tmp and sshd (netns_hosts.sh), so
+# each with its own address, hostname and sshd (netns_hosts.sh), so
 # mpirun reaches them over real ssh. cohortrun runs on h1. Checked: 2 and 3
 # hosts (--hosts, --hostfile) with the TCP network chosen for them; a rank
 # killed with SIGKILL, a host whose processes all die, and a host whose link
@@ -18,14 +18,13 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "SKIPPED: the multi-host checks create network namespaces, which needs root"
   exit 77
 fi
-# The logs and outputs must be seen by every host: not under /tmp, which each replaces.
-case_root=$(mktemp -d "$PWD/netns_check.XXXXXX")
 source "$(dirname "$0")/launcher_checks.sh"
 source "$(dirname "$0")/netns_hosts.sh"
 source "$(dirname "$0")/slurm_cluster.sh"
-trap 'slurm_down; hosts_down; rm -rf "$work_dir" "$case_root"' EXIT
+trap 'slurm_down; hosts_down; rm -rf "$work_dir"' EXIT
 
-if ! hosts_up 3 "$case_root/hosts"; then
+chmod 755 "$work_dir"  # munged runs as the munge user and must reach its folder in here
+if ! hosts_up 3 "$work_dir/hosts"; then
   echo "FAIL: the network-namespace hosts did not come up"
   exit 1
 fi
@@ -55,8 +54,8 @@ expect_no_leftovers
 
 # ---- 3 hosts from a hostfile, one rank each ----
 new_case
-printf '# three hosts\nh1 slots=1\nh2 slots=1\nh3 slots=1\n' >"$case_root/hostfile"
-run_case three-hosts 90 "${cr[@]}" --hostfile "$case_root/hostfile" -- "$rank" --seconds 0.5 "$tag"
+printf '# three hosts\nh1 slots=1\nh2 slots=1\nh3 slots=1\n' >"$work_dir/hostfile"
+run_case three-hosts 90 "${cr[@]}" --hostfile "$work_dir/hostfile" -- "$rank" --seconds 0.5 "$tag"
 expect_success
 for k in 1 2 3; do
   expect_output "^\[rank $((k - 1))\] contract ok: rank $((k - 1)) of 3, local 0 of 1, on h$k"
@@ -137,9 +136,8 @@ expect_output '^  h9: ssh: connect to host h9 port 22'
 expect_no_leftovers
 
 # ---- Slurm across the hosts: srun over 2 nodes x 2 ranks ----
-chmod 755 "$case_root"  # munged runs as the munge user and must reach its folder in here
-if ! slurm_up_hosts "$case_root/slurm" 2; then
-  tail -n 20 "$case_root"/slurm/*.log
+if ! slurm_up_hosts "$work_dir/slurm" 2; then
+  tail -n 20 "$work_dir"/slurm/*.log
   fail "the Slurm cluster across the hosts did not start"
   finish
 fi

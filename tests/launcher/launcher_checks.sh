@@ -13,25 +13,23 @@
 #   expect_run_json PYTHON_EXPR       the expression holds for d = run.json
 #   new_case_dirs                     fresh $case_logs and $case_outputs
 #
-# $case_logs and $case_outputs are the --logs and --outputs of the case;
-# they live under $case_root (the caller may set it before sourcing, e.g.
-# to a folder shared by several network-namespace hosts).
+# $case_logs and $case_outputs are the --logs and --outputs of the case, in
+# the checks' scratch folder ($work_dir).
 source "$(dirname "${BASH_SOURCE[0]}")/../multirank/victim_checks.sh"
 
 python=/usr/bin/python3
 case_pid=""
 case_start=""
 fault_time=""
-case_root=${case_root:-$work_dir}
 case_logs=""
 case_outputs=""
 case_counter=0
 
 new_case_dirs() {
   case_counter=$((case_counter + 1))
-  case_logs="$case_root/case$case_counter/logs"
-  case_outputs="$case_root/case$case_counter/outputs"
-  mkdir -p "$case_root/case$case_counter"
+  case_logs="$work_dir/case$case_counter/logs"
+  case_outputs="$work_dir/case$case_counter/outputs"
+  mkdir -p "$work_dir/case$case_counter"
 }
 
 now() { date +%s.%N; }

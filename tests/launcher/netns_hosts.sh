@@ -1,6 +1,8 @@
 # Several "hosts" on this one machine, made of network namespaces, each with
-# its own address, hostname, /etc/hosts, /tmp and sshd (so mpirun reaches them
-# over real ssh, as on a cluster). Sourced by the multi-host tests, not run.
+# its own address, hostname, /etc/hosts and sshd (so mpirun reaches them over
+# real ssh, as on a cluster). The file system is shared, as a cluster's
+# shared file system would be (/tmp too: Slurm gets a TmpFS per node instead,
+# see slurm_cluster.sh). Sourced by the multi-host tests, not run.
 #
 #   hosts_up N DIR      hosts h1..hN at 10.200.0.1..N on a private bridge;
 #                       DIR holds their keys, configs and scratch files
@@ -23,9 +25,6 @@ _ns() { echo "${netns_prefix}-$1"; }
 hosts_up() {
   netns_count=$1
   netns_dir=$2
-  case "$netns_dir" in
-    /tmp/*) echo "hosts_up: $netns_dir is under /tmp, which every host replaces" >&2; return 1 ;;
-  esac
   mkdir -p "$netns_dir/ssh" /run/sshd
   # One client key for root, trusted by every host; known_hosts is not kept.
   ssh-keygen -q -t ed25519 -N '' -f "$netns_dir/ssh/id_ed25519"
@@ -75,8 +74,7 @@ CONF
 _start_sshd() {
   local k=$1 ns conf
   ns=$(_ns "h$k")
-  mkdir -p "$netns_dir/h$k/tmp"
-  chmod 1777 "$netns_dir/h$k/tmp"
+  mkdir -p "$netns_dir/h$k"
   ssh-keygen -q -t ed25519 -N '' -f "$netns_dir/h$k/host_key"
   conf="$netns_dir/h$k/sshd_config"
   cat >"$conf" <<CONF
@@ -92,10 +90,9 @@ AuthorizedKeysFile /root/.ssh/authorized_keys
 ClientAliveInterval 2
 ClientAliveCountMax 3
 CONF
-  # The host's own view of the file system: its /tmp, /etc/hosts, hostname
-  # and root's ssh folder; everything else is shared with the machine.
+  # The host's own /etc/hosts, hostname and root's ssh folder; everything
+  # else is shared with the machine.
   nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private -- bash -c "
-    mount --bind '$netns_dir/h$k/tmp' /tmp
     mount --bind '$netns_dir/hosts' /etc/hosts
     mkdir -p /root/.ssh && mount --bind '$netns_dir/ssh' /root/.ssh
     hostname h$k

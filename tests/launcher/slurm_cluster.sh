@@ -50,6 +50,9 @@ CredType=cred/munge
 AuthInfo=socket=$slurm_dir/munge/munge.socket
 StateSaveLocation=$slurm_dir/state
 SlurmdSpoolDir=$slurm_dir/spool/%n
+# Per node: PMIx puts a folder named after the step here, which nodes sharing
+# one /tmp would fight over.
+TmpFS=$slurm_dir/tmp/%n
 SlurmctldPidFile=$slurm_dir/slurmctld.pid
 SlurmdPidFile=$slurm_dir/slurmd-%n.pid
 SlurmctldLogFile=$slurm_dir/slurmctld.log
@@ -65,6 +68,7 @@ ReturnToService=2
 KillWait=5
 CONF
   while [ $# -gt 0 ]; do
+    mkdir -p "$slurm_dir/spool/$1" "$slurm_dir/tmp/$1"
     echo "NodeName=$1 NodeAddr=$2 CPUs=2 State=UNKNOWN" >>"$slurm_dir/slurm.conf"
     shift 2
   done
