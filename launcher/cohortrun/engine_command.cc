@@ -23,7 +23,9 @@ EnvList RankContract::variables() const {
 
 std::vector<std::string> AgentCall::argv() const {
   std::vector<std::string> args = {launcher,         "--rank-agent",         "--logs",
-                                   logs_dir,         "--console-ranks",      console_ranks.text(),
+                                   logs_dir,         "--run-id",             run_id,
+                                   "--restart",      std::to_string(restart_count),
+                                   "--console-ranks", console_ranks.text(),
                                    "--grace-period", formatSeconds(grace_s)};
   if (!stop_signal.empty()) {
     args.push_back("--stop-signal");

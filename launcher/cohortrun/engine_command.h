@@ -34,6 +34,8 @@ struct RankContract {
 struct AgentCall {
   std::string launcher;  // absolute path of cohortrun (the same on every host)
   std::string logs_dir;
+  std::string run_id;    // for the agent's exit records
+  int restart_count = 0;
   RankSet console_ranks = RankSet::all();
   double grace_s = 10;
   std::string stop_signal;  // "USR2" under mpirun (see Note [Stopping under mpirun]); "" otherwise

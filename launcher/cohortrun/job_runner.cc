@@ -83,6 +83,8 @@ EngineCommand buildCommand(const Job& job, int restart) {
   AgentCall agent;
   agent.launcher = job.launcher;
   agent.logs_dir = job.logs_dir;
+  agent.run_id = job.run_id;
+  agent.restart_count = restart;
   agent.console_ranks = job.options.console_ranks;
   agent.grace_s = job.options.grace_s;
   agent.program = job.options.program;

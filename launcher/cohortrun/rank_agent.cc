@@ -84,7 +84,8 @@ class Agent {
     for (const auto& a : options_.program) command += (command.empty() ? "" : " ") + a;
     note("rank " + std::to_string(id_.rank) + " of " + std::to_string(id_.size) + " (local " +
          std::to_string(id_.local_rank) + " of " + std::to_string(id_.local_size) + ") on " + host_ +
-         ", run " + env("COHORT_RUN_ID") + ", restart " + env("COHORT_RESTART_COUNT") + ": " + command);
+         ", run " + options_.run_id + ", restart " + std::to_string(options_.restart) + ": " +
+         command);
     double start = unixNow();
     pid_t agent = getpid();
     // Signals wait until the child has its own handlers back (see execProgram).
@@ -109,8 +110,8 @@ class Agent {
     record.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
     record.signal = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
     record.stopped = stopping_;
-    record.run_id = env("COHORT_RUN_ID");
-    record.restart = std::atoi(env("COHORT_RESTART_COUNT").c_str());
+    record.run_id = options_.run_id;
+    record.restart = options_.restart;
     writeFileAtomically(options_.logs_dir + "/" + exitRecordName(id_.rank), exitRecordJson(record));
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", record.time - start);
@@ -126,11 +127,6 @@ class Agent {
   int programSignal() const { return WIFSIGNALED(status_) ? WTERMSIG(status_) : 0; }
 
  private:
-  static std::string env(const char* name) {
-    const char* value = std::getenv(name);
-    return value ? value : "";
-  }
-
   // A line of the agent's own in the rank's log.
   void note(const std::string& text) { writeAll(log_fd_, "[cohortrun] " + text + "\n"); }
 
@@ -227,6 +223,13 @@ AgentOptions parseAgentOptions(const std::vector<std::string>& args) {
       break;
     } else if (a == "--logs") {
       o.logs_dir = value(a);
+    } else if (a == "--run-id") {
+      o.run_id = value(a);
+    } else if (a == "--restart") {
+      std::string text = value(a);
+      auto n = parseInteger(text);
+      if (!n || *n > 1000000) throw ConfigError("--restart '" + text + "'", "leave the agent to cohortrun");
+      o.restart = static_cast<int>(*n);
     } else if (a == "--console-ranks") {
       o.console_ranks = RankSet::parse(value(a), a);
     } else if (a == "--grace-period") {

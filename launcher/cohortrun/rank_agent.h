@@ -1,7 +1,7 @@
 // The rank agent: how cohortrun starts every rank, under every engine.
 //
-//   mpirun/srun ... cohortrun --rank-agent --logs DIR [--console-ranks LIST]
-//       [--grace-period S] [--stop-signal USR2] -- PROGRAM ARGS...
+//   mpirun/srun ... cohortrun --rank-agent --logs DIR --run-id ID --restart K
+//       [--console-ranks LIST] [--grace-period S] [--stop-signal USR2] -- PROGRAM ARGS...
 //
 // It reads which rank it is from the engine (rank_identity.h) and passes that
 // on as COHORT_RANK/WORLD_SIZE/LOCAL_RANK/LOCAL_SIZE; runs PROGRAM in its own
@@ -23,6 +23,8 @@ namespace cohort::launcher {
 
 struct AgentOptions {
   std::string logs_dir;
+  std::string run_id;
+  int restart = 0;
   RankSet console_ranks = RankSet::all();
   double grace_s = 10;
   int stop_signal = 0;  // one more signal that means "stop" (SIGUSR2 under mpirun)

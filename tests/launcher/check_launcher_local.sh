@@ -107,7 +107,7 @@ for mode in obeys ignores sigint; do
   new_case
   extra=()
   [ "$mode" = ignores ] && extra=(--ignore-term)
-  start_case "sigterm-$mode" 60 "${cr[@]}" --procs-per-node 2 --grace-period 3 -- "$rank" --seconds 60 "${extra[@]}" "$tag"
+  start_case "sigterm-$mode" 60 "${cr[@]}" --procs-per-node 2 --grace-period 6 -- "$rank" --seconds 60 "${extra[@]}" "$tag"
   if wait_for_files 30 "$case_outputs"/ready-rank-{0,1}; then
     mark_fault
     kill "-$([ "$mode" = sigint ] && echo INT || echo TERM)" "$(case_command_pid)"
@@ -123,10 +123,10 @@ for mode in obeys ignores sigint; do
   fi
   if [ "$mode" != ignores ]; then
     expect_file '"signal": 15' "$case_logs/exit-rank-1.json"
-    awk -v t="$took" 'BEGIN { exit !(t < 3) }' || fail "took $took s though the ranks obey SIGTERM"
+    awk -v t="$took" 'BEGIN { exit !(t < 5) }' || fail "took $took s though the ranks obey SIGTERM"
   else
     expect_file '"signal": 9' "$case_logs/exit-rank-1.json"
-    awk -v t="$took" 'BEGIN { exit !(t >= 3 && t < 10) }' || fail "took $took s; the grace period is 3 s"
+    awk -v t="$took" 'BEGIN { exit !(t >= 6 && t < 14) }' || fail "took $took s; the grace period is 6 s"
   fi
   expect_file '"stopped": true' "$case_logs/exit-rank-0.json"
   expect_no_leftovers

@@ -27,6 +27,8 @@ AgentCall agent() {
   AgentCall a;
   a.launcher = "/bin/cohortrun";
   a.logs_dir = "/l";
+  a.run_id = "run-1";
+  a.restart_count = 2;
   a.console_ranks = RankSet::parse("0", "--console-ranks");
   a.grace_s = 7.5;
   a.program = {"/bin/train", "--lr", "0.1"};
@@ -58,8 +60,9 @@ TEST(MpirunCommand, OneMachine) {
   EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_LOGS_DIR=/l"}));
   EXPECT_TRUE(contains(c.argv, {"-x", "OMP_NUM_THREADS=1"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "odls_base_signal_direct_children_only", "1"}));
-  EXPECT_TRUE(contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--console-ranks",
-                                "0", "--grace-period", "7.5", "--stop-signal", "USR2", "--",
+  EXPECT_TRUE(contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--run-id",
+                                "run-1", "--restart", "2", "--console-ranks", "0",
+                                "--grace-period", "7.5", "--stop-signal", "USR2", "--",
                                 "/bin/train", "--lr", "0.1"}));
   EXPECT_EQ(c.argv.back(), "0.1") << "the program's arguments come last";
   EXPECT_EQ(c.stop_signal, SIGUSR2);
