@@ -112,7 +112,12 @@ class Agent {
     record.stopped = stopping_;
     record.run_id = options_.run_id;
     record.restart = options_.restart;
-    writeFileAtomically(options_.logs_dir + "/" + exitRecordName(id_.rank), exitRecordJson(record));
+    try {
+      writeFileAtomically(options_.logs_dir + "/" + exitRecordName(id_.rank), exitRecordJson(record));
+    } catch (const Error& e) {
+      // Still end as the program did: the engine then reports it.
+      writeAll(STDERR_FILENO, std::string("cohortrun: rank agent: ") + e.what() + "\n");
+    }
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", record.time - start);
     note(std::string("program ") +
