@@ -14,6 +14,9 @@ packages=(
   dataset-fashion-mnist               # the example's real data
   python3 python3-torch python3-numpy # the PyTorch DDP peer in bench/
   procps                              # pgrep/ps for the process-table checks
+  slurm-wlm munge                     # cohortrun under Slurm: the test starts its own daemons
+  openssh-client openssh-server       # cohortrun over ssh: hosts made of network namespaces
+  iproute2 util-linux                 # ip netns, nsenter, unshare for those hosts
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "cohort/core/error.h"
+#include "cohort/core/error_record.h"
 #include "cohort/core/log.h"
 
 namespace cohort {
@@ -51,6 +52,7 @@ void divideForAverage(at::Tensor& t, int size) {
 MpiCommunicator::MpiCommunicator(MPI_Comm parent, const Options& options)
     : watchdog_(options.timeout_s, [](const std::string& message) {
         log::error(message);
+        writeErrorRecord("watchdog", message);  // See Note [Error records]
         MPI_Abort(MPI_COMM_WORLD, 70);
       }) {
   MPI_Comm_dup(parent, &comm_);

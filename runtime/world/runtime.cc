@@ -9,6 +9,7 @@
 #include "cohort/comm/nccl_communicator.h"
 #include "cohort/cuda/cuda_device.h"
 #include "cohort/core/error.h"
+#include "cohort/core/error_record.h"
 #include "cohort/core/log.h"
 
 namespace cohort {
@@ -46,6 +47,18 @@ void reconcileWithMpi(WorldInfo* world) {
                       "cohort communicates over MPI: start the ranks with mpirun, srun "
                       "--mpi=pmix or cohortrun, and do not set rank variables by hand");
   }
+  // cohortrun's agent sets the local pair from the engine's own variables
+  // (see launcher/cohortrun/rank_identity.h); MPI must see the same node.
+  if (world->source == "cohortrun" &&
+      (world->local_rank != local_rank || world->local_size != local_size)) {
+    throw ConfigError("COHORT_LOCAL_RANK/COHORT_LOCAL_SIZE say local rank " +
+                          std::to_string(world->local_rank) + " of " +
+                          std::to_string(world->local_size) + " but MPI says " +
+                          std::to_string(local_rank) + " of " + std::to_string(local_size) +
+                          " ranks share this machine",
+                      "start the job with cohortrun (or unset the COHORT_LOCAL_* variables): the "
+                      "engine and MPI must agree on which ranks share a machine");
+  }
   world->rank = rank;
   world->size = size;
   world->local_rank = local_rank;
@@ -66,10 +79,17 @@ Runtime& init(int& argc, char**& argv) {
   EnvLookup env = processEnv();
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = Settings::fromEnvironment(env);
+  // From here on a failure leaves an error record (Note [Error records]).
+  ErrorRecordSite site{rt->settings_.logs_dir, -1, rt->settings_.run_id, rt->settings_.restart_count};
+  setErrorRecordSite(site);
   log::Level level = log::Level::kInfo;
   log::parseLevel(rt->settings_.log_level, &level);
   log::setLevel(level);
   rt->world_ = discoverWorld(env);
+  if (rt->world_.source != "none") {
+    site.rank = rt->world_.rank;
+    setErrorRecordSite(site);
+  }
 
   int initialised = 0;
   MPI_Initialized(&initialised);
@@ -85,6 +105,9 @@ Runtime& init(int& argc, char**& argv) {
   }
   try {
     reconcileWithMpi(&rt->world_);
+    site.rank = rt->world_.rank;
+    setErrorRecordSite(site);
+    armFatalSignalRecords();  // after MPI_Init: see error_record.h
     log::setRank(rt->world_.rank, rt->world_.size);
     rt->comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, mpiOptions(rt->settings_));
   } catch (...) {
@@ -168,6 +191,7 @@ int runMain(int argc, char** argv, const std::function<int(Runtime&)>& body) {
     return code;
   } catch (const std::exception& e) {
     log::error(e.what());
+    writeErrorRecord("exception", e.what());  // See Note [Error records]
     // With other ranks alive, end them too: they would wait for this one in
     // their next collective. (The runtime may not exist yet if init() threw.)
     int initialised = 0, finalised = 0, size = 1;

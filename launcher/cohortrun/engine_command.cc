@@ -1,0 +1,39 @@
+#include "engine_command.h"
+
+#include <cstdio>
+
+namespace cohort::launcher {
+
+namespace {
+std::string formatSeconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", seconds);
+  return buf;
+}
+}  // namespace
+
+EnvList RankContract::variables() const {
+  EnvList vars = {{"COHORT_RUN_ID", run_id},
+                  {"COHORT_RESTART_COUNT", std::to_string(restart_count)},
+                  {"COHORT_OUTPUTS_DIR", outputs_dir},
+                  {"COHORT_LOGS_DIR", logs_dir}};
+  vars.insert(vars.end(), user_env.begin(), user_env.end());
+  return vars;
+}
+
+std::vector<std::string> AgentCall::argv() const {
+  std::vector<std::string> args = {launcher,         "--rank-agent",         "--logs",
+                                   logs_dir,         "--run-id",             run_id,
+                                   "--restart",      std::to_string(restart_count),
+                                   "--console-ranks", console_ranks.text(),
+                                   "--grace-period", formatSeconds(grace_s)};
+  if (!stop_signal.empty()) {
+    args.push_back("--stop-signal");
+    args.push_back(stop_signal);
+  }
+  args.push_back("--");
+  args.insert(args.end(), program.begin(), program.end());
+  return args;
+}
+
+}  // namespace cohort::launcher

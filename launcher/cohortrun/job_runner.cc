@@ -1,0 +1,342 @@
+#include "job_runner.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include "cohort/core/error.h"
+#include "engine_command.h"
+#include "exit_status.h"
+#include "failure_report.h"
+#include "host_slots.h"
+#include "job.h"
+#include "job_plan.h"
+#include "log_folder.h"
+#include "network_choice.h"
+#include "options.h"
+#include "posix_io.h"
+#include "preflight.h"
+#include "rank_agent.h"
+#include "rank_records.h"
+#include "root_cause.h"
+#include "run_record.h"
+#include "shell_quote.h"
+#include "signal_pipe.h"
+#include "slurm_submit.h"
+#include "slurm_control.h"
+#include "supervisor.h"
+
+namespace cohort::launcher {
+
+namespace {
+
+// ssh's connect timeout when checking hosts: before the start and before a
+// restart, and after a failure that no rank recorded (to find a lost host).
+constexpr int kProbeTimeoutS = 3;
+constexpr int kLostHostProbeTimeoutS = 2;
+
+void say(const std::string& text) { std::cerr << "cohortrun: " << text << std::endl; }
+
+std::string makeRunId() {
+  time_t now = ::time(nullptr);
+  tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  std::random_device random;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", random() & 0xFFFF);
+  return std::string(stamp) + "-" + suffix;
+}
+
+std::string selfPath() {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw ConfigError("cannot find cohortrun's own path in /proc/self/exe", "");
+  return std::string(path, static_cast<size_t>(n));
+}
+
+std::vector<std::string> hostNames(const JobPlan& plan) {
+  std::vector<std::string> names;
+  for (const auto& h : plan.hosts) names.push_back(h.name);
+  return names;
+}
+
+void requireReachable(const std::vector<std::string>& hosts) {
+  auto problems = unreachableHosts(hosts, kProbeTimeoutS);
+  if (problems.empty()) return;
+  std::string what;
+  for (const auto& p : problems) what += "\n  " + p.host + ": " + p.why;
+  throw ConfigError("host(s) cannot be reached over ssh:" + what,
+                    "check that the hosts are up and that ssh to them works without a password "
+                    "(ssh -o BatchMode=yes HOST true), or leave them out of --hosts");
+}
+
+EngineCommand buildCommand(const Job& job, int restart) {
+  RankContract contract{job.run_id, restart, job.outputs_dir, job.logs_dir, job.options.env};
+  AgentCall agent;
+  agent.launcher = job.launcher;
+  agent.logs_dir = job.logs_dir;
+  agent.run_id = job.run_id;
+  agent.restart_count = restart;
+  agent.console_ranks = job.options.console_ranks;
+  agent.grace_s = job.options.grace_s;
+  agent.program = job.options.program;
+  if (job.plan.engine == Engine::kSrun) return srunCommand(job.plan, contract, agent, job.options.engine_options);
+  MpirunSettings settings{geteuid() == 0, job.network, job.options.engine_options};
+  return mpirunCommand(job.plan, contract, agent, settings);
+}
+
+std::string describeCommand(const EngineCommand& command) {
+  std::string text;
+  for (const auto& [name, value] : command.env) text += name + "=" + shellQuote(value) + " ";
+  return text + shellJoin(command.argv);
+}
+
+class Attempts {
+ public:
+  explicit Attempts(const Job& job) : job_(job) {}
+
+  int run() {
+    const Options& o = job_.options;
+    makeDirectories(job_.logs_dir);
+    makeDirectories(job_.outputs_dir);
+    std::string moved = archivePreviousRun(job_.logs_dir, job_.run_id);
+    if (!moved.empty()) say("moved the files of an earlier run in " + job_.logs_dir + " to " + moved);
+    launcher_log_.open(job_.logs_dir + "/launcher.log", std::ios::app);
+    SignalPipe signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
+
+    record_.run_id = job_.run_id;
+    record_.command = job_.argv;
+    record_.program = o.program;
+    record_.engine = engineName(job_.plan.engine);
+    char cwd[4096];
+    record_.work_dir = getcwd(cwd, sizeof cwd) ? cwd : "";
+    record_.outputs_dir = job_.outputs_dir;
+    record_.slurm_job_id = job_.plan.slurm_job_id;
+    record_.plan = job_.plan;
+    record_.max_restarts = o.max_restarts;
+    record_.start = unixNow();
+    record_.versions = collectVersions({job_.plan.engine == Engine::kSrun ? "srun" : "mpirun"});
+    double deadline = o.timeout_s > 0 ? record_.start + o.timeout_s : 0;
+
+    int status = exit_status::kEngineFailed;
+    for (int restart = 0; restart <= o.max_restarts; ++restart) {
+      if (restart > 0) {
+        record_.attempts.back().logs = archiveAttempt(job_.logs_dir, restart - 1);
+        if (!checkHostsForRestart(&status)) break;
+        say("starting again (restart " + std::to_string(restart) + " of " +
+            std::to_string(o.max_restarts) + ")");
+      }
+      for (int s : signals.take()) {
+        if (s != SIGCHLD) interrupted_ = s;
+      }
+      if (interrupted_) {
+        status = exit_status::kInterruptedBase + interrupted_;
+        break;
+      }
+      status = attempt(restart, deadline, signals);
+      if (status == exit_status::kSucceeded || status == exit_status::kTimedOut ||
+          status >= exit_status::kInterruptedBase) {
+        break;
+      }
+    }
+    record_.end = unixNow();
+    record_.exit_status = status;
+    record_.state = status == exit_status::kSucceeded ? "succeeded" : "failed";
+    saveRecord();
+    if (status == exit_status::kSucceeded) {
+      say("run " + job_.run_id + " succeeded; logs in " + job_.logs_dir);
+    }
+    return status;
+  }
+
+ private:
+  void saveRecord() { writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_)); }
+
+  void logLine(const std::string& line) { launcher_log_ << line << '\n' << std::flush; }
+
+  // Before a restart every host must answer again; a lost one ends the run.
+  bool checkHostsForRestart(int* status) {
+    if (job_.plan.engine != Engine::kMpirunHosts || job_.plan.hosts_from_slurm) return true;
+    auto problems = unreachableHosts(hostNames(job_.plan), kProbeTimeoutS);
+    if (problems.empty()) return true;
+    for (const auto& p : problems) say("not restarting: host " + p.host + " cannot be reached: " + p.why);
+    *status = exit_status::kHostLost;
+    return false;
+  }
+
+  int attempt(int restart, double deadline, SignalPipe& signals) {
+    EngineCommand command = buildCommand(job_, restart);
+    record_.engine_command = command.argv;
+    AttemptRecord attempt;
+    attempt.restart = restart;
+    attempt.start = unixNow();
+    attempt.logs = job_.logs_dir;
+    record_.attempts.push_back(attempt);
+    saveRecord();
+    std::string where = job_.plan.hosts.size() == 1 ? "on " + job_.plan.hosts[0].name
+                                                    : "on " + std::to_string(job_.plan.hosts.size()) + " hosts";
+    say("run " + job_.run_id + ": " + std::to_string(job_.plan.world_size) + " rank(s) " + where +
+        " with " + engineName(job_.plan.engine) + "; logs in " + job_.logs_dir);
+    logLine("cohortrun: attempt " + std::to_string(restart) + ": " + describeCommand(command));
+
+    std::deque<std::string> engine_lines;
+    SuperviseRequest request;
+    request.command = command;
+    request.engine_name = engineName(job_.plan.engine);
+    request.deadline = deadline;
+    request.grace_s = job_.options.grace_s;
+    request.abort_signals = {SIGTERM};
+    if (job_.plan.engine == Engine::kSrun) {
+      std::string job_id = job_.plan.slurm_job_id, name = command.slurm_step_name;
+      request.stop = [job_id, name](int engine) {
+        std::string step = findSlurmStep(job_id, name);
+        if (step.empty() || !signalSlurmStep(step, "TERM")) kill(engine, SIGTERM);
+      };
+    }
+    std::string prefix = "[" + request.engine_name + "] ";
+    request.on_line = [&](const std::string& line, bool is_err) {
+      if (line.rfind("[rank ", 0) == 0) {
+        (is_err ? std::cerr : std::cout) << line << '\n' << std::flush;
+        return;
+      }
+      logLine(prefix + line);
+      // mpirun announces the SIGUSR2 that stops the ranks (see Note [Stopping
+      // under mpirun]); on the terminal that would only puzzle.
+      if (line == "mpirun: Forwarding signal 12 to job") return;
+      std::cerr << prefix << line << std::endl;
+      engine_lines.push_back(line);
+      if (engine_lines.size() > 12) engine_lines.pop_front();
+    };
+    request.failure_seen = [&] {
+      RankRecords r = readRankRecords(job_.logs_dir, job_.run_id, restart);
+      if (!r.errors.empty()) return true;
+      for (const auto& x : r.exits) {
+        if (x.failed()) return true;
+      }
+      return false;
+    };
+    EngineOutcome outcome = supervise(request, signals);
+    outcome.engine_lines.assign(engine_lines.begin(), engine_lines.end());
+    if (outcome.interrupted_by) interrupted_ = outcome.interrupted_by;
+
+    RootCauseInput input;
+    input.plan = &job_.plan;
+    input.records = readRankRecords(job_.logs_dir, job_.run_id, restart);
+    input.engine = outcome;
+    input.engine_name = request.engine_name;
+    bool failed = outcome.exit_code != 0 || outcome.signal != 0;
+    bool rank_to_blame = !input.records.errors.empty();
+    for (const auto& x : input.records.exits) rank_to_blame |= x.failed();
+    if (failed && !rank_to_blame && !outcome.interrupted_by && !outcome.timed_out &&
+        job_.plan.engine == Engine::kMpirunHosts && !job_.plan.hosts_from_slurm) {
+      for (const auto& p : unreachableHosts(hostNames(job_.plan), kLostHostProbeTimeoutS)) {
+        input.unreachable_hosts.push_back(p.host);
+      }
+    }
+    RootCause cause = findRootCause(input);
+
+    AttemptRecord& done = record_.attempts.back();
+    done.end = unixNow();
+    done.exit_status = cause.status;
+    done.root_cause = cause.headline;
+    done.rank = cause.rank;
+    done.host = cause.host;
+    saveRecord();
+    if (cause.status == exit_status::kSucceeded) return cause.status;
+
+    ReportContext context;
+    context.restart = restart;
+    context.max_restarts = job_.options.max_restarts;
+    context.seconds = done.end - done.start;
+    context.engine_summary = request.engine_name +
+                             (outcome.signal ? " was killed by " + signalName(outcome.signal)
+                                             : " exited with status " + std::to_string(outcome.exit_code)) +
+                             (outcome.forced ? " (cohortrun had to kill it)" : "");
+    context.engine_lines = outcome.engine_lines;
+    if (cause.rank >= 0) {
+      context.log_path = job_.logs_dir + "/" + rankLogName(cause.rank);
+      context.log_tail = lastLines(context.log_path, 15);
+    }
+    std::string report = formatFailureReport(cause, context);
+    std::cerr << report << std::flush;
+    logLine(report);
+    return cause.status;
+  }
+
+  const Job& job_;
+  RunRecord record_;
+  std::ofstream launcher_log_;
+  int interrupted_ = 0;
+};
+
+int launch(const std::vector<std::string>& args) {
+  Job job;
+  job.argv = {"cohortrun"};
+  job.argv.insert(job.argv.end(), args.begin(), args.end());
+  job.options = parseOptions(args);
+  Options& o = job.options;
+  if (o.help) {
+    std::cout << helpText();
+    return exit_status::kSucceeded;
+  }
+  if (o.version) {
+    std::cout << "cohortrun (cohort) " << COHORT_VERSION << std::endl;
+    return exit_status::kSucceeded;
+  }
+  std::vector<HostSlots> hosts;
+  if (!o.hosts.empty()) hosts = parseHostsOption(o.hosts);
+  if (!o.hostfile.empty()) {
+    std::ifstream file(o.hostfile);
+    if (!file) {
+      throw ConfigError("cannot read hostfile " + o.hostfile, "check the path given to --hostfile");
+    }
+    hosts = parseHostfile(readWholeFile(o.hostfile), o.hostfile);
+  }
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  job.plan = planJob(o, hosts, processEnv(), hostName(), static_cast<int>(cpus > 0 ? cpus : 1));
+  job.run_id = o.run_id.empty() ? makeRunId() : o.run_id;
+  job.logs_dir = absolutePath(o.logs);
+  job.outputs_dir = absolutePath(o.outputs);
+  job.launcher = selfPath();
+  o.program[0] = resolveProgram(o.program[0]);
+  if (job.plan.engine == Engine::kSbatch) return submitToSlurm(job);
+
+  if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
+    std::vector<uint32_t> addresses;  // every host must resolve
+    for (const auto& h : job.plan.hosts) addresses.push_back(resolveHost(h.name));
+    job.network = o.network.empty() ? chooseNetwork(localNetworks(), addresses) : o.network;
+  }
+  if (o.dry_run) {
+    std::cout << describeCommand(buildCommand(job, 0)) << std::endl;
+    return exit_status::kSucceeded;
+  }
+  requireEngine(job.plan.engine == Engine::kSrun ? "srun" : "mpirun");
+  if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
+    requireReachable(hostNames(job.plan));
+  }
+  return Attempts(job).run();
+}
+
+}  // namespace
+
+int runCohortrun(const std::vector<std::string>& args) {
+  try {
+    if (!args.empty() && args[0] == "--rank-agent") {
+      return runRankAgent(parseAgentOptions({args.begin() + 1, args.end()}));
+    }
+    return launch(args);
+  } catch (const Error& e) {
+    std::cerr << "cohortrun: error: " << e.what() << std::endl;
+    return exit_status::kNotStarted;
+  }
+}
+
+}  // namespace cohort::launcher

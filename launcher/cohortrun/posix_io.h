@@ -1,0 +1,42 @@
+// Small POSIX helpers shared by the launcher and the rank agent.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cohort::launcher {
+
+// Writes all of `data` to `fd`, retrying on EINTR and short writes; false on error.
+bool writeAll(int fd, const std::string& data);
+
+// Creates `path` and its parents; throws ConfigError saying what failed.
+void makeDirectories(const std::string& path);
+
+// Writes `text` to `path` through a temporary file and a rename, so readers
+// never see half a file. Throws ConfigError.
+void writeFileAtomically(const std::string& path, const std::string& text);
+
+// The whole file, or "" if it cannot be read.
+std::string readWholeFile(const std::string& path);
+
+// The last `count` lines of the file (fewer if it is shorter).
+std::vector<std::string> lastLines(const std::string& path, size_t count);
+
+// Seconds since the Unix epoch, with sub-second precision.
+double unixNow();
+
+// "2024-05-01T12:00:00.123Z".
+std::string isoTime(double unix_seconds);
+
+// This machine's name (gethostname).
+std::string hostName();
+
+// Runs argv (no shell) with stdin from /dev/null and returns its exit status
+// (-1 if it could not run, or was killed for running past `timeout_s`);
+// its stdout and stderr, together, go to *output when given.
+int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s);
+
+// `path` made absolute against the current directory (not resolving links).
+std::string absolutePath(const std::string& path);
+
+}  // namespace cohort::launcher

@@ -1,0 +1,51 @@
+// Why a job ended: from the rank records (Note [Rank records]), what the engine
+// did, and which hosts still answer, the one failure that came first, and the
+// exit status that names its kind (exit_status.h). Pure, so each case is
+// unit-tested; the launcher gathers the inputs and prints the report.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "job_plan.h"
+#include "rank_records.h"
+
+namespace cohort::launcher {
+
+// How the engine process ended (filled in by the supervisor).
+struct EngineOutcome {
+  int exit_code = -1;      // when it exited
+  int signal = 0;          // when a signal ended it
+  bool timed_out = false;  // --timeout ran out and the job was stopped
+  int interrupted_by = 0;  // SIGINT/SIGTERM/SIGHUP that stopped the job, or 0
+  bool forced = false;     // the engine did not end by itself and was killed
+  double seconds = 0;
+  std::vector<std::string> engine_lines;  // its last own lines (not the ranks')
+};
+
+struct RootCause {
+  int status = 0;        // the launcher's exit status
+  std::string headline;  // one line, e.g. "rank 1 on h2 was killed by signal 9 (SIGKILL)"
+  int rank = -1;         // the rank to blame, if any
+  std::string host;      // its host, or the lost host
+  std::string error;     // the error the runtime recorded for that rank
+  std::vector<std::string> notes;  // further facts (other failures, ranks without records)
+};
+
+struct RootCauseInput {
+  const JobPlan* plan = nullptr;
+  RankRecords records;
+  EngineOutcome engine;
+  std::vector<std::string> unreachable_hosts;  // checked after the failure
+  std::string engine_name = "mpirun";
+};
+
+RootCause findRootCause(const RootCauseInput& input);
+
+// "SIGKILL", "SIGSEGV", ... or "signal N".
+std::string signalName(int signal);
+
+// "2-3,5" for {2, 3, 5}.
+std::string rankRanges(std::vector<int> ranks);
+
+}  // namespace cohort::launcher

@@ -1,0 +1,85 @@
+#include "slurm_submit.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cohort/core/error.h"
+#include "engine_command.h"
+#include "exit_status.h"
+#include "log_folder.h"
+#include "posix_io.h"
+#include "preflight.h"
+#include "run_record.h"
+
+namespace cohort::launcher {
+
+namespace {
+std::string seconds(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%gs", value);
+  return text;
+}
+}  // namespace
+
+// The command cohortrun runs inside the allocation of --slurm-submit.
+std::vector<std::string> innerCommand(const Job& job) {
+  const Options& o = job.options;
+  std::vector<std::string> a = {job.launcher, "--nodes", std::to_string(job.plan.nodes),
+                                "--procs-per-node", std::to_string(job.plan.procs_per_node),
+                                "--run-id", job.run_id, "--outputs", job.outputs_dir,
+                                "--logs", job.logs_dir, "--max-restarts", std::to_string(o.max_restarts),
+                                "--console-ranks", o.console_ranks.text(),
+                                "--grace-period", seconds(o.grace_s), "--engine", "srun"};
+  if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", seconds(o.timeout_s)});
+  for (const auto& [name, value] : o.env) a.insert(a.end(), {"--env", name + "=" + value});
+  for (const auto& e : o.engine_options) a.insert(a.end(), {"--engine-option", e});
+  a.push_back("--");
+  a.insert(a.end(), o.program.begin(), o.program.end());
+  return a;
+}
+
+int submitToSlurm(const Job& job) {
+  std::string script_path = job.logs_dir + "/sbatch-" + job.run_id + ".sh";
+  char cwd[4096];
+  std::string work_dir = getcwd(cwd, sizeof cwd) ? cwd : ".";
+  std::string script = sbatchScript(job.plan, job.run_id, job.logs_dir, work_dir, job.options.timeout_s,
+                                    job.options.sbatch_options, innerCommand(job));
+  if (job.options.dry_run) {
+    std::cout << script;
+    return exit_status::kSucceeded;
+  }
+  requireEngine("sbatch");
+  makeDirectories(job.logs_dir);
+  archivePreviousRun(job.logs_dir, job.run_id);
+  writeFileAtomically(script_path, script);
+  std::string output;
+  int status = runCommand({"sbatch", "--parsable", script_path}, &output, 60);
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  if (status != 0) {
+    throw ConfigError("sbatch refused the job: " + output,
+                      "the script is " + script_path + "; fix the options it names and submit again");
+  }
+  std::string job_id = output.substr(0, output.find(';'));
+  RunRecord record;
+  record.run_id = job.run_id;
+  record.command = job.argv;
+  record.program = job.options.program;
+  record.engine = "sbatch";
+  record.engine_command = {"sbatch", script_path};
+  record.work_dir = work_dir;
+  record.outputs_dir = job.outputs_dir;
+  record.slurm_job_id = job_id;
+  record.plan = job.plan;
+  record.max_restarts = job.options.max_restarts;
+  record.start = unixNow();
+  record.state = "submitted";
+  record.versions = collectVersions({"srun"});
+  writeFileAtomically(job.logs_dir + "/run.json", runRecordJson(record));
+  std::cout << "cohortrun: submitted Slurm job " << job_id << " (run " << job.run_id << ", "
+            << job.plan.world_size << " ranks); logs will be in " << job.logs_dir << std::endl;
+  return exit_status::kSucceeded;
+}
+
+}  // namespace cohort::launcher

@@ -1,0 +1,22 @@
+// --slurm-submit: writes LOGS/sbatch-RUN_ID.sh and submits it with sbatch.
+// The script runs cohortrun itself inside the allocation (with the same run
+// id, folders and options), which starts the ranks with srun; so a batch job
+// gets the same logs, records, restarts and run.json as any other.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "job.h"
+
+namespace cohort::launcher {
+
+// The command line of the cohortrun the batch script runs.
+std::vector<std::string> innerCommand(const Job& job);
+
+// Prints the script with --dry-run; otherwise writes and submits it, writes
+// run.json (state "submitted", the Slurm job id) and returns the exit status.
+// Throws ConfigError when sbatch refuses the job.
+int submitToSlurm(const Job& job);
+
+}  // namespace cohort::launcher

@@ -1,0 +1,124 @@
+// The rank program of the launcher tests: a small cohort program that checks
+// the environment cohortrun promises, talks to every other rank, and fails on
+// purpose when asked (not a gtest program; the check_*.sh drivers read its
+// output, its files and cohortrun's records).
+//
+//   launcher_rank [--seconds S] [--fail-rank R --fail HOW] [--until-restart K]
+//                 [--ignore-term] [TAG]
+//
+// Every rank checks COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
+// COHORT_LOGS_DIR and the four rank variables against what cohort::init found
+// (MPI's answer), sums the ranks with an allreduce, writes
+// OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
+// runs allreduces for S seconds (default 0), so that a fault finds every rank
+// inside a collective. Rank R then fails with HOW: exception, segv, exit3 or
+// abort. With --until-restart K, the S seconds and the failure happen only
+// while COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
+// makes every rank ignore SIGTERM (to test the grace period). Any other
+// argument is ignored: the drivers pass a tag to find the processes by.
+#include <ATen/ops/full.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "cohort/cohort.h"
+
+namespace {
+
+struct Args {
+  double seconds = 0;
+  int fail_rank = -1;
+  std::string fail_how;
+  int until_restart = 1 << 30;
+  bool ignore_term = false;
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (arg == "--seconds") a.seconds = std::atof(next().c_str());
+    else if (arg == "--fail-rank") a.fail_rank = std::atoi(next().c_str());
+    else if (arg == "--fail") a.fail_how = next();
+    else if (arg == "--until-restart") a.until_restart = std::atoi(next().c_str());
+    else if (arg == "--ignore-term") a.ignore_term = true;
+  }
+  return a;
+}
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// A broken contract is an exception: the job fails and the test sees why.
+void expect(bool ok, const std::string& what) {
+  if (!ok) throw cohort::Error("contract broken: " + what, "fix cohortrun");
+}
+
+void checkContract(const cohort::Runtime& rt) {
+  const cohort::Settings& s = rt.settings();
+  expect(!s.run_id.empty() && s.run_id == env("COHORT_RUN_ID"), "COHORT_RUN_ID missing");
+  expect(std::to_string(s.restart_count) == env("COHORT_RESTART_COUNT"), "COHORT_RESTART_COUNT");
+  expect(s.outputs_dir.size() > 1 && s.outputs_dir[0] == '/', "COHORT_OUTPUTS_DIR not absolute");
+  expect(s.logs_dir.size() > 1 && s.logs_dir[0] == '/', "COHORT_LOGS_DIR not absolute");
+  expect(rt.launcher() == "cohortrun", "the rank variables did not come from cohortrun");
+  expect(env("COHORT_RANK") == std::to_string(rt.rank()), "COHORT_RANK differs from MPI's rank");
+  expect(env("COHORT_WORLD_SIZE") == std::to_string(rt.size()), "COHORT_WORLD_SIZE differs");
+  expect(env("COHORT_LOCAL_RANK") == std::to_string(rt.localRank()), "COHORT_LOCAL_RANK differs");
+  expect(env("COHORT_LOCAL_SIZE") == std::to_string(rt.localSize()), "COHORT_LOCAL_SIZE differs");
+}
+
+void fail(const std::string& how) {
+  std::fprintf(stderr, "failing on purpose: %s\n", how.c_str());
+  std::fflush(stderr);
+  if (how == "exception") throw cohort::Error("the rank failed on purpose", "nothing: a test");
+  if (how == "exit3") std::_Exit(3);
+  if (how == "abort") std::abort();
+  if (how == "segv") {
+    volatile int* nowhere = nullptr;
+    *nowhere = 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = parse(argc, argv);
+  if (args.ignore_term) std::signal(SIGTERM, SIG_IGN);
+  return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) {
+    checkContract(rt);
+    at::Tensor t = at::full({1}, static_cast<double>(rt.rank()), at::kDouble);
+    rt.comm().allreduce(t, cohort::ReduceOp::kSum);
+    double expected = rt.size() * (rt.size() - 1) / 2.0;
+    expect(t.item<double>() == expected, "the allreduce of the ranks is wrong");
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::ofstream(rt.settings().outputs_dir + "/ready-rank-" + std::to_string(rt.rank()))
+        << getpid() << "\n";
+    std::printf("contract ok: rank %d of %d, local %d of %d, on %s, restart %d, run %s\n", rt.rank(),
+                rt.size(), rt.localRank(), rt.localSize(), host, rt.settings().restart_count,
+                rt.settings().run_id.c_str());
+    std::fflush(stdout);
+
+    bool this_attempt = rt.settings().restart_count < args.until_restart;
+    bool will_fail = this_attempt && rt.rank() == args.fail_rank;
+    double seconds = this_attempt ? args.seconds : 0;
+    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (!will_fail) rt.comm().allreduce(t, cohort::ReduceOp::kSum);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (will_fail) fail(args.fail_how);
+    rt.comm().barrier();
+    if (rt.rank() == 0) std::printf("all ranks finished\n");
+    return 0;
+  });
+}

@@ -1,0 +1,130 @@
+// The command lines cohortrun builds (engine_command.h): mpirun on one
+// machine and on hosts, srun in an allocation, and the sbatch script.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+
+#include "engine_command.h"
+#include "host_slots.h"
+#include "shell_quote.h"
+
+namespace cohort::launcher {
+namespace {
+
+using Words = std::vector<std::string>;
+
+JobPlan plan(const Words& args, const std::map<std::string, std::string>& env = {}) {
+  Options o = parseOptions(args);
+  std::vector<HostSlots> hosts;
+  if (!o.hosts.empty()) hosts = parseHostsOption(o.hosts);
+  return planJob(o, hosts, mapEnv(env), "me", 2);
+}
+
+RankContract contract() { return {"run-1", 2, "/o", "/l", {{"OMP_NUM_THREADS", "1"}}}; }
+
+AgentCall agent() {
+  AgentCall a;
+  a.launcher = "/bin/cohortrun";
+  a.logs_dir = "/l";
+  a.run_id = "run-1";
+  a.restart_count = 2;
+  a.console_ranks = RankSet::parse("0", "--console-ranks");
+  a.grace_s = 7.5;
+  a.program = {"/bin/train", "--lr", "0.1"};
+  return a;
+}
+
+// The words of `all` right after `first` (one word), or "" when absent.
+std::string after(const Words& all, const std::string& first) {
+  auto it = std::find(all.begin(), all.end(), first);
+  return it == all.end() || it + 1 == all.end() ? "" : *(it + 1);
+}
+
+bool contains(const Words& all, const Words& run) {
+  return std::search(all.begin(), all.end(), run.begin(), run.end()) != all.end();
+}
+
+TEST(MpirunCommand, OneMachine) {
+  EngineCommand c = mpirunCommand(plan({"--procs-per-node", "3", "--", "x"}), contract(), agent(),
+                                  {true, "", {}});
+  EXPECT_EQ(c.argv[0], "mpirun");
+  EXPECT_EQ(after(c.argv, "-n"), "3");
+  EXPECT_TRUE(contains(c.argv, {"--allow-run-as-root"}));
+  EXPECT_TRUE(contains(c.argv, {"--oversubscribe"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "mpi_yield_when_idle", "1"})) << "3 ranks on 2 cores";
+  EXPECT_FALSE(contains(c.argv, {"-H"}));
+  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_RUN_ID=run-1"}));
+  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_RESTART_COUNT=2"}));
+  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_OUTPUTS_DIR=/o"}));
+  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_LOGS_DIR=/l"}));
+  EXPECT_TRUE(contains(c.argv, {"-x", "OMP_NUM_THREADS=1"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "odls_base_signal_direct_children_only", "1"}));
+  EXPECT_TRUE(contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--run-id",
+                                "run-1", "--restart", "2", "--console-ranks", "0",
+                                "--grace-period", "7.5", "--stop-signal", "USR2", "--",
+                                "/bin/train", "--lr", "0.1"}));
+  EXPECT_EQ(c.argv.back(), "0.1") << "the program's arguments come last";
+  EXPECT_EQ(c.stop_signal, SIGUSR2);
+  EngineCommand user = mpirunCommand(plan({"--", "x"}), contract(), agent(), {false, "", {}});
+  EXPECT_FALSE(contains(user.argv, {"--allow-run-as-root"}));
+}
+
+TEST(MpirunCommand, HostsNetworkAndKeepalive) {
+  EngineCommand c = mpirunCommand(plan({"--hosts", "h1:2,h2:2", "--", "x"}), contract(), agent(),
+                                  {false, "10.200.0.0/24", {"--mca", "btl", "tcp,self"}});
+  EXPECT_EQ(after(c.argv, "-n"), "4");
+  EXPECT_EQ(after(c.argv, "-H"), "h1:2,h2:2");
+  EXPECT_EQ(after(c.argv, "--map-by"), "slot");
+  EXPECT_FALSE(contains(c.argv, {"--oversubscribe"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "btl_tcp_if_include", "10.200.0.0/24"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_if_include", "10.200.0.0/24"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_time", "4"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_intvl", "1"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "oob_tcp_keepalive_probes", "3"}));
+  EXPECT_TRUE(contains(c.argv, {"--mca", "btl", "tcp,self", "/bin/cohortrun"})) << "engine options";
+}
+
+TEST(SrunCommand, InsideAnAllocation) {
+  std::map<std::string, std::string> env = {
+      {"SLURM_JOB_ID", "9"}, {"SLURM_JOB_NODELIST", "n[1-2]"}, {"SLURM_TASKS_PER_NODE", "3(x2)"}};
+  EngineCommand c = srunCommand(plan({"--", "x"}, env), contract(), agent(), {"--exclusive"});
+  EXPECT_EQ(c.argv[0], "srun");
+  EXPECT_TRUE(contains(c.argv, {"--mpi=pmix"}));
+  EXPECT_TRUE(contains(c.argv, {"--nodes=2"}));
+  EXPECT_TRUE(contains(c.argv, {"--nodelist=n1,n2"}));
+  EXPECT_TRUE(contains(c.argv, {"--ntasks=6"}));
+  EXPECT_TRUE(contains(c.argv, {"--ntasks-per-node=3"}));
+  EXPECT_TRUE(contains(c.argv, {"--kill-on-bad-exit=1"}));
+  EXPECT_TRUE(contains(c.argv, {"--exclusive", "/bin/cohortrun", "--rank-agent"}));
+  EXPECT_TRUE(contains(c.argv, {"--job-name=cohort-run-1-2"})) << "the step's name";
+  EXPECT_FALSE(contains(c.argv, {"--stop-signal"})) << "Slurm signals the step itself";
+  EXPECT_EQ(c.stop_signal, 0);
+  EXPECT_EQ(c.slurm_step_name, "cohort-run-1-2");
+  EXPECT_EQ(c.env, contract().variables());
+}
+
+TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
+  std::string s = sbatchScript(plan({"--slurm-submit", "--nodes", "2", "--procs-per-node", "4", "--", "x"}),
+                               "r1", "/data/logs", "/data", 3600, {"--partition=gpu"},
+                               {"/bin/cohortrun", "--run-id", "r1", "--", "/bin/train", "it's"});
+  EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
+  EXPECT_NE(s.find("#SBATCH --nodes=2\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --ntasks-per-node=4\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --output=/data/logs/slurm-%j.out\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --chdir=/data\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --time=61\n"), std::string::npos) << "a minute above --timeout";
+  EXPECT_NE(s.find("#SBATCH --partition=gpu\n"), std::string::npos);
+  EXPECT_NE(s.find("exec /bin/cohortrun --run-id r1 -- /bin/train 'it'\\''s'\n"), std::string::npos) << s;
+}
+
+TEST(ShellQuote, SafeWordsStayBareOthersAreQuoted) {
+  EXPECT_EQ(shellQuote("a/b-c_d.e:f=g,h@%+"), "a/b-c_d.e:f=g,h@%+");
+  EXPECT_EQ(shellQuote(""), "''");
+  EXPECT_EQ(shellQuote("a b"), "'a b'");
+  EXPECT_EQ(shellQuote("$HOME"), "'$HOME'");
+  EXPECT_EQ(shellJoin({"echo", "it's"}), "echo 'it'\\''s'");
+}
+
+}  // namespace
+}  // namespace cohort::launcher

@@ -1,0 +1,134 @@
+// cohortrun's command line (options.h): every option, and errors that say
+// what to write instead.
+#include <gtest/gtest.h>
+
+#include "cohort/core/error.h"
+#include "options.h"
+
+namespace cohort::launcher {
+namespace {
+
+using Args = std::vector<std::string>;
+
+std::string errorOf(const Args& args) {
+  try {
+    parseOptions(args);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+void expectError(const Args& args, const std::string& fragment) {
+  std::string message = errorOf(args);
+  EXPECT_NE(message.find(fragment), std::string::npos) << "error for args: " << message;
+}
+
+TEST(Options, Defaults) {
+  Options o = parseOptions({"--", "./train"});
+  EXPECT_EQ(o.nodes, 0);
+  EXPECT_EQ(o.procs_per_node, 0);
+  EXPECT_EQ(o.outputs, "./outputs");
+  EXPECT_EQ(o.logs, "./logs");
+  EXPECT_EQ(o.max_restarts, 0);
+  EXPECT_EQ(o.grace_s, 10);
+  EXPECT_EQ(o.console_ranks.text(), "all");
+  EXPECT_EQ(o.program, (Args{"./train"}));
+}
+
+TEST(Options, EveryOptionBothSpellings) {
+  Options o = parseOptions({"--nodes", "2", "--procs-per-node=4", "--hosts", "a:4,b:4",
+                            "--max-restarts", "3", "--outputs=o", "--logs", "l", "--env", "A=1",
+                            "--env=B=x=y", "--console-ranks", "0,2-3", "--timeout", "1.5h",
+                            "--grace-period=30s", "--dry-run", "--network", "10.0.0.0/8",
+                            "--run-id", "exp-1", "--engine-option", "--mca", "--engine", "mpirun",
+                            "--", "./train", "--epochs", "3"});
+  EXPECT_EQ(o.nodes, 2);
+  EXPECT_EQ(o.procs_per_node, 4);
+  EXPECT_EQ(o.hosts, "a:4,b:4");
+  EXPECT_EQ(o.max_restarts, 3);
+  EXPECT_EQ(o.outputs, "o");
+  EXPECT_EQ(o.logs, "l");
+  ASSERT_EQ(o.env.size(), 2u);
+  EXPECT_EQ(o.env[1], std::make_pair(std::string("B"), std::string("x=y")));
+  EXPECT_EQ(o.console_ranks.text(), "0,2-3");
+  EXPECT_TRUE(o.console_ranks.contains(3));
+  EXPECT_FALSE(o.console_ranks.contains(1));
+  EXPECT_EQ(o.timeout_s, 5400);
+  EXPECT_EQ(o.grace_s, 30);
+  EXPECT_TRUE(o.dry_run);
+  EXPECT_EQ(o.network, "10.0.0.0/8");
+  EXPECT_EQ(o.run_id, "exp-1");
+  EXPECT_EQ(o.engine_options, (Args{"--mca"}));
+  EXPECT_EQ(o.engine, EngineChoice::kMpirun);
+  EXPECT_EQ(o.program, (Args{"./train", "--epochs", "3"}));
+}
+
+TEST(Options, ProgramWithoutDoubleDash) {
+  Options o = parseOptions({"--procs-per-node", "2", "./train", "--lr", "0.1"});
+  EXPECT_EQ(o.program, (Args{"./train", "--lr", "0.1"}));
+}
+
+TEST(Options, HelpAndVersionNeedNoProgram) {
+  EXPECT_TRUE(parseOptions({"--help"}).help);
+  EXPECT_TRUE(parseOptions({"-h"}).help);
+  EXPECT_TRUE(parseOptions({"--version"}).version);
+  EXPECT_NE(helpText().find("Examples:"), std::string::npos);
+}
+
+TEST(Options, MissingProgram) {
+  expectError({}, "no program to run");
+  expectError({"--procs-per-node", "2"}, "cohortrun [options] -- PROGRAM");
+  expectError({"--procs-per-node", "2", "--"}, "no program to run");
+}
+
+TEST(Options, UnknownOptionsSayWhatToWrite) {
+  expectError({"-np", "4", "--", "x"}, "--nodes N --procs-per-node P");
+  expectError({"--nproc_per_node", "4", "--", "x"}, "write --procs-per-node P");
+  expectError({"--nnodes", "2", "--", "x"}, "write --nodes N");
+  expectError({"-H", "a,b", "--", "x"}, "--hosts h1:4,h2:4");
+  expectError({"--procs-per-nod", "2", "--", "x"}, "did you mean --procs-per-node?");
+  expectError({"--max-restart", "2", "--", "x"}, "did you mean --max-restarts?");
+  expectError({"--epochs", "3"}, "put the program after '--'");
+}
+
+TEST(Options, BadValues) {
+  expectError({"--nodes", "0", "--", "x"}, "--nodes '0' is not a whole number of at least 1");
+  expectError({"--procs-per-node", "two", "--", "x"}, "--procs-per-node 'two'");
+  expectError({"--max-restarts", "-1", "--", "x"}, "--max-restarts '-1'");
+  expectError({"--timeout", "soon", "--", "x"}, "--timeout 90s, 30m or 12h");
+  expectError({"--timeout", "0", "--", "x"}, "is not a duration");
+  expectError({"--env", "NOEQUALS", "--", "x"}, "is not NAME=VALUE");
+  expectError({"--env", "1A=2", "--", "x"}, "is not NAME=VALUE");
+  expectError({"--env", "COHORT_RANK=3", "--", "x"}, "cohortrun sets COHORT_RANK");
+  expectError({"--console-ranks", "1-", "--", "x"}, "'1-' is not a rank or a range");
+  expectError({"--engine", "pbs", "--", "x"}, "--engine mpirun, srun or auto");
+  expectError({"--run-id", "a/b", "--", "x"}, "is not a run id");
+  expectError({"--nodes"}, "--nodes needs a value");
+  expectError({"--dry-run=yes", "--", "x"}, "--dry-run takes no value");
+}
+
+TEST(Options, Contradictions) {
+  expectError({"--hosts", "a", "--hostfile", "f", "--", "x"}, "give the hosts once");
+  expectError({"--slurm-submit", "--hosts", "a", "--", "x"}, "Slurm chooses the hosts");
+  expectError({"--engine", "srun", "--hostfile", "f", "--", "x"}, "use --engine mpirun");
+  expectError({"--slurm-submit", "--engine", "mpirun", "--", "x"}, "drop --engine");
+  expectError({"--sbatch-option", "--time=1", "--", "x"}, "add --slurm-submit");
+  expectError({"--network", "eth0", "--", "x"}, "--network without a host list");
+}
+
+TEST(Options, Durations) {
+  double s = 0;
+  EXPECT_TRUE(parseDuration("90", &s));
+  EXPECT_EQ(s, 90);
+  EXPECT_TRUE(parseDuration("2m", &s));
+  EXPECT_EQ(s, 120);
+  EXPECT_TRUE(parseDuration("0.5s", &s));
+  EXPECT_EQ(s, 0.5);
+  EXPECT_FALSE(parseDuration("", &s));
+  EXPECT_FALSE(parseDuration("5d", &s));
+  EXPECT_FALSE(parseDuration("-1", &s));
+}
+
+}  // namespace
+}  // namespace cohort::launcher

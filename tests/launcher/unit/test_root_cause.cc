@@ -1,0 +1,156 @@
+// Finding the root cause of a failed attempt (root_cause.h) from records,
+// the engine's outcome and unreachable hosts.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "exit_status.h"
+#include "host_slots.h"
+#include "root_cause.h"
+
+namespace cohort::launcher {
+namespace {
+
+class RootCauseTest : public ::testing::Test {
+ protected:
+  RootCauseTest() {
+    Options o = parseOptions({"--hosts", "h1:2,h2:2", "--", "x"});
+    plan_ = planJob(o, parseHostsOption(o.hosts), mapEnv({}), "h1", 2);
+    input_.plan = &plan_;
+    input_.records.started = {0, 1, 2, 3};
+    input_.engine.exit_code = 1;
+  }
+
+  void exitOf(int rank, double time, int code, int signal, bool stopped) {
+    ExitRecord r;
+    r.rank = rank;
+    r.host = plan_.hostOf(rank);
+    r.time = time;
+    r.exit_code = code;
+    r.signal = signal;
+    r.stopped = stopped;
+    input_.records.exits.push_back(r);
+  }
+
+  void errorOf(int rank, double time, const std::string& kind, const std::string& message) {
+    ErrorRecord r;
+    r.rank = rank;
+    r.host = plan_.hostOf(rank);
+    r.time = time;
+    r.kind = kind;
+    r.message = message;
+    input_.records.errors.push_back(r);
+  }
+
+  JobPlan plan_;
+  RootCauseInput input_;
+};
+
+TEST_F(RootCauseTest, Success) {
+  for (int r = 0; r < 4; ++r) exitOf(r, 10, 0, 0, false);
+  input_.engine.exit_code = 0;
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, 0);
+  EXPECT_EQ(c.headline, "");
+}
+
+TEST_F(RootCauseTest, KilledRankIsTheCauseNotTheRanksStoppedAfterIt) {
+  exitOf(0, 12.0, -1, SIGTERM, true);
+  exitOf(1, 12.1, -1, SIGTERM, true);
+  exitOf(2, 11.0, -1, SIGKILL, false);
+  exitOf(3, 12.0, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankKilled);
+  EXPECT_EQ(c.rank, 2);
+  EXPECT_EQ(c.host, "h2");
+  EXPECT_EQ(c.headline, "rank 2 on h2 was killed by signal 9 (SIGKILL)");
+  EXPECT_TRUE(c.notes.empty());
+}
+
+TEST_F(RootCauseTest, EarliestFailureWinsAndLaterOnesAreNoted) {
+  exitOf(3, 20.0, 1, 0, false);
+  errorOf(1, 15.0, "exception", "rank 1: data file missing");
+  exitOf(1, 15.5, 1, 0, true);  // stopped by MPI_Abort's teardown, after recording its error
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankFailed);
+  EXPECT_EQ(c.rank, 1);
+  EXPECT_EQ(c.headline, "rank 1 on h1 failed with an exception (exit code 1)");
+  EXPECT_EQ(c.error, "rank 1: data file missing");
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("rank(s) 3 failed after it"), std::string::npos);
+}
+
+TEST_F(RootCauseTest, FatalSignalRecordedByTheRuntime) {
+  errorOf(0, 5.0, "signal", "fatal signal SIGSEGV (segmentation fault: a bad memory access)");
+  exitOf(0, 5.1, -1, SIGSEGV, false);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankKilled);
+  EXPECT_EQ(c.headline, "rank 0 on h1 was killed by signal 11 (SIGSEGV)");
+  EXPECT_NE(c.error.find("SIGSEGV"), std::string::npos);
+}
+
+TEST_F(RootCauseTest, ExitCodeWithoutAnError) {
+  exitOf(3, 5.0, 3, 0, false);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankFailed);
+  EXPECT_EQ(c.headline, "rank 3 on h2 exited with code 3");
+}
+
+TEST_F(RootCauseTest, UnreachableHostIsLost) {
+  for (int r = 0; r < 4; ++r) exitOf(r, 10, -1, SIGTERM, true);
+  input_.unreachable_hosts = {"h2"};
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kHostLost);
+  EXPECT_EQ(c.host, "h2");
+  EXPECT_NE(c.headline.find("host h2 (rank(s) 2-3) stopped answering"), std::string::npos);
+}
+
+TEST_F(RootCauseTest, HostWhoseRanksAllVanished) {
+  exitOf(0, 10, -1, SIGTERM, true);
+  exitOf(1, 10, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kHostLost);
+  EXPECT_EQ(c.host, "h2");
+  EXPECT_NE(c.headline.find("every rank on host h2 (2-3) vanished"), std::string::npos);
+}
+
+TEST_F(RootCauseTest, OneRankVanished) {
+  exitOf(0, 10, -1, SIGTERM, true);
+  exitOf(1, 10, -1, SIGTERM, true);
+  exitOf(2, 10, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankKilled);
+  EXPECT_EQ(c.rank, 3);
+}
+
+TEST_F(RootCauseTest, LogsNotSharedSaysSo) {
+  input_.records.started = {0, 1};
+  exitOf(0, 10, -1, SIGTERM, true);
+  exitOf(1, 10, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kEngineFailed);
+  EXPECT_EQ(c.headline, "mpirun exited with status 1 and no rank recorded a failure");
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("not on a file system that host shares"), std::string::npos);
+}
+
+TEST_F(RootCauseTest, InterruptAndTimeoutComeFirst) {
+  exitOf(2, 11.0, -1, SIGKILL, false);
+  input_.engine.interrupted_by = SIGINT;
+  EXPECT_EQ(findRootCause(input_).status, 130);
+  input_.engine.interrupted_by = 0;
+  input_.engine.timed_out = true;
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kTimedOut);
+  EXPECT_NE(c.headline.find("--timeout"), std::string::npos);
+}
+
+TEST(RankRanges, Compresses) {
+  EXPECT_EQ(rankRanges({5, 0, 1, 2, 7, 8}), "0-2,5,7-8");
+  EXPECT_EQ(rankRanges({}), "");
+  EXPECT_EQ(signalName(SIGKILL), "SIGKILL");
+  EXPECT_EQ(signalName(63), "signal 63");
+}
+
+}  // namespace
+}  // namespace cohort::launcher
