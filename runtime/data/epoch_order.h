@@ -1,0 +1,53 @@
+// The order of the samples in one epoch: a pure function of the seed, the
+// epoch and the data set's shard sizes. The world size is not an input, so
+// every world size sees the same sequence and a job can resume on another.
+//
+// Algorithm (shard-local shuffling, so a reader needs few shards at a time):
+//   1. permute the shards with a generator keyed by (seed, epoch);
+//   2. cut that shard order into windows of `window_shards` consecutive shards;
+//   3. within each window, permute all its samples with a generator keyed by
+//      (seed, epoch, window).
+// The epoch's sequence is window 0's samples, then window 1's, and so on.
+// With shuffle off, shards and rows keep their file order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace cohort::data {
+
+struct SampleRef {
+  int32_t shard;
+  int64_t row;
+};
+
+class EpochOrder {
+ public:
+  EpochOrder(const std::vector<int64_t>& shard_samples, uint64_t seed, int64_t epoch,
+             int window_shards, bool shuffle);
+
+  int64_t size() const { return window_start_.back(); }
+  int numWindows() const { return static_cast<int>(windows_.size()); }
+  // The first position of window w (w == numWindows() gives size()).
+  int64_t windowStart(int w) const { return window_start_[w]; }
+  // The window holding `position` (0 <= position < size()).
+  int windowAt(int64_t position) const;
+  // The shards of window w.
+  const std::vector<int32_t>& windowShards(int w) const { return windows_[w]; }
+  // The samples of window w, in epoch order.
+  std::vector<SampleRef> windowSamples(int w) const;
+
+ private:
+  std::vector<int64_t> shard_samples_;
+  uint64_t seed_;
+  int64_t epoch_;
+  bool shuffle_;
+  std::vector<std::vector<int32_t>> windows_;
+  std::vector<int64_t> window_start_;
+};
+
+// A uniformly random permutation of 0..n-1 determined by (seed, epoch, stream):
+// the same on every machine, compiler and standard library.
+std::vector<int64_t> keyedPermutation(int64_t n, uint64_t seed, int64_t epoch, uint64_t stream);
+
+}  // namespace cohort::data

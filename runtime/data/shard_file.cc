@@ -1,0 +1,175 @@
+#include "cohort/data/shard_file.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <algorithm>
+
+#include "cohort/core/error.h"
+
+namespace cohort::data {
+
+namespace {
+
+const char* kRepack = "the shard is damaged or does not match index.json: repack the data set with cohort-pack";
+
+// Closes an HDF5 identifier when it goes out of scope.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+herr_t collect(unsigned n, const H5E_error2_t* error, void* out) {
+  auto* messages = static_cast<std::vector<std::string>*>(out);
+  if (n < 8 && error->desc) messages->push_back(error->desc);
+  return 0;
+}
+
+// HDF5's own account of the last failure on this thread (deepest cause first).
+std::string hdf5Message() {
+  std::vector<std::string> messages;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect, &messages);
+  H5Eclear2(H5E_DEFAULT);
+  std::string text;
+  for (const auto& m : messages) text += (text.empty() ? "" : "; ") + m;
+  return text.empty() ? "no detail from HDF5" : text;
+}
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw DataError(where + ": " + what, kRepack);
+}
+
+// The HDF5 memory type of a dtype.
+hid_t nativeType(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8: return H5T_NATIVE_UINT8;
+    case DType::kInt8: return H5T_NATIVE_INT8;
+    case DType::kInt16: return H5T_NATIVE_INT16;
+    case DType::kInt32: return H5T_NATIVE_INT32;
+    case DType::kInt64: return H5T_NATIVE_INT64;
+    case DType::kFloat32: return H5T_NATIVE_FLOAT;
+    case DType::kFloat64: return H5T_NATIVE_DOUBLE;
+  }
+  return H5T_NATIVE_UINT8;
+}
+
+// The dtype a stored HDF5 type describes, or an empty string for one cohort does not read.
+std::string describeFileType(hid_t type) {
+  const H5T_class_t kind = H5Tget_class(type);
+  const size_t size = H5Tget_size(type);
+  if (kind == H5T_INTEGER) {
+    const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    return (is_signed ? "int" : "uint") + std::to_string(size * 8);
+  }
+  if (kind == H5T_FLOAT) return "float" + std::to_string(size * 8);
+  return "a non-numeric type";
+}
+
+std::string shapeText(const std::vector<int64_t>& dims) {
+  std::string text = "[";
+  for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+void readColumn(hid_t file, const Column& column, int64_t samples, const std::string& where,
+                std::string* out) {
+  if (H5Lexists(file, column.name.c_str(), H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    fail(where, "no dataset '" + column.name + "' (index.json lists that column)");
+  }
+  Handle dataset(H5Dopen2(file, column.name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) fail(where, "cannot open the dataset '" + column.name + "': " + hdf5Message());
+  Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  const std::string stored = type.valid() ? describeFileType(type.get()) : "an unreadable type";
+  if (stored != dtypeName(column.dtype)) {
+    fail(where, "the dataset '" + column.name + "' holds " + stored + " but index.json says " +
+                    dtypeName(column.dtype));
+  }
+  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 1 || rank > 9) fail(where, "the dataset '" + column.name + "' has an unusable shape");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::vector<int64_t> found(dims.begin(), dims.end());
+  std::vector<int64_t> expected = {samples};
+  expected.insert(expected.end(), column.shape.begin(), column.shape.end());
+  if (found != expected) {
+    fail(where, "the dataset '" + column.name + "' has shape " + shapeText(found) + " but index.json says " +
+                    shapeText(expected) + " (samples, then the column's shape)");
+  }
+  out->assign(static_cast<size_t>(samples * column.sampleBytes()), '\0');
+  if (H5Dread(dataset.get(), nativeType(column.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data()) < 0) {
+    fail(where, "cannot read the dataset '" + column.name + "': " + hdf5Message());
+  }
+}
+
+}  // namespace
+
+ShardColumns readShard(std::string& image, const Manifest& manifest, const ShardEntry& entry,
+                       const std::string& where) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as exceptions, not prints
+  // DONT_COPY: HDF5 reads the caller's buffer in place (read-only open, so it is not written).
+  const unsigned flags = H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE;
+  Handle file(H5LTopen_file_image(image.data(), image.size(), flags), H5Fclose);
+  if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
+  ShardColumns shard;
+  shard.samples = entry.samples;
+  shard.columns.resize(manifest.columns.size());
+  for (size_t c = 0; c < manifest.columns.size(); ++c) {
+    readColumn(file.get(), manifest.columns[c], entry.samples, where, &shard.columns[c]);
+  }
+  return shard;
+}
+
+std::string writeShard(const std::vector<Column>& columns, int64_t samples,
+                       const std::vector<const char*>& data) {
+  constexpr int64_t kChunkBytes = 1 << 20;  // about 1 MiB per chunk
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  auto check = [](bool ok, const std::string& what) {
+    if (!ok) throw DataError("writing a shard: " + what + ": " + hdf5Message(), "this is a bug in cohort-pack");
+  };
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  check(H5Pset_fapl_core(fapl.get(), 4 << 20, 0) >= 0, "the in-memory driver");
+  Handle file(H5Fcreate("shard.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  check(file.valid(), "creating the file");
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const Column& column = columns[c];
+    std::vector<hsize_t> dims = {static_cast<hsize_t>(samples)};
+    for (int64_t d : column.shape) dims.push_back(static_cast<hsize_t>(d));
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = static_cast<hsize_t>(
+        std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(1, column.sampleBytes()), 1, samples));
+    Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    check(space.valid() && dcpl.valid() &&
+              H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0,
+          "the layout of '" + column.name + "'");
+    // Stored little-endian, as numpy's '<' dtypes.
+    hid_t file_type = nativeType(column.dtype);
+    Handle dataset(H5Dcreate2(file.get(), column.name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                              dcpl.get(), H5P_DEFAULT),
+                   H5Dclose);
+    check(dataset.valid(), "creating '" + column.name + "'");
+    check(H5Dwrite(dataset.get(), file_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[c]) >= 0,
+          "writing '" + column.name + "'");
+  }
+  check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, "flushing");
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  check(size > 0, "sizing the file image");
+  std::string image(static_cast<size_t>(size), '\0');
+  check(H5Fget_file_image(file.get(), image.data(), image.size()) == size, "copying the file image");
+  return image;
+}
+
+}  // namespace cohort::data
