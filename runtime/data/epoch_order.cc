@@ -85,6 +85,25 @@ EpochOrder::EpochOrder(const std::vector<int64_t>& shard_samples, uint64_t seed,
   }
 }
 
+StepSlice stepSlice(int64_t position, int64_t total, int64_t global_batch, int rank, int world,
+                    bool drop_last) {
+  StepSlice s{position, position, position};
+  const int64_t left = total - position;
+  if (left >= global_batch) {
+    const int64_t local = global_batch / world;
+    s.begin = position + rank * local;
+    s.end = s.begin + local;
+    s.next_position = position + global_batch;
+  } else if (!drop_last && left / world > 0) {
+    // The remainder: floor(left / world) each; the last left % world are skipped.
+    const int64_t local = left / world;
+    s.begin = position + rank * local;
+    s.end = s.begin + local;
+    s.next_position = total;
+  }
+  return s;
+}
+
 int EpochOrder::windowAt(int64_t position) const {
   const auto it = std::upper_bound(window_start_.begin(), window_start_.end(), position);
   return static_cast<int>(it - window_start_.begin()) - 1;

@@ -46,6 +46,20 @@ class EpochOrder {
   std::vector<int64_t> window_start_;
 };
 
+// [begin, end) positions of the epoch's sequence that rank `rank` of `world`
+// takes in the step starting at `position`, and the position after that step;
+// begin == end when the epoch has no more steps for any rank. Each full step
+// is a global batch of `global_batch` samples, rank r taking its r-th equal
+// slice. The last R < global_batch samples are skipped with drop_last; else
+// each rank takes floor(R / world) of them and the last R mod world are skipped.
+struct StepSlice {
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t next_position = 0;
+};
+StepSlice stepSlice(int64_t position, int64_t total, int64_t global_batch, int rank, int world,
+                    bool drop_last);
+
 // A uniformly random permutation of 0..n-1 determined by (seed, epoch, stream):
 // the same on every machine, compiler and standard library.
 std::vector<int64_t> keyedPermutation(int64_t n, uint64_t seed, int64_t epoch, uint64_t stream);

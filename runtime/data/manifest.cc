@@ -180,7 +180,7 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
                         std::to_string(kMaxDim));
       }
       c.shape.push_back(d.get<int64_t>());
-      if (c.sampleElements() > kMaxSampleBytes) bad(source, where + ": one sample is over 1 GiB");
+      if (c.sampleElements() * dtypeSize(c.dtype) > kMaxSampleBytes) bad(source, where + ": one sample is over 1 GiB");
     }
     m.columns.push_back(c);
   }

@@ -1,9 +1,9 @@
 #include "cohort/data/shard_file.h"
 
 #include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "cohort/core/error.h"
 
@@ -44,6 +44,14 @@ std::string hdf5Message() {
   std::string text;
   for (const auto& m : messages) text += (text.empty() ? "" : "; ") + m;
   return text.empty() ? "no detail from HDF5" : text;
+}
+
+// A name for an in-memory file, unique among the files open at once (HDF5
+// takes two open files with the same name for one).
+std::string imageName(const void* buffer) {
+  char name[48];
+  std::snprintf(name, sizeof name, "cohort-image-%p.h5", buffer);
+  return name;
 }
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
@@ -119,9 +127,14 @@ void readColumn(hid_t file, const Column& column, int64_t samples, const std::st
 ShardColumns readShard(std::string& image, const Manifest& manifest, const ShardEntry& entry,
                        const std::string& where) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as exceptions, not prints
-  // DONT_COPY: HDF5 reads the caller's buffer in place (read-only open, so it is not written).
-  const unsigned flags = H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE;
-  Handle file(H5LTopen_file_image(image.data(), image.size(), flags), H5Fclose);
+  // The core (in-memory) driver opened on a file image: HDF5 keeps its own
+  // copy of `image` (one memcpy) and never touches a disk.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
+      H5Pset_file_image(fapl.get(), image.data(), image.size()) < 0) {
+    fail(where, "HDF5 cannot take the file image: " + hdf5Message());
+  }
+  Handle file(H5Fopen(imageName(image.data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
   ShardColumns shard;
   shard.samples = entry.samples;
@@ -141,7 +154,7 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
   };
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   check(H5Pset_fapl_core(fapl.get(), 4 << 20, 0) >= 0, "the in-memory driver");
-  Handle file(H5Fcreate("shard.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Handle file(H5Fcreate(imageName(&fapl).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   check(file.valid(), "creating the file");
   for (size_t c = 0; c < columns.size(); ++c) {
     const Column& column = columns[c];

@@ -1,6 +1,8 @@
 // HDF5 shard files: one chunked dataset per column, [samples, *shape] each.
 // Both directions work on whole files in memory (HDF5's core driver and file
 // images), so a shard goes between storage and tensors without temporary files.
+// (libhdf5 on Debian is built thread-safe: prefetch threads may decode at once,
+// though HDF5 serialises its calls internally.)
 #pragma once
 
 #include <cstdint>
@@ -22,7 +24,7 @@ struct ShardColumns {
 // that every column's dataset exists with the dtype and shape index.json
 // gives, and that it holds entry.samples rows. `where` (the shard's URL) names
 // it in every error; a truncated or damaged file is a DataError with HDF5's
-// own message, never a crash. `image` is not modified.
+// own message, never a crash.
 ShardColumns readShard(std::string& image, const Manifest& manifest, const ShardEntry& entry,
                        const std::string& where);
 

@@ -44,25 +44,6 @@ void checkOptions(const LoaderOptions& o) {
 
 }  // namespace
 
-StepSlice stepSlice(int64_t position, int64_t total, int64_t global_batch, int rank, int world,
-                    bool drop_last) {
-  StepSlice s{position, position, position};
-  const int64_t left = total - position;
-  if (left >= global_batch) {
-    const int64_t local = global_batch / world;
-    s.begin = position + rank * local;
-    s.end = s.begin + local;
-    s.next_position = position + global_batch;
-  } else if (!drop_last && left / world > 0) {
-    // The remainder: floor(left / world) each; the last left % world are skipped.
-    const int64_t local = left / world;
-    s.begin = position + rank * local;
-    s.end = s.begin + local;
-    s.next_position = total;
-  }
-  return s;
-}
-
 LoaderOptions LoaderOptions::fromSettings(const Settings& settings, std::string location, int rank, int world) {
   LoaderOptions o;
   o.location = std::move(location);

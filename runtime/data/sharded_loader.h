@@ -101,15 +101,4 @@ class ShardedLoader {
   std::unique_ptr<Impl> impl_;
 };
 
-// [begin, end) positions of the global sequence that rank `rank` of `world`
-// takes in the step starting at `position`, and the position after that step;
-// begin == end when the epoch has no more steps. Pure; see the remainder rule above.
-struct StepSlice {
-  int64_t begin = 0;
-  int64_t end = 0;
-  int64_t next_position = 0;
-};
-StepSlice stepSlice(int64_t position, int64_t total, int64_t global_batch, int rank, int world,
-                    bool drop_last);
-
 }  // namespace cohort::data
