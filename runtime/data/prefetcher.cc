@@ -1,5 +1,6 @@
 #include "cohort/data/prefetcher.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "cohort/core/error.h"
@@ -25,6 +26,7 @@ void Prefetcher::plan(const std::vector<std::vector<int>>& windows, const std::v
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.clear();
     held_bytes_ = 0;
+    wanted_window_ = 0;
     ++generation_;
     for (size_t w = 0; w < windows.size(); ++w) {
       for (int shard : windows[w]) {
@@ -42,8 +44,10 @@ void Prefetcher::plan(const std::vector<std::vector<int>>& windows, const std::v
 Prefetcher::Job* Prefetcher::nextJob() {
   for (Job& job : jobs_) {
     if (job.started) continue;
-    // Jobs start in plan order; the oldest window in use may always load.
-    if (job.window == jobs_.front().window || held_bytes_ + job.bytes <= budget_) return &job;
+    // Jobs start in plan order; the windows in use may always load.
+    if (job.window <= std::max(jobs_.front().window, wanted_window_) || held_bytes_ + job.bytes <= budget_) {
+      return &job;
+    }
     return nullptr;
   }
   return nullptr;
@@ -97,6 +101,10 @@ std::shared_ptr<const ShardColumns> Prefetcher::get(int window, int shard) {
                "shard " + std::to_string(shard) + " of window " + std::to_string(window) + " was not planned",
                "this is a bug in cohort's loader");
   if (!job->done) {
+    if (window > wanted_window_) {
+      wanted_window_ = window;  // a batch spanning two windows needs both in memory
+      changed_.notify_all();
+    }
     const auto start = std::chrono::steady_clock::now();
     changed_.wait(lock, [&] { return job->done; });
     wait_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

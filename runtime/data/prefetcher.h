@@ -2,9 +2,10 @@
 //
 // The loader hands over a plan: the shards it will need, grouped in windows,
 // in order of use. Threads take the planned shards in order and load them
-// (fetch, verify, decode). A shard may start loading when it belongs to the
-// oldest window still in use (so the window being read always fits, whatever
-// the bound), or when the bytes held and being loaded stay within the bound.
+// (fetch, verify, decode). A shard may start loading when it belongs to a
+// window in use (the oldest not released, or one a waiting get() asks for: a
+// batch may span two windows), so the windows being read always load whatever
+// the bound; or when the bytes held and being loaded stay within the bound.
 // The loader then takes each shard with get() (waiting if it is not there
 // yet) and releases a window when it has used it up.
 #pragma once
@@ -64,6 +65,7 @@ class Prefetcher {
   std::condition_variable changed_;
   std::deque<Job> jobs_;   // in plan order; released windows are popped from the front
   int64_t held_bytes_ = 0;  // loaded or loading
+  int wanted_window_ = 0;   // the newest window a get() has asked for
   uint64_t generation_ = 0;  // bumped by plan(): results of older plans are discarded
   double wait_s_ = 0;
   bool stop_ = false;

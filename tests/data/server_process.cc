@@ -68,17 +68,20 @@ ServerProcess::~ServerProcess() { stop(); }
 
 void ServerProcess::start() {
   const pid_t parent = ::getpid();
+  // Everything the child needs is prepared before fork: other threads of this
+  // process may hold the allocator's lock at the moment of the fork.
+  std::vector<char*> args;
+  for (auto& a : argv_) args.push_back(a.data());
+  args.push_back(nullptr);
+  const char* log_path = log_path_.c_str();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the test
     if (::getppid() != parent) ::_exit(1);
-    const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int log = ::open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(log, 1);
     ::dup2(log, 2);
-    std::vector<char*> args;
-    for (auto& a : argv_) args.push_back(a.data());
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

@@ -1,6 +1,7 @@
 // A server a test starts itself (Azurite, the WebHDFS fixture): on 127.0.0.1,
 // on a free port, killed when the test ends, even when the test process dies
-// (the child gets SIGKILL with its parent, through PR_SET_PDEATHSIG).
+// (the child gets SIGKILL with its parent, through PR_SET_PDEATHSIG; Linux ties
+// that to the starting thread, so start servers from a thread that outlives them).
 #pragma once
 
 #include <sys/types.h>

