@@ -50,9 +50,9 @@ echo "== loader throughput beside curl =="
 echo
 echo "== Fashion-MNIST training step: waiting for data with prefetch on =="
 "$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/fm" --shard-mb 4 >/dev/null
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$endpoint/fm/set" \
+"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$endpoint/fmnist/set" \
   --shard-mb 4 --create-container >/dev/null
-for data in "$work/fm/train" "$endpoint/fm/set/train"; do
+for data in "$work/fm/train" "$endpoint/fmnist/set/train"; do
   "$build/bench/bench_data_wait" --data "$data" --steps "${STEPS:-400}" --rounds "${ROUNDS_WAIT:-3}"
 done
 echo "floor: waiting under 1% of the steady-state step time"

@@ -17,7 +17,8 @@ int64_t rowsPerShard(const std::vector<ColumnData>& columns, int64_t shard_bytes
 }
 
 Manifest writeDataset(cohort::data::Storage& storage, const std::vector<ColumnData>& columns,
-                      int64_t rows_per_shard, bool replace, void (*progress)(const std::string&)) {
+                      int64_t rows_per_shard, bool replace, void (*progress)(const std::string&),
+                      cohort::data::ChecksumKind checksum) {
   COHORT_CHECK(!columns.empty() && rows_per_shard > 0, cohort::ConfigError, "nothing to pack",
                "name at least one column");
   const int64_t rows = columns[0].rows;
@@ -45,7 +46,13 @@ Manifest writeDataset(cohort::data::Storage& storage, const std::vector<ColumnDa
     std::string number = std::to_string(index);
     const std::string name = "shard-" + std::string(digits - std::min<size_t>(digits, number.size()), '0') + number + ".h5";
     storage.write(name, image);
-    manifest.shards.push_back({name, count, static_cast<int64_t>(image.size()), cohort::data::sha256Hex(image)});
+    cohort::data::ShardEntry entry;
+    entry.file = name;
+    entry.samples = count;
+    entry.bytes = static_cast<int64_t>(image.size());
+    entry.checksum_kind = checksum;
+    entry.checksum = cohort::data::checksumHex(checksum, image.data(), image.size());
+    manifest.shards.push_back(entry);
     manifest.samples += count;
     if (progress) {
       progress("wrote " + storage.urlOf(name) + " (" + std::to_string(count) + " samples, " +

@@ -22,9 +22,11 @@ struct ColumnData {
 int64_t rowsPerShard(const std::vector<ColumnData>& columns, int64_t shard_bytes);
 
 // Writes the shards and index.json into `storage`; refuses a location that
-// already holds an index.json unless `replace`. `progress` gets one line per shard.
+// already holds an index.json unless `replace`. `progress` gets one line per
+// shard; each shard's checksum is of kind `checksum`.
 cohort::data::Manifest writeDataset(cohort::data::Storage& storage, const std::vector<ColumnData>& columns,
                                     int64_t rows_per_shard, bool replace,
-                                    void (*progress)(const std::string& line));
+                                    void (*progress)(const std::string& line),
+                                    cohort::data::ChecksumKind checksum = cohort::data::ChecksumKind::kXxh128);
 
 }  // namespace cohort_pack

@@ -61,7 +61,8 @@ void pack(const PackOptions& o, const cohort::data::StorageOptions& storage_opti
   const int64_t per_shard = o.shard_samples > 0
                                 ? o.shard_samples
                                 : rowsPerShard(columns, static_cast<int64_t>(o.shard_mb * (1 << 20)));
-  const auto manifest = writeDataset(*storage, columns, per_shard, o.force, printLine);
+  const auto manifest = writeDataset(*storage, columns, per_shard, o.force, printLine,
+                                     o.sha256 ? cohort::data::ChecksumKind::kSha256 : cohort::data::ChecksumKind::kXxh128);
   std::printf("cohort-pack: %s holds %lld samples in %zu shards\n", to.c_str(),
               static_cast<long long>(manifest.samples), manifest.shards.size());
 }

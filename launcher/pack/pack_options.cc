@@ -57,6 +57,12 @@ PackOptions PackOptions::parse(int argc, char** argv) {
       const auto n = cohort::parseInteger(text);
       if (!n || *n < 1) throw cohort::ConfigError("--shard-samples takes a positive count, not '" + text + "'", kSeeUsage);
       o.shard_samples = *n;
+    } else if (name == "--checksum") {
+      const std::string kind = take();
+      if (kind != "xxh128" && kind != "sha256") {
+        throw cohort::ConfigError("--checksum takes xxh128 or sha256, not '" + kind + "'", kSeeUsage);
+      }
+      o.sha256 = kind == "sha256";
     } else if (name == "--force") {
       o.force = true;
     } else if (name == "--create-container") {
@@ -89,6 +95,7 @@ SOURCE     --fashion-mnist DIR     the four Fashion-MNIST idx files of DIR (.gz 
            --npy NAME=FILE         a column from a .npy array (C order), repeatable
 options    --shard-mb MB           about this much sample data per shard (default 16)
            --shard-samples N       exactly N samples per shard (the last may hold fewer)
+           --checksum KIND         xxh128 (default, fastest) or sha256
            --force                 replace a data set already at LOCATION
            --create-container      create the Azure container if it does not exist
 

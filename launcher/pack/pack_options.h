@@ -16,6 +16,7 @@ struct PackOptions {
   double shard_mb = 16;
   int64_t shard_samples = 0;         // 0: from shard_mb
   bool force = false;
+  bool sha256 = false;               // SHA-256 checksums instead of XXH3-128
   bool create_container = false;
   bool help = false;
 

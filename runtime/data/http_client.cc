@@ -35,6 +35,7 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
       return 0;  // more than asked for: abort (reported as a write error)
     }
     std::memcpy(t->request->sink + t->response->sink_bytes, data, bytes);
+    if (t->request->on_sink_data) t->request->on_sink_data(t->request->sink + t->response->sink_bytes, bytes);
     t->response->sink_bytes += static_cast<int64_t>(bytes);
   } else if (t->response->body.size() < kMaxErrorBody) {
     t->response->body.append(data, std::min(bytes, kMaxErrorBody - t->response->body.size()));

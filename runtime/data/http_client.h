@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,9 @@ struct HttpRequest {
   // any other response body goes to HttpResponse::body.
   char* sink = nullptr;
   int64_t sink_capacity = 0;
+  // Called with each piece written to the sink, in order (e.g. to checksum it
+  // while it is in the CPU cache).
+  std::function<void(const char* data, size_t size)> on_sink_data;
 };
 
 struct HttpResponse {

@@ -45,8 +45,8 @@ bool validColumnName(const std::string& name) {
   return true;
 }
 
-bool validSha256(const std::string& hex) {
-  if (hex.size() != 64) return false;
+bool validDigest(const std::string& hex, ChecksumKind kind) {
+  if (hex.size() != checksumHexLength(kind)) return false;
   for (char c : hex) {
     if (!std::isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return false;
   }
@@ -195,7 +195,10 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
     checkObjectName(s.file, source + ", " + where);
     s.samples = integer(shards[i], "samples", 1, kMaxCount, source, where + " (" + s.file + ")");
     s.bytes = integer(shards[i], "bytes", 1, kMaxCount, source, where + " (" + s.file + ")");
-    s.sha256 = text(shards[i], "sha256", source, where + " (" + s.file + ")");
+    const bool xxh = shards[i].contains("xxh128"), sha = shards[i].contains("sha256");
+    if (xxh == sha) bad(source, where + " (" + s.file + ") needs exactly one checksum, \"xxh128\" or \"sha256\"");
+    s.checksum_kind = xxh ? ChecksumKind::kXxh128 : ChecksumKind::kSha256;
+    s.checksum = text(shards[i], checksumName(s.checksum_kind), source, where + " (" + s.file + ")");
     m.shards.push_back(s);
   }
   m.samples = integer(doc, "samples", 1, kMaxCount, source, "the top level");
@@ -218,7 +221,10 @@ void Manifest::validate(const std::string& source) const {
     if (s.file == kFileName) bad(source, "a shard is named index.json");
     if (!files.insert(s.file).second) bad(source, "the shard file '" + s.file + "' appears twice");
     if (s.samples < 1 || s.bytes < 1) bad(source, "the shard '" + s.file + "' is empty");
-    if (!validSha256(s.sha256)) bad(source, "the shard '" + s.file + "' has a sha256 that is not 64 lowercase hex digits");
+    if (!validDigest(s.checksum, s.checksum_kind)) {
+      bad(source, "the shard '" + s.file + "' has a " + checksumName(s.checksum_kind) + " that is not " +
+                      std::to_string(checksumHexLength(s.checksum_kind)) + " lowercase hex digits");
+    }
     total += s.samples;
   }
   if (total != samples) {
@@ -237,7 +243,10 @@ std::string Manifest::serialize() const {
   }
   doc["shards"] = json::array();
   for (const ShardEntry& s : shards) {
-    doc["shards"].push_back({{"file", s.file}, {"samples", s.samples}, {"bytes", s.bytes}, {"sha256", s.sha256}});
+    doc["shards"].push_back({{"file", s.file},
+                             {"samples", s.samples},
+                             {"bytes", s.bytes},
+                             {checksumName(s.checksum_kind), s.checksum}});
   }
   return doc.dump(1) + "\n";
 }

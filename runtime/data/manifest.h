@@ -6,9 +6,10 @@
 //     "columns": [ {"name": "image", "dtype": "uint8", "shape": [1, 28, 28]},
 //                  {"name": "label", "dtype": "int64", "shape": []} ],
 //     "shards":  [ {"file": "shard-00000.h5", "samples": 5000, "bytes": 3935232,
-//                   "sha256": "9f86d0..."}, ... ]
+//                   "xxh128": "5f3c0a..."}, ... ]
 //   }
 //
+// Each shard carries one checksum, "xxh128" or "sha256" (see checksum.h).
 // Each shard is an HDF5 file with one dataset per column, named like the
 // column, of shape [samples, *shape] and the column's dtype. Parsing checks
 // everything a reader relies on and refuses anything else with a DataError
@@ -18,6 +19,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "cohort/data/checksum.h"
 
 namespace cohort::data {
 
@@ -43,7 +46,8 @@ struct ShardEntry {
   std::string file;
   int64_t samples = 0;
   int64_t bytes = 0;
-  std::string sha256;  // lowercase hex
+  ChecksumKind checksum_kind = ChecksumKind::kXxh128;
+  std::string checksum;  // lowercase hex
 };
 
 struct Manifest {

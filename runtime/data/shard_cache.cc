@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
+#include "cohort/data/storage_local.h"
 
 namespace cohort::data {
 
@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool isHex64(const std::string& text) {
-  if (text.size() != 64) return false;
+// A digest: 32 (xxh128) or 64 (sha256) lowercase hex digits.
+bool isDigest(const std::string& text) {
+  if (text.size() != 32 && text.size() != 64) return false;
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
@@ -38,29 +39,31 @@ ShardCache::ShardCache(std::string folder, int64_t max_bytes)
   }
 }
 
-std::string ShardCache::pathOf(const std::string& sha256) const {
+std::string ShardCache::pathOf(const std::string& digest) const {
   // Only a checksum can name an entry: no path can leave the folder.
-  COHORT_CHECK(isHex64(sha256), DataError, "a shard cache key is not a SHA-256",
-               "this is a bug in cohort");
-  return (fs::path(folder_) / (sha256 + ".h5")).string();
+  COHORT_CHECK(isDigest(digest), DataError, "a shard cache key is not a checksum", "this is a bug in cohort");
+  return (fs::path(folder_) / (digest + ".h5")).string();
 }
 
-bool ShardCache::get(const std::string& sha256, std::string* out) {
-  if (!enabled()) return false;
-  const std::string path = pathOf(sha256);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  *out = bytes.str();
+std::shared_ptr<Buffer> ShardCache::get(const std::string& digest, Checksum* checksum) {
+  if (!enabled()) return nullptr;
+  const std::string path = pathOf(digest);
   std::error_code error;
-  fs::last_write_time(path, fs::file_time_type::clock::now(), error);  // most recently used
-  return true;
+  const auto size = fs::file_size(path, error);
+  if (error) return nullptr;
+  try {
+    LocalStorage folder(folder_);
+    auto bytes = folder.fetch(digest + ".h5", static_cast<int64_t>(size), checksum);
+    fs::last_write_time(path, fs::file_time_type::clock::now(), error);  // most recently used
+    return bytes;
+  } catch (const DataError&) {
+    return nullptr;  // removed or replaced meanwhile by another rank's trim
+  }
 }
 
-void ShardCache::put(const std::string& sha256, const std::string& bytes) {
+void ShardCache::put(const std::string& digest, const Buffer& bytes) {
   if (!enabled()) return;
-  const std::string path = pathOf(sha256);
+  const std::string path = pathOf(digest);
   std::ostringstream temp_name;
   temp_name << path << ".tmp." << ::getpid() << "." << std::this_thread::get_id();
   const std::string temp = temp_name.str();
@@ -84,10 +87,10 @@ void ShardCache::put(const std::string& sha256, const std::string& bytes) {
   trim(path);
 }
 
-void ShardCache::drop(const std::string& sha256) {
+void ShardCache::drop(const std::string& digest) {
   if (!enabled()) return;
   std::error_code error;
-  fs::remove(pathOf(sha256), error);
+  fs::remove(pathOf(digest), error);
 }
 
 void ShardCache::trim(const std::string& keep) {
@@ -102,7 +105,9 @@ void ShardCache::trim(const std::string& keep) {
   std::error_code error;
   for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.size() != 67 || name.compare(64, 3, ".h5") != 0 || !isHex64(name.substr(0, 64))) continue;
+    if (name.size() < 3 || name.compare(name.size() - 3, 3, ".h5") != 0 || !isDigest(name.substr(0, name.size() - 3))) {
+      continue;
+    }
     std::error_code e;
     Entry entry{it->path(), fs::last_write_time(it->path(), e), static_cast<int64_t>(it->file_size(e))};
     if (e) continue;

@@ -1,6 +1,6 @@
 // A bounded folder of verified shard files on a local disk, shared by the
 // ranks of a node (and by later runs). Entries are named by their SHA-256
-// ("<sha256>.h5"), never by a name taken from a data set, so nothing is ever
+// ("<checksum>.h5", the shard's xxh128 or sha256 digest), never by a name taken from a data set, so nothing is ever
 // written outside the folder; the same shard in two data sets is kept once.
 // Files are written to a temporary name and renamed, so ranks filling the
 // cache at once never see a partial file. When the folder holds more than
@@ -11,8 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
+
+#include "cohort/data/storage.h"
 
 namespace cohort::data {
 
@@ -24,16 +27,17 @@ class ShardCache {
   bool enabled() const { return !folder_.empty(); }
   const std::string& folder() const { return folder_; }
 
-  // Reads the cached file for `sha256` into `out`; false when there is none.
-  // The caller verifies the bytes (and calls drop() when they do not match).
-  bool get(const std::string& sha256, std::string* out);
-  // Stores `bytes` (whose SHA-256 is `sha256`), then trims the folder to its bound.
-  void put(const std::string& sha256, const std::string& bytes);
-  // Removes the entry for `sha256`, if any.
-  void drop(const std::string& sha256);
+  // The cached file for `digest` (hashed into `checksum` as it is read), or
+  // nullptr when there is none. The caller compares the digest (and calls
+  // drop() when it does not match).
+  std::shared_ptr<Buffer> get(const std::string& digest, Checksum* checksum);
+  // Stores `bytes` (whose checksum is `digest`), then trims the folder to its bound.
+  void put(const std::string& digest, const Buffer& bytes);
+  // Removes the entry for `digest`, if any.
+  void drop(const std::string& digest);
 
  private:
-  std::string pathOf(const std::string& sha256) const;
+  std::string pathOf(const std::string& digest) const;
   void trim(const std::string& keep);
 
   std::string folder_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "cohort/core/error.h"
 
@@ -90,8 +91,78 @@ std::string shapeText(const std::vector<int64_t>& dims) {
   return text + "]";
 }
 
-void readColumn(hid_t file, const Column& column, int64_t samples, const std::string& where,
-                std::string* out) {
+// HDF5 file image callbacks that hand HDF5 the caller's buffer itself: the
+// core driver then reads the shard in place, with no copy. The file is opened
+// read-only, so HDF5 never writes to the buffer, grows it or frees it.
+struct ImageRef {
+  const Buffer* image;
+};
+void* imageMalloc(size_t size, H5FD_file_image_op_t, void* udata) {
+  const Buffer* image = static_cast<ImageRef*>(udata)->image;
+  return size == image->size() ? const_cast<char*>(image->data()) : nullptr;
+}
+void* imageMemcpy(void* dest, const void* src, size_t size, H5FD_file_image_op_t, void*) {
+  if (dest != src) std::memcpy(dest, src, size);
+  return dest;
+}
+void* imageRealloc(void*, size_t, H5FD_file_image_op_t, void*) { return nullptr; }
+herr_t imageFree(void*, H5FD_file_image_op_t, void*) { return 0; }
+void* udataCopy(void* udata) { return udata; }
+herr_t udataFree(void*) { return 0; }
+
+// Where the rows of `dataset` lie in the file image, if they can be read in
+// place: an unfiltered dataset, contiguous or in chunks of whole rows, all
+// stored inside the image. False means: copy them out with H5Dread.
+bool rowsInPlace(hid_t dataset, const Buffer& image, int64_t samples, ShardColumns::Rows* rows) {
+  Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  if (!dcpl.valid() || H5Pget_nfilters(dcpl.get()) != 0) return false;
+  const auto inside = [&](haddr_t address, hsize_t size) {
+    return address != HADDR_UNDEF && address <= image.size() && size <= image.size() - address;
+  };
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t address = H5Dget_offset(dataset);
+    if (!inside(address, static_cast<hsize_t>(samples * rows->row_bytes))) return false;
+    rows->rows_per_chunk = samples;
+    rows->chunks = {image.data() + address};
+    return true;
+  }
+  if (layout != H5D_CHUNKED) return false;
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<size_t>(rank)), chunk(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  if (H5Pget_chunk(dcpl.get(), rank, chunk.data()) != rank || chunk[0] == 0) return false;
+  for (int d = 1; d < rank; ++d) {
+    if (chunk[d] != dims[d]) return false;  // a chunk must hold whole rows
+  }
+  const hsize_t per_chunk = chunk[0];
+  const hsize_t expected = (static_cast<hsize_t>(samples) + per_chunk - 1) / per_chunk;
+  hsize_t count = 0;
+  if (H5Dget_num_chunks(dataset, space.get(), &count) < 0 || count != expected) return false;
+  rows->rows_per_chunk = static_cast<int64_t>(per_chunk);
+  rows->chunks.assign(count, nullptr);
+  for (hsize_t i = 0; i < count; ++i) {
+    std::vector<hsize_t> offset(static_cast<size_t>(rank));
+    unsigned mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t size = 0;
+    if (H5Dget_chunk_info(dataset, space.get(), i, offset.data(), &mask, &address, &size) < 0) return false;
+    const hsize_t index = offset[0] / per_chunk;
+    if (mask != 0 || offset[0] % per_chunk != 0 || index >= count ||
+        size != per_chunk * static_cast<hsize_t>(rows->row_bytes) || !inside(address, size)) {
+      return false;
+    }
+    rows->chunks[index] = image.data() + address;
+  }
+  for (const char* c : rows->chunks) {
+    if (!c) return false;
+  }
+  return true;
+}
+
+void readColumn(hid_t file, const Buffer& image, const Column& column, int64_t samples,
+                const std::string& where, ShardColumns::Rows* rows) {
   if (H5Lexists(file, column.name.c_str(), H5P_DEFAULT) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     fail(where, "no dataset '" + column.name + "' (index.json lists that column)");
@@ -116,32 +187,47 @@ void readColumn(hid_t file, const Column& column, int64_t samples, const std::st
     fail(where, "the dataset '" + column.name + "' has shape " + shapeText(found) + " but index.json says " +
                     shapeText(expected) + " (samples, then the column's shape)");
   }
-  out->assign(static_cast<size_t>(samples * column.sampleBytes()), '\0');
-  if (H5Dread(dataset.get(), nativeType(column.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data()) < 0) {
+  rows->row_bytes = column.sampleBytes();
+  // In-place rows must be little-endian like the native type, which the dtype check leaves open.
+  Handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
+  const bool same_order = native.valid() && H5Tget_order(type.get()) == H5Tget_order(native.get());
+  if (same_order && rowsInPlace(dataset.get(), image, samples, rows)) return;
+  H5Eclear2(H5E_DEFAULT);
+  rows->chunks.clear();
+  rows->rows_per_chunk = 1;
+  rows->copy.assign(static_cast<size_t>(samples * rows->row_bytes), '\0');
+  if (H5Dread(dataset.get(), nativeType(column.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows->copy.data()) < 0) {
     fail(where, "cannot read the dataset '" + column.name + "': " + hdf5Message());
   }
 }
 
 }  // namespace
 
-ShardColumns readShard(std::string& image, const Manifest& manifest, const ShardEntry& entry,
+ShardColumns readShard(std::shared_ptr<const Buffer> image, const Manifest& manifest, const ShardEntry& entry,
                        const std::string& where) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as exceptions, not prints
-  // The core (in-memory) driver opened on a file image: HDF5 keeps its own
-  // copy of `image` (one memcpy) and never touches a disk.
+  // The core (in-memory) driver on the file image, through callbacks that let
+  // HDF5 use the buffer itself (no copy, never a disk).
+  ImageRef ref{image.get()};
+  H5FD_file_image_callbacks_t callbacks = {imageMalloc, imageMemcpy, imageRealloc, imageFree,
+                                           udataCopy,   udataFree,   &ref};
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
-      H5Pset_file_image(fapl.get(), image.data(), image.size()) < 0) {
+      H5Pset_file_image_callbacks(fapl.get(), &callbacks) < 0 ||
+      H5Pset_file_image(fapl.get(), const_cast<char*>(image->data()), image->size()) < 0) {
     fail(where, "HDF5 cannot take the file image: " + hdf5Message());
   }
-  Handle file(H5Fopen(imageName(image.data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
   ShardColumns shard;
-  shard.samples = entry.samples;
-  shard.columns.resize(manifest.columns.size());
-  for (size_t c = 0; c < manifest.columns.size(); ++c) {
-    readColumn(file.get(), manifest.columns[c], entry.samples, where, &shard.columns[c]);
+  {
+    Handle file(H5Fopen(imageName(image->data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
+    shard.samples = entry.samples;
+    shard.columns.resize(manifest.columns.size());
+    for (size_t c = 0; c < manifest.columns.size(); ++c) {
+      readColumn(file.get(), *image, manifest.columns[c], entry.samples, where, &shard.columns[c]);
+    }
   }
+  shard.image = std::move(image);
   return shard;
 }
 

@@ -6,37 +6,33 @@
 
 namespace cohort::data {
 
-std::string ShardSource::fetch(int index) {
+std::shared_ptr<Buffer> ShardSource::fetch(int index) {
   const ShardEntry& entry = manifest_.shards.at(static_cast<size_t>(index));
   const std::string url = storage_.urlOf(entry.file);
-  std::string bytes;
-  if (cache_.get(entry.sha256, &bytes)) {
-    if (sha256Hex(bytes) == entry.sha256) return bytes;
-    log::warn("the cached copy of " + url + " in " + cache_.folder() + " is damaged; reading it again");
-    cache_.drop(entry.sha256);
+  {
+    Checksum checksum(entry.checksum_kind);
+    if (auto cached = cache_.get(entry.checksum, &checksum)) {
+      if (cached->size() == static_cast<size_t>(entry.bytes) && checksum.hex() == entry.checksum) return cached;
+      log::warn("the cached copy of " + url + " in " + cache_.folder() + " is damaged; reading it again");
+      cache_.drop(entry.checksum);
+    }
   }
-  const int64_t size = storage_.size(entry.file);
-  if (size != entry.bytes) {
-    throw DataError("the shard " + url + " is " + std::to_string(size) + " bytes but index.json says " +
-                        std::to_string(entry.bytes),
-                    "the shard was truncated or replaced: repack the data set with cohort-pack");
-  }
-  bytes.assign(static_cast<size_t>(entry.bytes), '\0');
-  storage_.read(entry.file, 0, entry.bytes, bytes.data());
-  const std::string sum = sha256Hex(bytes);
-  if (sum != entry.sha256) {
-    throw DataError("the shard " + url + " is corrupted: its SHA-256 is " + sum + " but index.json says " +
-                        entry.sha256,
+  // Size and checksum are checked as the bytes arrive (see Storage::fetch).
+  Checksum checksum(entry.checksum_kind);
+  auto bytes = storage_.fetch(entry.file, entry.bytes, &checksum);
+  const std::string sum = checksum.hex();
+  if (sum != entry.checksum) {
+    throw DataError("the shard " + url + " is corrupted: its " + checksumName(entry.checksum_kind) + " is " + sum +
+                        " but index.json says " + entry.checksum,
                     "restore the shard from a good copy, or repack the data set with cohort-pack");
   }
-  cache_.put(entry.sha256, bytes);
+  cache_.put(entry.checksum, *bytes);
   return bytes;
 }
 
 std::shared_ptr<const ShardColumns> ShardSource::load(int index) {
   const ShardEntry& entry = manifest_.shards.at(static_cast<size_t>(index));
-  std::string bytes = fetch(index);
-  return std::make_shared<ShardColumns>(readShard(bytes, manifest_, entry, storage_.urlOf(entry.file)));
+  return std::make_shared<ShardColumns>(readShard(fetch(index), manifest_, entry, storage_.urlOf(entry.file)));
 }
 
 }  // namespace cohort::data

@@ -1,6 +1,6 @@
 // Where a ShardedLoader's shards come from: the bounded local cache if it has
 // a good copy, else the storage. Every shard's bytes are checked against its
-// size and SHA-256 in index.json before HDF5 sees them.
+// size and checksum in index.json before HDF5 sees them.
 #pragma once
 
 #include <memory>
@@ -22,7 +22,7 @@ class ShardSource {
   std::shared_ptr<const ShardColumns> load(int index);
 
   // The verified bytes of shard `index` (from the cache or the storage).
-  std::string fetch(int index);
+  std::shared_ptr<Buffer> fetch(int index);
 
  private:
   Storage& storage_;

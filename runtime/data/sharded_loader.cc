@@ -196,7 +196,7 @@ std::optional<Batch> ShardedLoader::next() {
     ids[i] = m.shard_first_id[ref.shard] + ref.row;
     for (size_t c = 0; c < out.size(); ++c) {
       const int64_t bytes = m.manifest.columns[c].sampleBytes();
-      std::memcpy(out[c] + i * bytes, it->second->columns[c].data() + ref.row * bytes, static_cast<size_t>(bytes));
+      std::memcpy(out[c] + i * bytes, it->second->row(c, ref.row), static_cast<size_t>(bytes));
     }
   }
   m.position = s.next_position;

@@ -1,5 +1,6 @@
 #include "cohort/data/storage.h"
 
+#include "cohort/core/error.h"
 #include "cohort/data/credentials.h"
 #include "cohort/data/storage_azure.h"
 #include "cohort/data/storage_local.h"
@@ -29,6 +30,19 @@ StorageOptions StorageOptions::fromSettings(const Settings& settings) {
     fill(&o.hdfs_delegation_token, "hdfs_delegation_token");
   }
   return o;
+}
+
+std::shared_ptr<Buffer> Storage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+  const int64_t size = this->size(name);
+  if (size != expected_size) {
+    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes but index.json says " +
+                        std::to_string(expected_size),
+                    "the file was truncated or replaced: repack the data set with cohort-pack");
+  }
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(size));
+  if (size > 0) read(name, 0, size, buffer->data());
+  if (checksum) checksum->update(buffer->data(), buffer->size());
+  return buffer;
 }
 
 std::string Storage::readAll(const std::string& name) {

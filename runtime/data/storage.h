@@ -15,8 +15,24 @@
 #include <vector>
 
 #include "cohort/core/settings.h"
+#include "cohort/data/checksum.h"
 
 namespace cohort::data {
+
+// A byte buffer that is not zero-filled when made (a shard is written over at once).
+class Buffer {
+ public:
+  explicit Buffer(size_t size) : data_(new char[size]), size_(size) {}
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  // Forgets the bytes past `size` (it never grows).
+  void truncate(size_t size) { size_ = size < size_ ? size : size_; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_;
+};
 
 struct ObjectInfo {
   std::string name;  // relative to the location
@@ -61,6 +77,11 @@ class Storage {
   // Creates or replaces one object with `bytes`. A reader never sees it half written
   // (local: rename; Azure: one Put Blob; HDFS: the file appears when closed).
   virtual void write(const std::string& name, const std::string& bytes) = 0;
+
+  // Reads a whole object, which must be `expected_size` bytes (else a DataError
+  // saying how long it is), feeding `checksum` (if not null) block by block as
+  // the bytes arrive. Backends do it in one request where they can.
+  virtual std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum);
 
   // Reads a whole object.
   std::string readAll(const std::string& name);

@@ -194,6 +194,43 @@ void AzureStorage::read(const std::string& name, int64_t offset, int64_t length,
   });
 }
 
+std::shared_ptr<Buffer> AzureStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+  const std::string path = blobPath(name);
+  const std::string url = origin_ + path;
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
+  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
+  retry_.run("reading " + url, [&](int) {
+    if (got == expected_size) return;
+    HttpRequest request;
+    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" + std::to_string(expected_size - 1));
+    request.sink = buffer->data() + got;
+    request.sink_capacity = expected_size - got;
+    if (checksum) request.on_sink_data = [checksum](const char* data, size_t size) { checksum->update(data, size); };
+    HttpResponse r = send(request, path, {});
+    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
+    if (r.status == 416) {
+      throw DataError("GET " + url + ": HTTP 416, the blob is shorter than the " + std::to_string(expected_size) +
+                          " bytes index.json says",
+                      "the blob was truncated or replaced: repack the data set with cohort-pack");
+    }
+    if (!r.ok()) fail("GET", url, r);
+    // "Content-Range: bytes FIRST-LAST/TOTAL" tells the blob's whole size.
+    const std::string range = r.header("content-range");
+    const auto slash = range.rfind('/');
+    const auto total = slash == std::string::npos ? std::nullopt : parseInteger(range.substr(slash + 1));
+    if (total && *total != expected_size) {
+      throw DataError(url + " is " + std::to_string(*total) + " bytes but index.json says " +
+                          std::to_string(expected_size),
+                      "the blob was truncated or replaced: repack the data set with cohort-pack");
+    }
+    if (got < expected_size) {
+      throw TransientError("GET " + url + ": the answer ended after " + std::to_string(got) + " of " +
+                           std::to_string(expected_size) + " bytes");
+    }
+  });
+  return buffer;
+}
+
 void AzureStorage::write(const std::string& name, const std::string& bytes) {
   const std::string path = blobPath(name);
   retry_.run("writing " + origin_ + path, [&](int) {

@@ -26,6 +26,7 @@ class AzureStorage : public Storage {
   int64_t size(const std::string& name) override;
   void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
+  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum) override;
 
   // Creates the container (Create Container); one that exists already is fine.
   void createContainer();

@@ -1,6 +1,7 @@
 #include "cohort/data/storage_local.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,22 @@ struct Fd {
 };
 
 std::string errnoText() { return std::strerror(errno); }
+
+// Reads `length` bytes at `offset` of the open file `fd` (named `path`).
+void readFully(int fd, const std::string& path, int64_t offset, int64_t length, char* out) {
+  int64_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd, out + done, static_cast<size_t>(length - done), offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw DataError("cannot read " + path + ": " + errnoText(), "check the disk or the NFS mount");
+    if (n == 0) {
+      throw DataError(path + " ends at byte " + std::to_string(offset + done) + ", before the " +
+                          std::to_string(offset + length) + " bytes asked for",
+                      "the file was truncated: repack the data set with cohort-pack");
+    }
+    done += n;
+  }
+}
 
 }  // namespace
 
@@ -77,18 +94,31 @@ void LocalStorage::read(const std::string& name, int64_t offset, int64_t length,
     throw DataError("cannot open " + path + ": " + errnoText(),
                     "check that the data set is complete and this user may read it");
   }
-  int64_t done = 0;
-  while (done < length) {
-    const ssize_t n = ::pread(file.fd, out + done, static_cast<size_t>(length - done), offset + done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw DataError("cannot read " + path + ": " + errnoText(), "check the disk or the NFS mount");
-    if (n == 0) {
-      throw DataError(path + " ends at byte " + std::to_string(offset + done) + ", before the " +
-                          std::to_string(offset + length) + " bytes asked for",
-                      "the file was truncated: repack the data set with cohort-pack");
-    }
-    done += n;
+  readFully(file.fd, path, offset, length, out);
+}
+
+std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+  constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
+  const std::string path = urlOf(name);
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st;
+  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
+    throw DataError("cannot open " + path + ": " + errnoText(),
+                    "check that the data set is complete and this user may read it");
   }
+  if (st.st_size != expected_size) {
+    throw DataError(path + " is " + std::to_string(st.st_size) + " bytes but index.json says " +
+                        std::to_string(expected_size),
+                    "the file was truncated or replaced: repack the data set with cohort-pack");
+  }
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
+  for (int64_t done = 0; done < expected_size;) {
+    const int64_t block = std::min(kBlock, expected_size - done);
+    readFully(file.fd, path, done, block, buffer->data() + done);
+    if (checksum) checksum->update(buffer->data() + done, static_cast<size_t>(block));
+    done += block;
+  }
+  return buffer;
 }
 
 void LocalStorage::write(const std::string& name, const std::string& bytes) {

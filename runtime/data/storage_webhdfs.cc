@@ -154,16 +154,42 @@ void WebHdfsStorage::read(const std::string& name, int64_t offset, int64_t lengt
     HttpResponse r = http_.perform(fetch);
     if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
     if (!r.ok()) fail("GET", target, r);
-    if (got < length) {
-      if (r.sink_bytes == 0) {
-        throw DataError("GET " + urlOf(name) + ": the file ends before the " +
-                            std::to_string(offset + length) + " bytes asked for",
-                        "the file was truncated: repack the data set with cohort-pack");
-      }
-      throw TransientError("GET " + urlOf(name) + ": the answer ended after " + std::to_string(got) +
-                           " of " + std::to_string(length) + " bytes");
+    if (got < length) {  // a complete answer, shorter than asked: the file ends there
+      throw DataError(urlOf(name) + " ends at byte " + std::to_string(offset + got) + ", before the " +
+                          std::to_string(offset + length) + " bytes asked for",
+                      "the file was truncated: repack the data set with cohort-pack");
     }
   });
+}
+
+std::shared_ptr<Buffer> WebHdfsStorage::fetch(const std::string& name, int64_t expected_size,
+                                              Checksum* checksum) {
+  const std::string path = pathOf(name);
+  // One byte more than expected is asked for: getting it means the file is longer.
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size) + 1);
+  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
+  retry_.run("reading " + urlOf(name), [&](int) {
+    const std::string url = operationUrl(
+        path, "OPEN", "offset=" + std::to_string(got) + "&length=" + std::to_string(expected_size + 1 - got));
+    HttpRequest ask;
+    ask.url = url;
+    const std::string target = redirectTarget(http_.perform(ask), "GET", url);
+    HttpRequest fetch;
+    fetch.url = target;
+    fetch.sink = buffer->data() + got;
+    fetch.sink_capacity = expected_size + 1 - got;
+    if (checksum) fetch.on_sink_data = [checksum](const char* data, size_t size) { checksum->update(data, size); };
+    HttpResponse r = http_.perform(fetch);
+    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
+    if (!r.ok()) fail("GET", target, r);
+    if (got != expected_size) {  // a complete answer of another length: the file has that length
+      throw DataError(urlOf(name) + " is " + (got > expected_size ? "longer than " : std::to_string(got) + " bytes, not ") +
+                          std::to_string(expected_size) + " bytes as index.json says",
+                      "the file was truncated or replaced: repack the data set with cohort-pack");
+    }
+  });
+  buffer->truncate(static_cast<size_t>(expected_size));
+  return buffer;
 }
 
 void WebHdfsStorage::write(const std::string& name, const std::string& bytes) {

@@ -26,6 +26,7 @@ class WebHdfsStorage : public Storage {
   int64_t size(const std::string& name) override;
   void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
+  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum) override;
 
  private:
   // The namenode URL of an operation on an HDFS path, with the auth parameters.

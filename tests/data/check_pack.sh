@@ -26,8 +26,15 @@ open(w + "/truncated.npy", "wb").write(data[:-10])
 PY
 
 "$pack" --npy x="$work/x.npy" --npy y="$work/y.npy" --npy z="$work/z.npy" --to "$work/set" --shard-samples 30
+"$pack" --npy x="$work/x.npy" --to "$work/sha" --shard-samples 64 --checksum sha256 >/dev/null
+grep -q '"sha256"' "$work/sha/index.json" || { echo "FAILED: --checksum sha256 wrote no sha256"; exit 1; }
+( cd "$work/sha" && sha256sum shard-00000.h5 | grep -qF "$(/usr/bin/python3 -c 'import json; print(json.load(open("index.json"))["shards"][0]["sha256"])')" ) ||
+  { echo "FAILED: sha256sum disagrees with index.json"; exit 1; }
+( cd "$work/set" && xxhsum -H2 shard-00000.h5 | grep -qF "$(/usr/bin/python3 -c 'import json; print(json.load(open("index.json"))["shards"][0]["xxh128"])')" ) ||
+  { echo "FAILED: xxhsum -H2 disagrees with index.json"; exit 1; }
 "$pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "file://$work/fm" --shard-mb 8 | tail -n 2
 "$python" "$here/check_shards.py" "$work/set" --npy x="$work/x.npy" --npy y="$work/y.npy" --npy z="$work/z.npy"
+"$python" "$here/check_shards.py" "$work/sha" --npy x="$work/x.npy"
 "$python" "$here/check_shards.py" "$work/fm/train" --idx image=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \
   --idx label=/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz
 "$python" "$here/check_shards.py" "$work/fm/test" --idx image=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \
@@ -59,7 +66,8 @@ refuses --to "s3://bucket/x" --npy y="$work/y.npy" "is not supported"
 refuses --to "$work/o7" --npy y="$work/y.npy" --shard-mb 0 "positive number"
 refuses --to "$work/o8" --npy y="$work/y.npy" --account-key abc "unknown option '--account-key'"
 refuses --to "$work/o9" --fashion-mnist "$work/nothing" "cannot open"
-for out in o1 o2 o3 o4 o5 o6 o7 o8 o9; do
+refuses --to "$work/o10" --npy y="$work/y.npy" --checksum md5 "xxh128 or sha256"
+for out in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10; do
   [ ! -e "$work/$out/index.json" ] || { echo "FAILED: a refused pack left $work/$out/index.json"; failures=$((failures + 1)); }
 done
 "$pack" --to "$work/set" --npy y="$work/y.npy" --force >/dev/null

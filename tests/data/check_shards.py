@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Checks a cohort data set with h5py (Debian's python3-h5py), independently of cohort:
-every shard named in index.json opens, has the size and SHA-256 listed, and holds
+every shard named in index.json opens, has the size and checksum listed (XXH3-128
+recomputed with python3-xxhash, or SHA-256 with hashlib), and holds
 one dataset per column with the listed dtype and shape; the concatenated rows
 equal the source arrays (--npy NAME=FILE, --idx NAME=FILE[.gz]).
 
@@ -15,6 +16,7 @@ import sys
 
 import h5py
 import numpy as np
+import xxhash
 
 
 def read_idx(path):
@@ -51,7 +53,10 @@ def main():
         with open(path, "rb") as f:
             data = f.read()
         assert len(data) == shard["bytes"], (path, len(data), shard["bytes"])
-        assert hashlib.sha256(data).hexdigest() == shard["sha256"], path
+        if "xxh128" in shard:
+            assert xxhash.xxh3_128_hexdigest(data) == shard["xxh128"], path
+        else:
+            assert hashlib.sha256(data).hexdigest() == shard["sha256"], path
         with h5py.File(path, "r") as h5:
             assert sorted(h5.keys()) == sorted(parts), (path, list(h5.keys()))
             for c in columns:

@@ -178,8 +178,7 @@ TEST_F(LocalLoader, ACorruptedShardIsNamed) {
     f.put('\x5a');
   }
   const std::string error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
-  EXPECT_NE(error.find("shard-00003.h5 is corrupted"), std::string::npos) << error;
-  EXPECT_NE(error.find("SHA-256"), std::string::npos) << error;
+  EXPECT_NE(error.find("shard-00003.h5 is corrupted: its xxh128 is"), std::string::npos) << error;
 }
 
 TEST_F(LocalLoader, AMissingShardIsNamed) {
@@ -201,10 +200,11 @@ TEST_F(LocalLoader, ATruncatedShardIsNamedEvenWithAMatchingChecksum) {
   // First with the index unchanged: the size disagrees.
   std::string error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
   EXPECT_NE(error.find("shard-00002.h5 is 3000 bytes but index.json says"), std::string::npos) << error;
-  // Then with an index made to match the cut file: HDF5 itself refuses it.
+  // Then with an index made to match the cut file (a SHA-256 this time): HDF5 itself refuses it.
   editIndex([&](data::Manifest& m) {
     m.shards[2].bytes = 3000;
-    m.shards[2].sha256 = data::sha256Hex(bytes);
+    m.shards[2].checksum_kind = data::ChecksumKind::kSha256;
+    m.shards[2].checksum = data::sha256Hex(bytes);
   });
   error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
   EXPECT_NE(error.find("shard-00002.h5"), std::string::npos) << error;
@@ -254,7 +254,7 @@ TEST_F(LocalLoader, TheCacheHoldsVerifiedShardsInsideItsFolderWithinItsBound) {
   int64_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(dir_.path() + "/cache")) {
     const std::string name = entry.path().filename().string();
-    EXPECT_EQ(name.size(), 67u) << name;  // <sha256>.h5, nothing else
+    EXPECT_EQ(name.size(), 35u) << name;  // <xxh128>.h5, nothing else
     EXPECT_EQ(entry.path().parent_path(), fs::path(dir_.path() + "/cache"));
     ++files;
   }

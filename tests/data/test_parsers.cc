@@ -9,6 +9,7 @@
 #include "cohort/core/error.h"
 #include "cohort/data/azure_auth.h"
 #include "cohort/data/azure_xml.h"
+#include "cohort/data/checksum.h"
 #include "cohort/data/credentials.h"
 #include "cohort/data/loader_state.h"
 #include "cohort/data/manifest.h"
@@ -85,7 +86,7 @@ TEST(Manifest, RefusesMalformedInputNamingTheProblem) {
       {replaced(goodIndex(), "\"bytes\": 90", "\"bytes\": 18446744073709551615"), "outside"},
       {replaced(goodIndex(), "\"samples\": 2,", "\"samples\": 2.5,"), "not a whole number"},
       {replaced(goodIndex(), "\"file\": \"shard-1.h5\",", ""), "has no \"file\""},
-      {replaced(goodIndex(), kSha + R"("}])", "ABC\"}]"), "sha256"},
+      {replaced(goodIndex(), kSha + R"("}])", "ABC\"}]"), "sha256 that is not 64"},
       {replaced(goodIndex(), "\"columns\": [", "\"columns\": [], \"x\": ["), "columns"},
   };
   for (const auto& [text, expected] : cases) {
@@ -93,6 +94,28 @@ TEST(Manifest, RefusesMalformedInputNamingTheProblem) {
     EXPECT_NE(error.find(expected), std::string::npos) << "input:\n" << text << "\nerror: " << error;
     EXPECT_NE(error.find("index.json"), std::string::npos) << error;
   }
+}
+
+TEST(Manifest, TakesEitherChecksum) {
+  const std::string xxh = replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + std::string(32, 'b'));
+  const Manifest m = Manifest::parse(xxh, "index.json");
+  EXPECT_EQ(m.shards[0].checksum_kind, ChecksumKind::kXxh128);
+  EXPECT_EQ(m.shards[1].checksum_kind, ChecksumKind::kSha256);
+  EXPECT_EQ(Manifest::parse(m.serialize(), "again").serialize(), m.serialize());
+  EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha)).find("32 lowercase hex"),
+            std::string::npos);
+  EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha.substr(0, 32) +
+                                                                            "\", \"sha256\": \"" + kSha))
+                .find("exactly one checksum"),
+            std::string::npos);
+  // Known digests: XXH3-128 and SHA-256 of "abc".
+  EXPECT_EQ(checksumHex(ChecksumKind::kSha256, "abc", 3),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(checksumHex(ChecksumKind::kXxh128, "abc", 3).size(), 32u);
+  Checksum pieces(ChecksumKind::kXxh128);
+  pieces.update("a", 1);
+  pieces.update("bc", 2);
+  EXPECT_EQ(pieces.hex(), checksumHex(ChecksumKind::kXxh128, "abc", 3));
 }
 
 TEST(Manifest, SurvivesRandomDamage) {
