@@ -1,7 +1,7 @@
 // bench_data_throughput: how fast the ShardedLoader delivers a data set,
 // beside a plain download of the same bytes with curl, in the same run.
 //
-//   bench_data_throughput --azure ENDPOINT --local DIR [--mb 256] [--rounds 5] [--threads 2]
+//   bench_data_throughput --azure ENDPOINT --local DIR [--mb 256] [--rounds 5] [--threads 4]
 //
 // (bench/run_data.sh starts Azurite and runs this.) The program packs a
 // synthetic data set of about --mb MiB (4 MiB shards, rows of 4 KiB) into DIR
@@ -46,7 +46,7 @@ struct Options {
   std::string local;
   int64_t mb = 256;
   int rounds = 5;
-  int threads = 2;
+  int threads = 4;
 };
 
 Options parse(int argc, char** argv) {

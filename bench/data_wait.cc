@@ -8,7 +8,8 @@
 // writes LOCATION/../train). Each round runs both loops for --steps steps of the
 // example's CNN (one torch thread, SGD with momentum):
 //   peer: batches gathered (index_select) from the whole set held in memory;
-//   ours: batches from ShardedLoader::next(), shards prefetched by 2 threads.
+//   ours: batches from ShardedLoader::next(), shards prefetched by COHORT_DATA_THREADS
+// (default 4) threads.
 // Steady state excludes the first 20 steps of each loop (the first shards
 // arriving). Reported: median step time of each, their ratio (median of the
 // per-round ratios), and the share of our step time spent inside next().

@@ -8,9 +8,9 @@
 #
 #   bench/run_data.sh [BUILD_DIR]        (default BUILD_DIR: build; about 4 minutes)
 #
-# Environment: MB (data set size for the throughput run, default 256), ROUNDS
+# Environment: ONLY (throughput or wait: run one of the two), MB (data set size for the throughput run, default 256), ROUNDS
 # (default 5 for throughput, 3 for the wait), STEPS (default 400), THREADS
-# (reader threads / curl transfers, default 2).
+# (reader threads / curl transfers, default 4).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,11 +41,14 @@ done
 endpoint="http://127.0.0.1:$port/devstoreaccount1"
 # Azurite's published development key (its README), for the emulator only.
 export COHORT_AZURE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 COHORT_DATA_THREADS=${THREADS:-2}
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 COHORT_DATA_THREADS=${THREADS:-4}
 
+if [[ ${ONLY:-all} != wait ]]; then
 echo "== loader throughput beside curl =="
 "$build/bench/bench_data_throughput" --azure "$endpoint" --local "$work/local" --mb "${MB:-256}" \
-  --rounds "${ROUNDS:-5}" --threads "${THREADS:-2}"
+  --rounds "${ROUNDS:-5}" --threads "${THREADS:-4}"
+fi
+[[ ${ONLY:-all} != throughput ]] || exit 0
 
 echo
 echo "== Fashion-MNIST training step: waiting for data with prefetch on =="

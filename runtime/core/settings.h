@@ -44,7 +44,7 @@ struct Settings {
   double data_cache_mib = 4096;
   // COHORT_DATA_PREFETCH_MB / COHORT_DATA_THREADS: memory for shards read ahead, reader threads.
   double data_prefetch_mib = 1024;
-  int data_threads = 2;
+  int data_threads = 4;
   // COHORT_DATA_RETRIES / COHORT_DATA_TIMEOUT_S: tries of a failing request, and the time
   // one request may take without progress before it counts as failed.
   int data_retries = 8;

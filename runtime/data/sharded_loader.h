@@ -47,7 +47,7 @@ struct LoaderOptions {
   std::string cache_dir;    // empty: no disk cache
   int64_t cache_bytes = int64_t{4} << 30;
   int64_t prefetch_bytes = int64_t{1} << 30;
-  int threads = 2;
+  int threads = 4;           // reader threads (mostly waiting on I/O)
 
   // Storage, cache and prefetch options from the COHORT_* settings.
   static LoaderOptions fromSettings(const Settings& settings, std::string location, int rank, int world);

@@ -111,6 +111,9 @@ std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t exp
                         std::to_string(expected_size),
                     "the file was truncated or replaced: repack the data set with cohort-pack");
   }
+  // The whole file is wanted: the kernel may read it all ahead at once.
+  ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_WILLNEED);
   auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
   for (int64_t done = 0; done < expected_size;) {
     const int64_t block = std::min(kBlock, expected_size - done);

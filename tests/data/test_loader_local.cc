@@ -8,7 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/settings.h"
 #include "cohort/data/checksum.h"
 #include "cohort/data/epoch_order.h"
 #include "cohort/data/sharded_loader.h"
@@ -291,6 +293,31 @@ TEST_F(LocalLoader, LocalStorageKeepsNamesInsideItsFolder) {
   storage->read("sub/new.bin", 3, 2, buffer);
   EXPECT_EQ(std::string(buffer, 2), "lo");
   EXPECT_THROW(storage->read("sub/new.bin", 3, 5, buffer), DataError);
+}
+
+TEST(DataSettings, AreReadFromTheEnvironmentAndSecretsAreNotShown) {
+  const Settings s = Settings::fromEnvironment(mapEnv({{"COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0"},
+                                                       {"COHORT_HDFS_DELEGATION_TOKEN", "tok"},
+                                                       {"COHORT_AZURE_ENDPOINT", "http://127.0.0.1:1/acct"},
+                                                       {"COHORT_DATA_CACHE_DIR", "/scratch/cache"},
+                                                       {"COHORT_DATA_CACHE_MB", "512"},
+                                                       {"COHORT_DATA_THREADS", "3"}}));
+  EXPECT_EQ(s.azure_account_key, "c2VjcmV0");
+  EXPECT_EQ(s.data_cache_dir, "/scratch/cache");
+  EXPECT_EQ(s.data_cache_mib, 512);
+  EXPECT_EQ(s.data_threads, 3);
+  for (const auto& [name, value] : s.describe()) {
+    EXPECT_EQ(value.find("c2VjcmV0"), std::string::npos) << name;
+    EXPECT_EQ(value.find("tok"), std::string::npos) << name;
+  }
+  const auto options = data::LoaderOptions::fromSettings(s, "/data/set", 1, 2);
+  EXPECT_EQ(options.cache_bytes, int64_t{512} << 20);
+  EXPECT_EQ(options.threads, 3);
+  EXPECT_EQ(options.storage.azure_endpoint, "http://127.0.0.1:1/acct");
+  for (const char* bad : {"0", "x", "65"}) {
+    EXPECT_THROW(Settings::fromEnvironment(mapEnv({{"COHORT_DATA_THREADS", bad}})), ConfigError) << bad;
+  }
+  EXPECT_THROW(Settings::fromEnvironment(mapEnv({{"COHORT_DATA_PREFETCH_MB", "-1"}})), ConfigError);
 }
 
 }  // namespace
