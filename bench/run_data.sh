@@ -24,7 +24,12 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/cohort_bench_data.XXXXXX")
 azurite_pid=
 cleanup() {
-  if [[ -n $azurite_pid ]]; then kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
+  if [[ -n $azurite_pid ]]; then
+    kill "$azurite_pid" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$azurite_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$azurite_pid" 2>/dev/null || true  # Azurite can take minutes to close after heavy use
+    wait "$azurite_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
