@@ -4,6 +4,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/data/object_name.h"
 
 namespace cohort::data {
 
@@ -81,7 +82,7 @@ std::string xmlElementText(const std::string& xml, const std::string& tag, size_
 BlobListPage parseBlobList(const std::string& xml, const std::string& url) {
   if (xml.find("<EnumerationResults") == std::string::npos) {
     throw DataError("the listing from " + url + " is not a List Blobs answer: '" +
-                        xml.substr(0, 120) + "'",
+                        printableExcerpt(xml, 120) + "'",
                     "check that the location names an Azure Blob Storage container");
   }
   BlobListPage page;
@@ -115,11 +116,7 @@ std::string azureErrorText(const std::string& body, const std::string& error_cod
   if (has_message) message = message.substr(0, message.find('\n'));
   if (has_code || has_message) return code + (has_message ? ": " + message : "");
   if (!error_code_header.empty()) return error_code_header;
-  std::string start = body.substr(0, 200);
-  for (char& c : start) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return start.empty() ? "(no message)" : start;
+  return printableExcerpt(body, 200);
 }
 
 }  // namespace cohort::data

@@ -52,4 +52,12 @@ std::string joinName(const std::string& prefix, const std::string& name) {
   return prefix + "/" + name;
 }
 
+std::string printableExcerpt(const std::string& text, size_t max) {
+  std::string start = text.substr(0, max);
+  for (char& c : start) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return start.empty() ? "(no message)" : start;
+}
+
 }  // namespace cohort::data

@@ -20,4 +20,8 @@ bool isSafeObjectName(const std::string& name);
 // "prefix/name" ("name" when prefix is empty); a trailing '/' of prefix is kept once.
 std::string joinName(const std::string& prefix, const std::string& name);
 
+// The first `max` bytes of text a storage sent, control characters blanked,
+// for quoting in a message ("(no message)" when empty).
+std::string printableExcerpt(const std::string& text, size_t max);
+
 }  // namespace cohort::data

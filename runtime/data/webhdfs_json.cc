@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cohort/core/error.h"
+#include "cohort/data/object_name.h"
 
 namespace cohort::data {
 
@@ -13,7 +14,7 @@ using nlohmann::json;
 json parse(const std::string& text, const std::string& url) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    throw DataError("the answer from " + url + " is not a JSON object: '" + text.substr(0, 120) + "'",
+    throw DataError("the answer from " + url + " is not a JSON object: '" + printableExcerpt(text, 120) + "'",
                     "check that the location names a WebHDFS endpoint (the namenode's HTTP port)");
   }
   return doc;
@@ -89,11 +90,7 @@ std::string remoteExceptionText(const std::string& body) {
       if (!text.empty()) return text;
     }
   }
-  std::string start = body.substr(0, 200);
-  for (char& c : start) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return start.empty() ? "(no message)" : start;
+  return printableExcerpt(body, 200);
 }
 
 }  // namespace cohort::data
