@@ -16,6 +16,10 @@ packages=(
   libevent-core-2.1-7 libevent-pthreads-2.1-7 libpmix2 libfabric1 libucx0 libibverbs1
   librdmacm1 libnl-3-200 libnl-route-3-200 libpsm2-2 libpsm-infinipath1 libnuma1 libltdl7
   libmunge2 libpciaccess0 libgtest-dev zlib1g-dev dataset-fashion-mnist
+  # sharded data: HDF5, libcurl + OpenSSL, nlohmann-json, xxHash, and what they load
+  libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libhdf5-cpp-103-1 libhdf5-hl-cpp-100 libsz2 libaec0
+  libaec-dev libcurl4-openssl-dev libcurl4 libssl-dev libssl3 nlohmann-json3-dev libxxhash-dev
+  libxxhash0 libnghttp2-14 librtmp1 libssh2-1 libpsl5 libbrotli1 libldap-2.5-0 libsasl2-2
 )
 
 case "${1:-}" in
@@ -40,6 +44,9 @@ case "${1:-}" in
     arch=$prefix/usr/lib/x86_64-linux-gnu
     export PATH=$prefix/usr/bin:$PATH
     export LD_LIBRARY_PATH=$arch:$arch/openmpi/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # Headers and libraries found by name only (xxhash.h, -lxxhash).
+    export CPATH=$prefix/usr/include${CPATH:+:$CPATH}
+    export LIBRARY_PATH=$arch${LIBRARY_PATH:+:$LIBRARY_PATH}
     # Open MPI was built for /usr and /etc/openmpi: tell it where it lives now.
     export OPAL_PREFIX=$prefix/usr OPAL_SYSCONFDIR=$prefix/etc/openmpi
     export OPAL_LIBDIR=$arch/openmpi/lib OPAL_PKGLIBDIR=$arch/openmpi/lib/openmpi3
@@ -62,6 +69,8 @@ case "${1:-}" in
       -DMPI_mpi_LIBRARY="$arch/libmpi.so.40"
       -DGTest_DIR="$arch/cmake/GTest" -DZLIB_INCLUDE_DIR="$prefix/usr/include"
       -DCOHORT_NCCL_INCLUDE="$nccl/include" -DCOHORT_NCCL_LIBRARY="$ncclib"
+      -DCMAKE_PREFIX_PATH="$prefix/usr" -DHDF5_ROOT="$arch/hdf5/serial"
+      -DOPENSSL_ROOT_DIR="$prefix/usr"
       -DCOHORT_WITH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90
     )
     export COHORT_GPU_CMAKE_ARGS

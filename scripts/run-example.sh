@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what cohort needs, builds it, and trains the Fashion-MNIST example
-# on 2 ranks of this machine. Extra arguments go to the example, e.g.
+# Installs what cohort needs, builds it, packs the Debian Fashion-MNIST files
+# into a sharded data set (./data/fashion-mnist, once) with cohort-pack, and
+# trains the Fashion-MNIST example from it on 2 ranks of this machine. Extra
+# arguments go to the example, e.g.
 #   scripts/run-example.sh --epochs 1 --max-train 6400
+#   scripts/run-example.sh --data azure://ACCOUNT/CONTAINER/fashion-mnist   (packed there before)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +13,14 @@ build="${COHORT_BUILD_DIR:-$root/build}"
 "$root/scripts/setup.sh"
 # The same build folder and type as scripts/test.sh, so each reuses the other's objects.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$build" --target fashion_mnist
+cmake --build "$build" --target fashion_mnist cohort-pack
+
+# The data set: HDF5 shards of about 4 MB and an index.json, for train/ and test/.
+dataset="$root/data/fashion-mnist"
+if [ ! -f "$dataset/train/index.json" ] || [ ! -f "$dataset/test/index.json" ]; then
+  "$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist \
+    --to "$dataset" --shard-mb 4 --force
+fi
 
 # The model goes to COHORT_OUTPUTS_DIR and the metrics to COHORT_LOGS_DIR
 # (defaults ./outputs and ./logs, here under the repository root).
@@ -24,7 +34,7 @@ run_log="$COHORT_LOGS_DIR/fashion_mnist_run.log"
 # ranks would take the few cores from the ones still computing (3x slower on 2 cores).
 mpi_args=(-n 2 --oversubscribe --mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1)
 [ "$(id -u)" -ne 0 ] || mpi_args+=(--allow-run-as-root)
-mpirun "${mpi_args[@]}" "$build/examples/fashion_mnist/fashion_mnist" "$@" \
+mpirun "${mpi_args[@]}" "$build/examples/fashion_mnist/fashion_mnist" --data "$dataset" "$@" \
   2>&1 | tee "$run_log"
 
 echo

@@ -17,6 +17,11 @@ packages=(
   slurm-wlm munge                     # cohortrun under Slurm: the test starts its own daemons
   openssh-client openssh-server       # cohortrun over ssh: hosts made of network namespaces
   iproute2 util-linux                 # ip netns, nsenter, unshare for those hosts
+  libcurl4-openssl-dev libssl-dev     # data storage: HTTP(S) for Azure Blob and WebHDFS, SHA-256, HMAC
+  nlohmann-json3-dev                  # index.json and the storages' JSON answers
+  libxxhash-dev xxhash                # XXH3-128, the shards' default checksum (xxhsum -H2 checks it)
+  python3-h5py python3-xxhash         # tests: h5py must open every shard, its checksum recomputed
+  nodejs curl                         # Azurite (the Azure Blob emulator) for the data tests; curl for bench/
 )
 
 missing=()
@@ -24,14 +29,31 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# Azurite, the Azure Blob Storage emulator the data tests run against: a
+# pinned npm package in the git-ignored .deps/azurite of this repository.
+azurite_version=3.37.0
+azurite_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.deps/azurite"
+install_azurite() {
+  grep -qs "\"version\": \"$azurite_version\"" "$azurite_dir/node_modules/azurite/package.json" && return 0
+  echo "setup: installing azurite@$azurite_version into $azurite_dir"
+  if ! command -v npm >/dev/null; then  # Debian's nodejs comes without npm (NodeSource's has it)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends npm
+  fi
+  mkdir -p "$azurite_dir"
+  npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"
+  install_azurite
   exit 0
 fi
 
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_azurite

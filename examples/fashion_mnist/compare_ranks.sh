@@ -4,7 +4,8 @@
 # side. With the same global batch the 2 ranks average the gradients the one
 # rank computes, so the accuracies should agree within 0.5 points; the script
 # fails if they do not, or if either run's accuracy is below MIN_ACCURACY
-# (default 0.90). Extra arguments go to both runs, e.g. --epochs 1.
+# (default 0.90). Both read the same data set, packed here from the Debian
+# Fashion-MNIST files with cohort-pack. Extra arguments go to both runs, e.g. --epochs 1.
 #   examples/fashion_mnist/compare_ranks.sh [build dir] [example options]
 set -euo pipefail
 
@@ -12,10 +13,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build"
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build="$1"; shift; fi
 example="$build/examples/fashion_mnist/fashion_mnist"
+pack="$build/launcher/pack/cohort-pack"
 [ -x "$example" ] || { echo "compare_ranks: no $example; build it first (scripts/run-example.sh does)" >&2; exit 1; }
+[ -x "$pack" ] || { echo "compare_ranks: no $pack; build it first (scripts/run-example.sh does)" >&2; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_compare.XXXXXX")"
 min_accuracy="${MIN_ACCURACY:-0.90}"
+"$pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" --shard-mb 4 >/dev/null
 # A rank waiting in MPI yields its core (mpi_yield_when_idle): busy-polling
 # ranks would take the few cores from the ones still computing (3x slower on 2 cores).
 mpi_args=(--oversubscribe --mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1)
@@ -28,7 +32,7 @@ train() {
   mkdir -p "$dir"
   start="$(date +%s.%N)"
   COHORT_OUTPUTS_DIR="$dir/outputs" COHORT_LOGS_DIR="$dir/logs" \
-    mpirun "${mpi_args[@]}" -n "$ranks" "$example" --threads 1 "${@:2}" >"$dir/run.log" 2>&1 ||
+    mpirun "${mpi_args[@]}" -n "$ranks" "$example" --data "$work/data" --threads 1 "${@:2}" >"$dir/run.log" 2>&1 ||
     { cat "$dir/run.log" >&2; echo "compare_ranks: the $ranks-rank run failed" >&2; exit 1; }
   end="$(date +%s.%N)"
   grep '^test accuracy:' "$dir/run.log" | awk '{print $3}' >"$dir/accuracy"

@@ -1,12 +1,14 @@
 // Trains a small CNN on Fashion-MNIST with data parallelism over MPI ranks.
 //
-//   mpirun -n 2 fashion_mnist --epochs 3 --batch 64
+//   cohort-pack --fashion-mnist /usr/share/datasets/fashion-mnist --to data/fashion-mnist
+//   mpirun -n 2 fashion_mnist --data data/fashion-mnist --epochs 3 --batch 64
 //
-// Every rank holds the whole data set and a replica of the model. Each global
-// batch is split evenly over the ranks (see EpochPlan) and DataParallel
+// The data set is streamed by cohort's ShardedLoader from a folder, Azure Blob
+// Storage (azure://...) or HDFS (hdfs://...). Each global batch is the same
+// for any number of ranks and split evenly over them, and DataParallel
 // averages the gradients, so every replica takes the same optimiser step as a
-// single rank would on the whole batch. The test set is split the same way and
-// the correct counts are summed over ranks.
+// single rank would on the whole batch. The test set is split the same way
+// and the correct counts are summed over ranks.
 #include <torch/nn/functional/loss.h>
 #include <torch/serialize.h>
 #include <torch/utils.h>
@@ -18,11 +20,10 @@
 #include <fstream>
 
 #include "cohort/cohort.h"
+#include "cohort/data/sharded_loader.h"
 #include "cohort/ddp/data_parallel.h"
 #include "cohort/optim/sgd.h"
 #include "conv_net.h"
-#include "epoch_plan.h"
-#include "fashion_mnist_data.h"
 #include "train_options.h"
 
 namespace fashion_mnist {
@@ -43,50 +44,73 @@ double cosineLr(double peak, int64_t step, int64_t total_steps) {
   return peak * 0.5 * (1 + std::cos(kPi * static_cast<double>(step) / total_steps));
 }
 
-// One pass over this rank's shards; returns the mean loss over all ranks.
-double trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, const Split& train,
-                  const EpochPlan& plan, const TrainOptions& options, int epoch,
-                  cohort::Communicator& comm) {
+// Fashion-MNIST's training pixels (in [0, 1]) have mean 0.2860 and standard
+// deviation 0.3530; images are normalised with them.
+torch::Tensor normalise(const torch::Tensor& images) {
+  return images.to(torch::kFloat32).div_(255).sub_(0.2860f).div_(0.3530f).unsqueeze(1);
+}
+
+struct EpochResult {
+  double loss = 0;          // mean over every sample of the epoch, all ranks
+  int64_t samples = 0;      // trained on, all ranks
+  double wait_s = 0;        // this rank's time waiting for the loader
+  double steady_wait_s = 0; // the same, from the 10th step on
+  double steady_s = 0;      // wall time from the 10th step on
+};
+
+// One pass over this rank's share of the epoch.
+EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data::ShardedLoader& loader,
+                       const TrainOptions& options, int epoch, int64_t steps, cohort::Communicator& comm) {
+  constexpr int64_t kWarmSteps = 10;  // steps before "steady state" (the first windows arrive)
   net.train();
-  const torch::Device device = train.images.device();
+  loader.setEpoch(epoch);
+  EpochResult result;
+  const torch::Device device = net.parameters().front().device();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
-  const int64_t total_steps = plan.numBatches() * options.epochs;
-  for (int64_t b = 0; b < plan.numBatches(); ++b) {
-    std::vector<int64_t> shard = plan.shard(b);
-    const auto index =
-        torch::from_blob(shard.data(), {plan.localBatch()}, torch::kInt64).to(device);
-    optimizer.setLr(cosineLr(options.lr, epoch * plan.numBatches() + b, total_steps));
+  const int64_t total_steps = steps * options.epochs;
+  Clock::time_point steady_start = Clock::now();
+  for (int64_t b = 0; b < steps; ++b) {
+    if (b == kWarmSteps) steady_start = Clock::now();
+    const auto wait_start = Clock::now();
+    std::optional<cohort::data::Batch> batch = loader.next();
+    const double waited = secondsSince(wait_start);
+    result.wait_s += waited;
+    if (b >= kWarmSteps) result.steady_wait_s += waited;
+    if (!batch) throw cohort::Error("the loader ended the epoch early", "this is a bug in cohort");
+    optimizer.setLr(cosineLr(options.lr, epoch * steps + b, total_steps));
     optimizer.zeroGrad();
-    auto logits = net.forward(train.images.index_select(0, index));
-    auto loss = torch::nn::functional::cross_entropy(logits, train.labels.index_select(0, index));
+    auto logits = net.forward(normalise((*batch)["image"].to(device)));
+    auto loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
     loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
     optimizer.step();
     loss_sum += loss.detach();  // on the device: no wait for the GPU every step
   }
+  if (steps > kWarmSteps) result.steady_s = secondsSince(steady_start);
   // Each rank's loss is a mean over an equal share, so the mean over ranks
   // and batches is the mean over every sample of the epoch.
-  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(plan.numBatches())},
-                              torch::kFloat64);
+  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(steps)}, torch::kFloat64);
   comm.allreduce(totals, cohort::ReduceOp::kSum);
-  return totals[0].item<double>() / totals[1].item<double>();
+  result.loss = totals[0].item<double>() / totals[1].item<double>();
+  result.samples = steps * options.global_batch;
+  return result;
 }
 
-// Accuracy on the whole test set; each rank classifies an equal share.
-double evaluate(ConvNet& net, const Split& test, cohort::Communicator& comm) {
-  constexpr int64_t kChunk = 100;  // small chunks stay in cache: faster than one big forward
+// Accuracy on the whole test set; each rank classifies an equal share
+// (with more ranks than divide 10,000, the few left over are not counted).
+double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communicator& comm) {
   torch::NoGradGuard no_grad;
   net.eval();
-  const int64_t begin = test.size() * comm.rank() / comm.size();
-  const int64_t end = test.size() * (comm.rank() + 1) / comm.size();
-  int64_t correct = 0;
-  for (int64_t first = begin; first < end; first += kChunk) {
-    const int64_t count = std::min(kChunk, end - first);
-    auto predicted = net.forward(test.images.narrow(0, first, count)).argmax(1);
-    correct += predicted.eq(test.labels.narrow(0, first, count)).sum().item<int64_t>();
+  test.setEpoch(0);
+  const torch::Device device = net.parameters().front().device();
+  int64_t correct = 0, seen = 0;
+  while (auto batch = test.next()) {
+    auto predicted = net.forward(normalise((*batch)["image"].to(device))).argmax(1);
+    correct += predicted.eq((*batch)["label"].to(device, torch::kInt64)).sum().item<int64_t>();
+    seen += batch->size();
   }
-  auto total = torch::tensor({correct}, torch::kInt64);
-  comm.allreduce(total, cohort::ReduceOp::kSum);  // host counts, over MPI
-  return static_cast<double>(total.item<int64_t>()) / static_cast<double>(test.size());
+  auto totals = torch::tensor({correct, seen}, torch::kInt64);
+  comm.allreduce(totals, cohort::ReduceOp::kSum);  // host counts, over MPI
+  return static_cast<double>(totals[0].item<int64_t>()) / static_cast<double>(totals[1].item<int64_t>());
 }
 
 // Where the run's files go: the model under COHORT_OUTPUTS_DIR, the per-epoch
@@ -111,20 +135,17 @@ RunFiles prepareRunFiles(const cohort::Settings& settings) {
           makeDir(settings.logs_dir, "COHORT_LOGS_DIR") / "fashion_mnist_metrics.csv"};
 }
 
-// The training set, cut to --max-train images if asked.
-Split trainingSet(const FashionMnistData& data, const TrainOptions& options) {
-  Split train = data.train;
-  if (options.max_train > 0 && options.max_train < train.size()) {
-    train = {train.images.narrow(0, 0, options.max_train),
-             train.labels.narrow(0, 0, options.max_train)};
-  }
-  if (train.size() < options.global_batch) {
-    throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) +
-                                  " is larger than the " + std::to_string(train.size()) +
-                                  " training images",
-                              "pass a smaller --batch or a larger --max-train");
-  }
-  return train;
+// The loaders of the packed data set's two halves, LOCATION/train and LOCATION/test.
+cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& options, const char* split,
+                                       int64_t global_batch, bool training) {
+  auto o = cohort::data::LoaderOptions::fromSettings(rt.settings(), options.data + "/" + split, rt.rank(),
+                                                     rt.size());
+  o.global_batch = global_batch;
+  o.seed = options.seed;
+  o.window_shards = options.window_shards;
+  o.shuffle = training;
+  o.drop_last = training;
+  return cohort::data::ShardedLoader(o);
 }
 
 // --device auto: this rank's GPU if every rank has one, else the CPU (the
@@ -153,11 +174,17 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   torch::manual_seed(options.seed);
 
   // Everything that can fail on bad input happens before the first collective.
-  FashionMnistData data = FashionMnistData::load(options.data_dir);
+  cohort::data::ShardedLoader train = openLoader(rt, options, "train", options.global_batch, true);
+  cohort::data::ShardedLoader test = openLoader(rt, options, "test", 100 * rt.size(), false);
+  int64_t steps = train.batchesPerEpoch();
+  if (options.max_train > 0) steps = std::min(steps, options.max_train / options.global_batch);
+  if (steps < 1) {
+    throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) + " is larger than the " +
+                                  std::to_string(std::min(train.manifest().samples, options.max_train > 0 ? options.max_train : train.manifest().samples)) +
+                                  " training images",
+                              "pass a smaller --batch or a larger --max-train");
+  }
   const torch::Device device = chooseDevice(rt, options.device);
-  data.train = {data.train.images.to(device), data.train.labels.to(device)};
-  data.test = {data.test.images.to(device), data.test.labels.to(device)};
-  const Split train = trainingSet(data, options);
   const RunFiles files = prepareRunFiles(rt.settings());
   std::ofstream metrics;
   if (lead) {
@@ -166,7 +193,7 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
       throw cohort::Error("cannot write " + files.metrics.string(),
                           "set COHORT_LOGS_DIR to a folder this user can write");
     }
-    metrics << "epoch,train_loss,test_accuracy,samples_per_s,train_s\n";
+    metrics << "epoch,train_loss,test_accuracy,samples_per_s,train_s,data_wait_fraction\n";
   }
 
   auto net = std::make_shared<ConvNet>();
@@ -174,42 +201,43 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
   cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
 
-  // The batch counts are the same every epoch; any epoch's plan tells them.
-  const auto layout = EpochPlan(train.size(), options.global_batch, rt.rank(), rt.size(), 0, 0);
   if (lead) {
     std::printf(
         "fashion_mnist: %d rank(s) on %s x %d torch thread(s); global batch %lld (%lld per "
         "rank); %d epoch(s); lr %g (cosine to 0); momentum %g\n",
-        rt.size(), device.str().c_str(), torch::get_num_threads(),
-        static_cast<long long>(options.global_batch),
-        static_cast<long long>(layout.localBatch()), options.epochs, options.lr, options.momentum);
+        rt.size(), device.str().c_str(), torch::get_num_threads(), static_cast<long long>(options.global_batch),
+        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr,
+        options.momentum);
     std::printf(
-        "training on %lld images in %lld global batches per epoch, dropping %lld that "
-        "do not fill a batch; testing on %lld images\n",
-        static_cast<long long>(train.size()), static_cast<long long>(layout.numBatches()),
-        static_cast<long long>(layout.dropped()), static_cast<long long>(data.test.size()));
+        "data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
+        "do not fill a batch and are skipped); testing on %lld images\n",
+        options.data.c_str(), static_cast<long long>(train.manifest().samples), train.manifest().shards.size(),
+        static_cast<long long>(steps),
+        static_cast<long long>(train.manifest().samples - train.batchesPerEpoch() * options.global_batch),
+        static_cast<long long>(test.manifest().samples));
     std::fflush(stdout);
   }
 
   double accuracy = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    const EpochPlan plan(train.size(), options.global_batch, rt.rank(), rt.size(), options.seed,
-                         epoch);
     auto start = Clock::now();
-    const double loss = trainEpoch(*net, optimizer, train, plan, options, epoch, rt.comm());
+    const EpochResult r = trainEpoch(*net, optimizer, train, options, epoch, steps, rt.comm());
     const double train_s = secondsSince(start);
+    // The share of the steady-state step time spent waiting for data, worst rank.
+    auto wait = torch::tensor({r.steady_s > 0 ? r.steady_wait_s / r.steady_s : 0.0}, torch::kFloat64);
+    rt.comm().allreduce(wait, cohort::ReduceOp::kMax);
     start = Clock::now();
-    accuracy = evaluate(*net, data.test, rt.comm());
+    accuracy = evaluate(*net, test, rt.comm());
     const double test_s = secondsSince(start);
-    const double rate = static_cast<double>(plan.numBatches() * options.global_batch) / train_s;
+    const double rate = static_cast<double>(r.samples) / train_s;
     if (lead) {
       std::printf(
           "epoch %d/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s "
-          "(train %.1f s, test %.1f s)\n",
-          epoch + 1, options.epochs, loss, accuracy, rate, train_s, test_s);
+          "(train %.1f s, test %.1f s; waiting for data %.2f%% of steady-state step time)\n",
+          epoch + 1, options.epochs, r.loss, accuracy, rate, train_s, test_s, 100 * wait.item<double>());
       std::fflush(stdout);
-      metrics << epoch + 1 << ',' << loss << ',' << accuracy << ',' << rate << ',' << train_s
-              << std::endl;
+      metrics << epoch + 1 << ',' << r.loss << ',' << accuracy << ',' << rate << ',' << train_s << ','
+              << wait.item<double>() << std::endl;
     }
   }
 

@@ -50,7 +50,8 @@ TrainOptions TrainOptions::parse(int argc, char** argv, int world) {
   TrainOptions o;
   using Setter = std::function<void(const std::string& name, const std::string& value)>;
   const std::map<std::string, Setter> setters = {
-      {"--data", [&](auto&, auto& v) { o.data_dir = v; }},
+      {"--data", [&](auto&, auto& v) { o.data = v; }},
+      {"--window", [&](auto& n, auto& v) { o.window_shards = parseNumber<int>(n, v); }},
       {"--epochs", [&](auto& n, auto& v) { o.epochs = parseNumber<int>(n, v); }},
       {"--batch", [&](auto& n, auto& v) { o.global_batch = parseNumber<int64_t>(n, v); }},
       {"--lr", [&](auto& n, auto& v) { o.lr = parseNumber<double>(n, v); }},
@@ -96,6 +97,7 @@ TrainOptions TrainOptions::parse(int argc, char** argv, int world) {
   requireAtLeast("--momentum", o.momentum, 0);
   requireAtLeast("--threads", o.threads, 0);
   requireAtLeast("--max-train", static_cast<double>(o.max_train), 0);
+  requireAtLeast("--window", o.window_shards, 1);
   if (o.global_batch % world != 0) {
     throw cohort::ConfigError(
         "--batch " + std::to_string(o.global_batch) +
@@ -113,15 +115,17 @@ std::string TrainOptions::usage(const std::string& program) {
     std::snprintf(padded, sizeof padded, "  %-16s ", option);
     text += padded + meaning + "\n";
   };
-  line("--data DIR", "folder with the four idx files, .gz or not (default " + d.data_dir + ")");
+  line("--data LOCATION", "packed data set with train/ and test/: a folder, azure://ACCOUNT/CONTAINER/PREFIX");
+  line("", "or hdfs://NAMENODE:PORT/path (default " + d.data + "; see cohort-pack)");
   line("--epochs N", "passes over the training set (default " + number(d.epochs) + ")");
   line("--batch N", "global batch over all ranks (default " + number(d.global_batch) + ")");
   line("--lr X", "peak SGD learning rate, cosine-decayed to 0 (default " + number(d.lr) + ")");
   line("--momentum X", "SGD momentum (default " + number(d.momentum) + ")");
   line("--seed N", "seed for the weights and the shuffles (default " + number(d.seed) + ")");
   line("--threads N", "torch threads per rank (default 1 with several ranks, else torch's)");
-  line("--max-train N", "train on the first N training images only (default all)");
+  line("--max-train N", "train on at most N images per epoch (default all)");
   line("--device D", "auto (a GPU per rank if there is one, else the CPU), cpu or cuda");
+  line("--window N", "shards shuffled together by the loader (default " + number(d.window_shards) + ")");
   line("--help", "print this and exit");
   return text;
 }

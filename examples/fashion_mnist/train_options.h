@@ -7,7 +7,8 @@
 namespace fashion_mnist {
 
 struct TrainOptions {
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  // The packed data set: LOCATION/train and LOCATION/test (cohort-pack --fashion-mnist).
+  std::string data = "data/fashion-mnist";
   int epochs = 3;
   int64_t global_batch = 64;  // over all ranks; each rank takes global_batch / world
   double lr = 0.05;
@@ -15,7 +16,8 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads =
       0;  // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
-  int64_t max_train = 0;  // 0: all training images
+  int64_t max_train = 0;  // 0: all training images; else at most this many per epoch
+  int window_shards = 4;  // shards whose samples are shuffled together
   std::string device = "auto";  // auto, cpu or cuda
   bool help = false;
 

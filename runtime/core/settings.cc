@@ -27,6 +27,21 @@ std::string readText(const EnvLookup& env, const char* name, const std::string& 
   return text ? *text : fallback;
 }
 
+int readCount(const EnvLookup& env, const char* name, int fallback, int least, int most) {
+  auto text = env(name);
+  if (!text) return fallback;
+  auto value = parseInteger(*text);
+  if (!value || *value < least || *value > most) {
+    throw ConfigError(std::string(name) + "='" + *text + "' is not a whole number from " +
+                          std::to_string(least) + " to " + std::to_string(most),
+                      std::string("set ") + name + " to a number such as " +
+                          std::to_string(fallback) + ", or unset it");
+  }
+  return static_cast<int>(*value);
+}
+
+std::string secret(const std::string& value) { return value.empty() ? "(none)" : "(set)"; }
+
 std::string format(double value) {
   std::ostringstream out;
   out << value;
@@ -63,6 +78,19 @@ Settings Settings::fromEnvironment(const EnvLookup& env) {
   }
   s.outputs_dir = readText(env, "COHORT_OUTPUTS_DIR", s.outputs_dir);
   s.logs_dir = readText(env, "COHORT_LOGS_DIR", s.logs_dir);
+  s.azure_endpoint = readText(env, "COHORT_AZURE_ENDPOINT", s.azure_endpoint);
+  s.azure_account_key = readText(env, "COHORT_AZURE_ACCOUNT_KEY", s.azure_account_key);
+  s.azure_sas_token = readText(env, "COHORT_AZURE_SAS_TOKEN", s.azure_sas_token);
+  s.credentials_file = readText(env, "COHORT_CREDENTIALS_FILE", s.credentials_file);
+  s.hdfs_user = readText(env, "COHORT_HDFS_USER", s.hdfs_user);
+  s.hdfs_delegation_token =
+      readText(env, "COHORT_HDFS_DELEGATION_TOKEN", s.hdfs_delegation_token);
+  s.data_cache_dir = readText(env, "COHORT_DATA_CACHE_DIR", s.data_cache_dir);
+  s.data_cache_mib = readNumber(env, "COHORT_DATA_CACHE_MB", s.data_cache_mib, true);
+  s.data_prefetch_mib = readNumber(env, "COHORT_DATA_PREFETCH_MB", s.data_prefetch_mib, true);
+  s.data_threads = readCount(env, "COHORT_DATA_THREADS", s.data_threads, 1, 64);
+  s.data_retries = readCount(env, "COHORT_DATA_RETRIES", s.data_retries, 1, 100);
+  s.data_timeout_s = readNumber(env, "COHORT_DATA_TIMEOUT_S", s.data_timeout_s, true);
   return s;
 }
 
@@ -77,6 +105,18 @@ std::vector<std::pair<std::string, std::string>> Settings::describe() const {
       {"COHORT_RESTART_COUNT", std::to_string(restart_count)},
       {"COHORT_OUTPUTS_DIR", outputs_dir},
       {"COHORT_LOGS_DIR", logs_dir},
+      {"COHORT_AZURE_ENDPOINT", azure_endpoint.empty() ? "(public Azure)" : azure_endpoint},
+      {"COHORT_AZURE_ACCOUNT_KEY", secret(azure_account_key)},
+      {"COHORT_AZURE_SAS_TOKEN", secret(azure_sas_token)},
+      {"COHORT_CREDENTIALS_FILE", credentials_file.empty() ? "(none)" : credentials_file},
+      {"COHORT_HDFS_USER", hdfs_user.empty() ? "(login name)" : hdfs_user},
+      {"COHORT_HDFS_DELEGATION_TOKEN", secret(hdfs_delegation_token)},
+      {"COHORT_DATA_CACHE_DIR", data_cache_dir.empty() ? "(none: shards kept in memory)" : data_cache_dir},
+      {"COHORT_DATA_CACHE_MB", format(data_cache_mib)},
+      {"COHORT_DATA_PREFETCH_MB", format(data_prefetch_mib)},
+      {"COHORT_DATA_THREADS", std::to_string(data_threads)},
+      {"COHORT_DATA_RETRIES", std::to_string(data_retries)},
+      {"COHORT_DATA_TIMEOUT_S", format(data_timeout_s)},
   };
 }
 

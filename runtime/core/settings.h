@@ -29,6 +29,30 @@ struct Settings {
   std::string outputs_dir = "./outputs";
   std::string logs_dir = "./logs";
 
+  // Sharded data (runtime/data). See README "Sharded data".
+  // COHORT_AZURE_ENDPOINT: the storage account's blob endpoint, for emulators
+  // (http://127.0.0.1:10000/devstoreaccount1) and Azure Stack Hub; empty: public Azure.
+  std::string azure_endpoint;
+  // COHORT_AZURE_ACCOUNT_KEY / COHORT_AZURE_SAS_TOKEN: Shared Key or SAS (secrets, never logged).
+  std::string azure_account_key;
+  std::string azure_sas_token;
+  // COHORT_CREDENTIALS_FILE: a file of key=value lines (azure_account_key, azure_sas_token,
+  // hdfs_delegation_token) read when the variables above are not set.
+  std::string credentials_file;
+  // COHORT_HDFS_USER / COHORT_HDFS_DELEGATION_TOKEN: WebHDFS user.name or delegation token.
+  std::string hdfs_user;
+  std::string hdfs_delegation_token;
+  // COHORT_DATA_CACHE_DIR / COHORT_DATA_CACHE_MB: bounded local shard cache (empty: none).
+  std::string data_cache_dir;
+  double data_cache_mib = 4096;
+  // COHORT_DATA_PREFETCH_MB / COHORT_DATA_THREADS: memory for shards read ahead, reader threads.
+  double data_prefetch_mib = 1024;
+  int data_threads = 4;
+  // COHORT_DATA_RETRIES / COHORT_DATA_TIMEOUT_S: tries of a failing request, and the time
+  // one request may take without progress before it counts as failed.
+  int data_retries = 8;
+  double data_timeout_s = 60;
+
   // Reads every setting; a malformed value is a ConfigError naming the variable.
   static Settings fromEnvironment(const EnvLookup& env);
 

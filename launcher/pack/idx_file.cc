@@ -10,7 +10,7 @@
 
 #include "cohort/core/error.h"
 
-namespace fashion_mnist {
+namespace cohort_pack {
 
 namespace {
 
@@ -93,7 +93,8 @@ IdxFile IdxFile::read(const std::string& path, int expected_dims, const std::str
     throw malformed("holds values of idx type " + std::string(type) +
                     "; only unsigned bytes (type 0x08) are supported");
   }
-  if (magic[3] != expected_dims) {
+  if (magic[3] == 0) throw malformed("declares zero dimensions");
+  if (expected_dims > 0 && magic[3] != expected_dims) {
     throw malformed("has " + std::to_string(magic[3]) + " dimensions where " +
                     std::to_string(expected_dims) + " were expected");
   }
@@ -102,7 +103,7 @@ IdxFile IdxFile::read(const std::string& path, int expected_dims, const std::str
   IdxFile file;
   file.path_ = path;
   int64_t total = 1;
-  for (int d = 0; d < expected_dims; ++d) {
+  for (int d = 0; d < magic[3]; ++d) {
     uint8_t bytes[4];
     if (in.read(bytes, 4) != 4)
       throw malformed("ends inside its header (dimension " + std::to_string(d) + ")");
@@ -128,4 +129,4 @@ IdxFile IdxFile::read(const std::string& path, int expected_dims, const std::str
   return file;
 }
 
-}  // namespace fashion_mnist
+}  // namespace cohort_pack

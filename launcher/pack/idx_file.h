@@ -14,11 +14,12 @@
 #include <string>
 #include <vector>
 
-namespace fashion_mnist {
+namespace cohort_pack {
 
 class IdxFile {
  public:
-  // Reads `path`, which must hold unsigned bytes in `expected_dims` dimensions.
+  // Reads `path`, which must hold unsigned bytes in `expected_dims` dimensions
+  // (any number when expected_dims is 0).
   static IdxFile read(const std::string& path, int expected_dims, const std::string& what_to_do);
 
   const std::string& path() const { return path_; }
@@ -32,4 +33,4 @@ class IdxFile {
   std::vector<uint8_t> values_;
 };
 
-}  // namespace fashion_mnist
+}  // namespace cohort_pack
