@@ -18,13 +18,14 @@ struct SgdStep {
   bool nesterov;
   bool first_step;  // the momentum buffer starts as the first gradient
 
+  // Selects rather than branches, and `buf` always stored, so that CPU loops
+  // over it vectorise (a conditional store is control flow to the compiler).
   COHORT_HOST_DEVICE void operator()(float& p, float g, float& buf) const {
-    float d = g;
-    if (weight_decay != 0.0f) d = d + weight_decay * p;
-    if (momentum != 0.0f) {
-      buf = first_step ? d : momentum * buf + (1.0f - dampening) * d;
-      d = nesterov ? d + momentum * buf : buf;
-    }
+    const bool has_momentum = momentum != 0.0f;
+    float d = weight_decay != 0.0f ? g + weight_decay * p : g;
+    const float b = first_step ? d : momentum * buf + (1.0f - dampening) * d;
+    buf = has_momentum ? b : buf;
+    d = has_momentum ? (nesterov ? d + momentum * b : b) : d;
     p = p - lr * d;
   }
 };
