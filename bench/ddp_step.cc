@@ -3,10 +3,12 @@
 // both, interleaved, and prints the comparison table.
 //
 //   OMP_NUM_THREADS=1 mpirun -n 2 bench_ddp_step [--warmup W] [--blocks B] [--steps K] [--no-dp]
+//                                                [--torch-sgd]
 //
 // Model 784-2048-2048-10 (ReLU), batch 128 per rank, SGD (lr 0.01, momentum
-// 0.9), cross-entropy on random inputs and labels drawn once per rank, one
-// thread per rank. After W warm-up steps, B blocks of K steps are timed; a
+// 0.9; cohort's fused SGD, or libtorch's with --torch-sgd), cross-entropy on
+// random inputs and labels drawn once per rank, one thread per rank. After W
+// warm-up steps, B blocks of K steps are timed; a
 // block's samples/s is ranks x batch x K / the slowest rank's time, and the
 // figure reported is the median over blocks. Rank 0 prints a human line and a
 // machine line starting "RESULT" that run_ddp_step.sh reads.
@@ -37,6 +39,7 @@
 
 #include "cohort/cohort.h"
 #include "cohort/ddp/data_parallel.h"
+#include "cohort/optim/sgd.h"
 
 namespace {
 
@@ -50,6 +53,7 @@ struct Options {
   int blocks = 5;
   int steps = 6;  // per block
   bool data_parallel = true;
+  bool torch_sgd = false;
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -57,6 +61,10 @@ Options parseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--no-dp") == 0) {
       options.data_parallel = false;
+      continue;
+    }
+    if (std::strcmp(argv[i], "--torch-sgd") == 0) {
+      options.torch_sgd = true;
       continue;
     }
     if (i + 1 == argc) break;
@@ -108,7 +116,12 @@ int main(int argc, char** argv) {
     auto net = std::make_shared<Mlp>();
     std::unique_ptr<cohort::DataParallel> dp;
     if (options.data_parallel) dp = std::make_unique<cohort::DataParallel>(net, rt.comm());
-    torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+    // cohort's fused SGD (one pass over parameter, gradient and momentum), or
+    // with --torch-sgd libtorch's torch::optim::SGD (three passes).
+    cohort::optim::SGD fused(net->parameters(), {0.01, 0.9});
+    torch::optim::SGD plain(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+    auto zeroGrad = [&] { options.torch_sgd ? plain.zero_grad() : fused.zeroGrad(); };
+    auto update = [&] { options.torch_sgd ? static_cast<void>(plain.step()) : fused.step(); };
 
     // Synthetic data, different on each rank and fixed for the whole run.
     at::manual_seed(1000 + rt.rank());
@@ -116,10 +129,10 @@ int main(int argc, char** argv) {
     const at::Tensor labels = at::randint(kClasses, {kBatch}, at::kLong);
 
     auto step = [&] {
-      opt.zero_grad();
+      zeroGrad();
       at::Tensor loss = at::cross_entropy_loss(net->forward(inputs), labels);
       loss.backward();
-      opt.step();
+      update();
       return loss.item<double>();
     };
 

@@ -9,8 +9,12 @@
 # programs (defaults 3, 5, 4); PYTHON (default /usr/bin/python3, which has
 # Debian's torch).
 #
-# The machine is noisy, so the five runs of a round (cohort and PyTorch at 1
-# and 2 ranks, and cohort's binary at 2 ranks without DataParallel) follow each
+# cohort's runs use its fused SGD; one more 2-rank run uses libtorch's SGD, the
+# optimizer the PyTorch peer uses, to show what the optimizer alone is worth.
+#
+# The machine is noisy, so the six runs of a round (cohort and PyTorch at 1
+# and 2 ranks, cohort at 2 ranks with libtorch's SGD, and cohort's binary at
+# 2 ranks without DataParallel) follow each
 # other closely, in an order that rotates from round to round. Each run reports
 # the median over its timed blocks; the table shows the median over rounds,
 # and each ratio or efficiency is the median of the values computed inside
@@ -51,7 +55,7 @@ run() {
   sed -n 's/^RESULT .*samples_per_s=//p' <<<"$out"
 }
 
-configs=(cohort1 torch1 cohort2 torch2 nodp2)
+configs=(cohort1 torch1 cohort2 torch2 nodp2 cohort2t)
 declare -A result
 echo "ddp step: MLP 784-2048-2048-10, batch 128/rank, SGD momentum 0.9, 1 thread/rank;" \
   "$rounds rounds, each run: ${args[*]}"
@@ -62,6 +66,7 @@ for ((r = 0; r < rounds; ++r)); do
     case $c in
       cohort1) v=$(run "$c" "${mpirun[@]}" -n 1 "$bin" "${args[@]}") ;;
       cohort2) v=$(run "$c" "${mpirun[@]}" -n 2 "$bin" "${args[@]}") ;;
+      cohort2t) v=$(run "$c" "${mpirun[@]}" -n 2 "$bin" "${args[@]}" --torch-sgd) ;;
       nodp2) v=$(run "$c" "${mpirun[@]}" -n 2 "$bin" "${args[@]}" --no-dp) ;;
       torch1) v=$(run "$c" "$python" "$here/ddp_step_torch.py" --ranks 1 "${args[@]}") ;;
       torch2) v=$(run "$c" "$python" "$here/ddp_step_torch.py" --ranks 2 "${args[@]}") ;;
@@ -75,7 +80,7 @@ done
 # The table: medians over rounds; ratios and efficiencies per round, then the median.
 for ((r = 0; r < rounds; ++r)); do
   echo "${result[cohort1,$r]} ${result[torch1,$r]} ${result[cohort2,$r]} ${result[torch2,$r]}" \
-    "${result[nodp2,$r]}"
+    "${result[nodp2,$r]} ${result[cohort2t,$r]}"
 done | awk '
   function median(a, n,    i, j, t) {
     for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] > a[j]; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -86,6 +91,7 @@ done | awk '
     c1[n] = $1; t1[n] = $2; c2[n] = $3; t2[n] = $4; nd[n] = $5
     r1[n] = $1 / $2; r2[n] = $3 / $4
     ec[n] = $3 / (2 * $1); et[n] = $4 / (2 * $2); en[n] = $5 / (2 * $1); cc[n] = $3 / $5
+    c2t[n] = $6; rt[n] = $6 / $4
   }
   END {
     mr2 = median(r2, n); mec = median(ec, n)
@@ -101,6 +107,8 @@ done | awk '
     printf "\nmachine ceiling, 2 ranks training without DataParallel (nothing communicated):\n"
     printf "  %.1f samples/s = %.1f%% scaling eff; cohort 2-rank / ceiling = %.1f%%\n",
            median(nd, n), 100 * median(en, n), 100 * median(cc, n)
+    printf "cohort at 2 ranks with libtorch'"'"'s SGD (the optimizer PyTorch uses):\n"
+    printf "  %.1f samples/s = %.3fx PyTorch DDP\n", median(c2t, n), median(rt, n)
     printf "\nfloor: cohort/PyTorch at 2 ranks >= 1.4: %s (%.3f)\n", (mr2 >= 1.4 ? "met" : "MISSED"), mr2
     printf "floor: cohort scaling efficiency >= 85%%: %s (%.1f%%)\n", (mec >= 0.85 ? "met" : "MISSED"), 100 * mec
   }'
