@@ -6,7 +6,8 @@
 # credentials with a clear message that holds no secret; cohortrun --upload
 # copies a checkpoint during the run and everything at the end with the key
 # in no process argument, log or run.json; and when the storage goes away
-# mid-run, the job's files stay local and cohortrun exits 6.
+# mid-run, the job's files stay local and cohortrun exits 6. The same folders
+# also go to HDFS through the WebHDFS fixture (a stand-in).
 #   check_upload.sh BUILD_DIR
 set -euo pipefail
 build="$1"
@@ -103,6 +104,20 @@ cmp "$outputs/big.bin" "$work/copy3/outputs/big.bin" || fail "big.bin differs af
 echo "resumed upload is identical"
 rm "$outputs/big.bin"
 export COHORT_UPLOAD_BLOCK_MB=1
+
+step "HDFS: the same folders through WebHDFS (to the WebHDFS fixture, a stand-in: no HDFS server exists here)"
+nn=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dn=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 "$root/tests/data/webhdfs_fixture.py" --root "$work/hdfs" --namenode-port "$nn" --datanode-port "$dn" \
+  >"$work/webhdfs.log" 2>&1 &
+pids+=($!)
+for p in $nn $dn; do
+  for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+done
+COHORT_HDFS_USER=cohort "$upload" --to "hdfs://127.0.0.1:$nn/user/cohort/run" --logs "$logs" --outputs "$outputs" 2>&1 | tee "$work/hdfs.txt"
+same "$logs" "$work/hdfs/user/cohort/run/logs"
+same "$outputs" "$work/hdfs/user/cohort/run/outputs"
+echo "the WebHDFS copy is identical"
 
 step "wrong credentials: a clear error naming the URL, and no secret"
 wrong="QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
