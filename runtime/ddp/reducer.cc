@@ -150,6 +150,7 @@ void Reducer::startIteration() {
   in_iteration_ = true;
   next_launch_ = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) {
+    buckets_[b].issued = {};
     buckets_[b].pending = static_cast<int>(plan_[b].params.size());
     std::fill(buckets_[b].ready.begin(), buckets_[b].ready.end(), 0);
     buckets_[b].work.reset();
@@ -223,7 +224,7 @@ void Reducer::finishIteration() {
   CommTiming timing;
   for (size_t b = 0; b < buckets_.size(); ++b) {
     buckets_[b].work->wait();
-    if (observer_) {
+    if (observer_ && buckets_[b].issued != Clock::time_point{}) {
       // NCCL work has no host-side end: the time the wait returned stands in.
       Clock::time_point end = buckets_[b].work->doneAt();
       if (end == Clock::time_point{}) end = Clock::now();

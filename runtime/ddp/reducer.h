@@ -47,6 +47,8 @@ struct Node;
 namespace cohort {
 
 // When one bucket's allreduce was issued and when it finished (for timelines).
+// With NCCL the host only queues the collective on the comm stream: `end` is
+// when the host's wait returned, and CommTiming::wait_s is close to zero.
 struct BucketTiming {
   int bucket = 0;
   int64_t bytes = 0;
