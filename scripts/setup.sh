@@ -22,6 +22,7 @@ packages=(
   libxxhash-dev xxhash                # XXH3-128, the shards' default checksum (xxhsum -H2 checks it)
   python3-h5py python3-xxhash         # tests: h5py must open every shard, its checksum recomputed
   nodejs curl                         # Azurite (the Azure Blob emulator) for the data tests; curl for bench/
+  python3-protobuf                    # tests: an independent reader of the TensorBoard event files
 )
 
 missing=()

@@ -24,6 +24,7 @@
 #include "cohort/ddp/data_parallel.h"
 #include "cohort/optim/sgd.h"
 #include "conv_net.h"
+#include "step_log.h"
 #include "train_options.h"
 
 namespace fashion_mnist {
@@ -60,7 +61,8 @@ struct EpochResult {
 
 // One pass over this rank's share of the epoch.
 EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data::ShardedLoader& loader,
-                       const TrainOptions& options, int epoch, int64_t steps, cohort::Communicator& comm) {
+                       const TrainOptions& options, int epoch, int64_t steps, cohort::Communicator& comm,
+                       StepLog& log) {
   constexpr int64_t kWarmSteps = 10;  // steps before "steady state" (the first windows arrive)
   net.train();
   loader.setEpoch(epoch);
@@ -72,18 +74,35 @@ EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data
   for (int64_t b = 0; b < steps; ++b) {
     if (b == kWarmSteps) steady_start = Clock::now();
     const auto wait_start = Clock::now();
-    std::optional<cohort::data::Batch> batch = loader.next();
+    std::optional<cohort::data::Batch> batch;
+    {
+      auto span = log.span("data wait");
+      batch = loader.next();
+    }
     const double waited = secondsSince(wait_start);
     result.wait_s += waited;
     if (b >= kWarmSteps) result.steady_wait_s += waited;
     if (!batch) throw cohort::Error("the loader ended the epoch early", "this is a bug in cohort");
-    optimizer.setLr(cosineLr(options.lr, epoch * steps + b, total_steps));
+    const double lr = cosineLr(options.lr, epoch * steps + b, total_steps);
+    optimizer.setLr(lr);
     optimizer.zeroGrad();
-    auto logits = net.forward(normalise((*batch)["image"].to(device)));
-    auto loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
-    loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
-    optimizer.step();
+    torch::Tensor loss;
+    {
+      auto span = log.span("forward");
+      auto logits = net.forward(normalise((*batch)["image"].to(device)));
+      loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
+    }
+    {
+      auto span = log.span("backward");
+      loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
+    }
+    {
+      auto span = log.span("optimizer");
+      optimizer.step();
+    }
     loss_sum += loss.detach();  // on the device: no wait for the GPU every step
+    log.endStep(loss, epoch * steps + b + 1, epoch, lr,
+                static_cast<double>(options.global_batch) / secondsSince(wait_start), waited);
   }
   if (steps > kWarmSteps) result.steady_s = secondsSince(steady_start);
   // Each rank's loss is a mean over an equal share, so the mean over ranks
@@ -200,6 +219,7 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   net->to(device);
   cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
   cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
+  StepLog log(rt, dp);  // LOGS/metrics.jsonl, tensorboard/, timeline/
 
   if (lead) {
     std::printf(
@@ -221,7 +241,7 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   double accuracy = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     auto start = Clock::now();
-    const EpochResult r = trainEpoch(*net, optimizer, train, options, epoch, steps, rt.comm());
+    const EpochResult r = trainEpoch(*net, optimizer, train, options, epoch, steps, rt.comm(), log);
     const double train_s = secondsSince(start);
     // The share of the steady-state step time spent waiting for data, worst rank.
     auto wait = torch::tensor({r.steady_s > 0 ? r.steady_wait_s / r.steady_s : 0.0}, torch::kFloat64);
@@ -230,6 +250,7 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
     accuracy = evaluate(*net, test, rt.comm());
     const double test_s = secondsSince(start);
     const double rate = static_cast<double>(r.samples) / train_s;
+    log.endEpoch((epoch + 1) * steps, r.loss, accuracy);
     if (lead) {
       std::printf(
           "epoch %d/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s "

@@ -31,6 +31,15 @@ Options:
   --outputs DIR             COHORT_OUTPUTS_DIR for the ranks (default ./outputs)
   --logs DIR                logs folder (default ./logs)
   --env NAME=VALUE          set a variable in every rank (repeatable)
+  --upload URL              copy the logs folder to URL/logs during the run
+                            (every --upload-interval), each committed checkpoint
+                            and at the end the whole outputs folder to
+                            URL/outputs; URL: azure://ACCOUNT/CONTAINER[/PREFIX],
+                            http(s)://HOST:PORT/ACCOUNT/CONTAINER[/PREFIX] or
+                            hdfs://NAMENODE:PORT/PATH. Credentials only from the
+                            environment (COHORT_AZURE_ACCOUNT_KEY,
+                            COHORT_AZURE_SAS_TOKEN, COHORT_CREDENTIALS_FILE)
+  --upload-interval DURATION  between copies of the logs (default 30s)
   --console-ranks LIST      ranks whose output the terminal shows: all (default),
                             none, or e.g. 0,2-3; every rank's log is kept anyway
   --timeout DURATION        stop the whole job after this long (90s, 30m, 12h)
@@ -69,7 +78,9 @@ are moved to attempt-K/.
 Exit status: 0 success; 1 a rank failed; 2 bad command line or a check before
 start failed (nothing was started); 3 a rank died of a signal; 4 a host or its
 link was lost; 5 the engine failed with no rank to blame; 124 --timeout ran
-out; 128+S stopped by signal S (130 for SIGINT, 143 for SIGTERM).
+out; 128+S stopped by signal S (130 for SIGINT, 143 for SIGTERM); 6 the job
+succeeded but the last --upload failed (the files are still in the logs and
+outputs folders; see upload.log).
 )";
 }
 

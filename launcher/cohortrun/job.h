@@ -17,6 +17,7 @@ struct Job {
   std::string logs_dir;     // absolute
   std::string outputs_dir;  // absolute
   std::string launcher;     // cohortrun's own path
+  std::string upload_program;  // cohort-upload, with --upload
   std::string network;      // for mpirun across hosts; "" lets Open MPI choose
   std::vector<std::string> argv;  // cohortrun's own command line, for run.json
 };

@@ -8,6 +8,7 @@
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <random>
 
 #include "cohort/core/error.h"
@@ -31,6 +32,7 @@
 #include "slurm_submit.h"
 #include "slurm_control.h"
 #include "supervisor.h"
+#include "upload_sidecar.h"
 
 namespace cohort::launcher {
 
@@ -123,6 +125,11 @@ class Attempts {
     record_.plan = job_.plan;
     record_.max_restarts = o.max_restarts;
     record_.start = unixNow();
+    std::unique_ptr<UploadSidecar> upload;
+    if (!o.upload_url.empty()) {
+      upload = std::make_unique<UploadSidecar>(job_.upload_program, o.upload_url, o.upload_interval_s,
+                                               job_.logs_dir, job_.outputs_dir);
+    }
     record_.versions = collectVersions({job_.plan.engine == Engine::kSrun ? "srun" : "mpirun"});
     double deadline = o.timeout_s > 0 ? record_.start + o.timeout_s : 0;
 
@@ -151,6 +158,7 @@ class Attempts {
     record_.exit_status = status;
     record_.state = status == exit_status::kSucceeded ? "succeeded" : "failed";
     saveRecord();
+    if (upload) status = finishUpload(*upload, status);
     if (status == exit_status::kSucceeded) {
       say("run " + job_.run_id + " succeeded; logs in " + job_.logs_dir);
     }
@@ -158,6 +166,24 @@ class Attempts {
   }
 
  private:
+  // The last copy of the logs (run.json included) and outputs. A failure does
+  // not change a failed job's status; a job that succeeded ends with
+  // kUploadFailed, its files still in the local folders.
+  int finishUpload(UploadSidecar& upload, int status) {
+    say("uploading " + job_.logs_dir + " and " + job_.outputs_dir + " to " + job_.options.upload_url);
+    const int upload_status = upload.finish();
+    if (upload_status == 0) {
+      say("upload finished: " + job_.options.upload_url + "/logs and /outputs");
+      return status;
+    }
+    std::string last;
+    for (const auto& line : lastLines(job_.logs_dir + "/upload.log", 3)) last += "\n  " + line;
+    say("the upload to " + job_.options.upload_url + " failed (exit status " + std::to_string(upload_status) +
+        "); the files are still in " + job_.logs_dir + " and " + job_.outputs_dir + "; see " + job_.logs_dir +
+        "/upload.log:" + last);
+    return status == exit_status::kSucceeded ? exit_status::kUploadFailed : status;
+  }
+
   void saveRecord() { writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_)); }
 
   void logLine(const std::string& line) { launcher_log_ << line << '\n' << std::flush; }
@@ -319,6 +345,10 @@ int launch(const std::vector<std::string>& args) {
     return exit_status::kSucceeded;
   }
   requireEngine(job.plan.engine == Engine::kSrun ? "srun" : "mpirun");
+  if (!o.upload_url.empty()) {
+    job.upload_program = findUploadProgram(job.launcher);
+    checkUploadTarget(job.upload_program, o.upload_url);
+  }
   if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
     requireReachable(hostNames(job.plan));
   }

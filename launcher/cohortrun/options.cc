@@ -106,6 +106,22 @@ const std::map<std::string, Spec>& specs() {
           }
           o.env.emplace_back(name, v.substr(eq + 1));
         }}},
+      {"--upload",
+       {true,
+        [](O& o, S n, S v) {
+          if (v.find('?') != std::string::npos) {
+            usage(n + ": the URL has a query string, and a SAS token must not be on the command line",
+                  "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN or COHORT_CREDENTIALS_FILE");
+          }
+          o.upload_url = v;
+        }}},
+      {"--upload-interval",
+       {true,
+        [](O& o, S n, S v) {
+          if (!parseDuration(v, &o.upload_interval_s) || o.upload_interval_s <= 0) {
+            usage(n + " '" + v + "' is not a duration", "write e.g. --upload-interval 30s or 5m");
+          }
+        }}},
       {"--console-ranks",
        {true, [](O& o, S n, S v) { o.console_ranks = RankSet::parse(v, n); }}},
       {"--timeout",

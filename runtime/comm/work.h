@@ -7,6 +7,7 @@
 // host too.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -26,11 +27,15 @@ class Work {
 
   // Called by the backend that runs the collective on a host thread.
   void markDone(std::exception_ptr error = nullptr);
+  // When markDone was called; the clock's epoch (zero) for work that never
+  // calls it (NCCL work, whose end only the GPU knows).
+  std::chrono::steady_clock::time_point doneAt();
 
  private:
   std::mutex mutex_;
   std::condition_variable done_cv_;
   bool done_ = false;
+  std::chrono::steady_clock::time_point done_at_{};
   std::exception_ptr error_;
 };
 

@@ -91,6 +91,16 @@ Settings Settings::fromEnvironment(const EnvLookup& env) {
   s.data_threads = readCount(env, "COHORT_DATA_THREADS", s.data_threads, 1, 64);
   s.data_retries = readCount(env, "COHORT_DATA_RETRIES", s.data_retries, 1, 100);
   s.data_timeout_s = readNumber(env, "COHORT_DATA_TIMEOUT_S", s.data_timeout_s, true);
+  const std::string timeline = readText(env, "COHORT_TIMELINE", "on");
+  if (timeline != "on" && timeline != "off") {
+    throw ConfigError("COHORT_TIMELINE='" + timeline + "' is neither on nor off",
+                      "set COHORT_TIMELINE=off to write no timeline, or unset it");
+  }
+  s.timeline = timeline == "on";
+  s.timeline_max_mib = readNumber(env, "COHORT_TIMELINE_MAX_MB", s.timeline_max_mib, true);
+  s.upload_url = readText(env, "COHORT_UPLOAD_URL", s.upload_url);
+  s.upload_interval_s = readNumber(env, "COHORT_UPLOAD_INTERVAL_S", s.upload_interval_s, true);
+  s.upload_block_mib = readNumber(env, "COHORT_UPLOAD_BLOCK_MB", s.upload_block_mib, true);
   return s;
 }
 
@@ -117,6 +127,12 @@ std::vector<std::pair<std::string, std::string>> Settings::describe() const {
       {"COHORT_DATA_THREADS", std::to_string(data_threads)},
       {"COHORT_DATA_RETRIES", std::to_string(data_retries)},
       {"COHORT_DATA_TIMEOUT_S", format(data_timeout_s)},
+      {"COHORT_TIMELINE", timeline ? "on" : "off"},
+      {"COHORT_TIMELINE_MAX_MB", format(timeline_max_mib)},
+      // A query string may hold a SAS signature: never logged.
+      {"COHORT_UPLOAD_URL", upload_url.empty() ? "(none)" : upload_url.substr(0, upload_url.find('?'))},
+      {"COHORT_UPLOAD_INTERVAL_S", format(upload_interval_s)},
+      {"COHORT_UPLOAD_BLOCK_MB", format(upload_block_mib)},
   };
 }
 

@@ -53,6 +53,18 @@ struct Settings {
   int data_retries = 8;
   double data_timeout_s = 60;
 
+  // Logs and upload (runtime/runlog). See README "Logs and upload".
+  // COHORT_TIMELINE: "on" writes LOGS/timeline/rank-N.json (Chrome trace events); "off" does not.
+  bool timeline = true;
+  // COHORT_TIMELINE_MAX_MB: a rank's timeline stops growing at this size.
+  double timeline_max_mib = 256;
+  // COHORT_UPLOAD_URL: where cohort-upload copies the logs and outputs (cohortrun --upload sets it).
+  std::string upload_url;
+  // COHORT_UPLOAD_INTERVAL_S: seconds between uploads of the logs folder during a run.
+  double upload_interval_s = 30;
+  // COHORT_UPLOAD_BLOCK_MB: files larger than this go to Azure in blocks of this size.
+  double upload_block_mib = 8;
+
   // Reads every setting; a malformed value is a ConfigError naming the variable.
   static Settings fromEnvironment(const EnvLookup& env);
 

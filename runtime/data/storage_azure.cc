@@ -244,4 +244,31 @@ void AzureStorage::write(const std::string& name, const std::string& bytes) {
   });
 }
 
+void AzureStorage::putBlock(const std::string& name, const std::string& block_id, const std::string& bytes) {
+  const std::string path = blobPath(name);
+  retry_.run("writing a block of " + origin_ + path, [&](int) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.body = &bytes;
+    request.headers.push_back("Content-Type: application/octet-stream");
+    HttpResponse r = send(request, path, {{"blockid", block_id}, {"comp", "block"}});
+    if (!r.ok()) fail("PUT (Put Block)", origin_ + path, r);
+  });
+}
+
+void AzureStorage::putBlockList(const std::string& name, const std::vector<std::string>& block_ids) {
+  const std::string path = blobPath(name);
+  std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<BlockList>";
+  for (const auto& id : block_ids) xml += "<Latest>" + id + "</Latest>";
+  xml += "</BlockList>";
+  retry_.run("committing the blocks of " + origin_ + path, [&](int) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.body = &xml;
+    request.headers.push_back("Content-Type: application/xml");
+    HttpResponse r = send(request, path, {{"comp", "blocklist"}});
+    if (!r.ok()) fail("PUT (Put Block List)", origin_ + path, r);
+  });
+}
+
 }  // namespace cohort::data

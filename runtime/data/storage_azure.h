@@ -5,7 +5,7 @@
 // containers). The endpoint is the URL's own (https or path-style forms),
 // else COHORT_AZURE_ENDPOINT, else https://ACCOUNT.blob.core.windows.net.
 // REST operations used: List Blobs, Get Blob Properties (HEAD), Get Blob with
-// x-ms-range, Put Blob.
+// x-ms-range, Put Blob; Put Block and Put Block List for large uploads.
 #pragma once
 
 #include "cohort/data/http_client.h"
@@ -30,6 +30,14 @@ class AzureStorage : public Storage {
 
   // Creates the container (Create Container); one that exists already is fine.
   void createContainer();
+
+  // Block uploads of large objects: stages one block (Put Block; `block_id` is
+  // base64, every id of a blob the same length), then commits the listed
+  // blocks, in order, as the blob's content (Put Block List). Staged blocks
+  // stay on the server, uncommitted, until the list is committed (Azure keeps
+  // them a week), so an upload cut short can go on from its next block.
+  void putBlock(const std::string& name, const std::string& block_id, const std::string& bytes);
+  void putBlockList(const std::string& name, const std::vector<std::string>& block_ids);
 
  private:
   using Query = std::vector<std::pair<std::string, std::string>>;

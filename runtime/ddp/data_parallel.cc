@@ -152,6 +152,12 @@ std::string GradientReport::describe() const {
 
 const std::vector<BucketSpec>& DataParallel::buckets() const { return reducer_->plan(); }
 
+void DataParallel::setBucketObserver(std::function<void(const BucketTiming&)> observer) {
+  reducer_->setBucketObserver(std::move(observer));
+}
+
+CommTiming DataParallel::lastCommTiming() const { return reducer_->lastCommTiming(); }
+
 DataParallel::NoSync::NoSync(Reducer& reducer) : reducer_(reducer) { reducer_.enterNoSync(); }
 
 DataParallel::NoSync::~NoSync() { reducer_.exitNoSync(); }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +28,8 @@ class Module;
 namespace cohort {
 
 class Reducer;
+struct BucketTiming;
+struct CommTiming;
 namespace optim {
 class Stepper;
 }
@@ -89,6 +92,12 @@ class DataParallel {
 
   // The buckets, in the order they are reduced (for tests and logs).
   const std::vector<BucketSpec>& buckets() const;
+
+  // Timing for logs (see Reducer): a callback per bucket allreduce, and the
+  // last iteration's communication time. Without an observer nothing is timed
+  // per bucket.
+  void setBucketObserver(std::function<void(const BucketTiming&)> observer);
+  CommTiming lastCommTiming() const;
 
  private:
   std::shared_ptr<torch::nn::Module> module_;

@@ -104,6 +104,16 @@ std::vector<std::string> Reducer::bucketNames(int b) const {
   return names;
 }
 
+void Reducer::setBucketObserver(std::function<void(const BucketTiming&)> observer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  observer_ = std::move(observer);
+}
+
+CommTiming Reducer::lastCommTiming() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_timing_;
+}
+
 void Reducer::enterNoSync() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++no_sync_depth_;
@@ -140,6 +150,7 @@ void Reducer::startIteration() {
   in_iteration_ = true;
   next_launch_ = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) {
+    buckets_[b].issued = {};
     buckets_[b].pending = static_cast<int>(plan_[b].params.size());
     std::fill(buckets_[b].ready.begin(), buckets_[b].ready.end(), 0);
     buckets_[b].work.reset();
@@ -197,6 +208,7 @@ void Reducer::launchReadyBuckets() {
   while (next_launch_ < static_cast<int>(buckets_.size()) && buckets_[next_launch_].pending == 0) {
     const int b = next_launch_++;
     stage(b);
+    if (observer_) buckets_[b].issued = std::chrono::steady_clock::now();
     buckets_[b].work = comm_.allreduceAsync(buckets_[b].flat, ReduceOp::kAvg);
   }
 }
@@ -207,8 +219,19 @@ void Reducer::finishIteration() {
   // Buckets with parameters that did not report start now (Note [Unused parameters]).
   for (size_t b = next_launch_; b < buckets_.size(); ++b) buckets_[b].pending = 0;
   launchReadyBuckets();
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point wait_start = Clock::now();
+  CommTiming timing;
   for (size_t b = 0; b < buckets_.size(); ++b) {
     buckets_[b].work->wait();
+    if (observer_ && buckets_[b].issued != Clock::time_point{}) {
+      // NCCL work has no host-side end: the time the wait returned stands in.
+      Clock::time_point end = buckets_[b].work->doneAt();
+      if (end == Clock::time_point{}) end = Clock::now();
+      const BucketTiming t{static_cast<int>(b), static_cast<int64_t>(buckets_[b].flat.nbytes()), buckets_[b].issued, end};
+      timing.allreduce_s += std::chrono::duration<double>(t.end - t.start).count();
+      observer_(t);
+    }
     // Only parameters whose .grad() is not yet their view need the flags; in
     // steady state there are none, and (on a GPU) nothing is read back.
     const BucketSpec& spec = plan_[b];
@@ -224,6 +247,8 @@ void Reducer::finishIteration() {
       if (used.data_ptr<float>()[s] > 0) params_[p].mutable_grad() = views_[p];
     }
   }
+  timing.wait_s = std::chrono::duration<double>(Clock::now() - wait_start).count();
+  last_timing_ = timing;
   std::fill(used_.begin(), used_.end(), 0);
   in_iteration_ = false;
   ++iteration_;

@@ -30,6 +30,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +45,22 @@ struct Node;
 }
 
 namespace cohort {
+
+// When one bucket's allreduce was issued and when it finished (for timelines).
+// With NCCL the host only queues the collective on the comm stream: `end` is
+// when the host's wait returned, and CommTiming::wait_s is close to zero.
+struct BucketTiming {
+  int bucket = 0;
+  int64_t bytes = 0;
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point end;
+};
+
+// The gradient communication of the last reduced iteration.
+struct CommTiming {
+  double wait_s = 0;       // the end of backward waiting for the allreduces (not overlapped)
+  double allreduce_s = 0;  // the sum over buckets of issue-to-finish time
+};
 
 class Reducer : public std::enable_shared_from_this<Reducer> {
  public:
@@ -66,6 +84,11 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   // Called by the hook on parameter `index` once its gradient is accumulated.
   void markReady(int index);
 
+  // Called at the end of each reduced backward with every bucket's timing, on
+  // the thread that ends backward. Without one, nothing is timed per bucket.
+  void setBucketObserver(std::function<void(const BucketTiming&)> observer);
+  CommTiming lastCommTiming();
+
  private:
   Reducer(std::vector<at::Tensor> params, std::vector<std::string> names, Communicator& comm,
           std::vector<BucketSpec> plan);
@@ -81,6 +104,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
     int pending = 0;          // parameters not yet reported in this backward
     std::vector<char> ready;  // per slot
     WorkPtr work;
+    std::chrono::steady_clock::time_point issued;  // set only with an observer
   };
   struct Slot {
     int bucket = -1;
@@ -103,6 +127,8 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   bool in_iteration_ = false;
   int next_launch_ = 0;  // buckets start in index order
   int64_t iteration_ = 0;
+  std::function<void(const BucketTiming&)> observer_;
+  CommTiming last_timing_;
 };
 
 }  // namespace cohort

@@ -1,0 +1,39 @@
+// cohortrun --upload: cohort-upload runs beside the job in watch mode
+// (copying the logs every interval and each committed checkpoint), and after
+// the last attempt it copies the logs and the whole outputs folder one last
+// time. cohort-upload gets the credentials from the environment cohortrun
+// inherited, never on its command line; its messages go to LOGS/upload.log.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace cohort::launcher {
+
+// cohort-upload beside `launcher` (cohortrun's own path), else on the PATH.
+std::string findUploadProgram(const std::string& launcher);
+
+// Runs `cohort-upload --check` (opens the destination, which tests the
+// credentials); a ConfigError carrying its message when it fails.
+void checkUploadTarget(const std::string& program, const std::string& url);
+
+class UploadSidecar {
+ public:
+  // Starts `program --watch`. interval_s 0: cohort-upload's default.
+  UploadSidecar(const std::string& program, const std::string& url, double interval_s,
+                const std::string& logs_dir, const std::string& outputs_dir);
+  ~UploadSidecar();
+  UploadSidecar(const UploadSidecar&) = delete;
+  UploadSidecar& operator=(const UploadSidecar&) = delete;
+
+  // Tells it the run is over (closes its standard input) and waits for its
+  // last copy. Returns its exit status (0: everything is uploaded).
+  int finish();
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+};
+
+}  // namespace cohort::launcher
