@@ -22,7 +22,7 @@ if [ ! -f "$dataset/train/index.json" ] || [ ! -f "$dataset/test/index.json" ]; 
     --to "$dataset" --shard-mb 4 --force
 fi
 
-# The model goes to COHORT_OUTPUTS_DIR and the metrics to COHORT_LOGS_DIR
+# Checkpoints and the model go to COHORT_OUTPUTS_DIR and the metrics to COHORT_LOGS_DIR
 # (defaults ./outputs and ./logs, here under the repository root).
 cd "$root"
 export COHORT_OUTPUTS_DIR="${COHORT_OUTPUTS_DIR:-$root/outputs}"
@@ -34,7 +34,9 @@ run_log="$COHORT_LOGS_DIR/fashion_mnist_run.log"
 # ranks would take the few cores from the ones still computing (3x slower on 2 cores).
 mpi_args=(-n 2 --oversubscribe --mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1)
 [ "$(id -u)" -ne 0 ] || mpi_args+=(--allow-run-as-root)
-mpirun "${mpi_args[@]}" "$build/examples/fashion_mnist/fashion_mnist" --data "$dataset" "$@" \
+# Each run of this script trains afresh (--resume never; pass --resume auto to
+# continue from the newest checkpoint in $COHORT_OUTPUTS_DIR/checkpoints).
+mpirun "${mpi_args[@]}" "$build/examples/fashion_mnist/fashion_mnist" --data "$dataset" --resume never "$@" \
   2>&1 | tee "$run_log"
 
 echo

@@ -9,8 +9,12 @@
 // averages the gradients, so every replica takes the same optimiser step as a
 // single rank would on the whole batch. The test set is split the same way
 // and the correct counts are summed over ranks.
+//
+// Checkpoints go to OUTPUTS/checkpoints after every epoch (and every
+// --checkpoint-every steps); a run started again (by hand, or by cohortrun
+// --max-restarts) continues from the newest one, and SIGTERM makes every rank
+// write one before it stops. The final model goes to OUTPUTS/model.
 #include <torch/nn/functional/loss.h>
-#include <torch/serialize.h>
 #include <torch/utils.h>
 
 #include <chrono>
@@ -19,6 +23,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cohort/checkpoint/checkpointer.h"
+#include "cohort/checkpoint/model_export.h"
+#include "cohort/checkpoint/module_state.h"
 #include "cohort/cohort.h"
 #include "cohort/data/sharded_loader.h"
 #include "cohort/ddp/data_parallel.h"
@@ -32,7 +39,12 @@ namespace fashion_mnist {
 namespace {
 
 namespace fs = std::filesystem;
+namespace ckpt = cohort::checkpoint;
 using Clock = std::chrono::steady_clock;
+using cohort::runlog::Timeline;
+
+// The exit status after SIGTERM, once the emergency checkpoint is written (128 + 15).
+constexpr int kStoppedBySigterm = 143;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -57,22 +69,31 @@ struct EpochResult {
   double wait_s = 0;        // this rank's time waiting for the loader
   double steady_wait_s = 0; // the same, from the 10th step on
   double steady_s = 0;      // wall time from the 10th step on
+  bool stopped = false;     // SIGTERM: a checkpoint was written after the last step run
 };
 
-// One pass over this rank's share of the epoch.
+// What the checkpoints hold, beside the live tensors of `state`.
+struct Saving {
+  ckpt::Checkpointer& checkpointer;
+  ckpt::TrainState& state;
+};
+
+// One pass over this rank's share of the epoch, from its batch `first` on
+// (past 0 when resumed mid-epoch: the loader continues where the checkpoint left it).
 EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data::ShardedLoader& loader,
-                       const TrainOptions& options, int epoch, int64_t steps, cohort::Communicator& comm,
-                       StepLog& log) {
+                       const TrainOptions& options, int epoch, int64_t steps, int64_t first,
+                       cohort::Communicator& comm, StepLog& log, Saving saving) {
   constexpr int64_t kWarmSteps = 10;  // steps before "steady state" (the first windows arrive)
   net.train();
-  loader.setEpoch(epoch);
+  if (first == 0) loader.setEpoch(epoch);
   EpochResult result;
   const torch::Device device = net.parameters().front().device();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
   const int64_t total_steps = steps * options.epochs;
   Clock::time_point steady_start = Clock::now();
-  for (int64_t b = 0; b < steps; ++b) {
-    if (b == kWarmSteps) steady_start = Clock::now();
+  int64_t ran = 0;
+  for (int64_t b = first; b < steps; ++b, ++ran) {
+    if (ran == kWarmSteps) steady_start = Clock::now();
     const auto wait_start = Clock::now();
     std::optional<cohort::data::Batch> batch;
     {
@@ -81,7 +102,7 @@ EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data
     }
     const double waited = secondsSince(wait_start);
     result.wait_s += waited;
-    if (b >= kWarmSteps) result.steady_wait_s += waited;
+    if (ran >= kWarmSteps) result.steady_wait_s += waited;
     if (!batch) throw cohort::Error("the loader ended the epoch early", "this is a bug in cohort");
     const double lr = cosineLr(options.lr, epoch * steps + b, total_steps);
     optimizer.setLr(lr);
@@ -101,22 +122,42 @@ EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data
       optimizer.step();
     }
     loss_sum += loss.detach();  // on the device: no wait for the GPU every step
-    log.endStep(loss, epoch * steps + b + 1, epoch, lr,
-                static_cast<double>(options.global_batch) / secondsSince(wait_start), waited);
+    const int64_t step = epoch * steps + b + 1;
+    double blocked_s = 0;
+    // Collective every step (the ranks agree on the time and on SIGTERM); the
+    // epoch's last step is saved after the evaluation, with its accuracy.
+    if (saving.checkpointer.due(step) && (b + 1 < steps || saving.checkpointer.stopRequested())) {
+      Timeline::Span span(log.timeline(), "checkpoint", Timeline::kCheckpoint);
+      saving.state.step = step;
+      saving.state.epoch = epoch;
+      saving.state.metrics = {{"loss", loss.item<double>()}};
+      saving.checkpointer.save(saving.state);
+      blocked_s = saving.checkpointer.lastBlockedSeconds();
+    }
+    log.endStep(loss, step, epoch, lr, static_cast<double>(options.global_batch) / secondsSince(wait_start),
+                waited, blocked_s);
+    if (saving.checkpointer.stopRequested()) {
+      result.stopped = true;
+      ++ran;
+      break;
+    }
   }
-  if (steps > kWarmSteps) result.steady_s = secondsSince(steady_start);
+  if (ran > kWarmSteps) result.steady_s = secondsSince(steady_start);
   // Each rank's loss is a mean over an equal share, so the mean over ranks
-  // and batches is the mean over every sample of the epoch.
-  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(steps)}, torch::kFloat64);
+  // and batches is the mean over every sample of the epoch (of the steps run).
+  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(ran)}, torch::kFloat64);
   comm.allreduce(totals, cohort::ReduceOp::kSum);
-  result.loss = totals[0].item<double>() / totals[1].item<double>();
-  result.samples = steps * options.global_batch;
+  result.loss = totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
+  result.samples = ran * options.global_batch;
   return result;
 }
 
 // Accuracy on the whole test set; each rank classifies an equal share
 // (with more ranks than divide 10,000, the few left over are not counted).
-double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communicator& comm) {
+// `predictions` (int64, one per test sample, -1 where none): this rank's
+// predicted classes are put at their samples' indices.
+double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communicator& comm,
+                torch::Tensor* predictions = nullptr) {
   torch::NoGradGuard no_grad;
   net.eval();
   test.setEpoch(0);
@@ -124,6 +165,7 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   int64_t correct = 0, seen = 0;
   while (auto batch = test.next()) {
     auto predicted = net.forward(normalise((*batch)["image"].to(device))).argmax(1);
+    if (predictions) predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
     correct += predicted.eq((*batch)["label"].to(device, torch::kInt64)).sum().item<int64_t>();
     seen += batch->size();
   }
@@ -132,10 +174,20 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   return static_cast<double>(totals[0].item<int64_t>()) / static_cast<double>(totals[1].item<int64_t>());
 }
 
-// Where the run's files go: the model under COHORT_OUTPUTS_DIR, the per-epoch
-// metrics under COHORT_LOGS_DIR. Only rank 0 writes them.
+// One predicted class per line, in the test set's order (-1: not evaluated).
+void writePredictions(const std::string& path, const torch::Tensor& predictions) {
+  std::ofstream out(path);
+  const int64_t* p = predictions.data_ptr<int64_t>();
+  for (int64_t i = 0; i < predictions.numel(); ++i) out << p[i] << '\n';
+  if (!out.flush()) {
+    throw cohort::Error("cannot write the predictions to " + path, "pass --predictions a writable path");
+  }
+}
+
+// Where the run's files go: checkpoints and the model under COHORT_OUTPUTS_DIR,
+// the per-epoch metrics under COHORT_LOGS_DIR. Only rank 0 writes them.
 struct RunFiles {
-  fs::path model;
+  fs::path outputs;
   fs::path metrics;
 };
 
@@ -150,7 +202,7 @@ fs::path makeDir(const std::string& dir, const char* variable) {
 }
 
 RunFiles prepareRunFiles(const cohort::Settings& settings) {
-  return {makeDir(settings.outputs_dir, "COHORT_OUTPUTS_DIR") / "fashion_mnist.pt",
+  return {makeDir(settings.outputs_dir, "COHORT_OUTPUTS_DIR"),
           makeDir(settings.logs_dir, "COHORT_LOGS_DIR") / "fashion_mnist_metrics.csv"};
 }
 
@@ -207,12 +259,13 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   const RunFiles files = prepareRunFiles(rt.settings());
   std::ofstream metrics;
   if (lead) {
-    metrics.open(files.metrics);
+    // Appended to, so that a resumed run continues the table.
+    metrics.open(files.metrics, std::ios::app);
     if (!metrics) {
       throw cohort::Error("cannot write " + files.metrics.string(),
                           "set COHORT_LOGS_DIR to a folder this user can write");
     }
-    metrics << "epoch,train_loss,test_accuracy,samples_per_s,train_s,data_wait_fraction\n";
+    if (metrics.tellp() == 0) metrics << "epoch,train_loss,test_accuracy,samples_per_s,train_s,data_wait_fraction\n";
   }
 
   auto net = std::make_shared<ConvNet>();
@@ -220,6 +273,28 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
   cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
   cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
   StepLog log(rt, dp);  // LOGS/metrics.jsonl, tensorboard/, timeline/
+
+  ckpt::CheckpointPolicy policy;
+  policy.every_steps = options.checkpoint_every;
+  policy.every_seconds = options.checkpoint_seconds;
+  policy.retention = {options.keep_checkpoints, "test_accuracy", true};
+  policy.async = options.checkpoint_async;
+  ckpt::Checkpointer checkpointer(rt, (files.outputs / "checkpoints").string(), policy);
+  ckpt::TrainState state;
+  state.model = ckpt::moduleState(*net);
+  state.optimizer = &optimizer;
+  state.loader = &train;
+  state.config = options.toJson(rt.size());
+  int64_t first_step = 0;
+  if (options.resume) {
+    if (auto resumed = checkpointer.resume(state)) {
+      first_step = resumed->step;
+      if (lead) {
+        std::printf("resumed from %s at step %lld of %lld (--resume never starts afresh)\n", resumed->folder.c_str(),
+                    static_cast<long long>(first_step), static_cast<long long>(steps * options.epochs));
+      }
+    }
+  }
 
   if (lead) {
     std::printf(
@@ -238,16 +313,28 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
     std::fflush(stdout);
   }
 
-  double accuracy = 0;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  // The last evaluation's accuracy and predicted classes (-1: not evaluated).
+  double accuracy = -1;
+  torch::Tensor predictions = torch::full({test.manifest().samples}, -1, torch::kInt64);
+  for (int epoch = static_cast<int>(first_step / steps); epoch < options.epochs; ++epoch) {
     auto start = Clock::now();
-    const EpochResult r = trainEpoch(*net, optimizer, train, options, epoch, steps, rt.comm(), log);
+    const int64_t first = epoch == first_step / steps ? first_step % steps : 0;
+    const EpochResult r =
+        trainEpoch(*net, optimizer, train, options, epoch, steps, first, rt.comm(), log, {checkpointer, state});
     const double train_s = secondsSince(start);
+    if (r.stopped) {
+      checkpointer.wait();
+      if (lead) {
+        std::printf("stopped by SIGTERM at step %lld: checkpoint written to %s; run again to resume\n",
+                    static_cast<long long>(state.step), checkpointer.directory().c_str());
+      }
+      return kStoppedBySigterm;
+    }
     // The share of the steady-state step time spent waiting for data, worst rank.
     auto wait = torch::tensor({r.steady_s > 0 ? r.steady_wait_s / r.steady_s : 0.0}, torch::kFloat64);
     rt.comm().allreduce(wait, cohort::ReduceOp::kMax);
     start = Clock::now();
-    accuracy = evaluate(*net, test, rt.comm());
+    accuracy = evaluate(*net, test, rt.comm(), &predictions);
     const double test_s = secondsSince(start);
     const double rate = static_cast<double>(r.samples) / train_s;
     log.endEpoch((epoch + 1) * steps, r.loss, accuracy);
@@ -260,13 +347,26 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
       metrics << epoch + 1 << ',' << r.loss << ',' << accuracy << ',' << rate << ',' << train_s << ','
               << wait.item<double>() << std::endl;
     }
+    Timeline::Span span(log.timeline(), "checkpoint", Timeline::kCheckpoint);
+    state.step = (epoch + 1) * steps;
+    state.epoch = epoch;
+    state.metrics = {{"test_accuracy", accuracy}, {"train_loss", r.loss}};
+    checkpointer.save(state);
   }
+  checkpointer.wait();
 
+  // A run resumed at its end has not evaluated the final model yet.
+  if (accuracy < 0) accuracy = evaluate(*net, test, rt.comm(), &predictions);
+  rt.comm().allreduce(predictions, cohort::ReduceOp::kMax);  // every rank's share on rank 0
   if (lead) {
-    net->to(torch::kCPU);
-    torch::save(std::static_pointer_cast<torch::nn::Module>(net), files.model.string());
-    std::printf("model written to %s\nmetrics written to %s\n", files.model.c_str(),
-                files.metrics.c_str());
+    ckpt::ModelCard card;
+    card.architecture = "fashion_mnist.ConvNet";
+    card.metrics = {{"test_accuracy", accuracy}};
+    card.dataset = train.state().dataset;
+    card.config = state.config;
+    const fs::path model = ckpt::exportModel(files.outputs, state.model, card);
+    if (!options.predictions.empty()) writePredictions(options.predictions, predictions);
+    std::printf("model written to %s\nmetrics written to %s\n", model.c_str(), files.metrics.c_str());
     std::printf("test accuracy: %.4f\n", accuracy);
   }
   return 0;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "cohort/core/error.h"
+#include "cohort/core/json_writer.h"
 
 namespace fashion_mnist {
 
@@ -59,6 +60,22 @@ TrainOptions TrainOptions::parse(int argc, char** argv, int world) {
       {"--seed", [&](auto& n, auto& v) { o.seed = parseNumber<uint64_t>(n, v); }},
       {"--threads", [&](auto& n, auto& v) { o.threads = parseNumber<int>(n, v); }},
       {"--max-train", [&](auto& n, auto& v) { o.max_train = parseNumber<int64_t>(n, v); }},
+      {"--checkpoint-every", [&](auto& n, auto& v) { o.checkpoint_every = parseNumber<int64_t>(n, v); }},
+      {"--checkpoint-seconds", [&](auto& n, auto& v) { o.checkpoint_seconds = parseNumber<double>(n, v); }},
+      {"--keep-checkpoints", [&](auto& n, auto& v) { o.keep_checkpoints = parseNumber<int>(n, v); }},
+      {"--checkpoint-mode", [&](auto& n, auto& v) {
+         if (v != "async" && v != "sync") {
+           throw cohort::ConfigError(n + " takes async or sync, not '" + v + "'", kSeeUsage);
+         }
+         o.checkpoint_async = v == "async";
+       }},
+      {"--resume", [&](auto& n, auto& v) {
+         if (v != "auto" && v != "never") {
+           throw cohort::ConfigError(n + " takes auto or never, not '" + v + "'", kSeeUsage);
+         }
+         o.resume = v == "auto";
+       }},
+      {"--predictions", [&](auto&, auto& v) { o.predictions = v; }},
       {"--device", [&](auto& n, auto& v) {
          if (v != "auto" && v != "cpu" && v != "cuda") {
            throw cohort::ConfigError(n + " takes auto, cpu or cuda, not '" + v + "'", kSeeUsage);
@@ -98,6 +115,9 @@ TrainOptions TrainOptions::parse(int argc, char** argv, int world) {
   requireAtLeast("--threads", o.threads, 0);
   requireAtLeast("--max-train", static_cast<double>(o.max_train), 0);
   requireAtLeast("--window", o.window_shards, 1);
+  requireAtLeast("--checkpoint-every", static_cast<double>(o.checkpoint_every), 0);
+  requireAtLeast("--checkpoint-seconds", o.checkpoint_seconds, 0);
+  requireAtLeast("--keep-checkpoints", o.keep_checkpoints, 0);
   if (o.global_batch % world != 0) {
     throw cohort::ConfigError(
         "--batch " + std::to_string(o.global_batch) +
@@ -111,8 +131,8 @@ std::string TrainOptions::usage(const std::string& program) {
   const TrainOptions d;
   std::string text = "usage: " + program + " [options]   (trains a small CNN on Fashion-MNIST)\n";
   auto line = [&](const char* option, const std::string& meaning) {
-    char padded[24];
-    std::snprintf(padded, sizeof padded, "  %-16s ", option);
+    char padded[32];
+    std::snprintf(padded, sizeof padded, "  %-22s ", option);
     text += padded + meaning + "\n";
   };
   line("--data LOCATION", "packed data set with train/ and test/: a folder, azure://ACCOUNT/CONTAINER/PREFIX");
@@ -126,8 +146,33 @@ std::string TrainOptions::usage(const std::string& program) {
   line("--max-train N", "train on at most N images per epoch (default all)");
   line("--device D", "auto (a GPU per rank if there is one, else the CPU), cpu or cuda");
   line("--window N", "shards shuffled together by the loader (default " + number(d.window_shards) + ")");
+  line("--checkpoint-every N", "also checkpoint every N steps (default: after each epoch only)");
+  line("--checkpoint-seconds T", "also checkpoint when T seconds have passed since the last one");
+  line("--keep-checkpoints K", "keep the newest K checkpoints and the most accurate (default " +
+                                   number(d.keep_checkpoints) + "; 0 keeps all)");
+  line("--checkpoint-mode M", "async (write in the background, the default) or sync");
+  line("--resume R", "auto: continue from the newest sound checkpoint in OUTPUTS/checkpoints (default);");
+  line("", "never: start afresh (older checkpoints are deleted as new ones are kept)");
+  line("--predictions FILE", "write the final model's test-set predictions, one class per line");
   line("--help", "print this and exit");
   return text;
+}
+
+std::string TrainOptions::toJson(int world) const {
+  cohort::JsonWriter w;
+  w.beginObject();
+  w.key("data").value(data);
+  w.key("epochs").value(epochs);
+  w.key("global_batch").value(static_cast<long long>(global_batch));
+  w.key("lr").value(lr);
+  w.key("momentum").value(momentum);
+  w.key("seed").value(static_cast<long long>(seed));
+  w.key("max_train").value(static_cast<long long>(max_train));
+  w.key("window_shards").value(window_shards);
+  w.key("device").value(device);
+  w.key("world_size").value(world);
+  w.endObject();
+  return w.text();
 }
 
 }  // namespace fashion_mnist

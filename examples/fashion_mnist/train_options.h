@@ -19,6 +19,13 @@ struct TrainOptions {
   int64_t max_train = 0;  // 0: all training images; else at most this many per epoch
   int window_shards = 4;  // shards whose samples are shuffled together
   std::string device = "auto";  // auto, cpu or cuda
+  // Checkpoints (OUTPUTS/checkpoints): after every epoch, and every N steps / T seconds if set.
+  int64_t checkpoint_every = 0;
+  double checkpoint_seconds = 0;
+  int keep_checkpoints = 3;      // the newest K (0: all), plus the best by test accuracy
+  bool checkpoint_async = true;  // --checkpoint-mode async|sync
+  bool resume = true;            // --resume auto|never
+  std::string predictions;       // write the test-set predictions here (one per line, data set order)
   bool help = false;
 
   // Parses --name VALUE or --name=VALUE. Throws cohort::ConfigError for an
@@ -27,6 +34,9 @@ struct TrainOptions {
   static TrainOptions parse(int argc, char** argv, int world);
 
   static std::string usage(const std::string& program);
+
+  // The options as a JSON object (saved in checkpoints and model.json).
+  std::string toJson(int world) const;
 };
 
 }  // namespace fashion_mnist

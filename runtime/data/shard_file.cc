@@ -7,45 +7,13 @@
 #include <cstring>
 
 #include "cohort/core/error.h"
+#include "cohort/data/hdf5_handle.h"
 
 namespace cohort::data {
 
 namespace {
 
 const char* kRepack = "the shard is damaged or does not match index.json: repack the data set with cohort-pack";
-
-// Closes an HDF5 identifier when it goes out of scope.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-herr_t collect(unsigned n, const H5E_error2_t* error, void* out) {
-  auto* messages = static_cast<std::vector<std::string>*>(out);
-  if (n < 8 && error->desc) messages->push_back(error->desc);
-  return 0;
-}
-
-// HDF5's own account of the last failure on this thread (deepest cause first).
-std::string hdf5Message() {
-  std::vector<std::string> messages;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect, &messages);
-  H5Eclear2(H5E_DEFAULT);
-  std::string text;
-  for (const auto& m : messages) text += (text.empty() ? "" : "; ") + m;
-  return text.empty() ? "no detail from HDF5" : text;
-}
 
 // A name for an in-memory file, unique among the files open at once (HDF5
 // takes two open files with the same name for one).
@@ -114,7 +82,7 @@ herr_t udataFree(void*) { return 0; }
 // place: an unfiltered dataset, contiguous or in chunks of whole rows, all
 // stored inside the image. False means: copy them out with H5Dread.
 bool rowsInPlace(hid_t dataset, const Buffer& image, int64_t samples, ShardColumns::Rows* rows) {
-  Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  Hdf5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
   if (!dcpl.valid() || H5Pget_nfilters(dcpl.get()) != 0) return false;
   const auto inside = [&](haddr_t address, hsize_t size) {
     return address != HADDR_UNDEF && address <= image.size() && size <= image.size() - address;
@@ -128,7 +96,7 @@ bool rowsInPlace(hid_t dataset, const Buffer& image, int64_t samples, ShardColum
     return true;
   }
   if (layout != H5D_CHUNKED) return false;
-  Handle space(H5Dget_space(dataset), H5Sclose);
+  Hdf5Handle space(H5Dget_space(dataset), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<size_t>(rank)), chunk(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
@@ -167,15 +135,15 @@ void readColumn(hid_t file, const Buffer& image, const Column& column, int64_t s
     H5Eclear2(H5E_DEFAULT);
     fail(where, "no dataset '" + column.name + "' (index.json lists that column)");
   }
-  Handle dataset(H5Dopen2(file, column.name.c_str(), H5P_DEFAULT), H5Dclose);
+  Hdf5Handle dataset(H5Dopen2(file, column.name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.valid()) fail(where, "cannot open the dataset '" + column.name + "': " + hdf5Message());
-  Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  Hdf5Handle type(H5Dget_type(dataset.get()), H5Tclose);
   const std::string stored = type.valid() ? describeFileType(type.get()) : "an unreadable type";
   if (stored != dtypeName(column.dtype)) {
     fail(where, "the dataset '" + column.name + "' holds " + stored + " but index.json says " +
                     dtypeName(column.dtype));
   }
-  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  Hdf5Handle space(H5Dget_space(dataset.get()), H5Sclose);
   const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
   if (rank < 1 || rank > 9) fail(where, "the dataset '" + column.name + "' has an unusable shape");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
@@ -189,7 +157,7 @@ void readColumn(hid_t file, const Buffer& image, const Column& column, int64_t s
   }
   rows->row_bytes = column.sampleBytes();
   // In-place rows must be little-endian like the native type, which the dtype check leaves open.
-  Handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
+  Hdf5Handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
   const bool same_order = native.valid() && H5Tget_order(type.get()) == H5Tget_order(native.get());
   if (same_order && rowsInPlace(dataset.get(), image, samples, rows)) return;
   H5Eclear2(H5E_DEFAULT);
@@ -211,7 +179,7 @@ ShardColumns readShard(std::shared_ptr<const Buffer> image, const Manifest& mani
   ImageRef ref{image.get()};
   H5FD_file_image_callbacks_t callbacks = {imageMalloc, imageMemcpy, imageRealloc, imageFree,
                                            udataCopy,   udataFree,   &ref};
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  Hdf5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
       H5Pset_file_image_callbacks(fapl.get(), &callbacks) < 0 ||
       H5Pset_file_image(fapl.get(), const_cast<char*>(image->data()), image->size()) < 0) {
@@ -219,7 +187,7 @@ ShardColumns readShard(std::shared_ptr<const Buffer> image, const Manifest& mani
   }
   ShardColumns shard;
   {
-    Handle file(H5Fopen(imageName(image->data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    Hdf5Handle file(H5Fopen(imageName(image->data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
     if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
     shard.samples = entry.samples;
     shard.columns.resize(manifest.columns.size());
@@ -238,9 +206,9 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
   auto check = [](bool ok, const std::string& what) {
     if (!ok) throw DataError("writing a shard: " + what + ": " + hdf5Message(), "this is a bug in cohort-pack");
   };
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  Hdf5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   check(H5Pset_fapl_core(fapl.get(), 4 << 20, 0) >= 0, "the in-memory driver");
-  Handle file(H5Fcreate(imageName(&fapl).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Hdf5Handle file(H5Fcreate(imageName(&fapl).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   check(file.valid(), "creating the file");
   for (size_t c = 0; c < columns.size(); ++c) {
     const Column& column = columns[c];
@@ -249,14 +217,14 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
     std::vector<hsize_t> chunk = dims;
     chunk[0] = static_cast<hsize_t>(
         std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(1, column.sampleBytes()), 1, samples));
-    Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    Hdf5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     check(space.valid() && dcpl.valid() &&
               H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0,
           "the layout of '" + column.name + "'");
     // Stored little-endian, as numpy's '<' dtypes.
     hid_t file_type = nativeType(column.dtype);
-    Handle dataset(H5Dcreate2(file.get(), column.name.c_str(), file_type, space.get(), H5P_DEFAULT,
+    Hdf5Handle dataset(H5Dcreate2(file.get(), column.name.c_str(), file_type, space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
                    H5Dclose);
     check(dataset.valid(), "creating '" + column.name + "'");

@@ -126,4 +126,35 @@ std::vector<std::pair<std::string, at::Tensor>> FusedOptimizer::state() const {
   return out;
 }
 
+std::vector<bool> FusedOptimizer::stepped() const {
+  std::vector<bool> out(state_.size());
+  for (size_t i = 0; i < state_.size(); ++i) out[i] = !state_[i].fresh;
+  return out;
+}
+
+void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tensor>>& state, int64_t steps,
+                               const std::vector<bool>& stepped) {
+  const auto mine = this->state();
+  const char* hint = "resume with the optimizer (kind and parameters) the checkpoint was written with";
+  COHORT_CHECK(state.size() == mine.size() && stepped.size() == state_.size(), ConfigError,
+               "the checkpoint's optimizer state has " + std::to_string(state.size()) + " tensors for " +
+                   std::to_string(stepped.size()) + " parameters; this optimizer has " +
+                   std::to_string(mine.size()) + " for " + std::to_string(state_.size()),
+               hint);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const auto& [name, tensor] = state[i];
+    COHORT_CHECK(name == mine[i].first && tensor.sizes() == mine[i].second.sizes(), ConfigError,
+                 "the checkpoint's optimizer tensor '" + name + "' does not match this optimizer's '" +
+                     mine[i].first + "' (names or shapes differ)",
+                 hint);
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < mine.size(); ++i) {
+    at::Tensor target = mine[i].second;  // shares storage with state_
+    target.copy_(state[i].second);
+  }
+  for (size_t i = 0; i < state_.size(); ++i) state_[i].fresh = !stepped[i];
+  steps_ = steps;
+}
+
 }  // namespace cohort::optim

@@ -46,6 +46,13 @@ class FusedOptimizer {
 
   // The optimizer's state tensors, named "<param index>.<kind>" (for checkpoints).
   std::vector<std::pair<std::string, at::Tensor>> state() const;
+  // Which parameters have taken a step (their state is no longer zero-initialised).
+  std::vector<bool> stepped() const;
+  // Continues from a checkpoint: copies `state` (the names and shapes state()
+  // gives) into this optimizer's state and sets the step count and which
+  // parameters have stepped. Throws ConfigError naming the first mismatch.
+  void loadState(const std::vector<std::pair<std::string, at::Tensor>>& state, int64_t steps,
+                 const std::vector<bool>& stepped);
 
  protected:
   // `moments`: how many float32 state tensors each parameter needs (1 for SGD

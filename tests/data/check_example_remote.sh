@@ -56,7 +56,7 @@ for location in "${locations[0]}" "${locations[2]}"; do
 done
 results=()
 for location in "${locations[@]}"; do
-  out=$(mpirun "${mpi_args[@]}" "$example" --data "$location" --epochs 1 --max-train 6400 2>&1) ||
+  out=$(mpirun "${mpi_args[@]}" "$example" --data "$location" --epochs 1 --max-train 6400 --resume never 2>&1) ||
     { echo "$out"; echo "check_example_remote: training from $location failed"; exit 1; }
   line=$(grep '^epoch 1/1' <<<"$out" | sed 's/, [0-9]* samples\/s.*//')
   echo "$location: $line"
