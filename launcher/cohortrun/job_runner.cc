@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "cohort/core/error.h"
 #include "engine_command.h"
@@ -95,9 +96,15 @@ EngineCommand buildCommand(const Job& job, int restart) {
   return mpirunCommand(job.plan, contract, agent, settings);
 }
 
+// The engine command as a shell line, for launcher.log and --dry-run. The
+// values of the user's --env variables are left out: they may be secrets.
 std::string describeCommand(const EngineCommand& command) {
+  static const std::set<std::string> kContract = {"COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR",
+                                                  "COHORT_LOGS_DIR"};
   std::string text;
-  for (const auto& [name, value] : command.env) text += name + "=" + shellQuote(value) + " ";
+  for (const auto& [name, value] : command.env) {
+    text += name + "=" + (kContract.count(name) ? shellQuote(value) : std::string("<hidden>")) + " ";
+  }
   return text + shellJoin(command.argv);
 }
 
@@ -115,7 +122,7 @@ class Attempts {
     SignalPipe signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
 
     record_.run_id = job_.run_id;
-    record_.command = job_.argv;
+    record_.command = withoutEnvValues(job_.argv);
     record_.program = o.program;
     record_.engine = engineName(job_.plan.engine);
     char cwd[4096];

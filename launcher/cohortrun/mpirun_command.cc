@@ -51,10 +51,11 @@ EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract, c
     mca(&a, "oob_tcp_keepalive_probes", "3");
   }
   mca(&a, "odls_base_signal_direct_children_only", "1");  // See Note [Stopping under mpirun]
-  for (const auto& [name, value] : contract.variables()) {
-    a.push_back("-x");
-    a.push_back(name + "=" + value);
-  }
+  // The values go in mpirun's environment and only the names on its command
+  // line (-x NAME exports mpirun's own value), so a secret passed with --env
+  // never shows in the process table.
+  cmd.env = contract.variables();
+  for (const auto& [name, value] : cmd.env) a.insert(a.end(), {"-x", name});
   a.insert(a.end(), settings.extra.begin(), settings.extra.end());
   AgentCall stopping = agent;
   stopping.stop_signal = "USR2";

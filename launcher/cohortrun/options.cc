@@ -228,6 +228,32 @@ bool parseDuration(const std::string& text, double* seconds) {
   return true;
 }
 
+std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv) {
+  auto hide = [](const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    return eq == std::string::npos ? assignment : assignment.substr(0, eq + 1) + "<hidden>";
+  };
+  std::vector<std::string> out;
+  bool program = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (program || i == 0) {
+      out.push_back(a);
+    } else if (a == "--") {
+      program = true;
+      out.push_back(a);
+    } else if (a == "--env" && i + 1 < argv.size()) {
+      out.push_back(a);
+      out.push_back(hide(argv[++i]));
+    } else if (a.rfind("--env=", 0) == 0) {
+      out.push_back("--env=" + hide(a.substr(6)));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
 Options parseOptions(const std::vector<std::string>& args) {
   Options o;
   size_t i = 0;

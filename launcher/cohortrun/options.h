@@ -43,6 +43,10 @@ struct Options {
 // contradictory options, or a missing program; help and version need no program.
 Options parseOptions(const std::vector<std::string>& args);
 
+// `argv` (cohortrun's own, argv[0] first) with the values of --env NAME=VALUE
+// replaced by <hidden>, for run.json: they may be secrets.
+std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv);
+
 // Seconds in "90", "90s", "15m", "2h" or "1.5h"; false for anything else.
 bool parseDuration(const std::string& text, double* seconds);
 

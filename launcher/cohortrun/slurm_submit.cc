@@ -64,7 +64,7 @@ int submitToSlurm(const Job& job) {
   std::string job_id = output.substr(0, output.find(';'));
   RunRecord record;
   record.run_id = job.run_id;
-  record.command = job.argv;
+  record.command = withoutEnvValues(job.argv);
   record.program = job.options.program;
   record.engine = "sbatch";
   record.engine_command = {"sbatch", script_path};

@@ -164,9 +164,10 @@ expect_no_leftovers
 
 # ---- --dry-run prints the command and starts nothing ----
 new_case
-run_case dry-run 20 "${cr[@]}" --procs-per-node 2 --dry-run -- "$rank" "$tag"
+run_case dry-run 20 "${cr[@]}" --procs-per-node 2 --env COHORT_TEST_SECRET=s3cr3t --dry-run -- "$rank" "$tag"
 expect_success
-expect_output '^mpirun -n 2 .*--rank-agent .*launcher_rank'
+# The variables' values go in mpirun's environment, their names after -x.
+expect_output "^COHORT_RUN_ID=.* COHORT_TEST_SECRET=<hidden> mpirun -n 2 .*-x COHORT_TEST_SECRET .*--rank-agent .*launcher_rank"
 [ -e "$case_logs" ] && fail "--dry-run created the logs folder"
 expect_no_leftovers
 

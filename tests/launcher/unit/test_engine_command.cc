@@ -54,11 +54,15 @@ TEST(MpirunCommand, OneMachine) {
   EXPECT_TRUE(contains(c.argv, {"--oversubscribe"}));
   EXPECT_TRUE(contains(c.argv, {"--mca", "mpi_yield_when_idle", "1"})) << "3 ranks on 2 cores";
   EXPECT_FALSE(contains(c.argv, {"-H"}));
-  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_RUN_ID=run-1"}));
-  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_RESTART_COUNT=2"}));
-  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_OUTPUTS_DIR=/o"}));
-  EXPECT_TRUE(contains(c.argv, {"-x", "COHORT_LOGS_DIR=/l"}));
-  EXPECT_TRUE(contains(c.argv, {"-x", "OMP_NUM_THREADS=1"}));
+  // Names on the command line, values in mpirun's environment (never in ps).
+  for (const char* name : {"COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR",
+                           "OMP_NUM_THREADS"}) {
+    EXPECT_TRUE(contains(c.argv, {"-x", name})) << name;
+  }
+  const EnvList expected = {{"COHORT_RUN_ID", "run-1"}, {"COHORT_RESTART_COUNT", "2"}, {"COHORT_OUTPUTS_DIR", "/o"},
+                            {"COHORT_LOGS_DIR", "/l"}, {"OMP_NUM_THREADS", "1"}};
+  EXPECT_EQ(c.env, expected);
+  for (const auto& word : c.argv) EXPECT_EQ(word.find("OMP_NUM_THREADS="), std::string::npos) << word;
   EXPECT_TRUE(contains(c.argv, {"--mca", "odls_base_signal_direct_children_only", "1"}));
   EXPECT_TRUE(contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--run-id",
                                 "run-1", "--restart", "2", "--console-ranks", "0",

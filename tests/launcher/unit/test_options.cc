@@ -130,5 +130,13 @@ TEST(Options, Durations) {
   EXPECT_FALSE(parseDuration("-1", &s));
 }
 
+TEST(Options, EnvValuesHiddenFromTheRecord) {
+  const std::vector<std::string> argv = {"cohortrun", "--env", "KEY=secret", "--env=TOKEN=abc=d", "--nodes", "1",
+                                         "--", "train", "--env", "X=1"};
+  const std::vector<std::string> expected = {"cohortrun", "--env", "KEY=<hidden>", "--env=TOKEN=<hidden>", "--nodes",
+                                             "1", "--", "train", "--env", "X=1"};
+  EXPECT_EQ(withoutEnvValues(argv), expected) << "the program's own arguments are its business";
+}
+
 }  // namespace
 }  // namespace cohort::launcher
