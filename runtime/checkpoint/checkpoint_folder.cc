@@ -162,7 +162,8 @@ std::string verifyCheckpoint(const fs::path& folder) {
     return std::string(kChecksums) + " is not valid JSON with a \"files\" object";
   }
   for (const auto& [name, entry] : doc["files"].items()) {
-    if (!entry.is_object() || !entry.contains("bytes") || !entry.contains("xxh128")) {
+    if (!entry.is_object() || !entry.contains("bytes") || !entry.contains("xxh128") ||
+        !entry["bytes"].is_number_integer() || !entry["xxh128"].is_string()) {
       return std::string(kChecksums) + " has a malformed entry for " + name;
     }
     const fs::path file = folder / name;

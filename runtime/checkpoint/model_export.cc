@@ -43,8 +43,8 @@ fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model, con
   if (doc["config"].is_discarded()) doc["config"] = card.config;
   const std::string text = doc.dump(2) + "\n";
   FILE* f = std::fopen((temp / "model.json").c_str(), "w");
-  const bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (f) std::fclose(f);
+  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f && std::fclose(f) != 0) ok = false;  // a full disk often shows only here, when the buffer is flushed
   if (!ok) throw Error("cannot write " + (temp / "model.json").string(), "check the free space");
   sealFile(temp / "model.json", &bytes);
   // Swap the folders: the older export stays whole until the new one is.

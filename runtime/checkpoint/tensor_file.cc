@@ -1,6 +1,13 @@
 #include "cohort/checkpoint/tensor_file.h"
 
 #include <ATen/ATen.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include "cohort/core/error.h"
 #include "cohort/data/hdf5_handle.h"
@@ -74,7 +81,9 @@ bool readStringAttribute(hid_t attribute, std::string* value) {
   return true;
 }
 
-void writeTensor(hid_t file, const std::string& name, const at::Tensor& tensor) {
+// Creates the dataset of one tensor, its space allocated in the file at once
+// and never filled (see Note [Tensor file writes]), with its dtype attribute.
+std::unique_ptr<Hdf5Handle> createDataset(hid_t file, const std::string& name, const at::Tensor& tensor) {
   COHORT_CHECK(tensor.device().is_cpu() && tensor.is_contiguous(), Error,
                "the tensor '" + name + "' is not a contiguous CPU tensor", "this is a bug in cohort");
   Hdf5Handle type(fileType(tensor.scalar_type()), H5Tclose);
@@ -87,19 +96,60 @@ void writeTensor(hid_t file, const std::string& name, const at::Tensor& tensor) 
   Hdf5Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
                                 : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                    H5Sclose);
-  // Contiguous, never pre-filled: each tensor's bytes are written once.
   Hdf5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS);
+  H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
-  Hdf5Handle dataset(
+  auto dataset = std::make_unique<Hdf5Handle>(
       H5Dcreate2(file, name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) throw Error("cannot create the dataset '" + name + "': " + hdf5Message());
+  if (!dataset->valid()) throw Error("cannot create the dataset '" + name + "': " + hdf5Message());
+  writeStringAttribute(dataset->get(), kDtypeAttribute, c10::toString(tensor.scalar_type()));
+  return dataset;
+}
+
+// Writes a tensor's bytes into its dataset and starts their writeback (`fd`
+// is the same file, opened for writing).
+void writeData(hid_t dataset, int fd, const std::string& name, const at::Tensor& tensor) {
+  if (tensor.numel() == 0) return;
+  Hdf5Handle type(fileType(tensor.scalar_type()), H5Tclose);
   // The memory layout is the file's (little-endian), so HDF5 copies the bytes as they are.
-  if (tensor.numel() > 0 &&
-      H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.data_ptr()) < 0) {
+  if (H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.data_ptr()) < 0) {
     throw Error("cannot write the tensor '" + name + "': " + hdf5Message());
   }
-  writeStringAttribute(dataset.get(), kDtypeAttribute, c10::toString(tensor.scalar_type()));
+  const haddr_t offset = H5Dget_offset(dataset);
+  if (fd >= 0 && offset != HADDR_UNDEF) {
+    ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(tensor.nbytes()),
+                      SYNC_FILE_RANGE_WRITE);
+  }
+}
+
+// Closes a file descriptor at scope exit.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Refuses a file that would outgrow this process's file-size limit (ulimit
+// -f) before HDF5 creates it; `bytes` is an upper bound of its size.
+void checkFileSizeLimit(const std::string& path, uint64_t bytes) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || bytes <= limit.rlim_cur) return;
+  throw Error(path + " would be up to " + std::to_string(bytes) + " bytes, over this process's file-size limit of " +
+                  std::to_string(limit.rlim_cur) + " bytes: " + std::strerror(EFBIG),
+              "raise the limit (ulimit -f unlimited) or checkpoint less state");
+}
+
+// Reserves the file's first `bytes` on the disk (a no-op where the filesystem
+// cannot); throws naming the system's reason (no space, quota) when it cannot.
+void reserveSpace(int fd, uint64_t bytes) {
+  if (bytes == 0 || ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0) return;
+  const int error = errno;
+  if (error == EOPNOTSUPP || error == ENOSYS || error == EINVAL) return;
+  throw Error("cannot reserve its " + std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB on the disk: " +
+                  std::strerror(error),
+              "free space on the outputs folder's disk, or keep fewer checkpoints (Retention::keep_last)");
 }
 
 [[noreturn]] void damaged(const std::string& path, const std::string& what) {
@@ -153,16 +203,45 @@ herr_t collectAttribute(hid_t object, const char* name, const H5A_info_t*, void*
 
 }  // namespace
 
+// Note [Tensor file writes]
+// HDF5 1.10 cannot recover from a write that fails: H5Fclose then fails too,
+// the file's identifier stays, and the library crashes closing it again at
+// exit. So no write that can run out of space is ever HDF5's: (1) every
+// dataset is created with its space allocated at once (never filled), and the
+// metadata flushed, which sets the file's size (sparse); (2) the whole file is
+// reserved with fallocate, so that a full disk or a quota is reported then,
+// while the HDF5 file is consistent and closes cleanly; (3) the tensors' bytes
+// go into the reserved space, and each one's writeback starts as soon as it is
+// written, so the disk works while the next is copied (sealFile waits for less).
+// A file-size limit (ulimit -f) is checked before the file is created.
 void writeTensorFile(const std::string& path, const NamedTensors& tensors,
                      const std::map<std::string, std::string>& attributes) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // failures are reported by the exceptions
+  uint64_t upper_bound = 1 << 20;               // the tensors, plus room for HDF5's metadata
+  for (const auto& [name, tensor] : tensors) upper_bound += tensor.nbytes() + (4 << 10);
+  checkFileSizeLimit(path, upper_bound);
   Hdf5Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw Error("cannot create " + path + ": " + hdf5Message(), "check that the folder is writable");
   try {
-    for (const auto& [name, tensor] : tensors) writeTensor(file.get(), name, tensor);
+    // (1) The datasets and attributes, then the metadata on disk.
+    std::vector<std::unique_ptr<Hdf5Handle>> datasets;
+    for (const auto& [name, tensor] : tensors) datasets.push_back(createDataset(file.get(), name, tensor));
     for (const auto& [name, value] : attributes) writeStringAttribute(file.get(), name, value);
+    haddr_t size = 0;
+    if (H5Fget_eoa(file.get(), &size) < 0 || H5Fflush(file.get(), H5F_SCOPE_LOCAL) < 0) {
+      throw Error("cannot write the file's metadata: " + hdf5Message());
+    }
+    // (2) Its space.
+    Fd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+    if (fd.fd < 0) throw Error("cannot open it: " + std::string(std::strerror(errno)));
+    reserveSpace(fd.fd, size);
+    // (3) The data.
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      writeData(datasets[i]->get(), fd.fd, tensors[i].first, tensors[i].second);
+    }
   } catch (const Error& e) {
-    throw Error(path + ": " + e.detail(), "check the free space and that the folder is writable");
+    throw Error(path + ": " + e.detail(),
+                e.hint().empty() ? "check the free space and that the folder is writable" : e.hint());
   }
   if (H5Fflush(file.get(), H5F_SCOPE_LOCAL) < 0) {
     throw Error("cannot write " + path + ": " + hdf5Message(), "check the free space on its disk");
