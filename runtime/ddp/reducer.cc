@@ -143,6 +143,8 @@ void Reducer::markReady(int index) {
   }
   bucket.ready[slot.index] = 1;
   --bucket.pending;
+  const at::Tensor& grad = params_[index].grad();
+  if (grad.defined() && !grad.is_sparse()) adopt(index);
   launchReadyBuckets();
 }
 
@@ -170,6 +172,15 @@ bool Reducer::gradIsView(int p) const {
          grad.strides() == view.strides();
 }
 
+void Reducer::adopt(int p) {
+  if (gradIsView(p)) return;
+  // Copying as soon as the gradient is final, while it is still in cache, and
+  // dropping it at once hands its memory back while backward still
+  // allocates: the next gradient reuses it instead of faulting in new pages.
+  views_[p].copy_(params_[p].grad());
+  params_[p].mutable_grad() = views_[p];
+}
+
 void Reducer::stage(int b) {
   const BucketSpec& spec = plan_[b];
   at::Tensor& flat = buckets_[b].flat;
@@ -187,8 +198,8 @@ void Reducer::stage(int b) {
     if (!used) {
       views_[p].zero_();
       all_used = false;
-    } else if (!gradIsView(p)) {
-      views_[p].copy_(grad);
+    } else {
+      adopt(p);
     }
   }
   // The used-flags: one fill when every parameter was used (on a GPU each
@@ -232,8 +243,9 @@ void Reducer::finishIteration() {
       timing.allreduce_s += std::chrono::duration<double>(t.end - t.start).count();
       observer_(t);
     }
-    // Only parameters whose .grad() is not yet their view need the flags; in
-    // steady state there are none, and (on a GPU) nothing is read back.
+    // Only parameters this rank did not use need the flags (stage() pointed
+    // the others at their views); in steady state there are none, and (on a
+    // GPU) nothing is read back.
     const BucketSpec& spec = plan_[b];
     const int64_t count = static_cast<int64_t>(spec.params.size());
     at::Tensor used;

@@ -3,12 +3,17 @@
 // Note [Gradient buckets]
 // Parameters are assigned to flat buckets (see planBuckets), allocated by the
 // communicator where it reduces them fastest (newReductionBuffers: shared
-// memory between the ranks of a machine for MPI). After the first reduction
-// every parameter's .grad() is a view into its bucket, so backward accumulates
-// gradients straight into the buckets and the reduced values land in .grad()
-// with no copy in and no copy out. (Where .grad() is not the view -- the first
-// iteration, or after zero_grad(set_to_none) -- the gradient is copied in and
-// .grad() is pointed back at the view.)
+// memory between the ranks of a machine for MPI). After each reduction every
+// parameter's .grad() is a view into its bucket, so the optimizer reads the
+// reduced values where they landed, with no copy out. The next backward puts
+// its gradients into the bucket in one of two ways:
+//   - .grad() was released (FusedOptimizer::zeroGrad, zero_grad with
+//     set_to_none): autograd hands over its fresh gradient tensor, the reducer
+//     copies it into the bucket (one read, one write) and points .grad() back
+//     at the view;
+//   - .grad() was zeroed in place: autograd adds into the bucket directly,
+//     which with the zeroing costs a write, two reads and another write.
+// Releasing moves half as many bytes, which is why zeroGrad releases.
 //
 // Each parameter's gradient accumulator gets a post hook. When every parameter
 // of a bucket has its final gradient for this backward pass, the bucket's
@@ -95,6 +100,8 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   void installHooks();
   void startIteration();
   bool gradIsView(int param) const;
+  // Copies the parameter's .grad() into its view and points .grad() there.
+  void adopt(int param);
   void stage(int bucket);  // fills the bucket's slots and flags before its allreduce
   void launchReadyBuckets();
   void finishIteration();  // the engine callback at the end of backward

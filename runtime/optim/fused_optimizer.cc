@@ -93,10 +93,15 @@ void FusedOptimizer::step(float grad_multiplier) {
   }
 }
 
-void FusedOptimizer::zeroGrad() {
+void FusedOptimizer::zeroGrad(bool set_to_none) {
   at::NoGradGuard no_grad;
   for (at::Tensor& p : params_) {
-    if (p.grad().defined()) p.mutable_grad().zero_();
+    if (!p.grad().defined()) continue;
+    if (set_to_none) {
+      p.mutable_grad() = at::Tensor();
+    } else {
+      p.mutable_grad().zero_();
+    }
   }
 }
 

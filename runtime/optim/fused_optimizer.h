@@ -32,9 +32,13 @@ class FusedOptimizer {
   // loss scale, a clipping factor (see clipFactor), or both.
   void step(float grad_multiplier = 1.0f);
 
-  // Zeroes the gradients in place, so that tensors they live in (DataParallel's
-  // buckets) stay where they are.
-  void zeroGrad();
+  // Releases the gradients (set_to_none, PyTorch's default since 2.0): the
+  // next backward hands its fresh gradient tensors over instead of adding
+  // them to zeros, and DataParallel copies them into its buckets -- half the
+  // memory traffic of zeroing in place (Note [Gradient buckets]). A parameter
+  // with no gradient is skipped by step(). With set_to_none false the
+  // gradients are zeroed where they are.
+  void zeroGrad(bool set_to_none = true);
 
   // The squared global norm of the gradients and their non-finite elements.
   ops::GradCheck checkGradients();

@@ -169,8 +169,8 @@ TEST_P(DdpGolden, GradientsStayInTheirBucketsAndSurviveBeingDropped) {
   cohort::DataParallel dp(net, rt().comm(), {GetParam(), GetParam()});
   auto ref = referenceOf(*net);
   std::vector<const void*> homes;
-  for (int step = 0; step < 4; ++step) {
-    if (step == 2) {
+  for (int step = 0; step < 5; ++step) {
+    if (step == 2 || step == 4) {
       net->zero_grad(/*set_to_none=*/true);
     } else if (step == 3) {
       for (auto& p : net->parameters()) {

@@ -168,6 +168,35 @@ TEST_P(FusedOptimizers, CheckGradientsFindsTheNormAndNonFiniteValues) {
   EXPECT_EQ(check.non_finite, 2u);
 }
 
+// zeroGrad() releases gradients, so the next backward hands over fresh
+// tensors; zeroGrad(false) zeroes them where they are.
+TEST_P(FusedOptimizers, ZeroGradReleasesOrZeroesInPlace) {
+  auto [ours, theirs] = twins(device());
+  cohort::optim::SGD fused(ours->parameters(), {0.1});
+  auto backward = [&] {
+    torch::mse_loss(ours->forward(torch::randn({8, 13}).to(device())),
+                    torch::randn({8, 5}).to(device()))
+        .backward();
+  };
+  backward();
+  std::vector<const void*> homes;
+  for (auto& p : ours->parameters()) homes.push_back(p.grad().data_ptr());
+  fused.zeroGrad(/*set_to_none=*/false);
+  auto params = ours->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    ASSERT_TRUE(params[i].grad().defined());
+    EXPECT_EQ(params[i].grad().data_ptr(), homes[i]);
+    EXPECT_EQ(params[i].grad().abs().sum().item<double>(), 0.0);
+  }
+  fused.zeroGrad();
+  for (auto& p : params) EXPECT_FALSE(p.grad().defined());
+  const auto before = params[0].detach().clone();
+  fused.step();  // nothing to apply
+  EXPECT_TRUE(params[0].detach().equal(before));
+  backward();
+  for (auto& p : params) EXPECT_TRUE(p.grad().defined());
+}
+
 INSTANTIATE_TEST_SUITE_P(Devices, FusedOptimizers, ::testing::Values("cpu", "cuda"),
                          [](const auto& info) { return std::string(info.param); });
 
