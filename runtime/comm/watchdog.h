@@ -23,9 +23,10 @@ class Watchdog {
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
-  // A collective started / finished: a few atomic stores, cheap enough for
-  // the 4 KB allreduce path. The strings must outlive the collective (string
-  // literals and c10 dtype names do).
+  // A collective started / finished: a few atomic stores and no clock read,
+  // cheap enough for the 4 KB allreduce path (the watchdog thread times the
+  // collective from when it first sees it). The strings must outlive the
+  // collective (string literals and c10 dtype names do).
   void begin(uint64_t seq, const char* name, const char* dtype, int64_t numel);
   void end() { running_.store(0, std::memory_order_release); }
 
@@ -37,7 +38,6 @@ class Watchdog {
   std::function<void(const std::string&)> on_timeout_;
 
   std::atomic<uint64_t> running_{0};  // seq + 1 of the running collective, 0 when idle
-  std::atomic<int64_t> start_ns_{0};
   std::atomic<const char*> name_{""};
   std::atomic<const char*> dtype_{""};
   std::atomic<int64_t> numel_{0};
