@@ -31,46 +31,63 @@ inline void streamOut(double* dst, const double* src, int64_t n) {
   for (; i < n; ++i) dst[i] = src[i];
 }
 
+template <typename T>
+void storeOut(T* dst, const T* src, int64_t n, Store store) {
+  if (store == Store::kStream) {
+    streamOut(dst, src, n);
+  } else {
+    std::memcpy(dst, src, n * sizeof(T));
+  }
+}
+
 template <typename T, typename Op>
-void fold(const T* const* inputs, T* const* outputs, int count, int64_t n, Op op, T divisor) {
+void fold(const T* const* inputs, int inputs_count, T* const* outputs, int outputs_count,
+          int64_t n, Op op, T divisor, Store store) {
   const ops::DivideBy<T> divide{divisor};
   alignas(64) T acc[kBlock];
   for (int64_t start = 0; start < n; start += kBlock) {
     const int64_t len = std::min(kBlock, n - start);
     const T* first = inputs[0] + start;
     for (int64_t i = 0; i < len; ++i) acc[i] = first[i];
-    for (int k = 1; k < count; ++k) {
+    for (int k = 1; k < inputs_count; ++k) {
       const T* in = inputs[k] + start;
       for (int64_t i = 0; i < len; ++i) acc[i] = op(acc[i], in[i]);
     }
     if (divisor != T(1)) {
       for (int64_t i = 0; i < len; ++i) acc[i] = divide(acc[i]);
     }
-    for (int k = 0; k < count; ++k) streamOut(outputs[k] + start, acc, len);
+    for (int k = 0; k < outputs_count; ++k) storeOut(outputs[k] + start, acc, len, store);
   }
-  _mm_sfence();  // the streamed stores are visible before anyone is told they are done
+  // The streamed stores are visible before anyone is told they are done.
+  if (store == Store::kStream) _mm_sfence();
 }
 
 template <typename T>
-void dispatch(const T* const* inputs, T* const* outputs, int count, int64_t n, Combine combine,
-              T divisor) {
+void dispatch(const T* const* inputs, int inputs_count, T* const* outputs, int outputs_count,
+              int64_t n, Combine combine, T divisor, Store store) {
   switch (combine) {
-    case Combine::kSum: fold(inputs, outputs, count, n, ops::Sum<T>{}, divisor); break;
-    case Combine::kMin: fold(inputs, outputs, count, n, ops::Min<T>{}, T(1)); break;
-    case Combine::kMax: fold(inputs, outputs, count, n, ops::Max<T>{}, T(1)); break;
+    case Combine::kSum:
+      fold(inputs, inputs_count, outputs, outputs_count, n, ops::Sum<T>{}, divisor, store);
+      break;
+    case Combine::kMin:
+      fold(inputs, inputs_count, outputs, outputs_count, n, ops::Min<T>{}, T(1), store);
+      break;
+    case Combine::kMax:
+      fold(inputs, inputs_count, outputs, outputs_count, n, ops::Max<T>{}, T(1), store);
+      break;
   }
 }
 
 }  // namespace
 
-void reduceSlices(const float* const* inputs, float* const* outputs, int count, int64_t n,
-                  Combine combine, float divisor) {
-  dispatch(inputs, outputs, count, n, combine, divisor);
+void reduceSlices(const float* const* inputs, int inputs_count, float* const* outputs,
+                  int outputs_count, int64_t n, Combine combine, float divisor, Store store) {
+  dispatch(inputs, inputs_count, outputs, outputs_count, n, combine, divisor, store);
 }
 
-void reduceSlices(const double* const* inputs, double* const* outputs, int count, int64_t n,
-                  Combine combine, double divisor) {
-  dispatch(inputs, outputs, count, n, combine, divisor);
+void reduceSlices(const double* const* inputs, int inputs_count, double* const* outputs,
+                  int outputs_count, int64_t n, Combine combine, double divisor, Store store) {
+  dispatch(inputs, inputs_count, outputs, outputs_count, n, combine, divisor, store);
 }
 
 }  // namespace cohort::cpu

@@ -190,6 +190,10 @@ void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, Re
     shm_->run(output, op, size_);
     return;
   }
+  if (shm_ && shm_->handlesSmall(in)) {
+    shm_->runSmall(in, output, op, size_);
+    return;
+  }
   const bool in_place = in.data_ptr() == output.data_ptr();
   MPI_Datatype type = types_.datatype(in.scalar_type());
   MPI_Op mpi_op = types_.op(op, in.scalar_type());

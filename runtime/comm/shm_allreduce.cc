@@ -17,6 +17,11 @@ namespace {
 
 constexpr int64_t kPostBytes = 256;  // each rank's part of the first segment
 constexpr int64_t kAlign = 256;      // alignment of buffers and slices, in bytes
+// Small allreduces (Note [Small allreduces]): the largest one, and the most
+// every rank reads of the others' inputs.
+constexpr int64_t kSmallSlotBytes = 64 << 10;
+constexpr int64_t kSmallReadBytes = 256 << 10;
+constexpr int kMaxLocalRanks = 64;  // ranks of a machine that small allreduces serve
 
 int64_t alignUp(int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
@@ -46,6 +51,20 @@ std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width) 
   return {edge(t), edge(t + 1)};
 }
 
+// outputs[0..outputs_count) = op over inputs[0..inputs_count), n elements each.
+void combine(char* const* inputs, int inputs_count, char* const* outputs, int outputs_count,
+             int64_t n, at::ScalarType dtype, ReduceOp op, double divisor, cpu::Store store) {
+  if (dtype == at::kFloat) {
+    cpu::reduceSlices(reinterpret_cast<const float* const*>(inputs), inputs_count,
+                      reinterpret_cast<float* const*>(outputs), outputs_count, n, combineOf(op),
+                      static_cast<float>(divisor), store);
+  } else {
+    cpu::reduceSlices(reinterpret_cast<const double* const*>(inputs), inputs_count,
+                      reinterpret_cast<double* const*>(outputs), outputs_count, n, combineOf(op),
+                      divisor, store);
+  }
+}
+
 }  // namespace
 
 struct alignas(64) ShmAllreduce::Post {
@@ -54,6 +73,9 @@ struct alignas(64) ShmAllreduce::Post {
   int32_t dtype;
   int64_t offset;
   int64_t numel;
+  // A small allreduce's size and dtype, by scratch slot (Note [Small allreduces]).
+  int64_t small_numel[2];
+  int32_t small_dtype[2];
 };
 
 std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* why) {
@@ -89,11 +111,26 @@ std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* 
   }
   shm->segments_.push_back(std::move(segment));
   new (&shm->post(shm->local_rank_)) Post{};
+
+  // Scratch for small allreduces, on a single machine only (Note [Small
+  // allreduces]); without it they go through MPI.
+  if (shm->machines_ == 1) {
+    std::string scratch_why;
+    shm->scratch_ = ShmSegment::create(shm->node_, 2 * kSmallSlotBytes, &scratch_why);
+    int scratch_ok = shm->scratch_ != nullptr ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &scratch_ok, 1, MPI_INT, MPI_MIN, world);
+    if (!scratch_ok) {
+      log::debug("small allreduces through MPI: " +
+                 (scratch_why.empty() ? std::string("another rank has no scratch") : scratch_why));
+      shm->scratch_.reset();
+    }
+  }
   MPI_Barrier(shm->node_);  // every post is initialised before anyone reads one
   return shm;
 }
 
 ShmAllreduce::~ShmAllreduce() {
+  scratch_.reset();
   segments_.clear();
   if (cross_ != MPI_COMM_NULL) MPI_Comm_free(&cross_);
   if (node_ != MPI_COMM_NULL) MPI_Comm_free(&node_);
@@ -123,6 +160,53 @@ bool ShmAllreduce::handles(const at::Tensor& input, const at::Tensor& output) co
   int64_t offset = 0;
   return locate(input.data_ptr(), input.numel() * static_cast<int64_t>(input.element_size()),
                 &segment, &offset);
+}
+
+bool ShmAllreduce::handlesSmall(const at::Tensor& input) const {
+  if (scratch_ == nullptr || local_size_ > kMaxLocalRanks) return false;
+  const auto dtype = input.scalar_type();
+  if (dtype != at::kFloat && dtype != at::kDouble) return false;
+  const int64_t bytes = input.numel() * static_cast<int64_t>(input.element_size());
+  return bytes <= kSmallSlotBytes && bytes * local_size_ <= kSmallReadBytes;
+}
+
+void ShmAllreduce::runSmall(const at::Tensor& input, at::Tensor& output, ReduceOp op,
+                            int world_size) {
+  const at::ScalarType dtype = input.scalar_type();
+  const int64_t numel = input.numel();
+  const int64_t bytes = numel * static_cast<int64_t>(input.element_size());
+  const uint32_t phase = phase_ + 1;
+  const int slot = static_cast<int>(phase & 1);
+  auto slotOf = [&](int t) { return scratch_->part(t) + slot * kSmallSlotBytes; };
+
+  // Publish this rank's input and its size in the slot of this phase, then
+  // wait for every other rank's.
+  std::memcpy(slotOf(local_rank_), input.data_ptr(), bytes);
+  Post& mine = post(local_rank_);
+  mine.small_numel[slot] = numel;
+  mine.small_dtype[slot] = static_cast<int32_t>(dtype);
+  mine.phase.publish(phase);
+  waitForAll(phase);
+  phase_ = phase;
+  ++count_;
+  for (int t = 0; t < local_size_; ++t) {
+    const Post& theirs = post(t);
+    if (theirs.small_numel[slot] == numel && theirs.small_dtype[slot] == mine.small_dtype[slot]) {
+      continue;
+    }
+    throw CommError("allreduce of " + std::to_string(numel) + " x " + c10::toString(dtype) +
+                        " here met " + std::to_string(theirs.small_numel[slot]) + " x " +
+                        c10::toString(static_cast<at::ScalarType>(theirs.small_dtype[slot])) +
+                        " on local rank " + std::to_string(t),
+                    "every rank must issue the same collectives, on tensors of the same size "
+                    "and dtype, in the same order");
+  }
+  // Every rank folds every input into its own output: one step, no second wait.
+  char* inputs[kMaxLocalRanks];
+  for (int t = 0; t < local_size_; ++t) inputs[t] = slotOf(t);
+  char* out = static_cast<char*>(output.data_ptr());
+  combine(inputs, local_size_, &out, 1, numel, dtype, op,
+          op == ReduceOp::kAvg ? world_size : 1, cpu::Store::kCache);
 }
 
 void ShmAllreduce::waitForAll(uint32_t phase) const {
@@ -162,17 +246,8 @@ void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
   std::vector<char*> outputs = machines_ == 1 ? slices : std::vector<char*>{own};
   const int count = static_cast<int>(outputs.size());
   // Dividing before the sum between machines keeps an average linear.
-  if (dtype == at::kFloat) {
-    std::vector<float*> out(count);
-    for (int k = 0; k < count; ++k) out[k] = reinterpret_cast<float*>(outputs[k]);
-    cpu::reduceSlices(reinterpret_cast<const float* const*>(slices.data()), out.data(),
-                      local_size_, n, combineOf(op), static_cast<float>(divisor));
-  } else {
-    std::vector<double*> out(count);
-    for (int k = 0; k < count; ++k) out[k] = reinterpret_cast<double*>(outputs[k]);
-    cpu::reduceSlices(reinterpret_cast<const double* const*>(slices.data()), out.data(),
-                      local_size_, n, combineOf(op), divisor);
-  }
+  combine(slices.data(), local_size_, outputs.data(), count, n, dtype, op, divisor,
+          cpu::Store::kStream);
   if (machines_ == 1) return;
   for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
     const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));

@@ -26,6 +26,19 @@
 // taken for in-place allreduces of float32/float64 buffers from newBuffers(),
 // which every rank allocates alike; either every rank gets shared buffers or
 // none does, so every rank takes the same path for the same collective.
+//
+// Note [Small allreduces]
+// On a single machine, an allreduce of at most 64 KiB of float32/float64 (and
+// at most 256 KiB of all the ranks' inputs together) takes one step instead:
+// each rank copies its input into a slot of a scratch segment, posts, waits
+// for every other rank's post, and folds every rank's slot into its own
+// output. Ranks that finish early may start the next small allreduce while
+// others still read this one, so there are two slots, used by turns (the
+// parity of the step): a rank can only come back to a slot after every other
+// rank has posted the step in between, which it does only once it has read
+// everything of the step before. That is one synchronisation where MPI's
+// allreduce of a small message takes several, so it is faster from the
+// smallest sizes up; bigger messages gain nothing from the copy in.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -57,6 +70,13 @@ class ShmAllreduce {
   // Reduces `buffer` in place over every rank of `world`.
   void run(at::Tensor& buffer, ReduceOp op, int world_size);
 
+  // Whether runSmall() takes an allreduce of this contiguous tensor (Note
+  // [Small allreduces]); the answer is the same on every rank for the same
+  // collective.
+  bool handlesSmall(const at::Tensor& input) const;
+  // Reduces contiguous `input` into `output` (which may be `input`).
+  void runSmall(const at::Tensor& input, at::Tensor& output, ReduceOp op, int world_size);
+
   // Collective over `world`: zero-filled 1-D tensors, in shared memory on
   // every rank or (when any machine cannot provide it) on none.
   std::vector<at::Tensor> newBuffers(MPI_Comm world, const std::vector<BufferSpec>& specs);
@@ -87,6 +107,7 @@ class ShmAllreduce {
   std::atomic<uint64_t> count_{0};
   // segments_[0] holds the posts; newBuffers() adds one segment per call.
   std::vector<std::shared_ptr<ShmSegment>> segments_;
+  std::shared_ptr<ShmSegment> scratch_;  // two slots per rank for small allreduces, or none
 };
 
 }  // namespace cohort

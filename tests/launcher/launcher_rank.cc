@@ -8,7 +8,8 @@
 //
 // Every rank checks COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
 // COHORT_LOGS_DIR and the four rank variables against what cohort::init found
-// (MPI's answer), sums the ranks with an allreduce, writes
+// (MPI's answer), sums the ranks with an allreduce, averages a gradient-bucket
+// buffer (printing which path it took), writes
 // OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
 // runs allreduces for S seconds (default 0), so that a fault finds every rank
 // inside a collective. Rank R then fails with HOW: exception, segv, exit3 or
@@ -16,6 +17,9 @@
 // while COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
 // makes every rank ignore SIGTERM (to test the grace period). Any other
 // argument is ignored: the drivers pass a tag to find the processes by.
+#include <ATen/ops/add.h>
+#include <ATen/ops/allclose.h>
+#include <ATen/ops/arange.h>
 #include <ATen/ops/full.h>
 #include <unistd.h>
 
@@ -28,6 +32,7 @@
 #include <thread>
 
 #include "cohort/cohort.h"
+#include "cohort/comm/mpi_communicator.h"
 
 namespace {
 
@@ -88,6 +93,21 @@ void fail(const std::string& how) {
   }
 }
 
+// A gradient bucket's allreduce: shared memory between the ranks of a
+// machine and MPI between machines (Note [Shared-memory allreduce]). Prints
+// the path, which the multi-host tests check.
+void checkBucketAllreduce(cohort::Runtime& rt) {
+  constexpr int64_t kNumel = 100003;  // odd: the slices of the ranks differ in size
+  at::Tensor bucket = rt.comm().newReductionBuffers({{kNumel, at::kFloat}})[0];
+  const at::Tensor base = at::arange(kNumel, at::kFloat);
+  bucket.copy_(base.add(1000.0 * rt.rank()));
+  rt.comm().allreduce(bucket, cohort::ReduceOp::kAvg);
+  const at::Tensor want = base.add(500.0 * (rt.size() - 1));
+  expect(at::allclose(bucket, want, 1e-6, 0), "the bucket allreduce of the ranks is wrong");
+  auto* mpi = dynamic_cast<cohort::MpiCommunicator*>(&rt.comm());
+  std::printf("bucket allreduce ok: %s\n", mpi != nullptr ? mpi->allreducePath().c_str() : "-");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +119,7 @@ int main(int argc, char** argv) {
     rt.comm().allreduce(t, cohort::ReduceOp::kSum);
     double expected = rt.size() * (rt.size() - 1) / 2.0;
     expect(t.item<double>() == expected, "the allreduce of the ranks is wrong");
+    checkBucketAllreduce(rt);
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     std::ofstream(rt.settings().outputs_dir + "/ready-rank-" + std::to_string(rt.rank()))
