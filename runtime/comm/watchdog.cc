@@ -36,8 +36,8 @@ void Watchdog::loop() {
   // Poll a few times per timeout so the job ends soon after the limit. A
   // collective is timed from the first poll that sees it running, not from
   // begin(): that keeps the clock off the path of every collective (a clock
-  // read is a fifth of a 4 KB allreduce's cost on one machine), and makes the
-  // verdict at most one poll late.
+  // read was half of a blocking allreduce's cost over a raw MPI_Allreduce),
+  // and makes the verdict at most one poll late.
   const auto poll = std::chrono::duration<double>(std::clamp(timeout_s_ / 10, 0.05, 1.0));
   uint64_t seen = 0;     // the running collective's seq + 1 at the last poll
   int64_t seen_ns = 0;   // when it was first seen
