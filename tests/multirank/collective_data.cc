@@ -5,11 +5,19 @@
 #include <tuple>
 #include <vector>
 
+#include "cohort/comm/mpi_communicator.h"
 #include "cohort/world/runtime.h"
 
 namespace cohort::testing {
 
 Communicator& comm() { return current()->comm(); }
+
+bool expectShm() { return worldSize() > 1 && current()->settings().shm; }
+
+uint64_t shmCount() {
+  auto* mpi = dynamic_cast<MpiCommunicator*>(&comm());
+  return mpi != nullptr ? mpi->sharedMemoryAllreduces() : 0;
+}
 int rank() { return comm().rank(); }
 int worldSize() { return comm().size(); }
 

@@ -16,6 +16,12 @@ Communicator& comm();  // the runtime's world communicator
 int rank();
 int worldSize();
 
+// Whether float allreduces of shared buffers and small tensors must go through
+// shared memory here: several ranks, all on this machine, and COHORT_SHM not off.
+bool expectShm();
+// Allreduces the communicator has run through shared memory so far.
+uint64_t shmCount();
+
 // Rank r's data repeats with period 5: element i is ((i % 5) - 2) * (r + 1) + r
 // (without the - 2 for uint8). Small integers, so sums over a few ranks are
 // exact even in bfloat16.

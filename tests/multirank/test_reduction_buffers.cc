@@ -10,21 +10,11 @@
 #include <vector>
 
 #include "cohort/cohort.h"
-#include "cohort/comm/mpi_communicator.h"
 #include "collective_data.h"
 
 namespace cohort {
 namespace {
 using namespace cohort::testing;  // NOLINT: the shared test data helpers
-
-// Whether float allreduces of shared buffers must go through shared memory
-// here: several ranks, all on this machine, and COHORT_SHM not off.
-bool expectShm() { return worldSize() > 1 && current()->settings().shm; }
-
-uint64_t shmCount() {
-  auto* mpi = dynamic_cast<MpiCommunicator*>(&comm());
-  return mpi != nullptr ? mpi->sharedMemoryAllreduces() : 0;
-}
 
 at::Tensor newBuffer(int64_t numel, c10::ScalarType dtype) {
   return comm().newReductionBuffers({{numel, dtype}})[0];

@@ -10,21 +10,11 @@
 #include <thread>
 
 #include "cohort/cohort.h"
-#include "cohort/comm/mpi_communicator.h"
 #include "collective_data.h"
 
 namespace cohort {
 namespace {
 using namespace cohort::testing;  // NOLINT: the shared test data helpers
-
-// Whether small float allreduces must go through shared memory here: several
-// ranks, all on this machine, and COHORT_SHM not off.
-bool expectShm() { return worldSize() > 1 && current()->settings().shm; }
-
-uint64_t shmCount() {
-  auto* mpi = dynamic_cast<MpiCommunicator*>(&comm());
-  return mpi != nullptr ? mpi->sharedMemoryAllreduces() : 0;
-}
 
 TEST(SmallAllreduce, SizesUpTo64KiBTakeSharedMemoryAndLargerOnesMpi) {
   for (int64_t numel : {int64_t{1}, int64_t{1000}, int64_t{16384}, int64_t{16385}}) {
