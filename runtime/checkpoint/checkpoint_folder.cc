@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/data/checksum.h"
 
 namespace cohort::checkpoint {
@@ -25,16 +26,8 @@ const char* kFreeSpace = "check that the outputs folder is writable and has free
 
 std::string systemError(int error) { return std::strerror(error); }
 
-// Closes a file descriptor at scope exit.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 void fsyncPath(const fs::path& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0 || ::fsync(f.fd) != 0) {
     throw Error("cannot fsync " + path.string() + ": " + systemError(errno), kFreeSpace);
   }
@@ -43,7 +36,7 @@ void fsyncPath(const fs::path& path) {
 // The XXH3-128 digest and size of a file, read through a read-only mapping.
 // `sync`: also start the file's writeback first and wait for it at the end.
 std::string hashFile(const fs::path& file, int64_t* bytes, bool sync) {
-  Fd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+  UniqueFd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) throw Error("cannot open " + file.string() + ": " + systemError(errno), kFreeSpace);
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw Error("cannot stat " + file.string() + ": " + systemError(errno), kFreeSpace);
@@ -64,19 +57,6 @@ std::string hashFile(const fs::path& file, int64_t* bytes, bool sync) {
   return checksum.hex();
 }
 
-void writeTextFile(const fs::path& path, const std::string& text) {
-  Fd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (f.fd < 0) throw Error("cannot create " + path.string() + ": " + systemError(errno), kFreeSpace);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(f.fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error("cannot write " + path.string() + ": " + systemError(errno), kFreeSpace);
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(f.fd) != 0) throw Error("cannot write " + path.string() + " to disk: " + systemError(errno), kFreeSpace);
-}
-
 void renamePath(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     throw Error("cannot rename " + from.string() + " to " + to.string() + ": " + systemError(errno), kFreeSpace);
@@ -84,6 +64,15 @@ void renamePath(const fs::path& from, const fs::path& to) {
 }
 
 }  // namespace
+
+void writeTextFile(const fs::path& path, const std::string& text) {
+  UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (f.fd < 0) throw Error("cannot create " + path.string() + ": " + systemError(errno), kFreeSpace);
+  if (!writeAll(f.fd, text.data(), text.size())) {
+    throw Error("cannot write " + path.string() + ": " + systemError(errno), kFreeSpace);
+  }
+  if (::fsync(f.fd) != 0) throw Error("cannot write " + path.string() + " to disk: " + systemError(errno), kFreeSpace);
+}
 
 std::string stepFolderName(int64_t step) {
   char name[32];

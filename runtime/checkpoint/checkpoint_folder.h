@@ -29,6 +29,10 @@ std::string stepFolderName(int64_t step);
 // The step of a committed folder's name, or false for any other name.
 bool parseStepFolderName(const std::string& name, int64_t* step);
 
+// Writes `text` to `path` (replacing it) and forces it to disk. Throws
+// cohort::Error naming the file and the system's reason on failure.
+void writeTextFile(const fs::path& path, const std::string& text);
+
 // Hashes a finished file and forces it to disk; returns its XXH3-128 digest.
 // Throws cohort::Error (naming the file and the system's reason) on failure.
 std::string sealFile(const fs::path& file, int64_t* bytes);

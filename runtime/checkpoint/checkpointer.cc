@@ -46,23 +46,12 @@ std::string shapeText(at::IntArrayRef sizes) {
   return text + "]";
 }
 
-// Rank 0's text on every rank.
-void broadcastText(Communicator& comm, std::string* text) {
-  at::Tensor size = at::tensor({static_cast<int64_t>(text->size())}, at::kLong);
-  comm.broadcast(size, 0);
-  at::Tensor bytes = at::empty({size.item<int64_t>()}, at::kByte);
-  if (comm.rank() == 0 && !text->empty()) std::memcpy(bytes.data_ptr(), text->data(), text->size());
-  comm.broadcast(bytes, 0);
-  text->assign(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
-}
-
-// Rank 0's tensor (`loaded`, there) copied into `live` on every rank.
-void broadcastInto(Communicator& comm, const at::Tensor& loaded, at::Tensor live) {
+// Rank 0's tensor (`loaded`, there) on every rank, on the CPU, shaped like `live`.
+at::Tensor broadcastLoaded(Communicator& comm, const at::Tensor& loaded, const at::Tensor& live) {
   at::Tensor staging = comm.rank() == 0 ? loaded.contiguous().clone()
                                         : at::empty(live.sizes(), live.options().device(at::kCPU));
   comm.broadcast(staging, 0);
-  at::NoGradGuard no_grad;
-  live.copy_(staging);
+  return staging;
 }
 
 const at::Tensor* find(const NamedTensors& tensors, const std::string& name) {
@@ -126,7 +115,7 @@ bool Checkpointer::due(int64_t step) {
   return by_steps || flags[0].item<int>() != 0 || stop_;
 }
 
-void Checkpointer::join() {
+void Checkpointer::wait() {
   if (writer_.joinable()) writer_.join();
   pending_.reset();
   if (write_error_) {
@@ -135,8 +124,6 @@ void Checkpointer::join() {
     std::rethrow_exception(error);
   }
 }
-
-void Checkpointer::wait() { join(); }
 
 void Checkpointer::snapshot(const TrainState& state, Snapshot* out) {
   // The tensors to copy, and where each goes in the arena (64-byte aligned).
@@ -182,7 +169,7 @@ void Checkpointer::snapshot(const TrainState& state, Snapshot* out) {
 
 void Checkpointer::save(const TrainState& state) {
   const auto start = Clock::now();
-  join();  // at most one write in flight
+  wait();  // at most one write in flight
   // Every rank's generator state, gathered to rank 0.
   const at::Tensor mine = cpuRngState().contiguous();
   at::Tensor all = at::empty({rt_.size(), mine.numel()}, at::kByte);
@@ -235,12 +222,7 @@ void Checkpointer::write(const Snapshot& s) {
   }
   writeTensorFile(folder.path("rng.h5").string(), s.rng, {{"kind", "rng"}, {"generator", "torch CPU default"}});
   folder.seal("rng.h5");
-  {
-    FILE* f = std::fopen(folder.path("checkpoint.json").c_str(), "w");
-    const bool ok = f && std::fwrite(s.meta.data(), 1, s.meta.size(), f) == s.meta.size();
-    if (f && std::fclose(f) != 0) throw Error("cannot write " + folder.path("checkpoint.json").string());
-    if (!ok) throw Error("cannot write " + folder.path("checkpoint.json").string(), "check the free space");
-  }
+  writeTextFile(folder.path("checkpoint.json"), s.meta);
   folder.seal("checkpoint.json");
   const fs::path committed = folder.commit();
   int64_t bytes = 0;
@@ -295,8 +277,8 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   comm.broadcast(header, 0);
   status = header[0].item<int64_t>();
   if (status == 0) return std::nullopt;
-  broadcastText(comm, &text);
-  broadcastText(comm, &folder_name);
+  text = broadcastText(comm, text, 0);
+  folder_name = broadcastText(comm, folder_name, 0);
   if (status == 2) {
     throw ConfigError(text, "resume this model from its own outputs folder (--outputs), or move the old checkpoints away");
   }
@@ -304,25 +286,23 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   COHORT_CHECK(!meta.is_discarded(), DataError, folder_name + "/checkpoint.json is not valid JSON",
                "the checkpoint is damaged; move it away to resume from the one before");
   // The model, in the order of the live tensors.
-  for (auto& [name, live] : state.model) {
-    const at::Tensor* loaded = rt_.rank() == 0 ? find(model.tensors, name) : nullptr;
-    broadcastInto(comm, loaded ? *loaded : at::Tensor(), live);
+  auto loadedOf = [&](const TensorFile& file, const std::string& name, const at::Tensor& live) {
+    const at::Tensor* loaded = rt_.rank() == 0 ? find(file.tensors, name) : nullptr;
+    return broadcastLoaded(comm, loaded ? *loaded : at::Tensor(), live);
+  };
+  {
+    at::NoGradGuard no_grad;
+    for (auto& [name, live] : state.model) live.copy_(loadedOf(model, name, live));
   }
   if (state.optimizer) {
-    NamedTensors live = state.optimizer->state();
-    for (auto& [name, tensor] : live) {
-      const at::Tensor* loaded = rt_.rank() == 0 ? find(optimizer.tensors, name) : nullptr;
-      broadcastInto(comm, loaded ? *loaded : at::Tensor(), tensor);
-    }
-    at::Tensor stepped = at::zeros({static_cast<int64_t>(state.optimizer->stepped().size())}, at::kByte);
-    const at::Tensor* loaded = rt_.rank() == 0 ? find(optimizer.tensors, "stepped") : nullptr;
-    broadcastInto(comm, loaded ? *loaded : at::Tensor(), stepped);
-    std::string steps = rt_.rank() == 0 ? optimizer.attributes["steps"] : "";
-    broadcastText(comm, &steps);
+    NamedTensors loaded;
+    for (const auto& [name, live] : state.optimizer->state()) loaded.emplace_back(name, loadedOf(optimizer, name, live));
+    const at::Tensor stepped = loadedOf(
+        optimizer, "stepped", at::empty({static_cast<int64_t>(state.optimizer->stepped().size())}, at::kByte));
+    const std::string steps = broadcastText(comm, rt_.rank() == 0 ? optimizer.attributes["steps"] : "", 0);
     std::vector<bool> flags(static_cast<size_t>(stepped.numel()));
     for (size_t i = 0; i < flags.size(); ++i) flags[i] = stepped.data_ptr<uint8_t>()[i] != 0;
-    // The copies above already put the tensors in place; this sets the counters.
-    state.optimizer->loadState(live, std::stoll(steps.empty() ? "0" : steps), flags);
+    state.optimizer->loadState(loaded, std::stoll(steps.empty() ? "0" : steps), flags);
   }
   // Each rank's generator, if the checkpoint has one for this rank.
   const int64_t saved_world = meta.value("world_size", int64_t{0});

@@ -113,7 +113,6 @@ class Checkpointer {
   struct Snapshot;
   void snapshot(const TrainState& state, Snapshot* out);
   void write(const Snapshot& s);
-  void join();
 
   Runtime& rt_;
   std::string dir_;

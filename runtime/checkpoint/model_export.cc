@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -42,10 +41,7 @@ fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model, con
   doc["config"] = nlohmann::json::parse(card.config, nullptr, false);
   if (doc["config"].is_discarded()) doc["config"] = card.config;
   const std::string text = doc.dump(2) + "\n";
-  FILE* f = std::fopen((temp / "model.json").c_str(), "w");
-  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (f && std::fclose(f) != 0) ok = false;  // a full disk often shows only here, when the buffer is flushed
-  if (!ok) throw Error("cannot write " + (temp / "model.json").string(), "check the free space");
+  writeTextFile(temp / "model.json", text);
   sealFile(temp / "model.json", &bytes);
   // Swap the folders: the older export stays whole until the new one is.
   fs::remove_all(old, error);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/data/hdf5_handle.h"
 
 namespace cohort::checkpoint {
@@ -123,14 +124,6 @@ void writeData(hid_t dataset, int fd, const std::string& name, const at::Tensor&
   }
 }
 
-// Closes a file descriptor at scope exit.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // Refuses a file that would outgrow this process's file-size limit (ulimit
 // -f) before HDF5 creates it; `bytes` is an upper bound of its size.
 void checkFileSizeLimit(const std::string& path, uint64_t bytes) {
@@ -232,7 +225,7 @@ void writeTensorFile(const std::string& path, const NamedTensors& tensors,
       throw Error("cannot write the file's metadata: " + hdf5Message());
     }
     // (2) Its space.
-    Fd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+    UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
     if (fd.fd < 0) throw Error("cannot open it: " + std::string(std::strerror(errno)));
     reserveSpace(fd.fd, size);
     // (3) The data.

@@ -1,6 +1,10 @@
 #include "cohort/comm/communicator.h"
 
+#include <ATen/ops/empty.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/zeros.h>
+
+#include <cstring>
 
 namespace cohort {
 
@@ -35,5 +39,19 @@ void Communicator::allgather(const at::Tensor& input, at::Tensor& output) {
 }
 
 void Communicator::barrier() { barrierAsync()->wait(); }
+
+std::string broadcastText(Communicator& comm, const std::string& text, int root,
+                          const c10::Device& device) {
+  const bool mine = comm.rank() == root;
+  const auto on = at::TensorOptions().device(device);
+  at::Tensor length = at::full({1}, mine ? static_cast<int64_t>(text.size()) : 0, on.dtype(at::kLong));
+  comm.broadcast(length, root);
+  at::Tensor bytes = at::empty({length.cpu().item<int64_t>()}, at::kByte);
+  if (mine && !text.empty()) std::memcpy(bytes.data_ptr(), text.data(), text.size());
+  bytes = bytes.to(device);
+  comm.broadcast(bytes, root);
+  bytes = bytes.cpu();
+  return std::string(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
+}
 
 }  // namespace cohort

@@ -60,4 +60,9 @@ class Communicator {
   virtual void barrier();
 };
 
+// Collective: `root`'s text on every rank (the others' `text` is not read).
+// `device` is where `comm` takes tensors (a CUDA device for NCCL).
+std::string broadcastText(Communicator& comm, const std::string& text, int root,
+                          const c10::Device& device = c10::Device(c10::kCPU));
+
 }  // namespace cohort

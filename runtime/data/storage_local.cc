@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/data/object_name.h"
 
 namespace cohort::data {
@@ -17,14 +18,6 @@ namespace cohort::data {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string errnoText() { return std::strerror(errno); }
 
@@ -89,7 +82,7 @@ int64_t LocalStorage::size(const std::string& name) {
 
 void LocalStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
   const std::string path = urlOf(name);
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) {
     throw DataError("cannot open " + path + ": " + errnoText(),
                     "check that the data set is complete and this user may read it");
@@ -100,7 +93,7 @@ void LocalStorage::read(const std::string& name, int64_t offset, int64_t length,
 std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
   constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
   const std::string path = urlOf(name);
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st;
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
     throw DataError("cannot open " + path + ": " + errnoText(),
@@ -134,20 +127,14 @@ void LocalStorage::write(const std::string& name, const std::string& bytes) {
   }
   const std::string temp = path.string() + ".partial." + std::to_string(::getpid());
   {
-    Fd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    UniqueFd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
     if (file.fd < 0) {
       throw DataError("cannot create " + temp + ": " + errnoText(), "choose a location this user can write");
     }
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(file.fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const std::string why = errnoText();
-        ::unlink(temp.c_str());
-        throw DataError("cannot write " + temp + ": " + why, "free some space or choose another location");
-      }
-      done += static_cast<size_t>(n);
+    if (!writeAll(file.fd, bytes.data(), bytes.size())) {
+      const std::string why = errnoText();
+      ::unlink(temp.c_str());
+      throw DataError("cannot write " + temp + ": " + why, "free some space or choose another location");
     }
     if (::fsync(file.fd) != 0) {
       const std::string why = errnoText();

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <cstring>
 #include <sstream>
 
 #include "cohort/core/error.h"
@@ -71,26 +70,12 @@ void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
 
   // 2. They differ (every rank sees it): rank 0 sends its description, the
   //    first differing rank explains, and every rank raises the same error.
-  at::Tensor length = at::full({1}, static_cast<int64_t>(mine.size()), on.dtype(at::kLong));
-  comm.broadcast(length, 0);
-  at::Tensor reference = at::empty({length.item<int64_t>()}, at::kByte);
-  if (comm.rank() == 0) std::memcpy(reference.data_ptr(), mine.data(), mine.size());
-  reference = reference.to(on.device());
-  comm.broadcast(reference, 0);
-  reference = reference.cpu();
-  std::string ref(static_cast<const char*>(reference.data_ptr()), static_cast<size_t>(reference.numel()));
-
-  constexpr int64_t kWidth = 512;
-  at::Tensor why = at::zeros({kWidth}, at::kByte);
-  if (comm.rank() == first_bad) {
-    std::string text = firstDifference(ref, mine).substr(0, kWidth - 1);
-    std::memcpy(why.data_ptr(), text.data(), text.size());
-  }
-  why = why.to(on.device());
-  comm.broadcast(why, first_bad);
-  why = why.cpu();
-  throw CommError("the model differs across ranks: on rank " + std::to_string(first_bad) + ", " +
-                      std::string(static_cast<const char*>(why.data_ptr())),
+  const std::string ref = broadcastText(comm, mine, 0, on.device());
+  constexpr size_t kWidth = 511;
+  const std::string why = broadcastText(
+      comm, comm.rank() == first_bad ? firstDifference(ref, mine).substr(0, kWidth) : "", first_bad,
+      on.device());
+  throw CommError("the model differs across ranks: on rank " + std::to_string(first_bad) + ", " + why,
                   "build the same model (same parameters, buffers, shapes and dtypes, in the "
                   "same order) on every rank before wrapping it in DataParallel");
 }
