@@ -3,7 +3,7 @@
 // both, interleaved, and prints the comparison table.
 //
 //   OMP_NUM_THREADS=1 mpirun -n 2 bench_ddp_step [--warmup W] [--blocks B] [--steps K] [--no-dp]
-//                                                [--torch-sgd]
+//                                                [--torch-sgd] [--share]
 //
 // Model 784-2048-2048-10 (ReLU), batch 128 per rank, SGD (lr 0.01, momentum
 // 0.9; cohort's fused SGD, or libtorch's with --torch-sgd), cross-entropy on
@@ -12,6 +12,10 @@
 // block's samples/s is ranks x batch x K / the slowest rank's time, and the
 // figure reported is the median over blocks. Rank 0 prints a human line and a
 // machine line starting "RESULT" that run_ddp_step.sh reads.
+//
+// --share builds DataParallel with share_parameters: one copy of the
+// parameters and momentum per machine, each rank updating its share (Note
+// [Shared parameters]).
 //
 // --no-dp trains without DataParallel: every rank on its own, nothing
 // communicated. At 2 ranks that is the most this machine allows (the ranks
@@ -54,6 +58,7 @@ struct Options {
   int steps = 6;  // per block
   bool data_parallel = true;
   bool torch_sgd = false;
+  bool share = false;
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -65,6 +70,10 @@ Options parseOptions(int argc, char** argv) {
     }
     if (std::strcmp(argv[i], "--torch-sgd") == 0) {
       options.torch_sgd = true;
+      continue;
+    }
+    if (std::strcmp(argv[i], "--share") == 0) {
+      options.share = true;
       continue;
     }
     if (i + 1 == argc) break;
@@ -115,11 +124,23 @@ int main(int argc, char** argv) {
     at::manual_seed(0);  // DataParallel broadcasts rank 0's weights anyway
     auto net = std::make_shared<Mlp>();
     std::unique_ptr<cohort::DataParallel> dp;
-    if (options.data_parallel) dp = std::make_unique<cohort::DataParallel>(net, rt.comm());
+    if (options.data_parallel) {
+      cohort::DataParallelOptions dp_options;
+      dp_options.share_parameters = options.share;
+      dp = std::make_unique<cohort::DataParallel>(net, rt.comm(), dp_options);
+      if (options.share && !dp->sharesParameters()) {
+        throw cohort::ConfigError("--share: the parameters could not be shared",
+                                  "run at least 2 ranks on this machine with COHORT_SHM on");
+      }
+    }
     // cohort's fused SGD (one pass over parameter, gradient and momentum), or
     // with --torch-sgd libtorch's torch::optim::SGD (three passes).
     cohort::optim::SGD fused(net->parameters(), {0.01, 0.9});
     torch::optim::SGD plain(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+    if (options.share && options.torch_sgd) {
+      throw cohort::ConfigError("--share with --torch-sgd",
+                                "libtorch's SGD would update shared parameters once per rank");
+    }
     auto zeroGrad = [&] { options.torch_sgd ? plain.zero_grad() : fused.zeroGrad(); };
     auto update = [&] { options.torch_sgd ? static_cast<void>(plain.step()) : fused.step(); };
 
@@ -164,11 +185,14 @@ int main(int argc, char** argv) {
     }
 
     if (rt.rank() == 0) {
-      const char* impl = options.data_parallel ? "cohort" : "no-dp";
+      const char* impl = options.data_parallel ? (options.share ? "cohort-shared" : "cohort") : "no-dp";
       std::printf(
           "%s: %d rank(s), %.1f samples/s (median of %d blocks of %d steps), "
           "loss %.4f -> %.4f\n",
-          options.data_parallel ? "cohort DataParallel" : "without DataParallel", ranks,
+          options.data_parallel
+              ? (options.share ? "cohort DataParallel, shared parameters" : "cohort DataParallel")
+              : "without DataParallel",
+          ranks,
           median(rates), options.blocks, options.steps, first_loss, last_loss);
       std::printf("RESULT impl=%s ranks=%d samples_per_s=%.2f\n", impl, ranks, median(rates));
       std::fflush(stdout);

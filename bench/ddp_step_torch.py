@@ -11,6 +11,9 @@ steps, a block's samples/s = ranks x batch x K / the slowest rank's time, the
 median over blocks reported. The ranks are processes started with
 torch.multiprocessing on 127.0.0.1. With --ranks 1 the model is trained
 without DDP (plain single-process training, PyTorch's fastest 1-rank figure).
+With --zero the optimizer is torch.distributed.optim.ZeroRedundancyOptimizer
+over the same SGD: each rank updates its shard of the parameters and
+broadcasts it, PyTorch's counterpart of cohort's shared parameters.
 Rank 0 prints a human line and a line starting "RESULT" that
 run_ddp_step.sh reads.
 """
@@ -62,7 +65,12 @@ def train(rank, world, port, args):
     net = nn.Sequential(nn.Linear(INPUTS, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
                         nn.Linear(HIDDEN, CLASSES))
     model = DistributedDataParallel(net) if world > 1 else net
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if args.zero and world > 1:
+        from torch.distributed.optim import ZeroRedundancyOptimizer
+        opt = ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.SGD, lr=0.01,
+                                      momentum=0.9)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
 
     # Synthetic data, different on each rank and fixed for the whole run.
@@ -102,7 +110,7 @@ def train(rank, world, port, args):
 
     if rank == 0:
         rate = statistics.median(rates)
-        kind = "DDP (gloo)" if world > 1 else "no DDP"
+        kind = ("DDP (gloo) + ZeRO" if args.zero else "DDP (gloo)") if world > 1 else "no DDP"
         print(f"PyTorch {kind}: {world} rank(s), {rate:.1f} samples/s (median of {args.blocks} "
               f"blocks of {args.steps} steps), loss {first_loss:.4f} -> {last_loss:.4f}")
         print(f"RESULT impl=torch ranks={world} samples_per_s={rate:.2f}", flush=True)
@@ -122,6 +130,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--steps", type=int, default=6, help="steps per timed block")
+    parser.add_argument("--zero", action="store_true",
+                        help="shard the optimizer with ZeroRedundancyOptimizer")
     args = parser.parse_args()
     if args.ranks == 1:
         train(0, 1, 0, args)

@@ -26,6 +26,13 @@ struct BufferSpec {
 
 const char* reduceOpName(ReduceOp op);
 
+// What newMachineShared() returns.
+struct MachineShared {
+  at::Tensor tensor;    // undefined when the backend cannot share memory
+  int local_rank = 0;   // this rank among the ranks of its machine
+  int local_size = 1;   // the ranks of this machine
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -50,6 +57,12 @@ class Communicator {
   // between the ranks of a machine for MPI. Collective: every rank calls it
   // with the same specs. The default allocates ordinary tensors.
   virtual std::vector<at::Tensor> newReductionBuffers(const std::vector<BufferSpec>& specs);
+
+  // Collective: a zero-filled 1-D tensor that is the same memory on every
+  // rank of this machine (Note [Shared parameters]), or an undefined one on
+  // every rank when the backend cannot provide it -- the default, NCCL, one
+  // rank per machine, COHORT_SHM=off, or no room in /dev/shm.
+  virtual MachineShared newMachineShared(int64_t numel, at::ScalarType dtype);
 
   // Blocking forms. The defaults wait on the async forms; a backend may run
   // them on the calling thread instead (see Note [Collective order]).

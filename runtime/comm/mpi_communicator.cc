@@ -82,6 +82,17 @@ std::vector<at::Tensor> MpiCommunicator::newReductionBuffers(const std::vector<B
   return buffers;
 }
 
+MachineShared MpiCommunicator::newMachineShared(int64_t numel, at::ScalarType dtype) {
+  if (!shm_) return {};
+  MachineShared shared;
+  Label label{"newMachineShared", c10::toString(dtype), numel};
+  runInTurn(issued_.fetch_add(1), label, [&] { shared.tensor = shm_->newShared(comm_, numel, dtype); });
+  if (!shared.tensor.defined()) return {};
+  shared.local_rank = shm_->localRank();
+  shared.local_size = shm_->localSize();
+  return shared;
+}
+
 MpiCommunicator::~MpiCommunicator() {
   {
     std::lock_guard<std::mutex> lock(mutex_);

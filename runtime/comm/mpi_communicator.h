@@ -58,6 +58,7 @@ class MpiCommunicator final : public Communicator {
   void barrier() override;
 
   std::vector<at::Tensor> newReductionBuffers(const std::vector<BufferSpec>& specs) override;
+  MachineShared newMachineShared(int64_t numel, at::ScalarType dtype) override;
   // "shared memory between L ranks per machine" or "MPI" (for logs and tests).
   std::string allreducePath() const;
   // Allreduces that went through shared memory so far (for tests).

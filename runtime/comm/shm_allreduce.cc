@@ -332,4 +332,21 @@ std::vector<at::Tensor> ShmAllreduce::newBuffers(MPI_Comm world,
   return buffers;
 }
 
+at::Tensor ShmAllreduce::newShared(MPI_Comm world, int64_t numel, at::ScalarType dtype) {
+  const int64_t bytes = numel * static_cast<int64_t>(c10::elementSize(dtype));
+  // The segment's parts lie end to end: cut the tensor over all of them.
+  const int64_t per_part = alignUp((bytes + local_size_ - 1) / local_size_);
+  std::string why;
+  auto segment = ShmSegment::create(node_, std::max<int64_t>(per_part, kAlign), &why);
+  int ok = segment != nullptr ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  if (!ok) {
+    log::warn("no " + std::to_string(bytes >> 20) + " MiB of memory shared by this machine's ranks (" +
+              (why.empty() ? "another machine could not provide it" : why) + ")");
+    return {};
+  }
+  return at::from_blob(segment->part(0), {numel}, [segment](void*) {},
+                       at::TensorOptions().dtype(dtype));
+}
+
 }  // namespace cohort

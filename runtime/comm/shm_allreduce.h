@@ -81,6 +81,12 @@ class ShmAllreduce {
   // every rank or (when any machine cannot provide it) on none.
   std::vector<at::Tensor> newBuffers(MPI_Comm world, const std::vector<BufferSpec>& specs);
 
+  // Collective over `world`: a zero-filled tensor that is the same memory on
+  // every rank of this machine, or (when any machine cannot provide it) an
+  // undefined one on every rank.
+  at::Tensor newShared(MPI_Comm world, int64_t numel, at::ScalarType dtype);
+
+  int localRank() const { return local_rank_; }
   int localSize() const { return local_size_; }
   // Allreduces run through shared memory so far.
   uint64_t count() const { return count_; }

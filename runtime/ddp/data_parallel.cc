@@ -10,6 +10,7 @@
 #include "cohort/core/log.h"
 #include "cohort/ddp/model_check.h"
 #include "cohort/ddp/reducer.h"
+#include "cohort/ddp/shared_parameters.h"
 #include "cohort/optim/stepper.h"
 #include "cohort/world/runtime.h"
 
@@ -87,6 +88,14 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
   {
     at::NoGradGuard no_grad;
     for (auto& [name, tensor] : state) comm.broadcast(tensor, 0);
+  }
+  if (options.share_parameters) {
+    std::vector<at::Tensor> all;
+    for (auto& [name, tensor] : params) all.push_back(tensor);
+    shares_parameters_ = shareParameters(all, comm);
+    log::info(shares_parameters_ ? "DataParallel: parameters shared by the ranks of this machine"
+                                 : "DataParallel: parameters not shared: the " + comm.backend() +
+                                       " communicator has no memory shared between ranks here");
   }
 
   std::vector<at::Tensor> tensors;

@@ -51,6 +51,12 @@ struct DataParallelOptions {
   // (defaults 1 and 25).
   double first_bucket_mib = 0;
   double bucket_mib = 0;
+  // One copy of the parameters per machine, shared by its ranks, each of
+  // which then updates 1/L of them (Note [Shared parameters]): for float32
+  // CPU modules trained with cohort's optimizers, built after DataParallel.
+  // Where memory cannot be shared (NCCL, one rank per machine,
+  // COHORT_SHM=off), each rank keeps its own copy as usual.
+  bool share_parameters = false;
 };
 
 class DataParallel {
@@ -70,6 +76,8 @@ class DataParallel {
   torch::nn::Module& module() { return *module_; }
   // The communicator the gradients are reduced over.
   Communicator& comm() { return *comm_; }
+  // Whether the parameters are shared by the ranks of this machine.
+  bool sharesParameters() const { return shares_parameters_; }
 
   // While a NoSync guard lives, backward passes only accumulate gradients
   // locally; the first backward after it ends reduces the accumulated sum.
@@ -102,6 +110,7 @@ class DataParallel {
  private:
   std::shared_ptr<torch::nn::Module> module_;
   Communicator* comm_ = nullptr;
+  bool shares_parameters_ = false;
   std::shared_ptr<Reducer> reducer_;
   std::unique_ptr<optim::Stepper> checker_;  // runs the gradient check on the module's device
 };

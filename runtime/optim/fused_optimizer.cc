@@ -4,6 +4,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "cohort/core/error.h"
+#include "cohort/ddp/shared_parameters.h"
 
 namespace cohort::optim {
 
@@ -48,7 +49,60 @@ FusedOptimizer::FusedOptimizer(std::vector<at::Tensor> params, double lr, int mo
     if (precision == ops::Precision::kBFloat16) s.master = p.detach().to(at::kFloat).contiguous();
     for (int m = 0; m < moments_; ++m) s.moment[m] = at::zeros(p.sizes(), options);
   }
+  shareState(name);
 }
+
+void FusedOptimizer::shareState(const char* name) {
+  if (params_.empty() || sharedGroupOf(params_[0]) == nullptr) {
+    checkStillPrivate();
+    return;
+  }
+  const SharedGroup* group = sharedGroupOf(params_[0]);
+  int64_t total = 0;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const SharedGroup* other = sharedGroupOf(params_[i]);
+    COHORT_CHECK(other != nullptr && other->comm == group->comm, ConfigError,
+                 std::string(name) + ": parameter 0 is shared by the ranks of this machine and parameter " +
+                     std::to_string(i) + " is not",
+                 "give one optimizer either the parameters of DataParallel modules built with "
+                 "share_parameters, or none of them");
+    total += params_[i].numel();
+  }
+  // One shared block for every moment of every parameter, laid out like the
+  // parameters, so each rank's share of the state lines up with its share of
+  // the parameters.
+  at::Tensor block = moments_ > 0 ? allocateShared(*group->comm, moments_ * total) : at::Tensor();
+  COHORT_CHECK(moments_ == 0 || block.defined(), Error,
+               std::string(name) + ": no room for the optimizer state (" +
+                   std::to_string(moments_ * total * 4 >> 20) + " MiB) in memory shared by this machine's ranks",
+               "free space in /dev/shm, or leave DataParallel's share_parameters off");
+  const auto [begin, end] = shareOf(total, group->local_rank, group->local_size);
+  int64_t offset = 0;
+  own_.resize(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const int64_t n = params_[i].numel();
+    for (int m = 0; m < moments_; ++m) {
+      state_[i].moment[m] = block.narrow(0, m * total + offset, n).view(params_[i].sizes());
+    }
+    own_[i] = {std::max(begin, offset) - offset, std::min(end, offset + n) - offset};
+    offset += n;
+  }
+  shared_ = group;
+}
+
+// Parameters private at construction must still be: DataParallel's
+// share_parameters moving them later would have every rank of the machine
+// apply the whole update to the one copy.
+void FusedOptimizer::checkStillPrivate() const {
+  for (const at::Tensor& p : params_) {
+    COHORT_CHECK(sharedGroupOf(p) == nullptr, ConfigError,
+                 "the optimizer's parameters were moved into memory shared by this machine's "
+                 "ranks after it was built",
+                 "build the optimizer after the DataParallel with share_parameters");
+  }
+}
+
+int FusedOptimizer::sharedBy() const { return shared_ != nullptr ? shared_->local_size : 1; }
 
 FusedOptimizer::~FusedOptimizer() = default;
 
@@ -74,12 +128,26 @@ std::vector<ops::ParamSlot> FusedOptimizer::slotsOf(const Group& group, bool fre
     slot.exp_avg = moments_ > 0 ? s.moment[0].data_ptr<float>() : nullptr;
     slot.exp_avg_sq = moments_ > 1 ? s.moment[1].data_ptr<float>() : nullptr;
     slot.numel = p.numel();
+    if (shared_ != nullptr) {  // float32 only: offset every pointer to this rank's share
+      const auto [lo, hi] = own_[i];
+      if (lo >= hi) continue;
+      slot.param = static_cast<float*>(slot.param) + lo;
+      slot.grad = static_cast<const float*>(slot.grad) + lo;
+      if (slot.exp_avg != nullptr) slot.exp_avg += lo;
+      if (slot.exp_avg_sq != nullptr) slot.exp_avg_sq += lo;
+      slot.numel = hi - lo;
+    }
     slots.push_back(slot);
   }
   return slots;
 }
 
 void FusedOptimizer::step(float grad_multiplier) {
+  if (shared_ == nullptr) {
+    checkStillPrivate();
+  } else {
+    shared_->comm->barrier();  // every rank of the machine is done with backward
+  }
   ++steps_;
   for (Group& group : groups_) {
     for (bool fresh : {true, false}) {
@@ -91,6 +159,7 @@ void FusedOptimizer::step(float grad_multiplier) {
       if (params_[i].grad().defined()) state_[i].fresh = false;
     }
   }
+  if (shared_ != nullptr) shared_->comm->barrier();  // every share is updated
 }
 
 void FusedOptimizer::zeroGrad(bool set_to_none) {
@@ -156,8 +225,17 @@ void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tens
   at::NoGradGuard no_grad;
   for (size_t i = 0; i < mine.size(); ++i) {
     at::Tensor target = mine[i].second;  // shares storage with state_
-    target.copy_(state[i].second);
+    if (shared_ == nullptr) {
+      target.copy_(state[i].second);
+      continue;
+    }
+    // Shared state: each rank writes its share (names are "<param>.<kind>").
+    const auto [lo, hi] = own_[std::stoul(mine[i].first)];
+    if (lo < hi) {
+      target.view(-1).narrow(0, lo, hi - lo).copy_(state[i].second.reshape(-1).narrow(0, lo, hi - lo));
+    }
   }
+  if (shared_ != nullptr) shared_->comm->barrier();
   for (size_t i = 0; i < state_.size(); ++i) state_[i].fresh = !stepped[i];
   steps_ = steps;
 }

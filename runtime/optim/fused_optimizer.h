@@ -6,6 +6,11 @@
 // float32 parameters are updated in place; bfloat16 parameters keep a float32
 // master copy that the step updates and rounds back into the parameter.
 // Parameters without a gradient are left alone, as libtorch's optimizers do.
+//
+// Parameters that DataParallel shares between the ranks of a machine (Note
+// [Shared parameters]) get their state in shared memory too, and each rank
+// updates its share of them: construction and step() are then collective over
+// the machine's ranks.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -19,6 +24,10 @@
 #include "cohort/kernels/ops/norm.h"
 #include "cohort/kernels/ops/param_slot.h"
 #include "cohort/optim/stepper.h"
+
+namespace cohort {
+struct SharedGroup;
+}
 
 namespace cohort::optim {
 
@@ -47,6 +56,9 @@ class FusedOptimizer {
   void setLr(double lr) { lr_ = lr; }
   int64_t steps() const { return steps_; }
   const std::vector<at::Tensor>& params() const { return params_; }
+  // How many ranks update these parameters together: the ranks of this
+  // machine for shared parameters, else 1.
+  int sharedBy() const;
 
   // The optimizer's state tensors, named "<param index>.<kind>" (for checkpoints).
   std::vector<std::pair<std::string, at::Tensor>> state() const;
@@ -79,12 +91,19 @@ class FusedOptimizer {
     bool fresh = true;       // not stepped yet
   };
 
-  // The slots of a group's parameters that have gradients, fresh ones or not.
+  // The slots of a group's parameters that have gradients, fresh ones or not;
+  // with shared parameters, only this rank's share of each.
   std::vector<ops::ParamSlot> slotsOf(const Group& group, bool fresh) const;
+  // Shared parameters: checks they all share one group, puts the state in
+  // shared memory, and works out this rank's share of each parameter.
+  void shareState(const char* name);
+  void checkStillPrivate() const;
 
   std::vector<at::Tensor> params_;
   std::vector<ParamState> state_;
   std::vector<Group> groups_;
+  const SharedGroup* shared_ = nullptr;             // null: private parameters
+  std::vector<std::pair<int64_t, int64_t>> own_;    // shared: [begin, end) updated here, per parameter
   double lr_;
   int moments_;
   int64_t steps_ = 0;
