@@ -2,7 +2,8 @@
 // optimizer get back the saved parameters, buffers, optimizer state and each
 // rank's CPU generator bit for bit, and training on from there matches
 // training that never stopped. A checkpoint of another model or optimizer is
-// refused with a ConfigError naming the tensor, on every rank.
+// refused with a ConfigError naming the tensor, on every rank. The same round
+// trip holds for parameters DataParallel shares between a machine's ranks.
 #include <gtest/gtest.h>
 
 #include "checkpoint_test_util.h"
@@ -10,6 +11,7 @@
 #include "cohort/checkpoint/checkpointer.h"
 #include "cohort/checkpoint/module_state.h"
 #include "cohort/core/error.h"
+#include "cohort/ddp/data_parallel.h"
 #include "cohort/optim/adamw.h"
 #include "cohort/optim/sgd.h"
 #include "cohort/world/runtime.h"
@@ -122,6 +124,56 @@ TEST_P(CheckpointerRoundTrip, FreshModelOptimizerAndGeneratorContinueExactly) {
   // and the two steps land exactly where the uninterrupted run did.
   for (int s = 0; s < 2; ++s) trainStep(fresh, fresh_opt);
   expectSameState(checkpoint::moduleState(fresh), model_after, "model after two more steps");
+}
+
+// With DataParallel's share_parameters (Note [Shared parameters]) each rank
+// updates only its share of the one copy per machine: the checkpoint must hold
+// every share as it was at the save, and resuming must put every share back.
+// (At 1 rank, or without shared memory, this is a DataParallel round trip.)
+TEST_P(CheckpointerRoundTrip, SharedParametersAndStateComeBackWhole) {
+  Runtime& rt = *current();
+  SharedTempDir dir(rt.comm());
+  const std::string checkpoints = (dir.path() / "checkpoints").string();
+  const CheckpointPolicy policy = keepAll(GetParam());
+  DataParallelOptions sharing;
+  sharing.share_parameters = true;
+
+  // The same batches on every rank, so the BatchNorm buffers agree too.
+  torch::manual_seed(7);
+  auto net = std::make_shared<SmallNet>();
+  DataParallel dp(net, rt.comm(), sharing);
+  optim::SGD opt(net->parameters(), sgdOptions());
+  for (int s = 0; s < 3; ++s) trainStep(*net, opt);
+
+  NamedTensors model_at_save, optimizer_at_save, model_after;
+  {
+    Checkpointer ckpt(rt, checkpoints, policy);
+    TrainState state;
+    state.step = 3;
+    state.model = checkpoint::moduleState(*net);
+    state.optimizer = &opt;
+    model_at_save = cloneAll(state.model);
+    optimizer_at_save = cloneAll(opt.state());
+    ckpt.save(state);
+    for (int s = 0; s < 2; ++s) trainStep(*net, opt);  // every rank writes its share meanwhile
+    model_after = cloneAll(checkpoint::moduleState(*net));
+    ckpt.wait();
+  }
+
+  torch::manual_seed(999 + rt.rank());
+  auto fresh = std::make_shared<SmallNet>();
+  DataParallel fresh_dp(fresh, rt.comm(), sharing);
+  optim::SGD fresh_opt(fresh->parameters(), sgdOptions());
+  EXPECT_EQ(fresh_opt.sharedBy(), dp.sharesParameters() ? rt.comm().size() : 1);
+  Checkpointer ckpt(rt, checkpoints, policy);
+  TrainState state;
+  state.model = checkpoint::moduleState(*fresh);
+  state.optimizer = &fresh_opt;
+  ASSERT_TRUE(ckpt.resume(state).has_value());
+  expectSameState(checkpoint::moduleState(*fresh), model_at_save, "model");
+  expectSameState(fresh_opt.state(), optimizer_at_save, "optimizer");
+  for (int s = 0; s < 2; ++s) trainStep(*fresh, fresh_opt);
+  expectSameState(checkpoint::moduleState(*fresh), model_after, "model after two more steps");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, CheckpointerRoundTrip, ::testing::Values(true, false),
