@@ -94,8 +94,9 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
     for (auto& [name, tensor] : params) all.push_back(tensor);
     shares_parameters_ = shareParameters(all, comm);
     log::info(shares_parameters_ ? "DataParallel: parameters shared by the ranks of this machine"
-                                 : "DataParallel: parameters not shared: the " + comm.backend() +
-                                       " communicator has no memory shared between ranks here");
+                                 : "DataParallel: parameters not shared: no memory shared "
+                                   "between this machine's ranks for " +
+                                       deviceOf(state).str() + " over " + comm.backend());
   }
 
   std::vector<at::Tensor> tensors;

@@ -55,10 +55,10 @@ std::pair<int64_t, int64_t> shareOf(int64_t n, int t, int size) {
 bool shareParameters(const std::vector<at::Tensor>& params, Communicator& comm) {
   int64_t total = 0;
   for (const at::Tensor& p : params) {
-    COHORT_CHECK(p.scalar_type() == at::kFloat && p.device().is_cpu(), ConfigError,
-                 "share_parameters: a parameter is " + std::string(c10::toString(p.scalar_type())) +
-                     " on " + p.device().str(),
-                 "shared parameters are float32 on the CPU; leave share_parameters off");
+    if (!p.device().is_cpu()) return false;  // a GPU's memory is its own
+    COHORT_CHECK(p.scalar_type() == at::kFloat, ConfigError,
+                 "share_parameters: a parameter is " + std::string(c10::toString(p.scalar_type())),
+                 "shared parameters are float32; leave share_parameters off");
     total += p.numel();
   }
   at::Tensor memory = allocateShared(comm, total);
@@ -81,7 +81,7 @@ bool shareParameters(const std::vector<at::Tensor>& params, Communicator& comm) 
   comm.barrier();
   offset = 0;
   for (const at::Tensor& p : params) {
-    const_cast<at::Tensor&>(p).set_data(memory.narrow(0, offset, p.numel()).view(p.sizes()));
+    p.set_data(memory.narrow(0, offset, p.numel()).view(p.sizes()));
     offset += p.numel();
   }
   return true;

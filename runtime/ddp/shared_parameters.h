@@ -56,9 +56,9 @@ const SharedGroup* sharedGroupOf(const at::Tensor& t);
 // boundaries fall on 64-byte lines of float32.
 std::pair<int64_t, int64_t> shareOf(int64_t n, int t, int size);
 
-// Collective: moves `params` (float32, on the CPU, equal on every rank) into
-// one tensor from allocateShared. Returns false, leaving them where they
-// were, when `comm` cannot share memory.
+// Collective: moves `params` (float32, equal on every rank) into one tensor
+// from allocateShared. Returns false, leaving them where they were, when they
+// are not on the CPU or `comm` cannot share memory.
 bool shareParameters(const std::vector<at::Tensor>& params, Communicator& comm);
 
 }  // namespace cohort
