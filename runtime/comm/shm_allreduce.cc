@@ -41,16 +41,6 @@ MPI_Op mpiOpOf(ReduceOp op) {
   }
 }
 
-// [begin, end) of slice t of n elements cut into `parts`, on kAlign-byte boundaries.
-std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width) {
-  const int64_t quantum = kAlign / width;
-  auto edge = [&](int k) -> int64_t {
-    if (k >= parts) return n;
-    return std::min(n, n * k / parts / quantum * quantum);
-  };
-  return {edge(t), edge(t + 1)};
-}
-
 // outputs[0..outputs_count) = op over inputs[0..inputs_count), n elements each.
 void combine(char* const* inputs, int inputs_count, char* const* outputs, int outputs_count,
              int64_t n, at::ScalarType dtype, ReduceOp op, double divisor, cpu::Store store) {
@@ -77,6 +67,15 @@ struct alignas(64) ShmAllreduce::Post {
   int64_t small_numel[2];
   int32_t small_dtype[2];
 };
+
+std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width) {
+  const int64_t quantum = kAlign / width;
+  auto edge = [&](int k) -> int64_t {
+    if (k >= parts) return n;
+    return std::min(n, n * k / parts / quantum * quantum);
+  };
+  return {edge(t), edge(t + 1)};
+}
 
 std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* why) {
   std::unique_ptr<ShmAllreduce> shm(new ShmAllreduce());

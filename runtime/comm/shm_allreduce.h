@@ -47,6 +47,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cohort/comm/communicator.h"
@@ -54,6 +55,10 @@
 #include "cohort/comm/shm_segment.h"
 
 namespace cohort {
+
+// [begin, end) of slice t of n elements of `width` bytes cut into `parts`, on
+// 256-byte boundaries (whole cache lines, so no two ranks write one line).
+std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width);
 
 class ShmAllreduce {
  public:

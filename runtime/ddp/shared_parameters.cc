@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "cohort/comm/shm_allreduce.h"
 #include "cohort/core/error.h"
 
 namespace cohort {
@@ -43,13 +44,7 @@ const SharedGroup* sharedGroupOf(const at::Tensor& t) {
 }
 
 std::pair<int64_t, int64_t> shareOf(int64_t n, int t, int size) {
-  constexpr int64_t kLine = 16;  // float32 elements per 64-byte cache line
-  auto cut = [&](int k) {
-    if (k >= size) return n;
-    const int64_t at = n * k / size;
-    return at - at % kLine;
-  };
-  return {cut(t), cut(t + 1)};
+  return sliceOf(n, t, size, sizeof(float));
 }
 
 bool shareParameters(const std::vector<at::Tensor>& params, Communicator& comm) {

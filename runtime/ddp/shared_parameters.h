@@ -52,8 +52,8 @@ at::Tensor allocateShared(Communicator& comm, int64_t numel);
 // private to this rank.
 const SharedGroup* sharedGroupOf(const at::Tensor& t);
 
-// [begin, end) of the elements local rank `t` of `size` updates, out of `n`;
-// boundaries fall on 64-byte lines of float32.
+// [begin, end) of the float32 elements local rank `t` of `size` updates, out
+// of `n`: the shared-memory allreduce's slices (sliceOf).
 std::pair<int64_t, int64_t> shareOf(int64_t n, int t, int size);
 
 // Collective: moves `params` (float32, equal on every rank) into one tensor
