@@ -297,6 +297,17 @@ void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
   }
 }
 
+std::shared_ptr<ShmSegment> ShmAllreduce::segmentOnEveryMachine(MPI_Comm world,
+                                                                int64_t bytes_per_part,
+                                                                std::string* why) const {
+  auto segment = ShmSegment::create(node_, bytes_per_part, why);
+  int ok = segment != nullptr ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  if (ok) return segment;
+  if (why->empty()) *why = "another machine could not provide it";
+  return nullptr;
+}
+
 std::vector<at::Tensor> ShmAllreduce::newBuffers(MPI_Comm world,
                                                  const std::vector<BufferSpec>& specs) {
   std::vector<int64_t> offsets;
@@ -306,15 +317,10 @@ std::vector<at::Tensor> ShmAllreduce::newBuffers(MPI_Comm world,
     bytes += alignUp(spec.numel * static_cast<int64_t>(c10::elementSize(spec.dtype)));
   }
   std::string why;
-  auto segment = ShmSegment::create(node_, std::max<int64_t>(bytes, kAlign), &why);
-  int ok = segment != nullptr ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
-  if (!ok) {
+  auto segment = segmentOnEveryMachine(world, std::max<int64_t>(bytes, kAlign), &why);
+  if (segment == nullptr) {
     log::warn("reduction buffers of " + std::to_string(bytes >> 20) +
-              " MiB are not in shared memory (" +
-              (why.empty() ? "another machine could not provide it" : why) +
-              "); they are reduced through MPI instead");
-    segment.reset();
+              " MiB are not in shared memory (" + why + "); they are reduced through MPI instead");
   }
   std::vector<at::Tensor> buffers;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -336,12 +342,10 @@ at::Tensor ShmAllreduce::newShared(MPI_Comm world, int64_t numel, at::ScalarType
   // The segment's parts lie end to end: cut the tensor over all of them.
   const int64_t per_part = alignUp((bytes + local_size_ - 1) / local_size_);
   std::string why;
-  auto segment = ShmSegment::create(node_, std::max<int64_t>(per_part, kAlign), &why);
-  int ok = segment != nullptr ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
-  if (!ok) {
+  auto segment = segmentOnEveryMachine(world, std::max<int64_t>(per_part, kAlign), &why);
+  if (segment == nullptr) {
     log::warn("no " + std::to_string(bytes >> 20) + " MiB of memory shared by this machine's ranks (" +
-              (why.empty() ? "another machine could not provide it" : why) + ")");
+              why + ")");
     return {};
   }
   return at::from_blob(segment->part(0), {numel}, [segment](void*) {},

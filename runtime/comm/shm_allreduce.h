@@ -107,6 +107,10 @@ class ShmAllreduce {
   char* dataOf(int local_rank) const;  // the buffer rank `local_rank` posted for this step
   // What differs between this rank's post and another's, or "".
   std::string mismatch(int64_t numel, at::ScalarType dtype) const;
+  // Collective over `world`: a new segment on this machine, or nullptr on every
+  // rank when any machine could not create one (`why` says why).
+  std::shared_ptr<ShmSegment> segmentOnEveryMachine(MPI_Comm world, int64_t bytes_per_part,
+                                                    std::string* why) const;
   void reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor);
 
   MPI_Comm node_ = MPI_COMM_NULL;   // the ranks of this machine

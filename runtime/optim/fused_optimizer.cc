@@ -47,6 +47,8 @@ FusedOptimizer::FusedOptimizer(std::vector<at::Tensor> params, double lr, int mo
     ParamState& s = state_[i];
     at::NoGradGuard no_grad;
     if (precision == ops::Precision::kBFloat16) s.master = p.detach().to(at::kFloat).contiguous();
+    // Shared parameters get their state in shared memory (shareState).
+    if (sharedGroupOf(params_[0]) != nullptr) continue;
     for (int m = 0; m < moments_; ++m) s.moment[m] = at::zeros(p.sizes(), options);
   }
   shareState(name);
