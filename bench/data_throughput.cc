@@ -33,10 +33,9 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
-#include "cohort/data/azure_auth.h"
+#include "cohort/storage/azure_auth.h"
 #include "cohort/data/sharded_loader.h"
-#include "cohort/data/storage_azure.h"
-#include "cohort/data/storage_url.h"
+#include "cohort/storage/storage_url.h"
 #include "dataset_writer.h"
 
 namespace {
@@ -91,17 +90,17 @@ std::vector<cohort_pack::ColumnData> syntheticColumns(int64_t rows) {
 std::string accountSas(const std::string& account, const std::string& key_base64) {
   const std::string sv = "2019-12-12", se = "2099-01-01T00:00:00Z";
   const std::string to_sign = account + "\nrl\nb\nsco\n\n" + se + "\n\n\n" + sv + "\n";
-  const std::string sig = cohort::data::base64Encode(
-      cohort::data::hmacSha256(cohort::data::base64Decode(key_base64, "key"), to_sign));
-  return "sv=" + sv + "&ss=b&srt=sco&sp=rl&se=" + cohort::data::percentEncode(se) +
-         "&sig=" + cohort::data::percentEncode(sig);
+  const std::string sig = cohort::storage::base64Encode(
+      cohort::storage::hmacSha256(cohort::storage::base64Decode(key_base64, "key"), to_sign));
+  return "sv=" + sv + "&ss=b&srt=sco&sp=rl&se=" + cohort::storage::percentEncode(se) +
+         "&sig=" + cohort::storage::percentEncode(sig);
 }
 
 struct Target {
   std::string name;
   bool cold = false;  // evict the shards from the page cache before each run
   std::string location;
-  cohort::data::StorageOptions storage;
+  cohort::storage::StorageOptions storage;
   std::vector<std::string> urls;  // of the shards, as curl fetches them
   int64_t bytes = 0;
 };
@@ -180,8 +179,8 @@ int main(int argc, char** argv) {
     azure.storage.azure_account_key = key;
     Target local{"local disk (page cache)", false, o.local + "/synthetic", {}, {}, 0};
     for (Target* t : {&azure, &local}) {
-      auto storage = cohort::data::openStorage(t->location, t->storage);
-      if (auto* a = dynamic_cast<cohort::data::AzureStorage*>(storage.get())) a->createContainer();
+      auto storage = cohort::storage::openStorage(t->location, t->storage);
+      storage->createLocation();
       const auto manifest = cohort_pack::writeDataset(*storage, columns, per_shard, true, nullptr);
       for (const auto& s : manifest.shards) {
         t->urls.push_back(t == &local ? "file://" + storage->urlOf(s.file) : storage->urlOf(s.file));

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "cohort/cuda/cuda_device.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cuda/launch.h"
-#include "cohort/optim/stepper.h"
+#include "cohort/kernels/stepper.h"
 
 namespace {
 
@@ -145,7 +145,7 @@ struct AdamWSetup {
   }
 };
 
-double adamwMs(AdamWSetup& setup, Precision precision, cohort::optim::Stepper& stepper) {
+double adamwMs(AdamWSetup& setup, Precision precision, cohort::Stepper& stepper) {
   long step = 0;
   return medianMs([&] {
     stepper.adamw(setup.slots, precision,
@@ -157,7 +157,7 @@ int adamwOnly(const std::string& shape) {
   const std::vector<int64_t> sizes =
       shape == "1b" ? std::vector<int64_t>{1000000000} : gpt2Shapes();
   AdamWSetup setup(sizes, Precision::kFloat32);
-  auto stepper = cohort::optim::makeCudaStepper(0);
+  auto stepper = cohort::makeCudaStepper(0);
   std::printf("RESULT shape=%s tensors=%zu ms=%.4f\n", shape.c_str(), sizes.size(),
               adamwMs(setup, Precision::kFloat32, *stepper));
   return 0;
@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
       cohort::cuda::decompress(static_cast<const c10::Half*>(fp16.data_ptr()),
                                dst.data_ptr<float>(), n, nullptr);
     }));
-    auto checker = cohort::optim::makeCudaStepper(0);
+    auto checker = cohort::makeCudaStepper(0);
     ParamSlot slot;
     slot.grad = src.data_ptr();
     slot.numel = n;
@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
            {"fused AdamW fp32, 148 GPT-2 124M tensors", gpt2Shapes(), Precision::kFloat32},
            {"fused AdamW bf16 + fp32 master, 1e9 elements", {1000000000}, Precision::kBFloat16}}) {
     AdamWSetup setup(sizes, precision);
-    auto stepper = cohort::optim::makeCudaStepper(0);
+    auto stepper = cohort::makeCudaStepper(0);
     long step = 0;
     rows.push_back(measure(name, setup.bytes, 0.85, [&] {
       stepper->adamw(setup.slots, precision,
@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
   }
   {
     AdamWSetup setup({1000000000}, Precision::kFloat32);  // p, g and the momentum buffer
-    auto stepper = cohort::optim::makeCudaStepper(0);
+    auto stepper = cohort::makeCudaStepper(0);
     rows.push_back(measure("fused SGD momentum fp32, 1e9 elements", 20.0 * 1e9, 0.85, [&] {
       stepper->sgd(setup.slots, Precision::kFloat32, {1e-3f, 0.9f, 0.0f, 0.0f, false, false}, 1.0f);
     }));

@@ -20,25 +20,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 
-#include "cohort/checkpoint/checkpointer.h"
-#include "cohort/checkpoint/model_export.h"
-#include "cohort/checkpoint/module_state.h"
 #include "cohort/cohort.h"
-#include "cohort/data/sharded_loader.h"
-#include "cohort/ddp/data_parallel.h"
-#include "cohort/optim/sgd.h"
 #include "conv_net.h"
-#include "step_log.h"
 #include "train_options.h"
 
 namespace fashion_mnist {
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace ckpt = cohort::checkpoint;
 using Clock = std::chrono::steady_clock;
 using cohort::runlog::Timeline;
@@ -63,101 +54,12 @@ torch::Tensor normalise(const torch::Tensor& images) {
   return images.to(torch::kFloat32).div_(255).sub_(0.2860f).div_(0.3530f).unsqueeze(1);
 }
 
-struct EpochResult {
-  double loss = 0;          // mean over every sample of the epoch, all ranks
-  int64_t samples = 0;      // trained on, all ranks
-  double wait_s = 0;        // this rank's time waiting for the loader
-  double steady_wait_s = 0; // the same, from the 10th step on
-  double steady_s = 0;      // wall time from the 10th step on
-  bool stopped = false;     // SIGTERM: a checkpoint was written after the last step run
-};
-
-// What the checkpoints hold, beside the live tensors of `state`.
-struct Saving {
-  ckpt::Checkpointer& checkpointer;
-  ckpt::TrainState& state;
-};
-
-// One pass over this rank's share of the epoch, from its batch `first` on
-// (past 0 when resumed mid-epoch: the loader continues where the checkpoint left it).
-EpochResult trainEpoch(ConvNet& net, cohort::optim::SGD& optimizer, cohort::data::ShardedLoader& loader,
-                       const TrainOptions& options, int epoch, int64_t steps, int64_t first,
-                       cohort::Communicator& comm, StepLog& log, Saving saving) {
-  constexpr int64_t kWarmSteps = 10;  // steps before "steady state" (the first windows arrive)
-  net.train();
-  if (first == 0) loader.setEpoch(epoch);
-  EpochResult result;
-  const torch::Device device = net.parameters().front().device();
-  auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
-  const int64_t total_steps = steps * options.epochs;
-  Clock::time_point steady_start = Clock::now();
-  int64_t ran = 0;
-  for (int64_t b = first; b < steps; ++b, ++ran) {
-    if (ran == kWarmSteps) steady_start = Clock::now();
-    const auto wait_start = Clock::now();
-    std::optional<cohort::data::Batch> batch;
-    {
-      auto span = log.span("data wait");
-      batch = loader.next();
-    }
-    const double waited = secondsSince(wait_start);
-    result.wait_s += waited;
-    if (ran >= kWarmSteps) result.steady_wait_s += waited;
-    if (!batch) throw cohort::Error("the loader ended the epoch early", "this is a bug in cohort");
-    const double lr = cosineLr(options.lr, epoch * steps + b, total_steps);
-    optimizer.setLr(lr);
-    optimizer.zeroGrad();
-    torch::Tensor loss;
-    {
-      auto span = log.span("forward");
-      auto logits = net.forward(normalise((*batch)["image"].to(device)));
-      loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
-    }
-    {
-      auto span = log.span("backward");
-      loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
-    }
-    {
-      auto span = log.span("optimizer");
-      optimizer.step();
-    }
-    loss_sum += loss.detach();  // on the device: no wait for the GPU every step
-    const int64_t step = epoch * steps + b + 1;
-    double blocked_s = 0;
-    // Collective every step (the ranks agree on the time and on SIGTERM); the
-    // epoch's last step is saved after the evaluation, with its accuracy.
-    if (saving.checkpointer.due(step) && (b + 1 < steps || saving.checkpointer.stopRequested())) {
-      Timeline::Span span(log.timeline(), "checkpoint", Timeline::kCheckpoint);
-      saving.state.step = step;
-      saving.state.epoch = epoch;
-      saving.state.metrics = {{"loss", loss.item<double>()}};
-      saving.checkpointer.save(saving.state);
-      blocked_s = saving.checkpointer.lastBlockedSeconds();
-    }
-    log.endStep(loss, step, epoch, lr, static_cast<double>(options.global_batch) / secondsSince(wait_start),
-                waited, blocked_s);
-    if (saving.checkpointer.stopRequested()) {
-      result.stopped = true;
-      ++ran;
-      break;
-    }
-  }
-  if (ran > kWarmSteps) result.steady_s = secondsSince(steady_start);
-  // Each rank's loss is a mean over an equal share, so the mean over ranks
-  // and batches is the mean over every sample of the epoch (of the steps run).
-  auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(ran)}, torch::kFloat64);
-  comm.allreduce(totals, cohort::ReduceOp::kSum);
-  result.loss = totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
-  result.samples = ran * options.global_batch;
-  return result;
-}
-
 // Accuracy on the whole test set; each rank classifies an equal share
 // (with more ranks than divide 10,000, the few left over are not counted).
 // `predictions` (int64, one per test sample, -1 where none): this rank's
 // predicted classes are put at their samples' indices.
 double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communicator& comm,
-                torch::Tensor* predictions = nullptr) {
+                torch::Tensor* predictions) {
   torch::NoGradGuard no_grad;
   net.eval();
   test.setEpoch(0);
@@ -165,12 +67,13 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   int64_t correct = 0, seen = 0;
   while (auto batch = test.next()) {
     auto predicted = net.forward(normalise((*batch)["image"].to(device))).argmax(1);
-    if (predictions) predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
+    predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
     correct += predicted.eq((*batch)["label"].to(device, torch::kInt64)).sum().item<int64_t>();
     seen += batch->size();
   }
   auto totals = torch::tensor({correct, seen}, torch::kInt64);
   comm.allreduce(totals, cohort::ReduceOp::kSum);  // host counts, over MPI
+  net.train();
   return static_cast<double>(totals[0].item<int64_t>()) / static_cast<double>(totals[1].item<int64_t>());
 }
 
@@ -184,28 +87,6 @@ void writePredictions(const std::string& path, const torch::Tensor& predictions)
   }
 }
 
-// Where the run's files go: checkpoints and the model under COHORT_OUTPUTS_DIR,
-// the per-epoch metrics under COHORT_LOGS_DIR. Only rank 0 writes them.
-struct RunFiles {
-  fs::path outputs;
-  fs::path metrics;
-};
-
-fs::path makeDir(const std::string& dir, const char* variable) {
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) {
-    throw cohort::Error("cannot create the folder " + dir + ": " + error.message(),
-                        std::string("set ") + variable + " to a folder this user can write");
-  }
-  return fs::absolute(dir).lexically_normal();
-}
-
-RunFiles prepareRunFiles(const cohort::Settings& settings) {
-  return {makeDir(settings.outputs_dir, "COHORT_OUTPUTS_DIR"),
-          makeDir(settings.logs_dir, "COHORT_LOGS_DIR") / "fashion_mnist_metrics.csv"};
-}
-
 // The loaders of the packed data set's two halves, LOCATION/train and LOCATION/test.
 cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& options, const char* split,
                                        int64_t global_batch, bool training) {
@@ -216,6 +97,7 @@ cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& 
   o.window_shards = options.window_shards;
   o.shuffle = training;
   o.drop_last = training;
+  if (training) o.epoch_samples = options.max_train;
   return cohort::data::ShardedLoader(o);
 }
 
@@ -231,126 +113,131 @@ torch::Device chooseDevice(cohort::Runtime& rt, const std::string& wanted) {
   return device;
 }
 
-int train(cohort::Runtime& rt, int argc, char** argv) {
-  const TrainOptions options = TrainOptions::parse(argc, argv, rt.size());
+int train(cohort::Runtime& rt, const TrainOptions& options) {
+  options.checkWorld(rt.size());
   const bool lead = rt.rank() == 0;
-  if (options.help) {
-    if (lead) std::printf("%s", TrainOptions::usage(argv[0]).c_str());
-    return 0;
-  }
   // Several ranks share the machine's cores: one torch thread each unless asked.
   const int threads = options.threads > 0 ? options.threads : (rt.size() > 1 ? 1 : 0);
   if (threads > 0) torch::set_num_threads(threads);
-  // The same seed everywhere (DataParallel broadcasts rank 0's weights anyway).
-  torch::manual_seed(options.seed);
+  torch::manual_seed(options.seed);  // the same everywhere (DataParallel broadcasts rank 0's weights anyway)
 
   // Everything that can fail on bad input happens before the first collective.
   cohort::data::ShardedLoader train = openLoader(rt, options, "train", options.global_batch, true);
   cohort::data::ShardedLoader test = openLoader(rt, options, "test", 100 * rt.size(), false);
-  int64_t steps = train.batchesPerEpoch();
-  if (options.max_train > 0) steps = std::min(steps, options.max_train / options.global_batch);
+  const int64_t steps = train.batchesPerEpoch();
   if (steps < 1) {
     throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) + " is larger than the " +
-                                  std::to_string(std::min(train.manifest().samples, options.max_train > 0 ? options.max_train : train.manifest().samples)) +
-                                  " training images",
+                                  std::to_string(train.epochSize()) + " training images",
                               "pass a smaller --batch or a larger --max-train");
   }
   const torch::Device device = chooseDevice(rt, options.device);
-  const RunFiles files = prepareRunFiles(rt.settings());
-  std::ofstream metrics;
-  if (lead) {
-    // Appended to, so that a resumed run continues the table.
-    metrics.open(files.metrics, std::ios::app);
-    if (!metrics) {
-      throw cohort::Error("cannot write " + files.metrics.string(),
-                          "set COHORT_LOGS_DIR to a folder this user can write");
-    }
-    if (metrics.tellp() == 0) metrics << "epoch,train_loss,test_accuracy,samples_per_s,train_s,data_wait_fraction\n";
-  }
 
   auto net = std::make_shared<ConvNet>();
   net->to(device);
   cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
   cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
-  StepLog log(rt, dp);  // LOGS/metrics.jsonl, tensorboard/, timeline/
 
   ckpt::CheckpointPolicy policy;
   policy.every_steps = options.checkpoint_every;
   policy.every_seconds = options.checkpoint_seconds;
   policy.retention = {options.keep_checkpoints, "test_accuracy", true};
   policy.async = options.checkpoint_async;
-  ckpt::Checkpointer checkpointer(rt, (files.outputs / "checkpoints").string(), policy);
+  ckpt::Checkpointer checkpointer(rt, rt.settings().outputs_dir + "/checkpoints", policy);
   ckpt::TrainState state;
   state.model = ckpt::moduleState(*net);
   state.optimizer = &optimizer;
   state.loader = &train;
   state.config = options.toJson(rt.size());
-  int64_t first_step = 0;
   if (options.resume) {
-    if (auto resumed = checkpointer.resume(state)) {
-      first_step = resumed->step;
-      if (lead) {
-        std::printf("resumed from %s at step %lld of %lld (--resume never starts afresh)\n", resumed->folder.c_str(),
-                    static_cast<long long>(first_step), static_cast<long long>(steps * options.epochs));
-      }
+    if (auto resumed = checkpointer.resume(state); resumed && lead) {
+      std::printf("resumed from %s at step %lld of %lld (--resume never starts afresh)\n", resumed->folder.c_str(),
+                  static_cast<long long>(state.step), static_cast<long long>(steps * options.epochs));
     }
   }
+  cohort::runlog::RunLog log(rt, dp);  // LOGS/metrics.jsonl, tensorboard/, timeline/
+  log.watch(checkpointer);
 
   if (lead) {
     std::printf(
         "fashion_mnist: %d rank(s) on %s x %d torch thread(s); global batch %lld (%lld per "
         "rank); %d epoch(s); lr %g (cosine to 0); momentum %g\n",
         rt.size(), device.str().c_str(), torch::get_num_threads(), static_cast<long long>(options.global_batch),
-        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr,
-        options.momentum);
-    std::printf(
-        "data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
-        "do not fill a batch and are skipped); testing on %lld images\n",
-        options.data.c_str(), static_cast<long long>(train.manifest().samples), train.manifest().shards.size(),
-        static_cast<long long>(steps),
-        static_cast<long long>(train.manifest().samples - train.batchesPerEpoch() * options.global_batch),
-        static_cast<long long>(test.manifest().samples));
+        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr, options.momentum);
+    std::printf("data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
+                "do not fill a batch and are skipped); testing on %lld images\n",
+                options.data.c_str(), static_cast<long long>(train.manifest().samples),
+                train.manifest().shards.size(), static_cast<long long>(steps),
+                static_cast<long long>(train.epochSize() - steps * options.global_batch),
+                static_cast<long long>(test.manifest().samples));
     std::fflush(stdout);
   }
 
   // The last evaluation's accuracy and predicted classes (-1: not evaluated).
   double accuracy = -1;
   torch::Tensor predictions = torch::full({test.manifest().samples}, -1, torch::kInt64);
-  for (int epoch = static_cast<int>(first_step / steps); epoch < options.epochs; ++epoch) {
-    auto start = Clock::now();
-    const int64_t first = epoch == first_step / steps ? first_step % steps : 0;
-    const EpochResult r =
-        trainEpoch(*net, optimizer, train, options, epoch, steps, first, rt.comm(), log, {checkpointer, state});
-    const double train_s = secondsSince(start);
-    if (r.stopped) {
-      checkpointer.wait();
-      if (lead) {
-        std::printf("stopped by SIGTERM at step %lld: checkpoint written to %s; run again to resume\n",
-                    static_cast<long long>(state.step), checkpointer.directory().c_str());
+  net->train();
+  for (int64_t epoch = train.epoch(); epoch < options.epochs; ++epoch) {
+    train.setEpoch(epoch);  // after a resume: continues the epoch where it stopped
+    const auto start = Clock::now();
+    auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
+    int64_t ran = 0;
+    while (auto batch = log.next(train)) {
+      const double lr = cosineLr(options.lr, state.step, steps * options.epochs);
+      optimizer.setLr(lr);
+      optimizer.zeroGrad();
+      torch::Tensor loss;
+      {
+        auto span = log.span("forward");
+        auto logits = net->forward(normalise((*batch)["image"].to(device)));
+        loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
       }
-      return kStoppedBySigterm;
+      {
+        auto span = log.span("backward");
+        loss.backward();  // DataParallel has averaged the gradients over ranks when this returns
+      }
+      {
+        auto span = log.span("optimizer");
+        optimizer.step();
+      }
+      loss_sum += loss.detach();  // on the device: no wait for the GPU every step
+      ++ran;
+      state.step += 1;
+      state.epoch = epoch;
+      // Collective every step (the ranks agree on the time and on SIGTERM); the
+      // epoch's last step is saved after the evaluation, with its accuracy.
+      if (checkpointer.due(state.step) && (train.batchesLeft() > 0 || checkpointer.stopRequested())) {
+        auto span = log.span("checkpoint", Timeline::kCheckpoint);
+        state.metrics = {{"loss", loss.item<double>()}};
+        checkpointer.save(state);
+      }
+      log.endStep(state.step, epoch, loss, lr);
+      if (checkpointer.stopRequested()) {
+        checkpointer.wait();
+        if (lead) {
+          std::printf("stopped by SIGTERM at step %lld: checkpoint written to %s; run again to resume\n",
+                      static_cast<long long>(state.step), checkpointer.directory().c_str());
+        }
+        return kStoppedBySigterm;
+      }
     }
-    // The share of the steady-state step time spent waiting for data, worst rank.
-    auto wait = torch::tensor({r.steady_s > 0 ? r.steady_wait_s / r.steady_s : 0.0}, torch::kFloat64);
-    rt.comm().allreduce(wait, cohort::ReduceOp::kMax);
-    start = Clock::now();
+    if (ran == 0) continue;  // resumed at the end of this epoch, which was evaluated and saved then
+    const double train_s = secondsSince(start);
+    // Each rank's loss is a mean over an equal share, so the mean over ranks
+    // and batches is the mean over every sample of the epoch (of the steps run).
+    auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(ran)}, torch::kFloat64);
+    rt.comm().allreduce(totals, cohort::ReduceOp::kSum);
+    const double train_loss = totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
+    const auto test_start = Clock::now();
     accuracy = evaluate(*net, test, rt.comm(), &predictions);
-    const double test_s = secondsSince(start);
-    const double rate = static_cast<double>(r.samples) / train_s;
-    log.endEpoch((epoch + 1) * steps, r.loss, accuracy);
+    log.report(state.step, {{"test_accuracy", accuracy}, {"epoch_train_loss", train_loss}}, epoch);
     if (lead) {
-      std::printf(
-          "epoch %d/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s "
-          "(train %.1f s, test %.1f s; waiting for data %.2f%% of steady-state step time)\n",
-          epoch + 1, options.epochs, r.loss, accuracy, rate, train_s, test_s, 100 * wait.item<double>());
+      std::printf("epoch %lld/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s (train %.1f s, test %.1f s)\n",
+                  static_cast<long long>(epoch + 1), options.epochs, train_loss, accuracy,
+                  static_cast<double>(ran * options.global_batch) / train_s, train_s, secondsSince(test_start));
       std::fflush(stdout);
-      metrics << epoch + 1 << ',' << r.loss << ',' << accuracy << ',' << rate << ',' << train_s << ','
-              << wait.item<double>() << std::endl;
     }
-    Timeline::Span span(log.timeline(), "checkpoint", Timeline::kCheckpoint);
-    state.step = (epoch + 1) * steps;
-    state.epoch = epoch;
-    state.metrics = {{"test_accuracy", accuracy}, {"train_loss", r.loss}};
+    auto span = log.span("checkpoint", Timeline::kCheckpoint);
+    state.metrics = {{"test_accuracy", accuracy}, {"train_loss", train_loss}};
     checkpointer.save(state);
   }
   checkpointer.wait();
@@ -364,9 +251,9 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
     card.metrics = {{"test_accuracy", accuracy}};
     card.dataset = train.state().dataset;
     card.config = state.config;
-    const fs::path model = ckpt::exportModel(files.outputs, state.model, card);
+    const auto model = ckpt::exportModel(rt.settings().outputs_dir, state.model, card);
     if (!options.predictions.empty()) writePredictions(options.predictions, predictions);
-    std::printf("model written to %s\nmetrics written to %s\n", model.c_str(), files.metrics.c_str());
+    std::printf("model written to %s\nmetrics written to %s/metrics.jsonl\n", model.c_str(), log.folder().c_str());
     std::printf("test accuracy: %.4f\n", accuracy);
   }
   return 0;
@@ -376,6 +263,17 @@ int train(cohort::Runtime& rt, int argc, char** argv) {
 }  // namespace fashion_mnist
 
 int main(int argc, char** argv) {
-  return cohort::runMain(argc, argv,
-                         [&](cohort::Runtime& rt) { return fashion_mnist::train(rt, argc, argv); });
+  std::string help;
+  fashion_mnist::TrainOptions options;
+  try {
+    options = fashion_mnist::TrainOptions::parse(argc, argv, &help);
+  } catch (const cohort::Error& e) {
+    std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
+    return 2;
+  }
+  if (!help.empty()) {  // before MPI starts: --help needs no launcher
+    std::printf("%s", help.c_str());
+    return 0;
+  }
+  return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) { return fashion_mnist::train(rt, options); });
 }

@@ -1,4 +1,4 @@
-// The example's command line.
+// The example's command line (CLI11).
 #pragma once
 
 #include <cstdint>
@@ -14,8 +14,7 @@ struct TrainOptions {
   double lr = 0.05;
   double momentum = 0.9;
   uint64_t seed = 1;
-  int threads =
-      0;  // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
+  int threads = 0;        // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
   int64_t max_train = 0;  // 0: all training images; else at most this many per epoch
   int window_shards = 4;  // shards whose samples are shuffled together
   std::string device = "auto";  // auto, cpu or cuda
@@ -26,14 +25,14 @@ struct TrainOptions {
   bool checkpoint_async = true;  // --checkpoint-mode async|sync
   bool resume = true;            // --resume auto|never
   std::string predictions;       // write the test-set predictions here (one per line, data set order)
-  bool help = false;
 
-  // Parses --name VALUE or --name=VALUE. Throws cohort::ConfigError for an
-  // unknown option, a missing or malformed value, or a global batch that
-  // `world` ranks cannot share evenly.
-  static TrainOptions parse(int argc, char** argv, int world);
+  // Parses the command line. `help` is set to the help text when --help is
+  // given (the caller prints it and exits 0, before starting MPI). Throws
+  // cohort::ConfigError for an unknown option or a missing or malformed value.
+  static TrainOptions parse(int argc, char** argv, std::string* help);
 
-  static std::string usage(const std::string& program);
+  // A ConfigError when `world` ranks cannot share the global batch evenly.
+  void checkWorld(int world) const;
 
   // The options as a JSON object (saved in checkpoints and model.json).
   std::string toJson(int world) const;

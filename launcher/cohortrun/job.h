@@ -18,6 +18,7 @@ struct Job {
   std::string outputs_dir;  // absolute
   std::string launcher;     // cohortrun's own path
   std::string upload_program;  // cohort-upload, with --upload
+  std::string model_program;   // cohort-model, with --register
   std::string network;      // for mpirun across hosts; "" lets Open MPI choose
   std::vector<std::string> argv;  // cohortrun's own command line, for run.json
 };

@@ -12,6 +12,8 @@
 #include <random>
 #include <set>
 
+#include "code_identity.h"
+#include "model_registration.h"
 #include "cohort/core/error.h"
 #include "engine_command.h"
 #include "exit_status.h"
@@ -138,6 +140,7 @@ class Attempts {
                                                job_.logs_dir, job_.outputs_dir);
     }
     record_.versions = collectVersions({job_.plan.engine == Engine::kSrun ? "srun" : "mpirun"});
+    record_.code = codeIdentity(o.program[0], record_.work_dir);
     double deadline = o.timeout_s > 0 ? record_.start + o.timeout_s : 0;
 
     int status = exit_status::kEngineFailed;
@@ -165,6 +168,7 @@ class Attempts {
     record_.exit_status = status;
     record_.state = status == exit_status::kSucceeded ? "succeeded" : "failed";
     saveRecord();
+    if (status == exit_status::kSucceeded && !job_.options.register_name.empty()) status = registerOutputs(status);
     if (upload) status = finishUpload(*upload, status);
     if (status == exit_status::kSucceeded) {
       say("run " + job_.run_id + " succeeded; logs in " + job_.logs_dir);
@@ -191,7 +195,31 @@ class Attempts {
     return status == exit_status::kSucceeded ? exit_status::kUploadFailed : status;
   }
 
-  void saveRecord() { writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_)); }
+  void saveRecord() {
+    record_.inputs = readInputs(job_.logs_dir);
+    writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_));
+  }
+
+  // --register, after a job that succeeded: its status becomes kRegisterFailed
+  // when the registration fails (the model is still in the outputs folder).
+  int registerOutputs(int status) {
+    say("registering " + job_.outputs_dir + "/model as " + job_.options.register_name);
+    std::string output;
+    const int rc = registerModel(job_.model_program, job_.options.registry, job_.options.register_name,
+                                 job_.outputs_dir, job_.logs_dir, job_.run_id, &output);
+    logLine("cohortrun: cohort-model register: " + output);
+    if (rc == 0) {
+      const auto at = output.find("registered ");
+      record_.registered = at == std::string::npos ? job_.options.register_name
+                                                   : output.substr(at + 11, output.find(' ', at + 11) - at - 11);
+      say("registered " + record_.registered);
+      saveRecord();
+      return status;
+    }
+    say("the registration of " + job_.outputs_dir + "/model failed (cohort-model exit status " + std::to_string(rc) +
+        "); the model is still there:\n  " + output);
+    return exit_status::kRegisterFailed;
+  }
 
   void logLine(const std::string& line) { launcher_log_ << line << '\n' << std::flush; }
 
@@ -355,6 +383,10 @@ int launch(const std::vector<std::string>& args) {
   if (!o.upload_url.empty()) {
     job.upload_program = findUploadProgram(job.launcher);
     checkUploadTarget(job.upload_program, o.upload_url);
+  }
+  if (!o.register_name.empty()) {
+    job.model_program = findModelProgram(job.launcher);
+    checkRegistry(job.model_program, o.registry);
   }
   if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
     requireReachable(hostNames(job.plan));

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cohort/core/error.h"
-#include "json_reader.h"
+#include "cohort/core/json.h"
 #include "posix_io.h"
 
 namespace cohort::launcher {
@@ -47,7 +47,8 @@ std::vector<std::string> namesIn(const std::string& dir, bool (*wanted)(const st
   return names;
 }
 
-void moveAll(const std::string& from, const std::vector<std::string>& names, const std::string& to) {
+void moveAll(const std::string& from, const std::vector<std::string>& names,
+             const std::string& to) {
   makeDirectories(to);
   for (const auto& name : names) {
     std::string source = from + "/" + name, target = to + "/" + name;
@@ -61,9 +62,10 @@ void moveAll(const std::string& from, const std::vector<std::string>& names, con
 }  // namespace
 
 std::string archivePreviousRun(const std::string& logs_dir, const std::string& run_id) {
-  std::string old_id;
-  if (auto run = parseJson(readWholeFile(logs_dir + "/run.json"))) old_id = run->getString("run_id");
-  if (old_id == run_id) return "";  // this run's own (--slurm-submit wrote it before the job started)
+  const auto run = nlohmann::json::parse(readWholeFile(logs_dir + "/run.json"), nullptr, false);
+  const std::string old_id = jsonField(run, "run_id", std::string());
+  if (old_id == run_id)
+    return "";  // this run's own (--slurm-submit wrote it before the job started)
   auto names = namesIn(logs_dir, isRunFile);
   if (names.empty()) return "";
   bool safe = !old_id.empty() && old_id.find('/') == std::string::npos && old_id[0] != '.';

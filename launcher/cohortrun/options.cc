@@ -2,35 +2,25 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
-#include <functional>
 #include <map>
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/registry/model_ref.h"
+#include "command_line.h"
+#include "help_text.h"
 
 namespace cohort::launcher {
 
 namespace {
 
-[[noreturn]] void usage(const std::string& what, const std::string& hint) {
-  throw ConfigError(what, hint + " (cohortrun --help lists every option)");
-}
-
-int parseCount(const std::string& option, const std::string& text, int min) {
-  auto n = parseInteger(text);
-  if (!n || *n < min || *n > 1000000) {
-    usage(option + " '" + text + "' is not a whole number" +
-              (min > 0 ? " of at least " + std::to_string(min) : ""),
-          "write e.g. " + option + " " + std::to_string(std::max(min, 2)));
-  }
-  return static_cast<int>(*n);
-}
+using cli::CommandLine;
 
 bool validEnvName(const std::string& name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
 }
 
 // What users of other launchers type, and what to write here instead.
@@ -56,157 +46,189 @@ const std::map<std::string, std::string>& foreignOptions() {
   return kHints;
 }
 
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-struct Spec {
-  bool takes_value;
-  std::function<void(Options&, const std::string& name, const std::string& value)> apply;
-};
-
-const std::map<std::string, Spec>& specs() {
-  using O = Options;
-  using S = const std::string&;
-  static const std::map<std::string, Spec> kSpecs = {
-      {"--nodes", {true, [](O& o, S n, S v) { o.nodes = parseCount(n, v, 1); }}},
-      {"--procs-per-node", {true, [](O& o, S n, S v) { o.procs_per_node = parseCount(n, v, 1); }}},
-      {"--hosts", {true, [](O& o, S, S v) { o.hosts = v; }}},
-      {"--hostfile", {true, [](O& o, S, S v) { o.hostfile = v; }}},
-      {"--max-restarts", {true, [](O& o, S n, S v) { o.max_restarts = parseCount(n, v, 0); }}},
-      {"--outputs", {true, [](O& o, S, S v) { o.outputs = v; }}},
-      {"--logs", {true, [](O& o, S, S v) { o.logs = v; }}},
-      {"--env",
-       {true,
-        [](O& o, S n, S v) {
-          size_t eq = v.find('=');
-          std::string name = v.substr(0, eq);
-          if (eq == std::string::npos || !validEnvName(name)) {
-            usage(n + " '" + v + "' is not NAME=VALUE", "write e.g. --env OMP_NUM_THREADS=4");
-          }
-          static const char* kReserved[] = {
-              "COHORT_RUN_ID",     "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR",
-              "COHORT_RANK",       "COHORT_WORLD_SIZE",    "COHORT_LOCAL_RANK",  "COHORT_LOCAL_SIZE"};
-          for (const char* reserved : kReserved) {
-            if (name == reserved) {
-              usage(n + " " + name + ": cohortrun sets " + name + " for every rank itself",
-                    "use --outputs, --logs or --run-id, and leave ranks and sizes to cohortrun");
-            }
-          }
-          o.env.emplace_back(name, v.substr(eq + 1));
-        }}},
-      {"--upload",
-       {true,
-        [](O& o, S n, S v) {
-          if (v.find('?') != std::string::npos) {
-            usage(n + ": the URL has a query string, and a SAS token must not be on the command line",
-                  "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN or COHORT_CREDENTIALS_FILE");
-          }
-          o.upload_url = v;
-        }}},
-      {"--upload-interval",
-       {true,
-        [](O& o, S n, S v) {
-          if (!parseDuration(v, &o.upload_interval_s) || o.upload_interval_s <= 0) {
-            usage(n + " '" + v + "' is not a duration", "write e.g. --upload-interval 30s or 5m");
-          }
-        }}},
-      {"--console-ranks",
-       {true, [](O& o, S n, S v) { o.console_ranks = RankSet::parse(v, n); }}},
-      {"--timeout",
-       {true,
-        [](O& o, S n, S v) {
-          if (!parseDuration(v, &o.timeout_s) || o.timeout_s <= 0) {
-            usage(n + " '" + v + "' is not a duration", "write e.g. --timeout 90s, 30m or 12h");
-          }
-        }}},
-      {"--grace-period",
-       {true,
-        [](O& o, S n, S v) {
-          if (!parseDuration(v, &o.grace_s)) {
-            usage(n + " '" + v + "' is not a duration", "write e.g. --grace-period 30s");
-          }
-        }}},
-      {"--dry-run", {false, [](O& o, S, S) { o.dry_run = true; }}},
-      {"--slurm-submit", {false, [](O& o, S, S) { o.slurm_submit = true; }}},
-      {"--sbatch-option", {true, [](O& o, S, S v) { o.sbatch_options.push_back(v); }}},
-      {"--engine",
-       {true,
-        [](O& o, S n, S v) {
-          if (v == "auto") o.engine = EngineChoice::kAuto;
-          else if (v == "mpirun") o.engine = EngineChoice::kMpirun;
-          else if (v == "srun") o.engine = EngineChoice::kSrun;
-          else usage(n + " '" + v + "' is not an engine", "write --engine mpirun, srun or auto");
-        }}},
-      {"--engine-option", {true, [](O& o, S, S v) { o.engine_options.push_back(v); }}},
-      {"--network", {true, [](O& o, S, S v) { o.network = v; }}},
-      {"--run-id",
-       {true,
-        [](O& o, S n, S v) {
-          bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-          });
-          if (!ok) usage(n + " '" + v + "' is not a run id", "use letters, digits, '-', '_' and '.'");
-          o.run_id = v;
-        }}},
-      {"--help", {false, [](O& o, S, S) { o.help = true; }}},
-      {"-h", {false, [](O& o, S, S) { o.help = true; }}},
-      {"--version", {false, [](O& o, S, S) { o.version = true; }}},
-  };
-  return kSpecs;
-}
-
-[[noreturn]] void unknownOption(const std::string& name) {
+std::string unknownOptionHint(const std::string& name, const std::string& nearest) {
   auto foreign = foreignOptions().find(name);
-  if (foreign != foreignOptions().end()) usage("unknown option " + name, foreign->second);
-  std::string best;
-  size_t best_distance = 3;
-  for (const auto& [known, spec] : specs()) {
-    size_t d = editDistance(name, known);
-    if (d < best_distance) {
-      best = known;
-      best_distance = d;
-    }
-  }
-  if (!best.empty()) usage("unknown option " + name, "did you mean " + best + "?");
-  usage("unknown option " + name,
-        "put the program after '--' if " + name + " is meant for it: cohortrun [options] -- PROGRAM " +
-            name);
+  if (foreign != foreignOptions().end()) return foreign->second;
+  if (!nearest.empty()) return "did you mean " + nearest + "?";
+  return "put the program after '--' if " + name +
+         " is meant for it: cohortrun [options] -- PROGRAM " + name;
 }
 
-void checkContradictions(const Options& o) {
+double duration(const CommandLine& cl, const std::string& option, const std::string& text,
+                bool positive, const std::string& example) {
+  double seconds = 0;
+  if (!parseDuration(text, &seconds) || (positive && seconds <= 0)) {
+    cl.fail(option + " '" + text + "' is not a duration", "write e.g. " + option + " " + example);
+  }
+  return seconds;
+}
+
+void checkEnv(const CommandLine& cl, const std::string& option, const std::string& name,
+              const std::string& value) {
+  if (value.find('=') == std::string::npos || !validEnvName(name)) {
+    cl.fail(option + " '" + value + "' is not NAME=VALUE", "write e.g. --env OMP_NUM_THREADS=4");
+  }
+  static const char* kReserved[] = {
+      "COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR",
+      "COHORT_RANK",   "COHORT_WORLD_SIZE",    "COHORT_LOCAL_RANK",  "COHORT_LOCAL_SIZE"};
+  for (const char* reserved : kReserved) {
+    if (name == reserved) {
+      cl.fail(option + " " + name + ": cohortrun sets " + name + " for every rank itself",
+              "use --outputs, --logs or --run-id, and leave ranks and sizes to cohortrun");
+    }
+  }
+}
+
+// Every option of cohortrun, described once: the help lists them from here.
+void defineOptions(CommandLine& cl, Options& o) {
+  using S = const std::string&;
+  const CommandLine* c = &cl;
+  cl.value("--nodes", "N",
+           "nodes to use (default: all hosts, all nodes of the\n"
+           "allocation, or 1 on one machine)",
+           [&o, c](S n, S v) { o.nodes = static_cast<int>(c->count(n, v, 1, 1000000)); });
+  cl.value("--procs-per-node", "P",
+           "ranks per node (default: the hosts' slot count, the\n"
+           "allocation's tasks per node, or 1)",
+           [&o, c](S n, S v) { o.procs_per_node = static_cast<int>(c->count(n, v, 1, 1000000)); });
+  cl.value("--hosts", "h1:4,h2:4",
+           "these hosts over ssh (host:slots; Slurm host lists\n"
+           "work too: node[01-04]:8)",
+           [&o](S, S v) { o.hosts = v; });
+  cl.value("--hostfile", "FILE", "the hosts of an mpirun hostfile (\"h1 slots=4\")",
+           [&o](S, S v) { o.hostfile = v; });
+  cl.flag("--slurm-submit", "write an sbatch script into LOGS and submit it",
+          [&o] { o.slurm_submit = true; });
+  cl.value("--max-restarts", "K",
+           "start a failed job again, up to K times (default 0);\n"
+           "ranks see the count in COHORT_RESTART_COUNT",
+           [&o, c](S n, S v) { o.max_restarts = static_cast<int>(c->count(n, v, 0, 1000000)); });
+  cl.value("--outputs", "DIR", "COHORT_OUTPUTS_DIR for the ranks (default ./outputs)",
+           [&o](S, S v) { o.outputs = v; });
+  cl.value("--logs", "DIR", "logs folder (default ./logs)", [&o](S, S v) { o.logs = v; });
+  cl.value("--env", "NAME=VALUE", "set a variable in every rank (repeatable)", [&o, c](S n, S v) {
+    const std::string name = v.substr(0, v.find('='));
+    checkEnv(*c, n, name, v);
+    o.env.emplace_back(name, v.substr(v.find('=') + 1));
+  });
+  cl.value(
+      "--upload", "URL",
+      "copy the logs folder to URL/logs during the run\n"
+      "(every --upload-interval), each committed checkpoint\n"
+      "and at the end the whole outputs folder to\n"
+      "URL/outputs; URL: azure://ACCOUNT/CONTAINER[/PREFIX],\n"
+      "http(s)://HOST:PORT/ACCOUNT/CONTAINER[/PREFIX] or\n"
+      "hdfs://NAMENODE:PORT/PATH. Credentials only from the\n"
+      "environment (COHORT_AZURE_ACCOUNT_KEY,\n"
+      "COHORT_AZURE_SAS_TOKEN, COHORT_CREDENTIALS_FILE)",
+      [&o, c](S n, S v) {
+        if (v.find('?') != std::string::npos) {
+          c->fail(
+              n + ": the URL has a query string, and a SAS token must not be on the command line",
+              "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN or "
+              "COHORT_CREDENTIALS_FILE");
+        }
+        o.upload_url = v;
+      });
+  cl.value("--register", "NAME",
+           "when the job succeeds, register OUTPUTS/model as the next\n"
+           "version of NAME in the model registry (cohort-model), with\n"
+           "the run's lineage",
+           [&o, c](S n, S v) {
+             try {
+               registry::checkName(v, "model name");
+             } catch (const ConfigError& e) {
+               c->fail(n + ": " + e.detail(), e.hint());
+             }
+             o.register_name = v;
+           });
+  cl.value("--registry", "URL",
+           "the registry for --register (default: COHORT_REGISTRY,\n"
+           "else ~/.cohort/registry): a folder, azure://... or hdfs://...",
+           [&o, c](S n, S v) {
+             if (v.find('?') != std::string::npos) {
+               c->fail(n + ": the URL has a query string, and a SAS token must not be on the command line",
+                       "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN");
+             }
+             o.registry = v;
+           });
+  cl.value("--upload-interval", "DURATION", "between copies of the logs (default 30s)",
+           [&o, c](S n, S v) { o.upload_interval_s = duration(*c, n, v, true, "30s or 5m"); });
+  cl.value("--console-ranks", "LIST",
+           "ranks whose output the terminal shows: all (default),\n"
+           "none, or e.g. 0,2-3; every rank's log is kept anyway",
+           [&o](S n, S v) { o.console_ranks = RankSet::parse(v, n); });
+  cl.value("--timeout", "DURATION", "stop the whole job after this long (90s, 30m, 12h)",
+           [&o, c](S n, S v) { o.timeout_s = duration(*c, n, v, true, "90s, 30m or 12h"); });
+  cl.value("--grace-period", "DURATION",
+           "how long ranks get between SIGTERM and SIGKILL when\n"
+           "the job is stopped (default 10s)",
+           [&o, c](S n, S v) { o.grace_s = duration(*c, n, v, false, "30s"); });
+  cl.value("--network", "CIDR|IFACE",
+           "the TCP network between hosts (default: the local\n"
+           "network that reaches every host)",
+           [&o](S, S v) { o.network = v; });
+  cl.value("--engine", "auto|mpirun|srun",
+           "force an engine (default auto: srun inside a Slurm\n"
+           "allocation, mpirun elsewhere)",
+           [&o, c](S n, S v) {
+             if (v == "auto")
+               o.engine = EngineChoice::kAuto;
+             else if (v == "mpirun")
+               o.engine = EngineChoice::kMpirun;
+             else if (v == "srun")
+               o.engine = EngineChoice::kSrun;
+             else
+               c->fail(n + " '" + v + "' is not an engine", "write --engine mpirun, srun or auto");
+           });
+  cl.value("--engine-option", "ARG", "pass ARG to mpirun or srun as is (repeatable)",
+           [&o](S, S v) { o.engine_options.push_back(v); });
+  cl.value("--sbatch-option", "OPT",
+           "with --slurm-submit: an #SBATCH line (repeatable),\n"
+           "e.g. --sbatch-option=--partition=gpu",
+           [&o](S, S v) { o.sbatch_options.push_back(v); });
+  cl.value("--run-id", "ID", "name the run (default: time and a random suffix)", [&o, c](S n, S v) {
+    bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+    });
+    if (!ok) c->fail(n + " '" + v + "' is not a run id", "use letters, digits, '-', '_' and '.'");
+    o.run_id = v;
+  });
+  cl.flag("--dry-run", "print the engine command (or sbatch script), run\nnothing",
+          [&o] { o.dry_run = true; });
+  cl.flag("--version", "print cohortrun's version", [&o] { o.version = true; });
+  cl.helpFlag(&o.help);
+  cl.onUnknownOption(unknownOptionHint);
+  cl.takesProgram();
+}
+
+void checkContradictions(const CommandLine& cl, const Options& o) {
+  auto usage = [&cl](const std::string& what, const std::string& hint) { cl.fail(what, hint); };
   if (!o.hosts.empty() && !o.hostfile.empty()) {
-    usage("--hosts and --hostfile both given", "give the hosts once: --hosts h1:4,h2:4 or --hostfile FILE");
+    usage("--hosts and --hostfile both given",
+          "give the hosts once: --hosts h1:4,h2:4 or --hostfile FILE");
   }
   bool host_list = !o.hosts.empty() || !o.hostfile.empty();
   if (o.slurm_submit && host_list) {
-    usage("--slurm-submit with a host list: Slurm chooses the hosts of a batch job",
-          "drop --hosts/--hostfile to submit to Slurm, or drop --slurm-submit to run on your hosts");
+    usage(
+        "--slurm-submit with a host list: Slurm chooses the hosts of a batch job",
+        "drop --hosts/--hostfile to submit to Slurm, or drop --slurm-submit to run on your hosts");
   }
   if (o.engine == EngineChoice::kSrun && host_list) {
     usage("--engine srun with a host list: srun runs on the hosts of its allocation",
           "drop --hosts/--hostfile, or use --engine mpirun");
   }
   if (o.slurm_submit && o.engine == EngineChoice::kMpirun) {
-    usage("--slurm-submit with --engine mpirun", "drop --engine: a batch job runs its ranks with srun");
+    usage("--slurm-submit with --engine mpirun",
+          "drop --engine: a batch job runs its ranks with srun");
   }
   if (!o.sbatch_options.empty() && !o.slurm_submit) {
     usage("--sbatch-option without --slurm-submit",
           "add --slurm-submit, or drop --sbatch-option (inside an allocation there is no sbatch)");
   }
   if (!o.network.empty() && !host_list) {
-    usage("--network without a host list", "--network chooses the TCP network between --hosts; drop it");
+    usage("--network without a host list",
+          "--network chooses the TCP network between --hosts; drop it");
   }
 }
 
@@ -217,10 +239,20 @@ bool parseDuration(const std::string& text, double* seconds) {
   double scale = 1;
   std::string number = text;
   switch (text.back()) {
-    case 's': scale = 1; number.pop_back(); break;
-    case 'm': scale = 60; number.pop_back(); break;
-    case 'h': scale = 3600; number.pop_back(); break;
-    default: break;
+    case 's':
+      scale = 1;
+      number.pop_back();
+      break;
+    case 'm':
+      scale = 60;
+      number.pop_back();
+      break;
+    case 'h':
+      scale = 3600;
+      number.pop_back();
+      break;
+    default:
+      break;
   }
   auto value = parseNonNegative(number);
   if (!value || *value * scale > 1e9) return false;
@@ -256,40 +288,24 @@ std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv) 
 
 Options parseOptions(const std::vector<std::string>& args) {
   Options o;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.empty() || arg[0] != '-') break;  // the program
-    size_t eq = arg.find('=');
-    std::string name = arg.substr(0, eq);
-    auto spec = specs().find(name);
-    if (spec == specs().end()) unknownOption(name);
-    std::string value;
-    if (spec->second.takes_value) {
-      if (eq != std::string::npos) {
-        value = arg.substr(eq + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        usage(name + " needs a value", "write e.g. " + name + " VALUE");
-      }
-    } else if (eq != std::string::npos) {
-      usage(name + " takes no value", "write " + name + " alone");
-    }
-    spec->second.apply(o, name, value);
-  }
-  o.program.assign(args.begin() + static_cast<long>(std::min(i, args.size())), args.end());
+  CommandLine cl("cohortrun", helpDescription(), helpFooter());
+  defineOptions(cl, o);
+  o.program = cl.parse(args);
   if (o.help || o.version) return o;
-  checkContradictions(o);
+  checkContradictions(cl, o);
   if (o.program.empty() || o.program[0].empty()) {
-    usage("no program to run", "write cohortrun [options] -- PROGRAM [ARGS...], e.g. cohortrun "
-                               "--procs-per-node 2 -- ./trainer --epochs 3");
+    cl.fail("no program to run",
+            "write cohortrun [options] -- PROGRAM [ARGS...], e.g. cohortrun "
+            "--procs-per-node 2 -- ./trainer --epochs 3");
   }
   return o;
+}
+
+std::string helpText() {
+  Options o;
+  CommandLine cl("cohortrun", helpDescription(), helpFooter());
+  defineOptions(cl, o);
+  return cl.help();
 }
 
 }  // namespace cohort::launcher

@@ -1,9 +1,6 @@
 #include "posix_io.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,22 +10,14 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "child_process.h"
 #include "cohort/core/error.h"
+#include "output_pump.h"
 
 namespace cohort::launcher {
-
-bool writeAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 void makeDirectories(const std::string& path) {
   std::string partial;
@@ -108,52 +97,37 @@ std::string hostName() {
 }
 
 int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s) {
-  int fds[2];
-  if (argv.empty() || pipe2(fds, O_CLOEXEC) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
+  if (argv.empty()) return -1;
+  ChildSpec spec;
+  spec.argv = argv;
+  spec.in = Stream::kNull;
+  spec.out = Stream::kPipe;
+  spec.err = Stream::kLikeStdout;
+  std::optional<ChildProcess> child;
+  try {
+    child.emplace(spec);
+  } catch (const Error&) {
     return -1;
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  close(fds[1]);
-  double deadline = unixNow() + timeout_s;
   std::string text;
-  while (unixNow() < deadline) {
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[4096];
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n == 0 || (n < 0 && errno != EINTR)) break;
-    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  OutputPump pump;
+  pump.add(child->takeStdout(), [&](const std::string& line) { text += line + "\n"; });
+  const double deadline = unixNow() + timeout_s;
+  while (pump.openCount() > 0 && unixNow() < deadline) {
+    if (!pump.pump(100)) break;
   }
-  close(fds[0]);
-  int status = 0;
-  if (waitpid(pid, &status, WNOHANG) != pid) {
+  pump.finish();
+  if (output) *output = text;
+  if (!child->poll()) {
     // Give it a moment after closing its output, then stop it.
     usleep(100 * 1000);
-    if (waitpid(pid, &status, WNOHANG) != pid) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      if (output) *output = text;
+    if (!child->poll()) {
+      child->signalGroup(SIGKILL);
+      child->wait();
       return -1;
     }
   }
-  if (output) *output = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return child->status().exit_code;
 }
 
 std::string absolutePath(const std::string& path) {

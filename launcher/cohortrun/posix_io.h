@@ -4,10 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace cohort::launcher {
+#include "cohort/core/file_io.h"  // writeAll, UniqueFd
 
-// Writes all of `data` to `fd`, retrying on EINTR and short writes; false on error.
-bool writeAll(int fd, const std::string& data);
+namespace cohort::launcher {
 
 // Creates `path` and its parents; throws ConfigError saying what failed.
 void makeDirectories(const std::string& path);

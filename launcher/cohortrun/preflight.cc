@@ -1,20 +1,18 @@
 #include "preflight.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
-#include <map>
+#include <cstdlib>
+#include <memory>
 
+#include "child_process.h"
 #include "cohort/core/error.h"
 #include "network_choice.h"
+#include "output_pump.h"
 #include "posix_io.h"
 
 namespace cohort::launcher {
@@ -84,9 +82,11 @@ std::string resolveProgram(const std::string& program) {
     throw ConfigError("program " + path + " is a folder, not a program", "name the program to run");
   }
   if (access(path.c_str(), X_OK) != 0) {
-    throw ConfigError("program " + path + " is not executable",
-                      "make it executable (chmod +x " + path + "), or run it through its "
-                      "interpreter (-- python3 " + path + ")");
+    throw ConfigError("program " + path + " is not executable", "make it executable (chmod +x " +
+                                                                    path +
+                                                                    "), or run it through its "
+                                                                    "interpreter (-- python3 " +
+                                                                    path + ")");
   }
   return path;
 }
@@ -126,85 +126,64 @@ uint32_t resolveHost(const std::string& host) {
 }
 
 std::vector<HostProblem> unreachableHosts(const std::vector<std::string>& hosts, int timeout_s) {
+  constexpr size_t kMaxOutput = 4096;  // of each probe, for the message
   struct Probe {
     std::string host;
-    pid_t pid;
-    int fd;
+    ChildProcess child;
     std::string output;
   };
-  std::vector<Probe> probes;
+  std::vector<std::unique_ptr<Probe>> probes;
   std::vector<HostProblem> problems;
   std::vector<std::string> shell = remoteShell();
+  OutputPump pump;
   for (const auto& host : hosts) {
     if (isLocalHost(host)) continue;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) continue;
-    pid_t pid = fork();
-    if (pid == 0) {
-      setpgid(0, 0);
-      int null_fd = open("/dev/null", O_RDONLY);
-      dup2(null_fd, STDIN_FILENO);
-      dup2(fds[1], STDOUT_FILENO);
-      dup2(fds[1], STDERR_FILENO);
-      std::vector<std::string> args = shell;
-      if (args[0] == "ssh") {
-        args.insert(args.end(), {"-o", "BatchMode=yes", "-o",
-                                 "ConnectTimeout=" + std::to_string(timeout_s)});
-      }
-      args.insert(args.end(), {host, "true"});
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
-      _exit(127);
+    ChildSpec spec;
+    spec.argv = shell;
+    if (spec.argv[0] == "ssh") {
+      spec.argv.insert(spec.argv.end(), {"-o", "BatchMode=yes", "-o",
+                                         "ConnectTimeout=" + std::to_string(timeout_s)});
     }
-    close(fds[1]);
-    if (pid < 0) {
-      close(fds[0]);
-      problems.push_back({host, "cannot fork to check it"});
+    spec.argv.insert(spec.argv.end(), {host, "true"});
+    spec.in = Stream::kNull;
+    spec.out = Stream::kPipe;
+    spec.err = Stream::kLikeStdout;
+    try {
+      probes.push_back(std::make_unique<Probe>(Probe{host, ChildProcess(spec), ""}));
+    } catch (const Error& e) {
+      problems.push_back({host, std::string("cannot check it: ") + e.what()});
       continue;
     }
-    probes.push_back({host, pid, fds[0], ""});
+    Probe* probe = probes.back().get();
+    pump.add(probe->child.takeStdout(), [probe](const std::string& line) {
+      if (probe->output.size() < kMaxOutput) probe->output += line + "\n";
+    });
   }
   // Read every probe's output until it ends or the time is up.
   double deadline = unixNow() + timeout_s + 2;
-  size_t open_count = probes.size();
-  while (open_count > 0 && unixNow() < deadline) {
-    std::vector<pollfd> fds;
-    for (auto& p : probes) fds.push_back({p.fd, static_cast<short>(p.fd >= 0 ? POLLIN : 0), 0});
-    poll(fds.data(), fds.size(), 200);
-    for (size_t i = 0; i < probes.size(); ++i) {
-      if (probes[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      ssize_t n = read(probes[i].fd, buf, sizeof buf);
-      if (n > 0 && probes[i].output.size() < 4096) probes[i].output.append(buf, static_cast<size_t>(n));
-      if (n == 0 || (n < 0 && errno != EINTR)) {
-        close(probes[i].fd);
-        probes[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
+  while (pump.openCount() > 0 && unixNow() < deadline) pump.pump(200);
+  pump.finish();
   for (auto& p : probes) {
-    int status = 0;
     // A probe that closed its output exits a moment later.
-    bool done = waitpid(p.pid, &status, WNOHANG) == p.pid;
+    bool done = p->child.poll();
     while (!done && unixNow() < deadline) {
       usleep(10 * 1000);
-      done = waitpid(p.pid, &status, WNOHANG) == p.pid;
+      done = p->child.poll();
     }
     if (!done) {
-      kill(-p.pid, SIGKILL);
-      waitpid(p.pid, &status, 0);
+      p->child.signalGroup(SIGKILL);
+      p->child.wait();
     }
-    if (p.fd >= 0) close(p.fd);
-    if (done && WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-    std::string why = p.output;
+    const ExitStatus status = p->child.status();
+    if (done && status.exit_code == 0) continue;
+    std::string why = p->output;
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
     if (!done) why = "no answer to " + shell[0] + " within " + std::to_string(timeout_s + 2) + " s";
-    if (why.empty()) why = shell[0] + " exited with status " + std::to_string(WEXITSTATUS(status));
-    problems.push_back({p.host, why});
+    if (why.empty() && status.signal != 0) {
+      why = shell[0] + " was killed by signal " + std::to_string(status.signal);
+    }
+    if (why.empty()) why = shell[0] + " exited with status " + std::to_string(status.exit_code);
+    problems.push_back({p->host, why});
   }
   return problems;
 }

@@ -1,11 +1,7 @@
 #include "rank_agent.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,10 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
+#include "child_process.h"
 #include "cohort/core/error.h"
-#include "line_buffer.h"
+#include "command_line.h"
 #include "options.h"
+#include "output_pump.h"
 #include "posix_io.h"
 #include "rank_identity.h"
 #include "rank_records.h"
@@ -36,41 +35,20 @@ int signalByName(const std::string& name) {
                     "leave --stop-signal to cohortrun");
 }
 
-// In the child, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void execProgram(const std::vector<std::string>& program, int out_fd, int err_fd,
-                              pid_t agent, const std::vector<int>& caught) {
-  setpgid(0, 0);  // its own group, so the agent can stop what it starts too
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // and it dies with the agent
-  if (getppid() != agent) _exit(127);
-  for (int s : caught) signal(s, SIG_DFL);  // the agent's handlers are not the program's
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  dup2(out_fd, STDOUT_FILENO);
-  dup2(err_fd, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : program) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  const char* why = strerror(errno);
-  const char* parts[] = {"cohortrun: cannot run ", argv[0], ": ", why, "\n"};
-  for (const char* p : parts) {
-    ssize_t ignored = write(STDERR_FILENO, p, strlen(p));
-    (void)ignored;
-  }
-  _exit(127);
-}
-
 class Agent {
  public:
   Agent(const AgentOptions& options, const RankIdentity& id)
-      : options_(options), id_(id), host_(hostName()), echo_(options.console_ranks.contains(id.rank)) {}
+      : options_(options),
+        id_(id),
+        host_(hostName()),
+        echo_(options.console_ranks.contains(id.rank)) {}
 
   int run() {
     makeDirectories(options_.logs_dir);
     std::string log_path = options_.logs_dir + "/" + rankLogName(id_.rank);
-    log_fd_ = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd_ < 0) {
+    log_fd_ =
+        UniqueFd(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    if (log_fd_.fd < 0) {
       throw ConfigError("cannot write " + log_path + " on " + host_ + ": " + std::strerror(errno),
                         "make the logs folder writable on every host (--logs)");
     }
@@ -78,42 +56,39 @@ class Agent {
     SignalPipe signals(caught);
     signal(SIGPIPE, SIG_IGN);  // the engine may go before the agent: keep logging
 
-    int out[2], err[2];
-    COHORT_CHECK(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0, Error, "pipe2 failed", "");
     std::string command;
     for (const auto& a : options_.program) command += (command.empty() ? "" : " ") + a;
     note("rank " + std::to_string(id_.rank) + " of " + std::to_string(id_.size) + " (local " +
-         std::to_string(id_.local_rank) + " of " + std::to_string(id_.local_size) + ") on " + host_ +
-         ", run " + options_.run_id + ", restart " + std::to_string(options_.restart) + ": " +
-         command);
+         std::to_string(id_.local_rank) + " of " + std::to_string(id_.local_size) + ") on " +
+         host_ + ", run " + options_.run_id + ", restart " + std::to_string(options_.restart) +
+         ": " + command);
     double start = unixNow();
-    pid_t agent = getpid();
-    // Signals wait until the child has its own handlers back (see execProgram).
-    sigset_t block, previous;
-    sigemptyset(&block);
-    for (int s : caught) sigaddset(&block, s);
-    sigprocmask(SIG_BLOCK, &block, &previous);
-    child_ = fork();
-    COHORT_CHECK(child_ >= 0, Error, std::string("fork failed: ") + std::strerror(errno), "");
-    if (child_ == 0) execProgram(options_.program, out[1], err[1], agent, caught);
-    setpgid(child_, child_);  // also here, so no signal can find the group missing
-    sigprocmask(SIG_SETMASK, &previous, nullptr);
-    close(out[1]);
-    close(err[1]);
-    pump(out[0], err[0], signals);
+    ChildSpec spec;
+    spec.argv = options_.program;
+    spec.out = Stream::kPipe;
+    spec.err = Stream::kPipe;
+    spec.own_group = true;               // so the agent can stop what it starts too
+    spec.parent_death_signal = SIGKILL;  // and it dies with the agent
+    spec.default_signals = caught;       // the agent's handlers are not the program's
+    spec.clear_signal_mask = true;
+    spec.exec_error_prefix = "cohortrun: ";
+    child_ = std::make_unique<ChildProcess>(spec);
+    pump(signals);
 
+    const ExitStatus status = child_->status();
     ExitRecord record;
     record.rank = id_.rank;
     record.host = host_;
-    record.pid = child_;
+    record.pid = child_->pid();
     record.time = unixNow();
-    record.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-    record.signal = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
+    record.exit_code = status.exit_code;
+    record.signal = status.signal;
     record.stopped = stopping_;
     record.run_id = options_.run_id;
     record.restart = options_.restart;
     try {
-      writeFileAtomically(options_.logs_dir + "/" + exitRecordName(id_.rank), exitRecordJson(record));
+      writeFileAtomically(options_.logs_dir + "/" + exitRecordName(id_.rank),
+                          exitRecordJson(record));
     } catch (const Error& e) {
       // Still end as the program did: the engine then reports it.
       writeAll(STDERR_FILENO, std::string("cohortrun: rank agent: ") + e.what() + "\n");
@@ -124,88 +99,70 @@ class Agent {
          (record.signal ? "was killed by signal " + std::to_string(record.signal)
                         : "exited with code " + std::to_string(record.exit_code)) +
          (stopping_ ? " after being asked to stop" : "") + ", after " + took + " s");
-    killpg(child_, SIGKILL);  // anything it left running in its group
-    close(log_fd_);
+    child_->signalGroup(SIGKILL);  // anything it left running in its group
+    log_fd_.reset();
     return record.signal ? 128 + record.signal : record.exit_code;
   }
 
-  int programSignal() const { return WIFSIGNALED(status_) ? WTERMSIG(status_) : 0; }
+  int programSignal() const { return child_ ? child_->status().signal : 0; }
 
  private:
   // A line of the agent's own in the rank's log.
-  void note(const std::string& text) { writeAll(log_fd_, "[cohortrun] " + text + "\n"); }
+  void note(const std::string& text) { writeAll(log_fd_.fd, "[cohortrun] " + text + "\n"); }
 
   void line(const std::string& text, bool is_err) {
-    writeAll(log_fd_, text + "\n");
+    writeAll(log_fd_.fd, text + "\n");
     if (echo_) writeAll(is_err ? STDERR_FILENO : STDOUT_FILENO, rankPrefix(id_.rank) + text + "\n");
   }
 
   void stop() {
     if (stopping_) return;
     stopping_ = true;
-    killpg(child_, SIGTERM);
+    child_->signalGroup(SIGTERM);
     kill_at_ = unixNow() + options_.grace_s;
   }
 
   // Copies output until the program has ended and its pipes are drained.
-  void pump(int out_fd, int err_fd, SignalPipe& signals) {
-    LineBuffer out_lines, err_lines;
-    pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+  void pump(SignalPipe& signals) {
+    OutputPump output;
+    output.add(child_->takeStdout(), [&](const std::string& text) { line(text, false); });
+    output.add(child_->takeStderr(), [&](const std::string& text) { line(text, true); });
     bool exited = false;
     double drain_until = 0;
-    while (fds[0].fd >= 0 || fds[1].fd >= 0 || !exited) {
+    while (output.openCount() > 0 || !exited) {
       double now = unixNow();
       if (exited && drain_until == 0) drain_until = now + 2;  // descendants may hold the pipes
       if (exited && now > drain_until) break;
       if (stopping_ && !exited && now >= kill_at_) {
-        killpg(child_, SIGKILL);
+        child_->signalGroup(SIGKILL);
         kill_at_ = now + 3600;
       }
       double wait_s = exited ? drain_until - now : stopping_ ? kill_at_ - now : 1.0;
       int timeout_ms = static_cast<int>(std::max(0.0, std::min(wait_s, 1.0)) * 1000) + 1;
-      int ready = poll(fds, 3, timeout_ms);
-      if (ready < 0 && errno != EINTR) break;
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        char buf[65536];
-        ssize_t n = read(fds[i].fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        LineBuffer& lines = i == 0 ? out_lines : err_lines;
-        auto emit = [&](const std::string& text) { line(text, i == 1); };
-        if (n <= 0) {
-          lines.finish(emit);
-          close(fds[i].fd);
-          fds[i].fd = -1;
-        } else {
-          lines.append(buf, static_cast<size_t>(n), emit);
-        }
-      }
+      if (!output.pump(timeout_ms, signals.fd())) break;
       // Checked on every pass: a SIGCHLD byte could be lost to a full pipe.
-      if (!exited && waitpid(child_, &status_, WNOHANG) == child_) exited = true;
+      if (!exited && child_->poll()) exited = true;
       for (int s : signals.take()) {
         if (s == SIGCHLD) {
           continue;
         } else if (s == SIGTERM || s == SIGINT || s == SIGHUP || s == options_.stop_signal) {
           stop();
         } else if (!exited) {
-          kill(child_, s);  // SIGUSR1 (and SIGUSR2 when it is not the stop signal) are the program's
+          child_->signal(
+              s);  // SIGUSR1 (and SIGUSR2 when it is not the stop signal) are the program's
         }
       }
     }
-    auto emit_out = [&](const std::string& t) { line(t, false); };
-    auto emit_err = [&](const std::string& t) { line(t, true); };
-    out_lines.finish(emit_out);
-    err_lines.finish(emit_err);
-    if (!exited) waitpid(child_, &status_, 0);
+    output.finish();
+    child_->wait();
   }
 
   const AgentOptions& options_;
   RankIdentity id_;
   std::string host_;
   bool echo_;
-  int log_fd_ = -1;
-  pid_t child_ = -1;
-  int status_ = 0;
+  UniqueFd log_fd_;
+  std::unique_ptr<ChildProcess> child_;
   bool stopping_ = false;
   double kill_at_ = 0;
 };
@@ -215,41 +172,32 @@ class Agent {
 std::string rankPrefix(int rank) { return "[rank " + std::to_string(rank) + "] "; }
 
 AgentOptions parseAgentOptions(const std::vector<std::string>& args) {
+  using S = const std::string&;
   AgentOptions o;
-  size_t i = 0;
-  auto value = [&](const std::string& name) -> std::string {
-    if (i + 1 >= args.size()) throw ConfigError(name + " needs a value", "leave the agent to cohortrun");
-    return args[++i];
-  };
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      ++i;
-      break;
-    } else if (a == "--logs") {
-      o.logs_dir = value(a);
-    } else if (a == "--run-id") {
-      o.run_id = value(a);
-    } else if (a == "--restart") {
-      std::string text = value(a);
-      auto n = parseInteger(text);
-      if (!n || *n > 1000000) throw ConfigError("--restart '" + text + "'", "leave the agent to cohortrun");
-      o.restart = static_cast<int>(*n);
-    } else if (a == "--console-ranks") {
-      o.console_ranks = RankSet::parse(value(a), a);
-    } else if (a == "--grace-period") {
-      std::string text = value(a);
-      if (!parseDuration(text, &o.grace_s)) throw ConfigError("--grace-period '" + text + "'", "");
-    } else if (a == "--stop-signal") {
-      o.stop_signal = signalByName(value(a));
-    } else {
-      throw ConfigError("rank agent: unknown argument " + a, "leave the agent to cohortrun");
-    }
-  }
-  o.program.assign(args.begin() + static_cast<long>(std::min(i, args.size())), args.end());
+  cli::CommandLine cl(
+      "cohortrun --rank-agent",
+      "cohortrun --rank-agent: how cohortrun starts every rank (see rank_agent.h)\n\n"
+      "usage: cohortrun --rank-agent --logs DIR [options] -- PROGRAM [ARGS...]",
+      "");
+  const cli::CommandLine* c = &cl;
+  cl.value("--logs", "DIR", "the logs folder", [&o](S, S v) { o.logs_dir = v; });
+  cl.value("--run-id", "ID", "for the exit record", [&o](S, S v) { o.run_id = v; });
+  cl.value("--restart", "K", "for the exit record",
+           [&o, c](S n, S v) { o.restart = static_cast<int>(c->count(n, v, 0, 1000000)); });
+  cl.value("--console-ranks", "LIST", "ranks that echo their output",
+           [&o](S n, S v) { o.console_ranks = RankSet::parse(v, n); });
+  cl.value("--grace-period", "DURATION", "between SIGTERM and SIGKILL", [&o, c](S n, S v) {
+    if (!parseDuration(v, &o.grace_s))
+      c->fail(n + " '" + v + "' is not a duration", "leave the agent to cohortrun");
+  });
+  cl.value("--stop-signal", "USR2", "one more signal that means stop",
+           [&o](S, S v) { o.stop_signal = signalByName(v); });
+  cl.onUnknownOption([](S, S) { return std::string("leave the agent to cohortrun"); });
+  cl.takesProgram();
+  o.program = cl.parse(args);
   if (o.logs_dir.empty() || o.program.empty()) {
-    throw ConfigError("rank agent: --logs DIR and a program after '--' are needed",
-                      "leave the agent to cohortrun");
+    cl.fail("rank agent: --logs DIR and a program after '--' are needed",
+            "leave the agent to cohortrun");
   }
   return o;
 }

@@ -2,22 +2,12 @@
 
 #include <dirent.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "cohort/core/json_writer.h"
-#include "json_reader.h"
+#include "cohort/core/json.h"
+#include "posix_io.h"
 
 namespace cohort::launcher {
 
 namespace {
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The N of "PREFIXN.SUFFIX", or -1.
 int rankInName(const std::string& name, const std::string& prefix, const std::string& suffix) {
@@ -26,7 +16,8 @@ int rankInName(const std::string& name, const std::string& prefix, const std::st
     return -1;
   }
   std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
     return -1;
   }
   return std::stoi(digits);
@@ -39,52 +30,35 @@ std::string errorRecordName(int rank) { return "error-rank-" + std::to_string(ra
 std::string rankLogName(int rank) { return "rank-" + std::to_string(rank) + ".log"; }
 
 std::string exitRecordJson(const ExitRecord& r) {
-  JsonWriter w;
-  w.beginObject();
-  w.key("rank").value(r.rank);
-  w.key("host").value(r.host);
-  w.key("pid").value(static_cast<long long>(r.pid));
-  w.key("time").value(r.time);
+  OrderedJson doc;
+  doc["rank"] = r.rank;
+  doc["host"] = r.host;
+  doc["pid"] = r.pid;
+  doc["time"] = r.time;
   if (r.signal != 0) {
-    w.key("signal").value(r.signal);
+    doc["signal"] = r.signal;
   } else {
-    w.key("exit_code").value(r.exit_code);
+    doc["exit_code"] = r.exit_code;
   }
-  w.key("stopped").value(r.stopped);
-  w.key("run_id").value(r.run_id);
-  w.key("restart").value(r.restart);
-  w.endObject();
-  return w.text();
+  doc["stopped"] = r.stopped;
+  doc["run_id"] = r.run_id;
+  doc["restart"] = r.restart;
+  return jsonText(doc, 2) + "\n";
 }
 
 std::optional<ExitRecord> parseExitRecord(const std::string& text) {
-  auto json = parseJson(text);
-  if (!json || !json->get("rank")) return std::nullopt;
+  const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("rank")) return std::nullopt;
   ExitRecord r;
-  r.rank = static_cast<int>(json->getNumber("rank", -1));
-  r.host = json->getString("host");
-  r.pid = static_cast<long>(json->getNumber("pid", 0));
-  r.time = json->getNumber("time", 0);
-  r.exit_code = static_cast<int>(json->getNumber("exit_code", -1));
-  r.signal = static_cast<int>(json->getNumber("signal", 0));
-  r.stopped = json->getBool("stopped", false);
-  r.run_id = json->getString("run_id");
-  r.restart = static_cast<int>(json->getNumber("restart", 0));
-  return r;
-}
-
-std::optional<ErrorRecord> parseErrorRecord(const std::string& text) {
-  auto json = parseJson(text);
-  if (!json || !json->get("kind")) return std::nullopt;
-  ErrorRecord r;
-  r.rank = static_cast<int>(json->getNumber("rank", -1));
-  r.host = json->getString("host");
-  r.pid = static_cast<long>(json->getNumber("pid", 0));
-  r.time = json->getNumber("time", 0);
-  r.kind = json->getString("kind");
-  r.message = json->getString("message");
-  r.run_id = json->getString("run_id");
-  r.restart = static_cast<int>(json->getNumber("restart", 0));
+  r.rank = jsonField(doc, "rank", -1);
+  r.host = jsonField(doc, "host", std::string());
+  r.pid = jsonField(doc, "pid", 0L);
+  r.time = jsonField(doc, "time", 0.0);
+  r.exit_code = jsonField(doc, "exit_code", -1);
+  r.signal = jsonField(doc, "signal", 0);
+  r.stopped = jsonField(doc, "stopped", false);
+  r.run_id = jsonField(doc, "run_id", std::string());
+  r.restart = jsonField(doc, "restart", 0);
   return r;
 }
 
@@ -96,10 +70,10 @@ RankRecords readRankRecords(const std::string& logs_dir, const std::string& run_
     std::string name = entry->d_name;
     std::string path = logs_dir + "/" + name;
     if (rankInName(name, "exit-rank-", ".json") >= 0) {
-      auto r = parseExitRecord(readFile(path));
+      auto r = parseExitRecord(readWholeFile(path));
       if (r && r->run_id == run_id && r->restart == restart) records.exits.push_back(*r);
     } else if (rankInName(name, "error-rank-", ".json") >= 0) {
-      auto r = parseErrorRecord(readFile(path));
+      auto r = ErrorRecord::fromJson(readWholeFile(path));
       if (r && r->run_id == run_id && r->restart == restart) records.errors.push_back(*r);
     } else if (int rank = rankInName(name, "rank-", ".log"); rank >= 0) {
       records.started.push_back(rank);

@@ -5,7 +5,8 @@
 //                      consequence of a failure, not a cause).
 //   error-rank-N.json  written by the cohort runtime in the rank itself when it
 //                      dies of an exception, a fatal signal or a collective
-//                      timeout (runtime/core/error_record.h): the error's text.
+//                      timeout: the error's text (cohort/core/error_record.h,
+//                      whose ErrorRecord both the runtime and cohortrun use).
 // Both carry the run id and restart count, so records of other runs and
 // attempts are never mistaken for this one's, and the time (Unix seconds), so
 // the earliest failure can be found (the hosts' clocks must agree, as NTP does).
@@ -14,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cohort/core/error_record.h"
 
 namespace cohort::launcher {
 
@@ -32,20 +35,8 @@ struct ExitRecord {
   bool failed() const { return !stopped && (signal != 0 || exit_code != 0); }
 };
 
-struct ErrorRecord {
-  int rank = -1;
-  std::string host;
-  long pid = 0;
-  double time = 0;
-  std::string kind;  // "exception", "signal" or "watchdog"
-  std::string message;
-  std::string run_id;
-  int restart = 0;
-};
-
 std::string exitRecordJson(const ExitRecord& record);
 std::optional<ExitRecord> parseExitRecord(const std::string& text);
-std::optional<ErrorRecord> parseErrorRecord(const std::string& text);
 
 struct RankRecords {
   std::vector<ExitRecord> exits;

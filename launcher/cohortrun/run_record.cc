@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "cohort/core/json_writer.h"
+#include "cohort/core/json.h"
 #include "posix_io.h"
 #include "preflight.h"
 
@@ -10,10 +10,9 @@ namespace cohort::launcher {
 
 namespace {
 
-void time(JsonWriter& w, const char* key, double unix_seconds) {
-  w.key(key);
-  if (unix_seconds > 0) w.value(isoTime(unix_seconds));
-  else w.null();
+// An ISO time, or null for one not reached yet.
+OrderedJson time(double unix_seconds) {
+  return unix_seconds > 0 ? OrderedJson(isoTime(unix_seconds)) : OrderedJson(nullptr);
 }
 
 // The first line `program --version` prints, or "".
@@ -25,7 +24,8 @@ std::string firstLineOf(const std::string& program) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> collectVersions(const std::vector<std::string>& engines) {
+std::vector<std::pair<std::string, std::string>> collectVersions(
+    const std::vector<std::string>& engines) {
   std::vector<std::pair<std::string, std::string>> v = {{"cohort", COHORT_VERSION},
                                                         {"libtorch", COHORT_TORCH_VERSION}};
   if (std::string(COHORT_CUDA_VERSION) != "") v.push_back({"cuda", COHORT_CUDA_VERSION});
@@ -34,63 +34,56 @@ std::vector<std::pair<std::string, std::string>> collectVersions(const std::vect
     std::string path = findInPath(engine);
     if (path.empty()) continue;
     std::string line = firstLineOf(path);
-    if (!line.empty()) v.push_back({engine == "mpirun" ? "mpi" : engine == "srun" ? "slurm" : engine, line});
+    if (!line.empty())
+      v.push_back({engine == "mpirun" ? "mpi" : engine == "srun" ? "slurm" : engine, line});
   }
   return v;
 }
 
 std::string runRecordJson(const RunRecord& r) {
-  JsonWriter w;
-  w.beginObject();
-  w.key("run_id").value(r.run_id);
-  w.key("state").value(r.state);
-  w.key("exit_status");
-  if (r.exit_status >= 0) w.value(r.exit_status);
-  else w.null();
-  w.key("command").value(r.command);
-  w.key("program").value(r.program);
-  w.key("work_dir").value(r.work_dir);
-  w.key("outputs_dir").value(r.outputs_dir);
-  w.key("engine").value(r.engine);
-  w.key("engine_command").value(r.engine_command);
-  if (!r.slurm_job_id.empty()) w.key("slurm_job_id").value(r.slurm_job_id);
-  w.key("nodes").value(r.plan.nodes);
-  w.key("procs_per_node").value(r.plan.procs_per_node);
-  w.key("world_size").value(r.plan.world_size);
-  w.key("hosts").beginArray();
+  OrderedJson doc;
+  doc["run_id"] = r.run_id;
+  doc["state"] = r.state;
+  doc["exit_status"] = r.exit_status >= 0 ? OrderedJson(r.exit_status) : OrderedJson(nullptr);
+  doc["command"] = r.command;
+  doc["program"] = r.program;
+  doc["work_dir"] = r.work_dir;
+  doc["outputs_dir"] = r.outputs_dir;
+  doc["engine"] = r.engine;
+  doc["engine_command"] = r.engine_command;
+  if (!r.slurm_job_id.empty()) doc["slurm_job_id"] = r.slurm_job_id;
+  doc["nodes"] = r.plan.nodes;
+  doc["procs_per_node"] = r.plan.procs_per_node;
+  doc["world_size"] = r.plan.world_size;
+  doc["hosts"] = OrderedJson::array();
   for (const auto& h : r.plan.hosts) {
-    w.beginObject();
-    w.key("name").value(h.name);
-    w.key("first_rank").value(h.first_rank);
-    w.key("ranks").value(h.ranks);
-    w.endObject();
+    doc["hosts"].push_back({{"name", h.name}, {"first_rank", h.first_rank}, {"ranks", h.ranks}});
   }
-  w.endArray();
-  time(w, "start_time", r.start);
-  time(w, "end_time", r.end);
-  w.key("max_restarts").value(r.max_restarts);
-  w.key("restarts").value(r.attempts.empty() ? 0 : static_cast<int>(r.attempts.size()) - 1);
-  w.key("attempts").beginArray();
+  doc["start_time"] = time(r.start);
+  doc["end_time"] = time(r.end);
+  doc["max_restarts"] = r.max_restarts;
+  doc["restarts"] = r.attempts.empty() ? 0 : static_cast<int>(r.attempts.size()) - 1;
+  doc["attempts"] = OrderedJson::array();
   for (const auto& a : r.attempts) {
-    w.beginObject();
-    w.key("restart").value(a.restart);
-    time(w, "start_time", a.start);
-    time(w, "end_time", a.end);
-    w.key("exit_status").value(a.exit_status);
+    OrderedJson attempt;
+    attempt["restart"] = a.restart;
+    attempt["start_time"] = time(a.start);
+    attempt["end_time"] = time(a.end);
+    attempt["exit_status"] = a.exit_status;
     if (!a.root_cause.empty()) {
-      w.key("root_cause").value(a.root_cause);
-      if (a.rank >= 0) w.key("rank").value(a.rank);
-      if (!a.host.empty()) w.key("host").value(a.host);
+      attempt["root_cause"] = a.root_cause;
+      if (a.rank >= 0) attempt["rank"] = a.rank;
+      if (!a.host.empty()) attempt["host"] = a.host;
     }
-    w.key("logs").value(a.logs);
-    w.endObject();
+    attempt["logs"] = a.logs;
+    doc["attempts"].push_back(attempt);
   }
-  w.endArray();
-  w.key("versions").beginObject();
-  for (const auto& [name, version] : r.versions) w.key(name).value(version);
-  w.endObject();
-  w.endObject();
-  return w.text();
+  doc["versions"] = OrderedJson::object();
+  for (const auto& [name, version] : r.versions) doc["versions"][name] = version;
+  doc["code"] = OrderedJson::parse(r.code.dump());
+  doc["inputs"] = OrderedJson::parse(r.inputs.dump());
+  if (!r.registered.empty()) doc["registered"] = r.registered;
+  return jsonText(doc, 2) + "\n";
 }
 
 }  // namespace cohort::launcher

@@ -3,6 +3,8 @@
 // that is killed leaves an accurate record of what it had seen.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +41,9 @@ struct RunRecord {
   int exit_status = -1;
   std::vector<AttemptRecord> attempts;
   std::vector<std::pair<std::string, std::string>> versions;
+  nlohmann::json code;    // code_identity.h
+  nlohmann::json inputs = nlohmann::json::array();  // the data sets the loaders noted
+  std::string registered;  // with --register: NAME:VERSION, once registered
 };
 
 std::string runRecordJson(const RunRecord& record);

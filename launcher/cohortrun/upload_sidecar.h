@@ -5,9 +5,10 @@
 // inherited, never on its command line; its messages go to LOGS/upload.log.
 #pragma once
 
-#include <sys/types.h>
-
+#include <memory>
 #include <string>
+
+#include "child_process.h"
 
 namespace cohort::launcher {
 
@@ -32,8 +33,7 @@ class UploadSidecar {
   int finish();
 
  private:
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<ChildProcess> child_;
 };
 
 }  // namespace cohort::launcher

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "cohort/core/error.h"
-#include "cohort/data/checksum.h"
+#include "cohort/storage/checksum.h"
 #include "cohort/data/shard_file.h"
 
 namespace cohort_pack {
@@ -16,9 +16,9 @@ int64_t rowsPerShard(const std::vector<ColumnData>& columns, int64_t shard_bytes
   return std::max<int64_t>(1, shard_bytes / std::max<int64_t>(1, row_bytes));
 }
 
-Manifest writeDataset(cohort::data::Storage& storage, const std::vector<ColumnData>& columns,
+Manifest writeDataset(cohort::storage::Storage& storage, const std::vector<ColumnData>& columns,
                       int64_t rows_per_shard, bool replace, void (*progress)(const std::string&),
-                      cohort::data::ChecksumKind checksum) {
+                      cohort::storage::ChecksumKind checksum) {
   COHORT_CHECK(!columns.empty() && rows_per_shard > 0, cohort::ConfigError, "nothing to pack",
                "name at least one column");
   const int64_t rows = columns[0].rows;
@@ -51,7 +51,7 @@ Manifest writeDataset(cohort::data::Storage& storage, const std::vector<ColumnDa
     entry.samples = count;
     entry.bytes = static_cast<int64_t>(image.size());
     entry.checksum_kind = checksum;
-    entry.checksum = cohort::data::checksumHex(checksum, image.data(), image.size());
+    entry.checksum = cohort::storage::checksumHex(checksum, image.data(), image.size());
     manifest.shards.push_back(entry);
     manifest.samples += count;
     if (progress) {

@@ -9,8 +9,8 @@
 #include <iostream>
 
 #include "cohort/core/error.h"
-#include "cohort/data/storage.h"
-#include "cohort/runlog/uploader.h"
+#include "cohort/storage/storage.h"
+#include "cohort/storage/uploader.h"
 
 namespace cohort::upload {
 
@@ -22,7 +22,7 @@ void onStop(int) { g_stop = 1; }
 
 void say(const std::string& text) { std::cerr << "cohort-upload: " << text << std::endl; }
 
-std::string summary(const runlog::SyncResult& r) {
+std::string summary(const storage::SyncResult& r) {
   return std::to_string(r.uploaded) + " file(s), " + std::to_string(r.bytes) + " bytes copied; " +
          std::to_string(r.unchanged) + " unchanged";
 }
@@ -45,7 +45,7 @@ bool waitForStop(double seconds, bool* stdin_open) {
 }
 
 // One pass; `final` copies the whole outputs folder, otherwise only a newly committed checkpoint.
-void syncOnce(runlog::Uploader& up, const LoopOptions& o, bool final) {
+void syncOnce(storage::Uploader& up, const LoopOptions& o, bool final) {
   if (!o.logs_dir.empty()) {
     const auto r = up.syncFolder(o.logs_dir, "logs");
     if (r.uploaded > 0 || final) say("logs " + o.logs_dir + ": " + summary(r));
@@ -59,15 +59,15 @@ void syncOnce(runlog::Uploader& up, const LoopOptions& o, bool final) {
 }  // namespace
 
 int runUpload(const LoopOptions& o, const Settings& settings) {
-  const std::string shown = runlog::redactUrl(o.url);
-  std::unique_ptr<runlog::Uploader> up;
+  const std::string shown = storage::redactUrl(o.url);
+  std::unique_ptr<storage::Uploader> up;
   try {
-    runlog::UploadOptions options;
+    storage::UploadOptions options;
     options.url = o.url;
-    options.storage = data::StorageOptions::fromSettings(settings);
+    options.storage = storage::StorageOptions::fromSettings(settings);
     options.state_path = (o.logs_dir.empty() ? o.outputs_dir : o.logs_dir) + "/.upload-state.json";
     options.block_bytes = static_cast<int64_t>(settings.upload_block_mib * (1 << 20));
-    up = std::make_unique<runlog::Uploader>(options);
+    up = std::make_unique<storage::Uploader>(options);
     up->setReporter(say);
   } catch (const Error& e) {
     say("cannot upload to " + shown + ": " + e.what());

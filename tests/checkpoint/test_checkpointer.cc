@@ -211,8 +211,7 @@ TEST(Checkpointer, SavingAStepAgainReplacesIt) {
 }
 
 // What resume() says when the checkpoint was written by `other`.
-std::string resumeMismatch(const std::string& checkpoints, SmallNet& other,
-                           optim::FusedOptimizer* opt) {
+std::string resumeMismatch(const std::string& checkpoints, SmallNet& other, optim::OptimizerRef opt) {
   TrainState state;
   state.model = checkpoint::moduleState(other);
   state.optimizer = opt;
@@ -256,15 +255,28 @@ TEST(Checkpointer, AnotherModelOrOptimizerIsRefusedOnEveryRank) {
   SmallNet renamed(7, 3, "output");
   message = resumeMismatch(checkpoints, renamed, nullptr);
   EXPECT_TRUE(contains(message, "output.weight")) << message;
-  // The same model with AdamW (two moments per parameter) instead of SGD.
+  // The same model with AdamW instead of SGD.
   SmallNet same;
   optim::AdamW adamw(same.parameters(), optim::AdamWOptions{});
   message = resumeMismatch(checkpoints, same, &adamw);
-  EXPECT_TRUE(contains(message, "optimizer") && contains(message, "exp_avg_sq")) << message;
-  // The model that wrote it is still welcome.
+  EXPECT_TRUE(contains(message, "cohort.optim.SGD") && contains(message, "cohort.optim.AdamW")) << message;
+  // SGD without momentum keeps no moment: its state does not fit.
+  SmallNet plain_net;
+  optim::SgdOptions plain = sgdOptions();
+  plain.momentum = 0;
+  optim::SGD plain_opt(plain_net.parameters(), plain);
+  message = resumeMismatch(checkpoints, plain_net, &plain_opt);
+  EXPECT_TRUE(contains(message, "exp_avg")) << message;
+  // The model without its optimizer: resuming would start the momentum afresh.
+  SmallNet bare;
+  message = resumeMismatch(checkpoints, bare, nullptr);
+  EXPECT_TRUE(contains(message, "no optimizer") && contains(message, "cohort.optim.SGD")) << message;
+  // The model and optimizer that wrote it are still welcome.
   SmallNet right;
+  optim::SGD right_opt(right.parameters(), sgdOptions());
   TrainState state;
   state.model = checkpoint::moduleState(right);
+  state.optimizer = &right_opt;
   Checkpointer ckpt(rt, checkpoints, keepAll(false));
   EXPECT_TRUE(ckpt.resume(state).has_value());
 }

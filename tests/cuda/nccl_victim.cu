@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "cohort/cohort.h"
-#include "cohort/cuda/cuda_device.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 
 __global__ void spin(long long cycles) {
   const long long start = clock64();

@@ -7,10 +7,10 @@
 
 #include <vector>
 
-#include "cohort/cuda/cuda_device.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cpu/bucket_copy.h"
 #include "cohort/kernels/cuda/launch.h"
-#include "cohort/optim/stepper.h"
+#include "cohort/kernels/stepper.h"
 
 namespace {
 
@@ -170,8 +170,8 @@ class OptimizerKernels : public Kernels, public ::testing::WithParamInterface<Pr
 TEST_P(OptimizerKernels, AdamWAgreesWithTheCpuLoop) {
   OptState cpu = randomState(GetParam());
   OptState gpu = cpu.to(torch::kCUDA);
-  auto on_cpu = cohort::optim::makeCpuStepper();
-  auto on_gpu = cohort::optim::makeCudaStepper(0);
+  auto on_cpu = cohort::makeCpuStepper();
+  auto on_gpu = cohort::makeCudaStepper(0);
   for (long step = 1; step <= 3; ++step) {
     const auto s = cohort::ops::AdamWStep::at(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
     on_cpu->adamw(cpu.slots(), GetParam(), s, 0.5f);
@@ -183,8 +183,8 @@ TEST_P(OptimizerKernels, AdamWAgreesWithTheCpuLoop) {
 TEST_P(OptimizerKernels, SgdAgreesWithTheCpuLoop) {
   OptState cpu = randomState(GetParam());
   OptState gpu = cpu.to(torch::kCUDA);
-  auto on_cpu = cohort::optim::makeCpuStepper();
-  auto on_gpu = cohort::optim::makeCudaStepper(0);
+  auto on_cpu = cohort::makeCpuStepper();
+  auto on_gpu = cohort::makeCudaStepper(0);
   for (int step = 0; step < 3; ++step) {
     const cohort::ops::SgdStep s{0.05f, 0.9f, 0.0f, 1e-4f, step == 2, step == 0};
     on_cpu->sgd(cpu.slots(), GetParam(), s, 2.0f);
@@ -198,8 +198,8 @@ TEST_P(OptimizerKernels, GradientCheckAgreesWithTheCpuLoop) {
   cpu.grad[3][5] = std::numeric_limits<float>::quiet_NaN();
   cpu.grad[151][1000] = -std::numeric_limits<float>::infinity();
   OptState gpu = cpu.to(torch::kCUDA);
-  const auto want = cohort::optim::makeCpuStepper()->check(cpu.slots(), GetParam());
-  const auto got = cohort::optim::makeCudaStepper(0)->check(gpu.slots(), GetParam());
+  const auto want = cohort::makeCpuStepper()->check(cpu.slots(), GetParam());
+  const auto got = cohort::makeCudaStepper(0)->check(gpu.slots(), GetParam());
   EXPECT_EQ(got.non_finite, 2u);
   EXPECT_EQ(want.non_finite, 2u);
   EXPECT_NEAR(got.sum_of_squares, want.sum_of_squares, 1e-9 * want.sum_of_squares);

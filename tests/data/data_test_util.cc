@@ -21,7 +21,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-data::Manifest packSynthetic(data::Storage& storage, int64_t samples, int64_t per_shard) {
+data::Manifest packSynthetic(storage::Storage& storage, int64_t samples, int64_t per_shard) {
   cohort_pack::ColumnData x, label;
   x.column = {"x", data::DType::kFloat32, {3}};
   label.column = {"label", data::DType::kInt64, {}};
@@ -38,8 +38,8 @@ data::Manifest packSynthetic(data::Storage& storage, int64_t samples, int64_t pe
 }
 
 data::Manifest packSynthetic(const std::string& location, int64_t samples, int64_t per_shard,
-                             const data::StorageOptions& options) {
-  auto storage = data::openStorage(location, options);
+                             const storage::StorageOptions& options) {
+  auto storage = storage::openStorage(location, options);
   return packSynthetic(*storage, samples, per_shard);
 }
 

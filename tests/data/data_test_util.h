@@ -9,7 +9,7 @@
 
 #include "cohort/data/manifest.h"
 #include "cohort/data/sharded_loader.h"
-#include "cohort/data/storage.h"
+#include "cohort/storage/storage.h"
 
 namespace cohort::test {
 
@@ -27,9 +27,9 @@ class TempDir {
 // Packs a data set of `samples` samples, `per_shard` to a shard, into `storage`:
 // column "x" float32 [3] = (id, 2 id, 3 id) and column "label" int64 = id,
 // where id is the sample's index in file order.
-data::Manifest packSynthetic(data::Storage& storage, int64_t samples, int64_t per_shard);
+data::Manifest packSynthetic(storage::Storage& storage, int64_t samples, int64_t per_shard);
 data::Manifest packSynthetic(const std::string& location, int64_t samples, int64_t per_shard,
-                             const data::StorageOptions& options = {});
+                             const storage::StorageOptions& options = {});
 
 // Loader options for a synthetic data set (small prefetch, 1 thread each).
 data::LoaderOptions syntheticOptions(const std::string& location, int64_t global_batch, int rank, int world);

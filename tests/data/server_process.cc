@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cohort/data/http_client.h"
+#include "cohort/storage/http_client.h"
 
 #ifndef COHORT_SOURCE_DIR
 #error "COHORT_SOURCE_DIR must be defined by the build"
@@ -154,8 +154,8 @@ WebHdfsFixture::WebHdfsFixture(const std::string& folder, const std::string& tok
           {namenode_port, datanode_port}, folder + "/webhdfs_fixture.log") {}
 
 std::string WebHdfsFixture::control(const std::string& method, const std::string& path_and_query) const {
-  data::HttpClient http(10);
-  data::HttpRequest request;
+  storage::HttpClient http(10);
+  storage::HttpRequest request;
   request.method = method;
   request.url = "http://127.0.0.1:" + std::to_string(namenode_port) + path_and_query;
   static const std::string kEmpty;

@@ -11,7 +11,7 @@
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
-#include "cohort/data/checksum.h"
+#include "cohort/storage/checksum.h"
 #include "cohort/data/epoch_order.h"
 #include "cohort/data/sharded_loader.h"
 #include "data_test_util.h"
@@ -205,8 +205,8 @@ TEST_F(LocalLoader, ATruncatedShardIsNamedEvenWithAMatchingChecksum) {
   // Then with an index made to match the cut file (a SHA-256 this time): HDF5 itself refuses it.
   editIndex([&](data::Manifest& m) {
     m.shards[2].bytes = 3000;
-    m.shards[2].checksum_kind = data::ChecksumKind::kSha256;
-    m.shards[2].checksum = data::sha256Hex(bytes);
+    m.shards[2].checksum_kind = storage::ChecksumKind::kSha256;
+    m.shards[2].checksum = storage::sha256Hex(bytes);
   });
   error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
   EXPECT_NE(error.find("shard-00002.h5"), std::string::npos) << error;
@@ -279,7 +279,7 @@ TEST_F(LocalLoader, TheCacheHoldsVerifiedShardsInsideItsFolderWithinItsBound) {
 }
 
 TEST_F(LocalLoader, LocalStorageKeepsNamesInsideItsFolder) {
-  auto storage = data::openStorage(location_, {});
+  auto storage = storage::openStorage(location_, {});
   EXPECT_TRUE(storage->exists("index.json"));
   EXPECT_FALSE(storage->exists("nope.h5"));
   EXPECT_EQ(storage->list().size(), 29u);

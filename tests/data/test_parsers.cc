@@ -7,15 +7,15 @@
 #include <random>
 
 #include "cohort/core/error.h"
-#include "cohort/data/azure_auth.h"
-#include "cohort/data/azure_xml.h"
-#include "cohort/data/checksum.h"
-#include "cohort/data/credentials.h"
+#include "cohort/storage/azure_auth.h"
+#include "cohort/storage/azure_xml.h"
+#include "cohort/storage/checksum.h"
+#include "cohort/storage/credentials.h"
 #include "cohort/data/loader_state.h"
 #include "cohort/data/manifest.h"
-#include "cohort/data/object_name.h"
-#include "cohort/data/storage_url.h"
-#include "cohort/data/webhdfs_json.h"
+#include "cohort/storage/object_name.h"
+#include "cohort/storage/storage_url.h"
+#include "cohort/storage/webhdfs_json.h"
 #include "npy_file.h"
 
 namespace cohort::data {
@@ -99,8 +99,8 @@ TEST(Manifest, RefusesMalformedInputNamingTheProblem) {
 TEST(Manifest, TakesEitherChecksum) {
   const std::string xxh = replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + std::string(32, 'b'));
   const Manifest m = Manifest::parse(xxh, "index.json");
-  EXPECT_EQ(m.shards[0].checksum_kind, ChecksumKind::kXxh128);
-  EXPECT_EQ(m.shards[1].checksum_kind, ChecksumKind::kSha256);
+  EXPECT_EQ(m.shards[0].checksum_kind, storage::ChecksumKind::kXxh128);
+  EXPECT_EQ(m.shards[1].checksum_kind, storage::ChecksumKind::kSha256);
   EXPECT_EQ(Manifest::parse(m.serialize(), "again").serialize(), m.serialize());
   EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha)).find("32 lowercase hex"),
             std::string::npos);
@@ -109,13 +109,13 @@ TEST(Manifest, TakesEitherChecksum) {
                 .find("exactly one checksum"),
             std::string::npos);
   // Known digests: XXH3-128 and SHA-256 of "abc".
-  EXPECT_EQ(checksumHex(ChecksumKind::kSha256, "abc", 3),
+  EXPECT_EQ(storage::checksumHex(storage::ChecksumKind::kSha256, "abc", 3),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(checksumHex(ChecksumKind::kXxh128, "abc", 3).size(), 32u);
-  Checksum pieces(ChecksumKind::kXxh128);
+  EXPECT_EQ(storage::checksumHex(storage::ChecksumKind::kXxh128, "abc", 3).size(), 32u);
+  storage::Checksum pieces(storage::ChecksumKind::kXxh128);
   pieces.update("a", 1);
   pieces.update("bc", 2);
-  EXPECT_EQ(pieces.hex(), checksumHex(ChecksumKind::kXxh128, "abc", 3));
+  EXPECT_EQ(pieces.hex(), storage::checksumHex(storage::ChecksumKind::kXxh128, "abc", 3));
 }
 
 TEST(Manifest, SurvivesRandomDamage) {
@@ -132,50 +132,50 @@ TEST(Manifest, SurvivesRandomDamage) {
 
 TEST(ObjectName, AcceptsRelativeNamesOnly) {
   for (const char* ok : {"index.json", "shard-00001.h5", "a/b.h5", "a..b", ".hidden"}) {
-    EXPECT_TRUE(isSafeObjectName(ok)) << ok;
+    EXPECT_TRUE(storage::isSafeObjectName(ok)) << ok;
   }
   for (const char* bad : {"", "/abs", "..", "../x", "a/../b", "a/..", "./a", "a//b", "a/", "a\\b", "a\nb"}) {
-    EXPECT_FALSE(isSafeObjectName(bad)) << bad;
-    EXPECT_THROW(checkObjectName(bad, "test"), DataError) << bad;
+    EXPECT_FALSE(storage::isSafeObjectName(bad)) << bad;
+    EXPECT_THROW(storage::checkObjectName(bad, "test"), DataError) << bad;
   }
-  EXPECT_FALSE(isSafeObjectName(std::string(2000, 'a')));
-  EXPECT_EQ(joinName("", "a"), "a");
-  EXPECT_EQ(joinName("p/q", "a"), "p/q/a");
-  EXPECT_EQ(joinName("p/", "a"), "p/a");
+  EXPECT_FALSE(storage::isSafeObjectName(std::string(2000, 'a')));
+  EXPECT_EQ(storage::joinName("", "a"), "a");
+  EXPECT_EQ(storage::joinName("p/q", "a"), "p/q/a");
+  EXPECT_EQ(storage::joinName("p/", "a"), "p/a");
 }
 
 TEST(StorageUrl, ParsesEveryForm) {
-  auto local = parseStorageUrl("/data/set");
-  EXPECT_EQ(local.kind, StorageUrl::Kind::kLocal);
+  auto local = storage::parseStorageUrl("/data/set");
+  EXPECT_EQ(local.kind, storage::StorageUrl::Kind::kLocal);
   EXPECT_EQ(local.path, "/data/set");
-  EXPECT_EQ(parseStorageUrl("file:///data/set").path, "/data/set");
-  EXPECT_EQ(parseStorageUrl("relative/set").path, "relative/set");
+  EXPECT_EQ(storage::parseStorageUrl("file:///data/set").path, "/data/set");
+  EXPECT_EQ(storage::parseStorageUrl("relative/set").path, "relative/set");
 
-  auto azure = parseStorageUrl("azure://myacct/my-container/some/prefix/");
-  EXPECT_EQ(azure.kind, StorageUrl::Kind::kAzure);
+  auto azure = storage::parseStorageUrl("azure://myacct/my-container/some/prefix/");
+  EXPECT_EQ(azure.kind, storage::StorageUrl::Kind::kAzure);
   EXPECT_EQ(azure.account, "myacct");
   EXPECT_EQ(azure.container, "my-container");
   EXPECT_EQ(azure.prefix, "some/prefix");
   EXPECT_EQ(azure.endpoint, "");
 
-  auto https = parseStorageUrl("https://myacct.blob.core.windows.net/data/fm");
+  auto https = storage::parseStorageUrl("https://myacct.blob.core.windows.net/data/fm");
   EXPECT_EQ(https.account, "myacct");
   EXPECT_EQ(https.endpoint, "https://myacct.blob.core.windows.net");
   EXPECT_EQ(https.container, "data");
   EXPECT_EQ(https.prefix, "fm");
 
-  auto path_style = parseStorageUrl("http://127.0.0.1:10000/devstoreaccount1/data");
+  auto path_style = storage::parseStorageUrl("http://127.0.0.1:10000/devstoreaccount1/data");
   EXPECT_EQ(path_style.account, "devstoreaccount1");
   EXPECT_EQ(path_style.endpoint, "http://127.0.0.1:10000/devstoreaccount1");
   EXPECT_EQ(path_style.container, "data");
   EXPECT_EQ(path_style.prefix, "");
 
-  auto hdfs = parseStorageUrl("hdfs://namenode:9870/user/me/fm/");
-  EXPECT_EQ(hdfs.kind, StorageUrl::Kind::kWebHdfs);
+  auto hdfs = storage::parseStorageUrl("hdfs://namenode:9870/user/me/fm/");
+  EXPECT_EQ(hdfs.kind, storage::StorageUrl::Kind::kWebHdfs);
   EXPECT_EQ(hdfs.host, "namenode");
   EXPECT_EQ(hdfs.port, 9870);
   EXPECT_EQ(hdfs.hdfs_path, "/user/me/fm");
-  EXPECT_EQ(parseStorageUrl("hdfs://nn/x").port, 9870);
+  EXPECT_EQ(storage::parseStorageUrl("hdfs://nn/x").port, 9870);
 }
 
 TEST(StorageUrl, RefusesBadLocations) {
@@ -185,22 +185,22 @@ TEST(StorageUrl, RefusesBadLocations) {
         "azure://acct/container/a//b", "hdfs://nn:99999/x", "hdfs://nn:12ab/x", "hdfs://nn:9870/",
         "hdfs://nn:9870/a/../b", "hdfs://:9870/x", "file://relative", "https://host/acct/Bad",
         "http://127.0.0.1:10000/x/container"}) {
-    EXPECT_THROW(parseStorageUrl(bad), ConfigError) << bad;
+    EXPECT_THROW(storage::parseStorageUrl(bad), ConfigError) << bad;
   }
 }
 
 TEST(StorageUrl, PercentEncodes) {
-  EXPECT_EQ(percentEncodePath("a b/c+d"), "a%20b/c%2Bd");
-  EXPECT_EQ(percentEncode("a/b=c"), "a%2Fb%3Dc");
+  EXPECT_EQ(storage::percentEncodePath("a b/c+d"), "a%20b/c%2Bd");
+  EXPECT_EQ(storage::percentEncode("a/b=c"), "a%2Fb%3Dc");
 }
 
 TEST(Credentials, ParsesKeysAndRefusesOthers) {
-  auto values = parseCredentials("# comment\n\nazure_account_key = abc==\n hdfs_delegation_token=t0k\n", "f");
+  auto values = storage::parseCredentials("# comment\n\nazure_account_key = abc==\n hdfs_delegation_token=t0k\n", "f");
   EXPECT_EQ(values["azure_account_key"], "abc==");
   EXPECT_EQ(values["hdfs_delegation_token"], "t0k");
   for (const char* bad : {"azure_account_key", "password = x", "azure_sas_token =", "= x"}) {
     try {
-      parseCredentials(bad, "creds");
+      storage::parseCredentials(bad, "creds");
       ADD_FAILURE() << bad;
     } catch (const ConfigError& e) {
       EXPECT_NE(std::string(e.what()).find("creds line 1"), std::string::npos) << e.what();
@@ -209,20 +209,20 @@ TEST(Credentials, ParsesKeysAndRefusesOthers) {
 }
 
 TEST(AzureAuth, Base64AndSigning) {
-  EXPECT_EQ(base64Encode("hello"), "aGVsbG8=");
-  EXPECT_EQ(base64Decode("aGVsbG8=", "k"), "hello");
-  EXPECT_EQ(base64Decode("aGk=", "k"), "hi");
-  EXPECT_THROW(base64Decode("not base64!", "k"), ConfigError);
-  EXPECT_THROW(base64Decode("abc", "k"), ConfigError);
-  EXPECT_EQ(rfc1123Date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(storage::base64Encode("hello"), "aGVsbG8=");
+  EXPECT_EQ(storage::base64Decode("aGVsbG8=", "k"), "hello");
+  EXPECT_EQ(storage::base64Decode("aGk=", "k"), "hi");
+  EXPECT_THROW(storage::base64Decode("not base64!", "k"), ConfigError);
+  EXPECT_THROW(storage::base64Decode("abc", "k"), ConfigError);
+  EXPECT_EQ(storage::rfc1123Date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
   // The string to sign: headers in their slots, x-ms-* sorted, resource with sorted query.
-  SignedRequest r{"GET", "/acct/container", {{"restype", "container"}, {"comp", "list"}},
+  storage::SignedRequest r{"GET", "/acct/container", {{"restype", "container"}, {"comp", "list"}},
                   {{"x-ms-version", "2021-08-06"}, {"x-ms-date", "D"}, {"x-ms-range", "bytes=0-9"}}, 0};
-  EXPECT_EQ(sharedKeyStringToSign("acct", r),
+  EXPECT_EQ(storage::sharedKeyStringToSign("acct", r),
             "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:D\nx-ms-range:bytes=0-9\nx-ms-version:2021-08-06\n"
             "/acct/acct/container\ncomp:list\nrestype:container");
   // HMAC-SHA256 test vector (RFC 4231, case 2).
-  EXPECT_EQ(base64Encode(hmacSha256("Jefe", "what do ya want for nothing?")),
+  EXPECT_EQ(storage::base64Encode(storage::hmacSha256("Jefe", "what do ya want for nothing?")),
             "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
 }
 
@@ -233,47 +233,47 @@ TEST(AzureXml, ParsesListingsAndErrors) {
       "<BlobPrefix><Name>p/sub/</Name></BlobPrefix>"
       "<Blob><Name>p/a&amp;b&#x41;.h5</Name><Properties><Content-Length>5</Content-Length></Properties></Blob>"
       "</Blobs><NextMarker>m2</NextMarker></EnumerationResults>";
-  const auto page = parseBlobList(xml, "url");
+  const auto page = storage::parseBlobList(xml, "url");
   ASSERT_EQ(page.blobs.size(), 2u);
   EXPECT_EQ(page.blobs[0].name, "p/index.json");
   EXPECT_EQ(page.blobs[0].size, 731);
   EXPECT_EQ(page.blobs[1].name, "p/a&bA.h5");
   EXPECT_EQ(page.next_marker, "m2");
-  EXPECT_THROW(parseBlobList("<html>", "url"), DataError);
-  EXPECT_THROW(parseBlobList("<EnumerationResults><Blob><Name>x</Name></Blob>", "url"), DataError);
-  EXPECT_EQ(azureErrorText("<Error><Code>AuthenticationFailed</Code><Message>Server failed\nRequestId</Message></Error>", ""),
+  EXPECT_THROW(storage::parseBlobList("<html>", "url"), DataError);
+  EXPECT_THROW(storage::parseBlobList("<EnumerationResults><Blob><Name>x</Name></Blob>", "url"), DataError);
+  EXPECT_EQ(storage::azureErrorText("<Error><Code>AuthenticationFailed</Code><Message>Server failed\nRequestId</Message></Error>", ""),
             "AuthenticationFailed: Server failed");
-  EXPECT_EQ(azureErrorText("", "BlobNotFound"), "BlobNotFound");
+  EXPECT_EQ(storage::azureErrorText("", "BlobNotFound"), "BlobNotFound");
   bool found = true;
-  EXPECT_EQ(xmlElementText("<a>unterminated", "a", 0, &found), "");
+  EXPECT_EQ(storage::xmlElementText("<a>unterminated", "a", 0, &found), "");
   EXPECT_FALSE(found);
   // Damaged documents: parsed or refused, never read past the end.
   std::mt19937 random(3);
   for (size_t cut = 0; cut < xml.size(); ++cut) {
     try {
-      parseBlobList(xml.substr(0, cut), "url");
+      storage::parseBlobList(xml.substr(0, cut), "url");
     } catch (const DataError&) {
     }
-    azureErrorText(xml.substr(0, cut), "");
+    storage::azureErrorText(xml.substr(0, cut), "");
   }
 }
 
 TEST(WebHdfsJson, ParsesAnswersAndRemoteExceptions) {
-  EXPECT_EQ(parseFileStatusLength(R"({"FileStatus":{"length":42,"type":"FILE"}})", "u"), 42);
-  EXPECT_THROW(parseFileStatusLength(R"({"FileStatus":{"length":0,"type":"DIRECTORY"}})", "u"), DataError);
-  EXPECT_THROW(parseFileStatusLength(R"({"FileStatus":{"length":-1}})", "u"), DataError);
-  EXPECT_THROW(parseFileStatusLength("not json", "u"), DataError);
-  const auto list = parseListStatus(
+  EXPECT_EQ(storage::parseFileStatusLength(R"({"FileStatus":{"length":42,"type":"FILE"}})", "u"), 42);
+  EXPECT_THROW(storage::parseFileStatusLength(R"({"FileStatus":{"length":0,"type":"DIRECTORY"}})", "u"), DataError);
+  EXPECT_THROW(storage::parseFileStatusLength(R"({"FileStatus":{"length":-1}})", "u"), DataError);
+  EXPECT_THROW(storage::parseFileStatusLength("not json", "u"), DataError);
+  const auto list = storage::parseListStatus(
       R"({"FileStatuses":{"FileStatus":[{"pathSuffix":"a.h5","type":"FILE","length":3},
                                         {"pathSuffix":"d","type":"DIRECTORY","length":0}]}})", "u");
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].name, "a.h5");
-  EXPECT_THROW(parseListStatus(R"({"FileStatuses":{"FileStatus":[{"type":"FILE"}]}})", "u"), DataError);
-  EXPECT_TRUE(parseBoolean(R"({"boolean": true})", "u"));
-  EXPECT_THROW(parseBoolean(R"({"boolean": 1})", "u"), DataError);
-  EXPECT_EQ(remoteExceptionText(R"({"RemoteException":{"exception":"FileNotFoundException","message":"File does not exist: /x"}})"),
+  EXPECT_THROW(storage::parseListStatus(R"({"FileStatuses":{"FileStatus":[{"type":"FILE"}]}})", "u"), DataError);
+  EXPECT_TRUE(storage::parseBoolean(R"({"boolean": true})", "u"));
+  EXPECT_THROW(storage::parseBoolean(R"({"boolean": 1})", "u"), DataError);
+  EXPECT_EQ(storage::remoteExceptionText(R"({"RemoteException":{"exception":"FileNotFoundException","message":"File does not exist: /x"}})"),
             "FileNotFoundException: File does not exist: /x");
-  EXPECT_EQ(remoteExceptionText("<html>oops</html>"), "<html>oops</html>");
+  EXPECT_EQ(storage::remoteExceptionText("<html>oops</html>"), "<html>oops</html>");
 }
 
 TEST(LoaderState, RoundTripsAndRefusesJunk) {

@@ -7,8 +7,8 @@
 #include <random>
 
 #include "cohort/core/error.h"
-#include "cohort/data/checksum.h"
-#include "cohort/data/storage.h"
+#include "cohort/storage/checksum.h"
+#include "cohort/storage/storage.h"
 #include "cohort/data/shard_file.h"
 
 namespace cohort::data {
@@ -34,15 +34,15 @@ struct Fixture {
     entry.file = "s.h5";
     entry.samples = samples;
     entry.bytes = static_cast<int64_t>(image.size());
-    entry.checksum = checksumHex(ChecksumKind::kXxh128, image.data(), image.size());
+    entry.checksum = storage::checksumHex(storage::ChecksumKind::kXxh128, image.data(), image.size());
     m.shards = {entry};
     m.samples = samples;
     return m;
   }
 };
 
-std::shared_ptr<Buffer> bufferOf(const std::string& bytes) {
-  auto buffer = std::make_shared<Buffer>(bytes.size());
+std::shared_ptr<storage::Buffer> bufferOf(const std::string& bytes) {
+  auto buffer = std::make_shared<storage::Buffer>(bytes.size());
   std::memcpy(buffer->data(), bytes.data(), bytes.size());
   return buffer;
 }

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "cohort/core/error.h"
-#include "cohort/data/azure_auth.h"
+#include "cohort/storage/azure_auth.h"
 #include "cohort/data/sharded_loader.h"
-#include "cohort/data/storage_azure.h"
-#include "cohort/data/storage_url.h"
+#include "cohort/storage/storage_azure.h"
+#include "cohort/storage/storage_url.h"
 #include "data_test_util.h"
 #include "server_process.h"
 
@@ -30,9 +30,9 @@ class AzureStorageTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     azurite_ = new Azurite(dir_->path());
-    auto storage = data::openStorage(location(), keyOptions());
-    dynamic_cast<data::AzureStorage&>(*storage).createContainer();
-    dynamic_cast<data::AzureStorage&>(*storage).createContainer();  // a second time is fine
+    auto storage = storage::openStorage(location(), keyOptions());
+    storage->createLocation();
+    storage->createLocation();  // a second time is fine
     packSynthetic(*storage, kSamples, kPerShard);
     // The same data on local disk: the reference sequence.
     packSynthetic(dir_->path() + "/local", kSamples, kPerShard);
@@ -45,8 +45,8 @@ class AzureStorageTest : public ::testing::Test {
   static std::string location(const std::string& container = "data") {
     return azurite_->endpoint + "/" + container + "/sets/synthetic";
   }
-  static data::StorageOptions keyOptions() {
-    data::StorageOptions o;
+  static storage::StorageOptions keyOptions() {
+    storage::StorageOptions o;
     o.azure_account_key = Azurite::kKey;
     o.first_backoff_s = 0.05;
     o.max_backoff_s = 1;
@@ -70,10 +70,10 @@ class AzureStorageTest : public ::testing::Test {
     const std::string sv = "2019-12-12", ss = "b", srt = "sco", se = "2099-01-01T00:00:00Z";
     const std::string to_sign = std::string(Azurite::kAccount) + "\n" + permissions + "\n" + ss + "\n" + srt +
                                 "\n\n" + se + "\n\n\n" + sv + "\n";
-    const std::string key = data::base64Decode(Azurite::kKey, "key");
-    const std::string sig = data::base64Encode(data::hmacSha256(key, to_sign));
-    return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + permissions + "&se=" + data::percentEncode(se) +
-           "&sig=" + data::percentEncode(sig);
+    const std::string key = storage::base64Decode(Azurite::kKey, "key");
+    const std::string sig = storage::base64Encode(storage::hmacSha256(key, to_sign));
+    return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + permissions + "&se=" + storage::percentEncode(se) +
+           "&sig=" + storage::percentEncode(sig);
   }
 
   static TempDir* dir_;
@@ -84,7 +84,7 @@ TempDir* AzureStorageTest::dir_ = nullptr;
 Azurite* AzureStorageTest::azurite_ = nullptr;
 
 TEST_F(AzureStorageTest, ListSizeAndRangedReads) {
-  auto storage = data::openStorage(location(), keyOptions());
+  auto storage = storage::openStorage(location(), keyOptions());
   const auto objects = storage->list();
   ASSERT_EQ(objects.size(), 15u);  // index.json and 14 shards
   EXPECT_EQ(objects[0].name, "index.json");
@@ -122,7 +122,7 @@ TEST_F(AzureStorageTest, SasTokensAndTheCredentialsFileWork) {
   ShardedLoader with_sas(o);
   EXPECT_EQ(drain(with_sas), reference());
   // A SAS without write permission cannot write.
-  auto storage = data::openStorage(location(), o.storage);
+  auto storage = storage::openStorage(location(), o.storage);
   const std::string error = errorOf([&] { storage->write("new.bin", "x"); });
   EXPECT_NE(error.find("HTTP 403"), std::string::npos) << error;
 
@@ -130,14 +130,14 @@ TEST_F(AzureStorageTest, SasTokensAndTheCredentialsFileWork) {
   std::ofstream(file) << "# test\nazure_account_key = " << Azurite::kKey << "\n";
   Settings settings;
   settings.credentials_file = file;
-  const auto from_file = data::StorageOptions::fromSettings(settings);
+  const auto from_file = storage::StorageOptions::fromSettings(settings);
   EXPECT_EQ(from_file.azure_account_key, Azurite::kKey);
-  EXPECT_TRUE(data::openStorage(location(), from_file)->exists("index.json"));
+  EXPECT_TRUE(storage::openStorage(location(), from_file)->exists("index.json"));
 }
 
 TEST_F(AzureStorageTest, WrongCredentialsAndMissingContainersAreClearErrors) {
   auto wrong = keyOptions();
-  wrong.azure_account_key = data::base64Encode(std::string(64, 'k'));
+  wrong.azure_account_key = storage::base64Encode(std::string(64, 'k'));
   std::string error = errorOf([&] {
     auto o = syntheticOptions(location(), 24, 0, 1);
     o.storage = wrong;
@@ -169,7 +169,7 @@ TEST_F(AzureStorageTest, WrongCredentialsAndMissingContainersAreClearErrors) {
   error = errorOf([&] {
     auto bad = keyOptions();
     bad.azure_account_key = "not a key!";
-    data::openStorage(location(), bad);
+    storage::openStorage(location(), bad);
   });
   EXPECT_NE(error.find("not base64"), std::string::npos) << error;
 }

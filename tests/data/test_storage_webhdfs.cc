@@ -24,8 +24,8 @@ class WebHdfsTest : public ::testing::Test {
   std::string location() const {
     return "hdfs://127.0.0.1:" + std::to_string(fixture_->namenode_port) + "/user/cohort/synthetic";
   }
-  static data::StorageOptions options(const std::string& user, const std::string& token = "") {
-    data::StorageOptions o;
+  static storage::StorageOptions options(const std::string& user, const std::string& token = "") {
+    storage::StorageOptions o;
     o.hdfs_user = user;
     o.hdfs_delegation_token = token;
     o.first_backoff_s = 0.05;
@@ -49,7 +49,7 @@ class WebHdfsTest : public ::testing::Test {
 TEST_F(WebHdfsTest, WritesThroughCreateAndReadsThroughOpenRedirects) {
   packSynthetic(location(), 300, 37, options("alice"));
   packSynthetic(dir_.path() + "/local", 300, 37);
-  auto storage = data::openStorage(location(), options("alice"));
+  auto storage = storage::openStorage(location(), options("alice"));
   const auto objects = storage->list();
   ASSERT_EQ(objects.size(), 10u);  // index.json and 9 shards; no ._COPYING_ left behind
   EXPECT_EQ(objects[0].name, "index.json");
@@ -82,17 +82,17 @@ TEST_F(WebHdfsTest, WritesThroughCreateAndReadsThroughOpenRedirects) {
 
 TEST_F(WebHdfsTest, DelegationTokensAndUserNames) {
   packSynthetic(location(), 50, 20, options("alice"));
-  EXPECT_TRUE(data::openStorage(location(), options("", "tok-123"))->exists("index.json"));
-  std::string error = errorOf([&] { data::openStorage(location(), options("", "wrong"))->readAll("index.json"); });
+  EXPECT_TRUE(storage::openStorage(location(), options("", "tok-123"))->exists("index.json"));
+  std::string error = errorOf([&] { storage::openStorage(location(), options("", "wrong"))->readAll("index.json"); });
   EXPECT_NE(error.find("HTTP 403"), std::string::npos) << error;
   EXPECT_NE(error.find("InvalidToken"), std::string::npos) << error;
   EXPECT_NE(error.find("COHORT_HDFS_DELEGATION_TOKEN"), std::string::npos) << error;
   EXPECT_EQ(error.find("wrong"), std::string::npos) << "a token in a message: " << error;
   // Without a token, user.name is required by this fixture (as with a secured cluster's filter).
   error = errorOf([&] {
-    data::StorageOptions no_user = options("");
+    storage::StorageOptions no_user = options("");
     no_user.hdfs_user = "";
-    auto storage = data::openStorage(location(), no_user);  // sends the login name: accepted
+    auto storage = storage::openStorage(location(), no_user);  // sends the login name: accepted
     EXPECT_TRUE(storage->exists("index.json"));
   });
   EXPECT_EQ(error, "");
@@ -112,7 +112,7 @@ TEST_F(WebHdfsTest, MissingFilesAreRemoteExceptionsNamingThePath) {
 
 TEST_F(WebHdfsTest, ReadsResumeFromTheByteAlreadyReceived) {
   packSynthetic(location(), 300, 100, options("alice"));
-  auto storage = data::openStorage(location(), options("alice"));
+  auto storage = storage::openStorage(location(), options("alice"));
   const std::string whole = storage->readAll("shard-00000.h5");
   fixture_->control("POST", "/_fixture/faults?cut=2&unavailable=1");
   std::string again(whole.size(), '\0');

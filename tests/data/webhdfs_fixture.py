@@ -250,10 +250,17 @@ class Handler(BaseHTTPRequestHandler):
     def namenode_PUT_RENAME(self):
         source = self.state.local(self.hdfs_path)
         target = self.state.local(self.query.get("destination", ""))
-        ok = source is not None and target is not None and os.path.exists(source) and not os.path.exists(target)
+        ok = source is not None and target is not None and os.path.isfile(source)
         if ok:
+            # HDFS renames atomically and refuses an existing destination: a
+            # hard link does both (it fails when the target exists), even when
+            # requests arrive together.
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.rename(source, target)
+            try:
+                os.link(source, target)
+                os.remove(source)
+            except (FileExistsError, FileNotFoundError):
+                ok = False
         self.reply_json(200, {"boolean": ok})
 
     def namenode_DELETE_DELETE(self):

@@ -26,56 +26,28 @@ fail() { echo "check_resume: FAILED: $*"; exit 1; }
 # state matter, so a resume that is off by one sample or one step shows.
 # Every run checkpoints every 25 steps (and after each epoch).
 train=(--data "$work/data" --epochs 2 --max-train 12800 --batch 64 --threads 1 --checkpoint-every 25 --predictions)
-launch() {  # launch NAME [cohortrun options...]: run in the background, pid in $job
+program="$example"
+source "$root/tests/example/resume_checks.sh"
+run() {  # run NAME [cohortrun options...]: the example in the background
   local name="$1"; shift
-  "$cohortrun" --procs-per-node 2 --outputs "$work/$name/outputs" --logs "$work/$name/logs" --console-ranks 0 \
-    "$@" -- "$example" "${train[@]}" "$work/$name/pred.txt" >"$work/$name.out" 2>&1 &
-  job=$!
-}
-latest_step() {  # the step `latest` names in run NAME, or 0
-  local f="$work/$1/outputs/checkpoints/latest"
-  [ -f "$f" ] && sed 's/step-0*//; s/^$/0/' "$f" || echo 0
-}
-wait_step() {  # wait_step NAME STEP: until a checkpoint at or past STEP is committed (60 s at most)
-  for _ in $(seq 600); do
-    [ "$(latest_step "$1")" -ge "$2" ] && return 0
-    kill -0 "$job" 2>/dev/null || fail "$1 ended before step $2: $(tail -n 5 "$work/$1.out")"
-    sleep 0.1
-  done
-  fail "$1 never reached step $2"
-}
-same_weights() {  # same_weights A B: bitwise equal weights.h5
-  /usr/bin/python3 - "$work/$1/outputs/model/weights.h5" "$work/$2/outputs/model/weights.h5" <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-assert sorted(a) == sorted(b), (sorted(a), sorted(b))
-bad = [k for k in a if a[k].dtype != b[k].dtype or not np.array_equal(a[k][...].view(np.uint8), b[k][...].view(np.uint8))]
-if bad:
-    sys.exit("weights differ in " + ", ".join(bad))
-print("bitwise equal over", len(a), "tensors")
-PY
+  launch "$name" "$@" -- "$example" "${train[@]}" "$work/$name/pred.txt"
 }
 
 # 1. The reference.
-mkdir -p "$work/ref" && launch ref
+run ref
 wait "$job" || fail "the reference run failed: $(tail -n 20 "$work/ref.out")"
 grep -q 'test accuracy:' "$work/ref.out" || fail "the reference run printed no accuracy"
 
 # 2. One rank killed by SIGKILL after a checkpoint; the launcher restarts and the job resumes.
-mkdir -p "$work/kill" && launch kill --max-restarts 1
+run kill --max-restarts 1
 wait_step kill 100
-victim=""
-for pid in $(pgrep -f "$work/kill/pred.txt"); do  # a rank itself, not its agent or mpirun
-  [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$example")" ] && { victim=$pid; break; }
-done
-[ -n "$victim" ] || fail "no rank process to kill"
-kill -KILL "$victim"
+kill_a_rank "$work/kill/pred.txt"
 wait "$job" || fail "the restarted run failed: $(tail -n 20 "$work/kill.out")"
 grep -q "resumed from .*step-" "$work/kill/logs/rank-0.log" || fail "the restart did not resume: $(tail "$work/kill.out")"
 same_weights ref kill || fail "kill -9 and resume changed the final weights"
 
 # 3. SIGTERM mid-epoch: an emergency checkpoint, then a second run finishes the job.
-mkdir -p "$work/term" && launch term --grace-period 30s
+run term --grace-period 30s
 wait_step term 250
 kill -TERM "$job"
 status=0; wait "$job" || status=$?
@@ -83,7 +55,7 @@ status=0; wait "$job" || status=$?
 stopped=$(latest_step term)
 grep -q "stopped by SIGTERM at step $stopped" "$work/term/logs/rank-0.log" ||
   fail "no emergency checkpoint at the step the rank stopped ($stopped): $(tail "$work/term/logs/rank-0.log")"
-launch term
+run term
 wait "$job" || fail "the run after SIGTERM failed: $(tail -n 20 "$work/term.out")"
 grep -q "resumed from .*step-0*$stopped " "$work/term/logs/rank-0.log" || fail "the second run did not resume at $stopped"
 same_weights ref term || fail "SIGTERM and resume changed the final weights"
@@ -94,7 +66,7 @@ newest=$(cat "$ck/latest")
 /usr/bin/python3 -c "
 import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[len(b) // 2] ^= 0x10; open(p, 'wb').write(b)" \
   "$ck/$newest/model.h5"
-launch term
+run term
 wait "$job" || fail "the run with a corrupt checkpoint failed: $(tail -n 20 "$work/term.out")"
 grep -q "skipping the checkpoint .*$newest: model.h5 does not match its checksum" "$work/term/logs/rank-0.log" ||
   fail "the bit flip was not reported: $(grep -i checkpoint "$work/term/logs/rank-0.log" | tail -n 5)"

@@ -69,9 +69,9 @@ refused srun-without-allocation 'not inside a Slurm allocation \(no SLURM_JOB_ID
   --engine srun -- "$rank" "$tag"
 
 # Unknown and contradictory options.
-refused unknown-np 'unknown option -np' -np 4 -- "$rank" "$tag"
+refused unknown-np "unknown option '-np'" -np 4 -- "$rank" "$tag"
 expect_output 'what to do: the job has N x P ranks: write --nodes N --procs-per-node P'
-refused unknown-typo 'unknown option --max-restart$' --max-restart 2 -- "$rank" "$tag"
+refused unknown-typo "unknown option '--max-restart'$" --max-restart 2 -- "$rank" "$tag"
 expect_output 'what to do: did you mean --max-restarts\?'
 refused hosts-and-hostfile 'both given' --hosts a:1 --hostfile "$scratch/hosts-twice" -- "$rank" "$tag"
 refused submit-with-hosts 'Slurm chooses the hosts' --slurm-submit --hosts a:1 -- "$rank" "$tag"

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "cohort/core/error.h"
-#include "cohort/cuda/cuda_device.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/optim/adamw.h"
 #include "cohort/optim/sgd.h"
 

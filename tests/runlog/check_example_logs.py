@@ -33,7 +33,14 @@ def main():
 
     # metrics.jsonl
     with open(os.path.join(logs, "metrics.jsonl")) as f:
-        rows = [json.loads(line) for line in f]
+        lines = [json.loads(line) for line in f]
+    # Step lines, and the lines RunLog.report() adds after each evaluation.
+    rows = [r for r in lines if "loss" in r]
+    reports = [r for r in lines if "loss" not in r]
+    if [r["step"] for r in reports] != [steps] or "test_accuracy" not in reports[0]:
+        fail(f"expected one report line with test_accuracy at step {steps}, found {reports}")
+    if not 0 < reports[0]["test_accuracy"] <= 1:
+        fail(f"implausible test accuracy {reports[0]}")
     if [r["step"] for r in rows] != list(range(1, steps + 1)):
         fail(f"metrics.jsonl has steps {[r['step'] for r in rows][:5]}..., not 1..{steps}")
     for r in rows:

@@ -15,34 +15,21 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 upload="$build/launcher/cohortrun/cohort-upload"
 cohortrun="$build/launcher/cohortrun/cohortrun"
-azurite="$root/.deps/azurite/node_modules/.bin/azurite-blob"
-[ -x "$azurite" ] || { echo "no Azurite at $azurite: run scripts/setup.sh"; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_upload.XXXXXX")"
 pids=()
-stop() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
+source "$root/tests/common/servers.sh"
 cleanup() {
-  for pid in "${pids[@]}"; do stop "$pid"; done
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "check_upload: FAILED: $*"; exit 1; }
 step() { echo "== $*"; }
 
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$azurite" --blobHost 127.0.0.1 --blobPort "$port" --location "$work/azurite" --silent --skipApiVersionCheck \
-  >"$work/azurite.log" 2>&1 &
-azurite_pid=$!
-pids+=($azurite_pid)
-for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-
-endpoint="http://127.0.0.1:$port/devstoreaccount1"
-# Azurite's published development key (its README), for the emulator only.
-export COHORT_AZURE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+start_azurite azurite
+port=$azurite_port
+endpoint=$azurite_endpoint
+export COHORT_AZURE_ACCOUNT_KEY="$azurite_key"
 key="$COHORT_AZURE_ACCOUNT_KEY"
 blobs() { /usr/bin/python3 "$here/azure_blobs.py" "$@"; }
 same() {  # same LOCAL REMOTE_COPY: byte for byte, dot-named files aside
@@ -106,14 +93,8 @@ rm "$outputs/big.bin"
 export COHORT_UPLOAD_BLOCK_MB=1
 
 step "HDFS: the same folders through WebHDFS (to the WebHDFS fixture, a stand-in: no HDFS server exists here)"
-nn=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dn=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-/usr/bin/python3 "$root/tests/data/webhdfs_fixture.py" --root "$work/hdfs" --namenode-port "$nn" --datanode-port "$dn" \
-  >"$work/webhdfs.log" 2>&1 &
-pids+=($!)
-for p in $nn $dn; do
-  for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
-done
+start_webhdfs hdfs
+nn=$webhdfs_namenode
 COHORT_HDFS_USER=cohort "$upload" --to "hdfs://127.0.0.1:$nn/user/cohort/run" --logs "$logs" --outputs "$outputs" 2>&1 | tee "$work/hdfs.txt"
 same "$logs" "$work/hdfs/user/cohort/run/logs"
 same "$outputs" "$work/hdfs/user/cohort/run/outputs"
@@ -150,7 +131,7 @@ pids+=($ps_pid)
 "$cohortrun" --logs "$work/run/logs" --outputs "$work/run/outputs" --upload "$endpoint/runs/job-2" \
   --upload-interval 1s -- "$here/fake_trainer.sh" 2>&1 | tee "$work/run.txt"
 rc=${PIPESTATUS[0]}
-stop $ps_pid
+stop_pid $ps_pid
 [ $rc -eq 0 ] || fail "cohortrun --upload exited $rc"
 grep -q "cohort-upload --watch" "$work/ps.txt" || fail "the process table was not sampled during the upload"
 grep -qF "$key" "$work/ps.txt" && fail "the key appeared in a process's arguments"
@@ -168,7 +149,7 @@ export COHORT_DATA_RETRIES=2 COHORT_DATA_TIMEOUT_S=5
   --upload-interval 1s -- "$here/fake_trainer.sh" 4 >"$work/gone.txt" 2>&1 &
 runner=$!
 for _ in $(seq 100); do grep -qs "copying" "$work/gone/logs/upload.log" && break; sleep 0.1; done
-stop $azurite_pid
+stop_pid $azurite_pid
 set +e
 wait $runner
 rc=$?

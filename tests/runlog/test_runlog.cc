@@ -19,8 +19,8 @@
 #include "cohort/runlog/proto_encoder.h"
 #include "cohort/runlog/tensorboard_writer.h"
 #include "cohort/runlog/timeline.h"
-#include "cohort/runlog/upload_state.h"
-#include "cohort/runlog/uploader.h"
+#include "cohort/storage/upload_state.h"
+#include "cohort/storage/uploader.h"
 
 namespace cohort::runlog {
 namespace {
@@ -49,7 +49,8 @@ class TempDir {
 
 uint64_t readLittleEndian(const std::string& bytes, size_t at, int count) {
   uint64_t value = 0;
-  for (int i = count - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+  for (int i = count - 1; i >= 0; --i)
+    value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
   return value;
 }
 
@@ -96,14 +97,18 @@ TEST(TensorBoardWriter, FramesEachRecordWithMaskedCrcs) {
   EXPECT_EQ(readLittleEndian(record, 0, 8), data.size());
   EXPECT_EQ(readLittleEndian(record, 8, 4), maskCrc32c(crc32c(record.data(), 8)));
   EXPECT_EQ(record.substr(12, data.size()), data);
-  EXPECT_EQ(readLittleEndian(record, 12 + data.size(), 4), maskCrc32c(crc32c(data.data(), data.size())));
+  EXPECT_EQ(readLittleEndian(record, 12 + data.size(), 4),
+            maskCrc32c(crc32c(data.data(), data.size())));
 }
 
 TEST(TensorBoardWriter, EncodesAScalarEvent) {
   const std::string event = TensorBoardWriter::scalarEvent(2.0, 7, {{"loss", 1.0}});
-  // wall_time (1, double) 2.0; step (2, varint) 7; summary (5) { value (1) { tag (1) "loss"; simple_value (2) 1.0f } }
-  const std::string want("\x09\x00\x00\x00\x00\x00\x00\x00\x40\x10\x07\x2a\x0d\x0a\x0b\x0a\x04loss\x15\x00\x00\x80\x3f",
-                         26);
+  // wall_time (1, double) 2.0; step (2, varint) 7; summary (5) { value (1) { tag (1) "loss";
+  // simple_value (2) 1.0f } }
+  const std::string want(
+      "\x09\x00\x00\x00\x00\x00\x00\x00\x40\x10\x07\x2a\x0d\x0a\x0b\x0a\x04loss\x15\x00\x00\x80"
+      "\x3f",
+      26);
   EXPECT_EQ(event, want);
 }
 
@@ -127,7 +132,8 @@ TEST(TensorBoardWriter, WritesFileVersionFirstThenScalars) {
     ASSERT_EQ(readLittleEndian(bytes, at + 8, 4), maskCrc32c(crc32c(bytes.data() + at, 8)));
     ASSERT_LE(at + 16 + length, bytes.size());
     const std::string data = bytes.substr(at + 12, length);
-    ASSERT_EQ(readLittleEndian(bytes, at + 12 + length, 4), maskCrc32c(crc32c(data.data(), data.size())));
+    ASSERT_EQ(readLittleEndian(bytes, at + 12 + length, 4),
+              maskCrc32c(crc32c(data.data(), data.size())));
     if (records == 0) first = data;
     at += 16 + length;
     ++records;
@@ -192,8 +198,8 @@ TEST(Timeline, WritesCompleteEventsAsValidJson) {
     Timeline timeline(path, 1, 1 << 20);
     { Timeline::Span span(&timeline, "forward"); }
     const auto start = Timeline::Clock::now();
-    timeline.complete("allreduce bucket 0", Timeline::kAllreduce, start, start + std::chrono::milliseconds(3),
-                      "\"bytes\":4096");
+    timeline.complete("allreduce bucket 0", Timeline::kAllreduce, start,
+                      start + std::chrono::milliseconds(3), nlohmann::json{{"bytes", 4096}});
   }
   const auto trace = nlohmann::json::parse(readFile(path));
   ASSERT_TRUE(trace.is_array());
@@ -220,7 +226,8 @@ TEST(Timeline, IsClosedWhenTheProgramEndsByAnException) {
     throw std::runtime_error("a failing step");
   } catch (const std::runtime_error&) {
   }
-  const auto trace = nlohmann::json::parse(readFile(path));  // throws if the file is not closed JSON
+  const auto trace =
+      nlohmann::json::parse(readFile(path));  // throws if the file is not closed JSON
   EXPECT_EQ(eventsNamed(trace, "backward").size(), 1u);
 }
 
@@ -241,27 +248,27 @@ TEST(UploadState, SurvivesAReloadAndForgetsAnotherDestination) {
   TempDir dir;
   const std::string path = dir.path() + "/.upload-state.json";
   {
-    UploadState state(path, "azure://acct/runs");
+    storage::UploadState state(path, "azure://acct/runs");
     state.put("logs/a.txt", {10, 123, true, 0, 0});
     state.put("outputs/big.h5", {100, 456, false, 8, 5});
   }
-  UploadState again(path, "azure://acct/runs");
+  storage::UploadState again(path, "azure://acct/runs");
   ASSERT_NE(again.find("logs/a.txt"), nullptr);
   EXPECT_TRUE(again.find("logs/a.txt")->complete);
   ASSERT_NE(again.find("outputs/big.h5"), nullptr);
   EXPECT_EQ(again.find("outputs/big.h5")->blocks_done, 5);
   EXPECT_EQ(again.find("outputs/big.h5")->block_bytes, 8);
-  UploadState other(path, "azure://acct/elsewhere");
+  storage::UploadState other(path, "azure://acct/elsewhere");
   EXPECT_EQ(other.find("logs/a.txt"), nullptr);
   std::ofstream(path) << "{ torn";
-  UploadState torn(path, "azure://acct/runs");
+  storage::UploadState torn(path, "azure://acct/runs");
   EXPECT_EQ(torn.find("logs/a.txt"), nullptr);
 }
 
 TEST(Uploader, RedactsQueryStrings) {
-  EXPECT_EQ(redactUrl("https://a.blob.core.windows.net/c/p?sv=2021&sig=SECRET"),
+  EXPECT_EQ(storage::redactUrl("https://a.blob.core.windows.net/c/p?sv=2021&sig=SECRET"),
             "https://a.blob.core.windows.net/c/p?<redacted>");
-  EXPECT_EQ(redactUrl("azure://a/c"), "azure://a/c");
+  EXPECT_EQ(storage::redactUrl("azure://a/c"), "azure://a/c");
 }
 
 TEST(Uploader, CopiesOnlyChangedFilesToAFolder) {
@@ -274,25 +281,25 @@ TEST(Uploader, CopiesOnlyChangedFilesToAFolder) {
   std::ofstream(src + "/tensorboard/events") << "abc";
   std::ofstream(src + "/.hidden/x") << "no";
   std::ofstream(src + "/.tmp") << "no";
-  UploadOptions options;
+  storage::UploadOptions options;
   options.url = dst;
   options.state_path = src + "/.upload-state.json";
   {
-    Uploader up(options);
-    const SyncResult first = up.syncFolder(src, "logs");
+    storage::Uploader up(options);
+    const storage::SyncResult first = up.syncFolder(src, "logs");
     EXPECT_EQ(first.uploaded, 2);
     EXPECT_EQ(readFile(dst + "/logs/metrics.jsonl"), "{\"step\":1}\n");
     EXPECT_EQ(readFile(dst + "/logs/tensorboard/events"), "abc");
     EXPECT_FALSE(fs::exists(dst + "/logs/.hidden"));
     EXPECT_FALSE(fs::exists(dst + "/logs/.tmp"));
     EXPECT_FALSE(fs::exists(dst + "/logs/.upload-state.json"));
-    const SyncResult second = up.syncFolder(src, "logs");
+    const storage::SyncResult second = up.syncFolder(src, "logs");
     EXPECT_EQ(second.uploaded, 0);
     EXPECT_EQ(second.unchanged, 2);
     std::ofstream(src + "/metrics.jsonl", std::ios::app) << "{\"step\":2}\n";
   }
-  Uploader fresh(options);  // a new process: the state file remembers
-  const SyncResult third = fresh.syncFolder(src, "logs");
+  storage::Uploader fresh(options);  // a new process: the state file remembers
+  const storage::SyncResult third = fresh.syncFolder(src, "logs");
   EXPECT_EQ(third.uploaded, 1);
   EXPECT_EQ(third.unchanged, 1);
   EXPECT_EQ(readFile(dst + "/logs/metrics.jsonl"), "{\"step\":1}\n{\"step\":2}\n");
@@ -306,10 +313,10 @@ TEST(Uploader, CopiesOnlyTheCommittedCheckpointAndThenLatest) {
   fs::create_directories(dst);
   std::ofstream(out + "/checkpoints/step-00000010/model.h5") << "ten";
   std::ofstream(out + "/checkpoints/.step-00000020.tmp/model.h5") << "partial";
-  UploadOptions options;
+  storage::UploadOptions options;
   options.url = dst;
   options.state_path = dir.path() + "/state.json";
-  Uploader up(options);
+  storage::Uploader up(options);
   EXPECT_EQ(up.syncLatestCheckpoint(out, "outputs").uploaded, 0);  // no latest yet
   std::ofstream(out + "/checkpoints/latest") << "step-00000010\n";
   EXPECT_EQ(up.syncLatestCheckpoint(out, "outputs").uploaded, 2);
@@ -322,10 +329,10 @@ TEST(Uploader, CopiesOnlyTheCommittedCheckpointAndThenLatest) {
 }
 
 TEST(Uploader, RefusesAUrlWithAQueryString) {
-  UploadOptions options;
+  storage::UploadOptions options;
   options.url = "azure://acct/c?sig=SECRET";
   try {
-    Uploader up(options);
+    storage::Uploader up(options);
     FAIL() << "no error";
   } catch (const cohort::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()).find("SECRET"), std::string::npos) << e.what();

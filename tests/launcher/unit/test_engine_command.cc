@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <csignal>
 
+#include "cohort/core/error.h"
 #include "engine_command.h"
 #include "host_slots.h"
+#include "rank_agent.h"
 #include "shell_quote.h"
 
 namespace cohort::launcher {
@@ -55,19 +57,23 @@ TEST(MpirunCommand, OneMachine) {
   EXPECT_TRUE(contains(c.argv, {"--mca", "mpi_yield_when_idle", "1"})) << "3 ranks on 2 cores";
   EXPECT_FALSE(contains(c.argv, {"-H"}));
   // Names on the command line, values in mpirun's environment (never in ps).
-  for (const char* name : {"COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR",
-                           "OMP_NUM_THREADS"}) {
+  for (const char* name : {"COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR",
+                           "COHORT_LOGS_DIR", "OMP_NUM_THREADS"}) {
     EXPECT_TRUE(contains(c.argv, {"-x", name})) << name;
   }
-  const EnvList expected = {{"COHORT_RUN_ID", "run-1"}, {"COHORT_RESTART_COUNT", "2"}, {"COHORT_OUTPUTS_DIR", "/o"},
-                            {"COHORT_LOGS_DIR", "/l"}, {"OMP_NUM_THREADS", "1"}};
+  const EnvList expected = {{"COHORT_RUN_ID", "run-1"},
+                            {"COHORT_RESTART_COUNT", "2"},
+                            {"COHORT_OUTPUTS_DIR", "/o"},
+                            {"COHORT_LOGS_DIR", "/l"},
+                            {"OMP_NUM_THREADS", "1"}};
   EXPECT_EQ(c.env, expected);
-  for (const auto& word : c.argv) EXPECT_EQ(word.find("OMP_NUM_THREADS="), std::string::npos) << word;
+  for (const auto& word : c.argv)
+    EXPECT_EQ(word.find("OMP_NUM_THREADS="), std::string::npos) << word;
   EXPECT_TRUE(contains(c.argv, {"--mca", "odls_base_signal_direct_children_only", "1"}));
-  EXPECT_TRUE(contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--run-id",
-                                "run-1", "--restart", "2", "--console-ranks", "0",
-                                "--grace-period", "7.5", "--stop-signal", "USR2", "--",
-                                "/bin/train", "--lr", "0.1"}));
+  EXPECT_TRUE(
+      contains(c.argv, {"/bin/cohortrun", "--rank-agent", "--logs", "/l", "--run-id", "run-1",
+                        "--restart", "2", "--console-ranks", "0", "--grace-period", "7.5",
+                        "--stop-signal", "USR2", "--", "/bin/train", "--lr", "0.1"}));
   EXPECT_EQ(c.argv.back(), "0.1") << "the program's arguments come last";
   EXPECT_EQ(c.stop_signal, SIGUSR2);
   EngineCommand user = mpirunCommand(plan({"--", "x"}), contract(), agent(), {false, "", {}});
@@ -109,9 +115,10 @@ TEST(SrunCommand, InsideAnAllocation) {
 }
 
 TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
-  std::string s = sbatchScript(plan({"--slurm-submit", "--nodes", "2", "--procs-per-node", "4", "--", "x"}),
-                               "r1", "/data/logs", "/data", 3600, {"--partition=gpu"},
-                               {"/bin/cohortrun", "--run-id", "r1", "--", "/bin/train", "it's"});
+  std::string s =
+      sbatchScript(plan({"--slurm-submit", "--nodes", "2", "--procs-per-node", "4", "--", "x"}),
+                   "r1", "/data/logs", "/data", 3600, {"--partition=gpu"},
+                   {"/bin/cohortrun", "--run-id", "r1", "--", "/bin/train", "it's"});
   EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_NE(s.find("#SBATCH --nodes=2\n"), std::string::npos);
   EXPECT_NE(s.find("#SBATCH --ntasks-per-node=4\n"), std::string::npos);
@@ -119,7 +126,8 @@ TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
   EXPECT_NE(s.find("#SBATCH --chdir=/data\n"), std::string::npos);
   EXPECT_NE(s.find("#SBATCH --time=61\n"), std::string::npos) << "a minute above --timeout";
   EXPECT_NE(s.find("#SBATCH --partition=gpu\n"), std::string::npos);
-  EXPECT_NE(s.find("exec /bin/cohortrun --run-id r1 -- /bin/train 'it'\\''s'\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("exec /bin/cohortrun --run-id r1 -- /bin/train 'it'\\''s'\n"), std::string::npos)
+      << s;
 }
 
 TEST(ShellQuote, SafeWordsStayBareOthersAreQuoted) {
@@ -128,6 +136,40 @@ TEST(ShellQuote, SafeWordsStayBareOthersAreQuoted) {
   EXPECT_EQ(shellQuote("a b"), "'a b'");
   EXPECT_EQ(shellQuote("$HOME"), "'$HOME'");
   EXPECT_EQ(shellJoin({"echo", "it's"}), "echo 'it'\\''s'");
+}
+
+TEST(AgentCall, TheAgentReadsWhatCohortrunWrites) {
+  AgentCall call = agent();
+  call.stop_signal = "USR2";
+  call.program = {"/bin/train", "--logs", "x", "--", "-h"};
+  const Words argv = call.argv();
+  ASSERT_EQ(argv[1], "--rank-agent");
+  const AgentOptions o = parseAgentOptions({argv.begin() + 2, argv.end()});
+  EXPECT_EQ(o.logs_dir, "/l");
+  EXPECT_EQ(o.run_id, "run-1");
+  EXPECT_EQ(o.restart, 2);
+  EXPECT_EQ(o.console_ranks.text(), "0");
+  EXPECT_EQ(o.grace_s, 7.5);
+  EXPECT_EQ(o.stop_signal, SIGUSR2);
+  EXPECT_EQ(o.program, call.program) << "the program's arguments pass untouched";
+}
+
+TEST(AgentCall, BadAgentArgumentsAreRefused) {
+  auto error = [](const Words& args) {
+    try {
+      parseAgentOptions(args);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(error({"--logs", "/l", "--bogus", "--", "x"}).find("unknown option '--bogus'"),
+            std::string::npos);
+  EXPECT_NE(error({"--logs", "/l", "--restart", "x", "--", "p"}).find("--restart 'x'"),
+            std::string::npos);
+  EXPECT_NE(error({"--logs", "/l", "--stop-signal", "KILL", "--", "p"}).find("is not one of"),
+            std::string::npos);
+  EXPECT_NE(error({"--logs", "/l", "--"}).find("a program after '--'"), std::string::npos);
 }
 
 }  // namespace

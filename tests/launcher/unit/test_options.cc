@@ -37,12 +37,37 @@ TEST(Options, Defaults) {
 }
 
 TEST(Options, EveryOptionBothSpellings) {
-  Options o = parseOptions({"--nodes", "2", "--procs-per-node=4", "--hosts", "a:4,b:4",
-                            "--max-restarts", "3", "--outputs=o", "--logs", "l", "--env", "A=1",
-                            "--env=B=x=y", "--console-ranks", "0,2-3", "--timeout", "1.5h",
-                            "--grace-period=30s", "--dry-run", "--network", "10.0.0.0/8",
-                            "--run-id", "exp-1", "--engine-option", "--mca", "--engine", "mpirun",
-                            "--", "./train", "--epochs", "3"});
+  Options o = parseOptions({"--nodes",
+                            "2",
+                            "--procs-per-node=4",
+                            "--hosts",
+                            "a:4,b:4",
+                            "--max-restarts",
+                            "3",
+                            "--outputs=o",
+                            "--logs",
+                            "l",
+                            "--env",
+                            "A=1",
+                            "--env=B=x=y",
+                            "--console-ranks",
+                            "0,2-3",
+                            "--timeout",
+                            "1.5h",
+                            "--grace-period=30s",
+                            "--dry-run",
+                            "--network",
+                            "10.0.0.0/8",
+                            "--run-id",
+                            "exp-1",
+                            "--engine-option",
+                            "--mca",
+                            "--engine",
+                            "mpirun",
+                            "--",
+                            "./train",
+                            "--epochs",
+                            "3"});
   EXPECT_EQ(o.nodes, 2);
   EXPECT_EQ(o.procs_per_node, 4);
   EXPECT_EQ(o.hosts, "a:4,b:4");
@@ -69,11 +94,26 @@ TEST(Options, ProgramWithoutDoubleDash) {
   EXPECT_EQ(o.program, (Args{"./train", "--lr", "0.1"}));
 }
 
+TEST(Options, EverythingAfterTheProgramIsItsOwn) {
+  EXPECT_EQ(parseOptions({"--", "./train", "--", "-h", "--nodes=3", "-np"}).program,
+            (Args{"./train", "--", "-h", "--nodes=3", "-np"}));
+  EXPECT_EQ(parseOptions({"--nodes", "1", "./train", "-x", "--", "--help"}).program,
+            (Args{"./train", "-x", "--", "--help"}));
+  EXPECT_EQ(parseOptions({"--engine-option", "--", "--", "x"}).engine_options, (Args{"--"}))
+      << "a value is taken whatever it looks like";
+}
+
 TEST(Options, HelpAndVersionNeedNoProgram) {
   EXPECT_TRUE(parseOptions({"--help"}).help);
   EXPECT_TRUE(parseOptions({"-h"}).help);
   EXPECT_TRUE(parseOptions({"--version"}).version);
   EXPECT_NE(helpText().find("Examples:"), std::string::npos);
+  for (const char* listed :
+       {"--nodes N", "--upload-interval DURATION", "--engine auto|mpirun|srun", "--dry-run",
+        "-h,--help", "cohortrun --procs-per-node 4 -- ./trainer --epochs 3"}) {
+    EXPECT_NE(helpText().find(listed), std::string::npos) << listed;
+  }
+  EXPECT_EQ(helpText().find('{'), std::string::npos) << "no CLI11 syntax in the help";
 }
 
 TEST(Options, MissingProgram) {
@@ -90,6 +130,8 @@ TEST(Options, UnknownOptionsSayWhatToWrite) {
   expectError({"--procs-per-nod", "2", "--", "x"}, "did you mean --procs-per-node?");
   expectError({"--max-restart", "2", "--", "x"}, "did you mean --max-restarts?");
   expectError({"--epochs", "3"}, "put the program after '--'");
+  expectError({"--max-restart=2", "--", "x"}, "unknown option '--max-restart'");
+  expectError({"-np", "4", "--", "x"}, "(cohortrun --help lists every option)");
 }
 
 TEST(Options, BadValues) {
@@ -106,6 +148,10 @@ TEST(Options, BadValues) {
   expectError({"--run-id", "a/b", "--", "x"}, "is not a run id");
   expectError({"--nodes"}, "--nodes needs a value");
   expectError({"--dry-run=yes", "--", "x"}, "--dry-run takes no value");
+  expectError({"--dry-run=true", "--", "x"}, "--dry-run takes no value");
+  expectError({"--help=1"}, "--help takes no value");
+  expectError({"--nodes", "2000000", "--", "x"}, "--nodes '2000000' is more than 1000000");
+  expectError({"--max-restarts", "1.5", "--", "x"}, "--max-restarts '1.5' is not a whole number");
 }
 
 TEST(Options, Contradictions) {
@@ -131,10 +177,12 @@ TEST(Options, Durations) {
 }
 
 TEST(Options, EnvValuesHiddenFromTheRecord) {
-  const std::vector<std::string> argv = {"cohortrun", "--env", "KEY=secret", "--env=TOKEN=abc=d", "--nodes", "1",
-                                         "--", "train", "--env", "X=1"};
-  const std::vector<std::string> expected = {"cohortrun", "--env", "KEY=<hidden>", "--env=TOKEN=<hidden>", "--nodes",
-                                             "1", "--", "train", "--env", "X=1"};
+  const std::vector<std::string> argv = {"cohortrun", "--env", "KEY=secret", "--env=TOKEN=abc=d",
+                                         "--nodes",   "1",     "--",         "train",
+                                         "--env",     "X=1"};
+  const std::vector<std::string> expected = {
+      "cohortrun", "--env", "KEY=<hidden>", "--env=TOKEN=<hidden>", "--nodes", "1", "--",
+      "train",     "--env", "X=1"};
   EXPECT_EQ(withoutEnvValues(argv), expected) << "the program's own arguments are its business";
 }
 

@@ -1,57 +1,129 @@
-// JSON out and in (json_writer.h, json_reader.h), rank records
-// (rank_records.h), and the logs folder between runs and attempts (log_folder.h).
+// The records ranks and agents leave (cohort/core/error_record.h,
+// rank_records.h) written and read back, run.json, and the logs folder
+// between runs and attempts (log_folder.h).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
-#include "cohort/core/json_writer.h"
-#include "json_reader.h"
+#include "cohort/core/error_record.h"
 #include "log_folder.h"
 #include "posix_io.h"
 #include "rank_records.h"
+#include "run_record.h"
 
 namespace cohort::launcher {
 namespace {
 
-TEST(Json, WriterOutputReadsBack) {
-  JsonWriter w;
-  w.beginObject();
-  w.key("text").value("quote \" backslash \\ newline \n tab \t bell \a é");
-  w.key("number").value(1714567890.125);
-  w.key("int").value(-3);
-  w.key("flag").value(true);
-  w.key("nothing").null();
-  w.key("list").value(std::vector<std::string>{"a", "b"});
-  w.key("empty").beginArray().endArray();
-  w.endObject();
-  auto v = parseJson(w.text());
-  ASSERT_TRUE(v);
-  EXPECT_EQ(v->getString("text"), "quote \" backslash \\ newline \n tab \t bell \a é");
-  EXPECT_EQ(v->getNumber("number", 0), 1714567890.125);
-  EXPECT_EQ(v->getNumber("int", 0), -3);
-  EXPECT_TRUE(v->getBool("flag", false));
-  EXPECT_EQ(v->get("nothing")->type, JsonValue::Type::kNull);
-  EXPECT_EQ(v->get("list")->array.size(), 2u);
-  EXPECT_TRUE(v->get("empty")->array.empty());
+TEST(Records, ErrorRecordReadsBackWhateverItsMessageHolds) {
+  ErrorRecord r;
+  r.rank = 3;
+  r.host = "node7";
+  r.pid = 4242;
+  r.time = 1714567890.125;
+  r.kind = "exception";
+  r.message = std::string("quote \" backslash \\ newline \n bell \a \x01 é cut \xff here");
+  r.run_id = "run-a";
+  r.restart = 2;
+  const std::string text = r.toJson();
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  EXPECT_NE(text.find("\"kind\": \"exception\""), std::string::npos) << "what the shell tests grep";
+  auto back = ErrorRecord::fromJson(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->rank, 3);
+  EXPECT_EQ(back->host, "node7");
+  EXPECT_EQ(back->pid, 4242);
+  EXPECT_EQ(back->time, 1714567890.125);
+  EXPECT_EQ(back->kind, "exception");
+  EXPECT_EQ(back->message, "quote \" backslash \\ newline \n bell \a \x01 é cut \uFFFD here")
+      << "the byte that is not UTF-8 becomes U+FFFD, the rest is kept";
+  EXPECT_EQ(back->run_id, "run-a");
+  EXPECT_EQ(back->restart, 2);
 }
 
-TEST(Json, InvalidUtf8IsReplacedNotPassedOn) {
-  EXPECT_EQ(jsonQuote(std::string("a\xff") + "b"), "\"a\\ufffdb\"");
-  EXPECT_EQ(jsonQuote("\x01"), "\"\\u0001\"");
-}
-
-TEST(Json, ReaderRejectsMalformedText) {
-  std::string error;
-  for (const char* bad : {"", "{", "{\"a\" 1}", "[1,]", "{\"a\":1}x", "\"open", "nul", "{\"a\":-}"}) {
-    EXPECT_FALSE(parseJson(bad, &error)) << bad;
+TEST(Records, MalformedRecordsAreIgnored) {
+  for (const char* bad : {"", "{", "[1, 2]", "3", "{\"rank\": 1}", "{\"kind\": \"signal\"} x"}) {
+    EXPECT_FALSE(ErrorRecord::fromJson(bad)) << bad;
   }
-  EXPECT_FALSE(parseJson("[1, 2", &error));
-  EXPECT_NE(error.find("at byte"), std::string::npos);
-  auto escaped = parseJson(R"("\u00e9\ud83d\ude00")");
-  ASSERT_TRUE(escaped);
-  EXPECT_EQ(escaped->string, "é😀");
+  for (const char* bad : {"", "{ not json", "[]", "{\"kind\": \"exit\"}"}) {
+    EXPECT_FALSE(parseExitRecord(bad)) << bad;
+  }
+  auto typed = ErrorRecord::fromJson(R"({"kind": "watchdog", "rank": "one", "message": 5})");
+  ASSERT_TRUE(typed) << "a field of another type falls back to its default";
+  EXPECT_EQ(typed->rank, -1);
+  EXPECT_EQ(typed->message, "");
+}
+
+TEST(Records, ExitRecordRoundTrip) {
+  ExitRecord killed{1, "h", 10, 5.5, -1, 9, true, "run-a", 1};
+  auto back = parseExitRecord(exitRecordJson(killed));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->signal, 9);
+  EXPECT_EQ(back->exit_code, -1) << "a record with a signal has no exit code";
+  EXPECT_TRUE(back->stopped);
+  EXPECT_EQ(back->time, 5.5);
+  EXPECT_NE(exitRecordJson(killed).find("\"signal\": 9"), std::string::npos);
+  ExitRecord exited{2, "h", 11, 6.0, 3, 0, false, "run-a", 0};
+  EXPECT_NE(exitRecordJson(exited).find("\"exit_code\": 3"), std::string::npos);
+  EXPECT_EQ(parseExitRecord(exitRecordJson(exited))->exit_code, 3);
+}
+
+TEST(Records, RunRecordIsValidJsonWithInvalidUtf8InItsCommand) {
+  RunRecord r;
+  r.run_id = "run-a";
+  r.command = {"cohortrun", "--", std::string("./train\xc3")};
+  r.plan.hosts = {{"h1", 0, 2}};
+  r.start = 1714567890.5;
+  r.attempts.push_back(
+      {0, 1714567890.5, 0, 1, "rank 1 on h1 exited with code 1", 1, "h1", "/logs"});
+  r.versions = {{"cohort", "1.0"}};
+  const auto doc = nlohmann::json::parse(runRecordJson(r));
+  EXPECT_EQ(doc["state"], "running");
+  EXPECT_TRUE(doc["exit_status"].is_null());
+  EXPECT_TRUE(doc["end_time"].is_null());
+  EXPECT_EQ(doc["start_time"], "2024-05-01T12:51:30.500Z");
+  EXPECT_EQ(doc["command"][2], "./train\uFFFD");
+  EXPECT_EQ(doc["hosts"][0]["ranks"], 2);
+  EXPECT_EQ(doc["attempts"][0]["rank"], 1);
+  EXPECT_EQ(doc["versions"]["cohort"], "1.0");
+  EXPECT_EQ(doc["restarts"], 0);
+}
+
+// The fatal-signal handler writes the record prepared in advance; the
+// launcher reads it with the same ErrorRecord. In a child, since a process
+// writes only its first record.
+TEST(Records, FatalSignalRecordReadsBack) {
+  char pattern[] = "/tmp/cohortrun_unit_XXXXXX";
+  const std::string dir = mkdtemp(pattern);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setErrorRecordSite({dir, 5, "run-\"s\"", 1});
+    armFatalSignalRecords();
+    raise(SIGBUS);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) << "the signal is handed on";
+  const std::string text = readWholeFile(dir + "/error-rank-5.json");
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  auto r = ErrorRecord::fromJson(text);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, "signal");
+  EXPECT_EQ(r->rank, 5);
+  EXPECT_EQ(r->pid, child);
+  EXPECT_EQ(r->run_id, "run-\"s\"");
+  EXPECT_EQ(r->restart, 1);
+  EXPECT_NE(r->message.find("SIGBUS"), std::string::npos);
+  EXPECT_GT(r->time, unixNow() - 60);
+  EXPECT_LE(r->time, unixNow());
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 class LogsFolder : public ::testing::Test {
@@ -61,7 +133,9 @@ class LogsFolder : public ::testing::Test {
     dir_ = mkdtemp(pattern);
   }
   void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
   bool exists(const std::string& name) {
     struct stat info {};
     return stat((dir_ + "/" + name).c_str(), &info) == 0;

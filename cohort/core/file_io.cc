@@ -1,0 +1,94 @@
+#include "cohort/core/file_io.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace cohort {
+
+UniqueFd::~UniqueFd() { reset(); }
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    reset();
+    fd = other.release();
+  }
+  return *this;
+}
+
+void UniqueFd::reset() {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+int UniqueFd::release() {
+  const int descriptor = fd;
+  fd = -1;
+  return descriptor;
+}
+
+bool writeAll(int fd, const void* data, size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, bytes + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;  // no progress: do not spin
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool copyContents(int in, int out, int64_t size, const std::function<void(int64_t)>& progress) {
+  int64_t done = 0;
+  off_t from = 0;
+  bool kernel = true;  // copy_file_range until the file systems refuse it
+  std::vector<char> buffer;
+  while (done < size) {
+    const size_t want = static_cast<size_t>(std::min<int64_t>(size - done, int64_t{64} << 20));
+    if (kernel) {
+      const ssize_t n = ::copy_file_range(in, &from, out, nullptr, want, 0);
+      if (n > 0) {
+        done += n;
+        if (progress) progress(done);
+        continue;
+      }
+      if (n == 0) {
+        errno = EIO;  // `in` is shorter than `size`
+        return false;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return false;
+      kernel = false;
+      buffer.resize(size_t{8} << 20);
+    }
+    const ssize_t n = ::pread(in, buffer.data(), std::min(want, buffer.size()), from);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
+    }
+    if (!writeAll(out, buffer.data(), static_cast<size_t>(n))) return false;
+    from += n;
+    done += n;
+    if (progress) progress(done);
+  }
+  return true;
+}
+
+std::string uniqueSuffix() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  char text[48];
+  std::snprintf(text, sizeof text, "%d.%016llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(generator()));
+  return text;
+}
+
+}  // namespace cohort

@@ -1,0 +1,40 @@
+// Writing and reading JSON: nlohmann's json everywhere (See Note [JSON text]).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <type_traits>
+
+namespace cohort {
+
+// Note [JSON text]: every JSON document cohort writes (records, run.json,
+// metrics.jsonl, timelines) is built as an nlohmann::ordered_json, so its keys
+// stay in the order they were set and a record reads top-down, and is turned
+// into text here, with bytes that are not UTF-8 (a log line cut
+// mid-character) replaced by U+FFFD instead of an exception: the document is
+// always valid JSON, whatever a message holds.
+using OrderedJson = nlohmann::ordered_json;
+
+// `value` as text: one line when `indent` < 0, else indented by `indent` spaces.
+inline std::string jsonText(const OrderedJson& value, int indent = -1) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The member `key` of `object` as a T, or `fallback` when `object` is not an
+// object, lacks the member or holds another type there (records written by
+// an older or a newer cohort still read).
+template <typename T>
+T jsonField(const nlohmann::json& object, const char* key, T fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if constexpr (std::is_same_v<T, std::string>) {
+    return it->is_string() ? it->template get<std::string>() : fallback;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? it->template get<bool>() : fallback;
+  } else {
+    return it->is_number() ? it->template get<T>() : fallback;
+  }
+}
+
+}  // namespace cohort

@@ -1,0 +1,284 @@
+#include "cohort/storage/storage_local.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
+#include "cohort/storage/object_name.h"
+
+namespace cohort::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errnoText() { return std::strerror(errno); }
+
+// Reads `length` bytes at `offset` of the open file `fd` (named `path`).
+void readFully(int fd, const std::string& path, int64_t offset, int64_t length, char* out) {
+  int64_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd, out + done, static_cast<size_t>(length - done), offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw DataError("cannot read " + path + ": " + errnoText(), "check the disk or the NFS mount");
+    if (n == 0) {
+      throw DataError(path + " ends at byte " + std::to_string(offset + done) + ", before the " +
+                          std::to_string(offset + length) + " bytes asked for",
+                      "the file was truncated: repack the data set with cohort-pack");
+    }
+    done += n;
+  }
+}
+
+}  // namespace
+
+LocalStorage::LocalStorage(std::string folder) : folder_(std::move(folder)) {}
+
+std::string LocalStorage::urlOf(const std::string& name) const {
+  checkObjectName(name, "a local data set object");
+  return (fs::path(folder_) / name).string();
+}
+
+std::vector<ObjectInfo> LocalStorage::list() {
+  std::error_code error;
+  std::vector<ObjectInfo> objects;
+  if (!fs::exists(folder_, error)) return objects;  // nothing there yet
+  for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.find(".partial.") != std::string::npos) continue;  // a write in progress (writeTemporary)
+    std::error_code gone;
+    const auto bytes = it->file_size(gone);
+    if (!gone && it->is_regular_file(gone)) objects.push_back({name, static_cast<int64_t>(bytes)});
+  }
+  if (error) {
+    throw DataError("cannot list the folder " + folder_ + ": " + error.message(),
+                    "check that the data set folder exists and this user may read it");
+  }
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
+  return objects;
+}
+
+bool LocalStorage::exists(const std::string& name) {
+  std::error_code error;
+  return fs::is_regular_file(urlOf(name), error);
+}
+
+int64_t LocalStorage::size(const std::string& name) {
+  const std::string path = urlOf(name);
+  std::error_code error;
+  const auto bytes = fs::file_size(path, error);
+  if (error) {
+    throw DataError("cannot read " + path + ": " + error.message(),
+                    "check that the data set is complete (repack it with cohort-pack if not)");
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+void LocalStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
+  const std::string path = urlOf(name);
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) {
+    throw DataError("cannot open " + path + ": " + errnoText(),
+                    "check that the data set is complete and this user may read it");
+  }
+  readFully(file.fd, path, offset, length, out);
+}
+
+std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+  constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
+  const std::string path = urlOf(name);
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st;
+  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
+    throw DataError("cannot open " + path + ": " + errnoText(),
+                    "check that the data set is complete and this user may read it");
+  }
+  if (st.st_size != expected_size) {
+    throw DataError(path + " is " + std::to_string(st.st_size) + " bytes but index.json says " +
+                        std::to_string(expected_size),
+                    "the file was truncated or replaced: repack the data set with cohort-pack");
+  }
+  // The whole file is wanted: the kernel may read it all ahead at once.
+  ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_WILLNEED);
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
+  for (int64_t done = 0; done < expected_size;) {
+    const int64_t block = std::min(kBlock, expected_size - done);
+    readFully(file.fd, path, done, block, buffer->data() + done);
+    if (checksum) checksum->update(buffer->data() + done, static_cast<size_t>(block));
+    done += block;
+  }
+  return buffer;
+}
+
+std::string LocalStorage::writeTemporary(const std::string& final_path, int source, int64_t size,
+                                         const std::string& bytes) {
+  const fs::path path(final_path);
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  if (error) {
+    throw DataError("cannot create the folder " + path.parent_path().string() + ": " + error.message(),
+                    "choose a location this user can write");
+  }
+  // Unique among the processes and threads writing the same name.
+  const std::string temp = path.string() + ".partial." + uniqueSuffix();
+  UniqueFd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
+  if (file.fd < 0) {
+    throw DataError("cannot create " + temp + ": " + errnoText(), "choose a location this user can write");
+  }
+  const bool written = source >= 0 ? copyContents(source, file.fd, size) : writeAll(file.fd, bytes.data(), bytes.size());
+  if (!written || ::fsync(file.fd) != 0) {
+    const std::string why = errnoText();
+    ::unlink(temp.c_str());
+    throw DataError("cannot write " + temp + ": " + why, "free some space or choose another location");
+  }
+  return temp;
+}
+
+namespace {
+
+// Moves the temporary `temp` to `path` (replacing what is there), then makes the rename durable.
+void commitRename(const std::string& temp, const std::string& path) {
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string why = errnoText();
+    ::unlink(temp.c_str());
+    throw DataError("cannot rename " + temp + " to " + path + ": " + why, "check the disk or the NFS mount");
+  }
+  UniqueFd dir{::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (dir.fd >= 0) ::fsync(dir.fd);
+}
+
+}  // namespace
+
+void LocalStorage::write(const std::string& name, const std::string& bytes) {
+  const std::string path = urlOf(name);
+  commitRename(writeTemporary(path, -1, 0, bytes), path);
+}
+
+void LocalStorage::createLocation() {
+  std::error_code error;
+  fs::create_directories(folder_, error);
+  if (error) {
+    throw DataError("cannot create the folder " + folder_ + ": " + error.message(),
+                    "choose a location this user can write");
+  }
+}
+
+bool LocalStorage::createExclusive(const std::string& name, const std::string& bytes) {
+  const std::string path = urlOf(name);
+  const std::string temp = writeTemporary(path, -1, 0, bytes);
+  // See Note [Exclusive create]: link(2) is atomic, on NFS too.
+  bool created = ::link(temp.c_str(), path.c_str()) == 0;
+  const int link_errno = errno;
+  if (!created && link_errno != EEXIST) {
+    struct stat st;
+    created = ::stat(temp.c_str(), &st) == 0 && st.st_nlink == 2;  // NFS: linked, reply lost
+    if (!created) {
+      ::unlink(temp.c_str());
+      throw DataError("cannot create " + path + ": " + std::strerror(link_errno),
+                      "check the folder's permissions, and that its file system supports hard links");
+    }
+  }
+  ::unlink(temp.c_str());
+  if (created) {
+    UniqueFd dir{::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (dir.fd >= 0) ::fsync(dir.fd);
+  }
+  return created;
+}
+
+void LocalStorage::remove(const std::string& name) {
+  const std::string path = urlOf(name);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    throw DataError("cannot remove " + path + ": " + errnoText(), "check the folder's permissions");
+  }
+}
+
+void LocalStorage::putFile(const std::string& name, const std::string& path, const PutFileOptions&) {
+  UniqueFd source{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st;
+  if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
+    throw DataError("cannot open " + path + ": " + errnoText(), "check that it exists and is readable");
+  }
+  const std::string target = urlOf(name);
+  commitRename(writeTemporary(target, source.fd, st.st_size, ""), target);
+}
+
+void LocalStorage::getFile(const std::string& name, const std::string& path, int64_t expected_size,
+                           Checksum* checksum) {
+  const std::string source_path = urlOf(name);
+  UniqueFd source{::open(source_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st;
+  if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
+    throw DataError("cannot open " + source_path + ": " + errnoText(), "check that it exists and is readable");
+  }
+  if (st.st_size != expected_size) {
+    throw DataError(source_path + " is " + std::to_string(st.st_size) + " bytes, not the " +
+                    std::to_string(expected_size) + " recorded for it", "the stored file was truncated or replaced");
+  }
+  UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (out.fd < 0) throw DataError("cannot create " + path + ": " + errnoText(), "choose a writable folder");
+  // The copy runs in the kernel on a thread of its own while this one hashes
+  // what has been copied so far, read back from the copy (the page cache): the
+  // checksum is of the bytes written, and the two overlap.
+  std::mutex mutex;
+  std::condition_variable moved;
+  int64_t copied = 0;
+  bool finished = false, ok = true;
+  int copy_errno = 0;
+  std::thread copier([&] {
+    const bool result = copyContents(source.fd, out.fd, expected_size, [&](int64_t done) {
+      std::lock_guard<std::mutex> lock(mutex);
+      copied = done;
+      moved.notify_one();
+    });
+    std::lock_guard<std::mutex> lock(mutex);
+    ok = result;
+    copy_errno = errno;
+    finished = true;
+    moved.notify_one();
+  });
+  std::vector<char> buffer(checksum ? size_t{4} << 20 : 0);
+  UniqueFd copy{checksum ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1};
+  int64_t hashed = 0;
+  try {
+    while (checksum) {
+      int64_t ready;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        moved.wait(lock, [&] { return finished || copied > hashed; });
+        ready = copied;
+        if (finished && (!ok || hashed == copied)) break;
+      }
+      while (hashed < ready) {
+        const int64_t n = std::min<int64_t>(static_cast<int64_t>(buffer.size()), ready - hashed);
+        readFully(copy.fd, path, hashed, n, buffer.data());
+        checksum->update(buffer.data(), static_cast<size_t>(n));
+        hashed += n;
+      }
+    }
+  } catch (...) {
+    copier.join();
+    throw;
+  }
+  copier.join();
+  if (!ok) {
+    errno = copy_errno;
+    throw DataError("cannot copy " + source_path + " to " + path + ": " + errnoText(),
+                    "free some space, or choose another folder");
+  }
+}
+
+}  // namespace cohort::storage

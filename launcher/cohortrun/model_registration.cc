@@ -1,0 +1,57 @@
+#include "model_registration.h"
+
+#include <unistd.h>
+
+#include "cohort/core/error.h"
+#include "posix_io.h"
+
+namespace cohort::launcher {
+
+namespace {
+
+constexpr double kCheckTimeoutS = 120;      // cohort-model retries transient failures itself
+constexpr double kRegisterTimeoutS = 3600;  // a large model over a slow link
+
+std::vector<std::string> withRegistry(const std::string& program, const std::string& registry) {
+  std::vector<std::string> argv = {program};
+  if (!registry.empty()) argv.insert(argv.end(), {"--registry", registry});
+  return argv;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string findModelProgram(const std::string& launcher) {
+  const std::string beside = launcher.substr(0, launcher.rfind('/') + 1) + "cohort-model";
+  if (access(beside.c_str(), X_OK) == 0) return beside;
+  return "cohort-model";  // searched on the PATH
+}
+
+void checkRegistry(const std::string& program, const std::string& registry) {
+  std::vector<std::string> argv = withRegistry(program, registry);
+  argv.insert(argv.end(), {"list", "--json"});
+  std::string output;
+  const int status = runCommand(argv, &output, kCheckTimeoutS);
+  if (status == 0) return;
+  if (status < 0 && output.empty()) output = "cannot run " + program + " (or it took longer than 120 s)";
+  throw ConfigError("--register: the model registry cannot be read, so the job was not started:\n" + trimmed(output),
+                    "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
+                    "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
+                    "without --register");
+}
+
+int registerModel(const std::string& program, const std::string& registry, const std::string& name,
+                  const std::string& outputs_dir, const std::string& logs_dir, const std::string& run_id,
+                  std::string* output) {
+  std::vector<std::string> argv = withRegistry(program, registry);
+  argv.insert(argv.end(), {"register", name, "--from", outputs_dir, "--logs", logs_dir, "--tag", "run_id=" + run_id});
+  const int status = runCommand(argv, output, kRegisterTimeoutS);
+  *output = trimmed(*output);
+  return status;
+}
+
+}  // namespace cohort::launcher

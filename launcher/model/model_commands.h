@@ -1,0 +1,31 @@
+// The commands of cohort-model, each a thin layer over registry::Registry
+// that prints a table (or, with json, one JSON document) and returns the
+// exit status.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cohort/registry/registry.h"
+
+namespace cohort::model {
+
+struct RegisterRequest {
+  std::string name;
+  std::string outputs;  // OUTPUTS (holds model/)
+  std::string logs;     // "": OUTPUTS/../logs when it exists
+  std::map<std::string, std::string> tags;
+};
+
+int registerModel(registry::Registry& r, const RegisterRequest& request, bool json);
+int list(registry::Registry& r, const std::string& name, bool json);
+int show(registry::Registry& r, const std::string& ref, bool json);
+int download(registry::Registry& r, const std::string& ref, const std::string& dir, bool json);
+int alias(registry::Registry& r, const std::string& name, const std::string& alias, int64_t version, bool json);
+int lineage(registry::Registry& r, const std::string& ref, bool json);
+// 0: files and data sets as registered; 1: a file is damaged; 3: the files
+// are sound but a data set changed or cannot be read.
+int verify(registry::Registry& r, const std::string& ref, const storage::StorageOptions& options, bool json);
+
+}  // namespace cohort::model

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# cohort-model against one storage backend, end to end:
+#   local     a folder
+#   azurite   a real Azurite (started here on a free port)
+#   webhdfs   the WebHDFS fixture (a stand-in for HDFS: no HDFS server exists here)
+# Each check: 8 registrations at once get 8 distinct versions, none lost; a
+# registration killed with SIGKILL halfway leaves nothing list/show/download
+# see, and the next one succeeds; a byte flipped in a stored file makes
+# download and verify fail naming the file; alias moves are kept in the
+# history; bad input (names, versions, --from, an unreachable registry,
+# refused credentials, a missing container) gets a clear error, a non-zero
+# exit and nothing half-written.
+#   check_registry.sh BUILD_DIR BACKEND
+set -euo pipefail
+build="$1"
+backend="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+model="$build/launcher/cohortrun/cohort-model"
+work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_registry.XXXXXX")"
+pids=()
+source "$root/tests/common/servers.sh"
+cleanup() {
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "check_registry[$backend]: FAILED: $*"; exit 1; }
+step() { echo "== [$backend] $*"; }
+export COHORT_DATA_RETRIES=2 COHORT_DATA_TIMEOUT_S=10
+blobs() { /usr/bin/python3 "$root/tests/runlog/azure_blobs.py" "$@"; }
+
+# The backend: REG is the registry's URL; stored_file / put_stored read and
+# replace one stored object (for the tampering check); stored_list lists the
+# objects under a prefix (for the crash check).
+case "$backend" in
+  local)
+    REG="$work/registry"
+    stored_get() { cp "$REG/$1" "$2"; }
+    stored_put() { cp "$2" "$REG/$1"; }
+    stored_list() { (cd "$REG" 2>/dev/null && find "$1" -type f 2>/dev/null) || true; }
+    ;;
+  azurite)
+    start_azurite azurite
+    export COHORT_AZURE_ACCOUNT_KEY="$azurite_key"
+    REG="$azurite_endpoint/models/registry"
+    stored_get() { mkdir -p "$work/get"; blobs download "$azurite_endpoint" models "registry/$(dirname "$1")" "$work/get" >/dev/null; cp "$work/get/$(basename "$1")" "$2"; rm -rf "$work/get"; }
+    stored_put() { blobs put "$azurite_endpoint" models "registry/$1" "$2"; }
+    stored_list() {  # the blobs under the prefix $1, or the blob $1 itself
+      blobs list "$azurite_endpoint" models "registry/$1" 2>/dev/null || true
+      blobs list "$azurite_endpoint" models "registry/$(dirname "$1")" 2>/dev/null | grep -Fx "$(basename "$1")" || true
+    }
+    ;;
+  webhdfs)
+    start_webhdfs hdfs
+    export COHORT_HDFS_USER=cohort
+    REG="hdfs://127.0.0.1:$webhdfs_namenode/user/cohort/registry"
+    stored_get() { cp "$work/hdfs/user/cohort/registry/$1" "$2"; }
+    stored_put() { cp "$2" "$work/hdfs/user/cohort/registry/$1"; }
+    stored_list() { (cd "$work/hdfs/user/cohort/registry" 2>/dev/null && find "$1" -type f 2>/dev/null) || true; }
+    ;;
+  *) fail "unknown backend $backend" ;;
+esac
+export COHORT_REGISTRY="$REG"
+
+# A run's outputs: a model of several files (one of 4 MiB, so copies take a while).
+make_run() {  # make_run DIR FILES
+  mkdir -p "$1/outputs/model/extra" "$1/logs"
+  head -c 4194304 /dev/urandom >"$1/outputs/model/weights.h5"
+  echo '{"architecture": "test.Net", "metrics": {"test_accuracy": 0.9}}' >"$1/outputs/model/model.json"
+  for i in $(seq "$2"); do echo "part $i $RANDOM" >"$1/outputs/model/extra/part-$i.txt"; done
+  printf '{"step":1,"epoch":0,"time":1,"loss":0.9}\n{"step":2,"epoch":0,"time":2,"test_accuracy":0.91}\n' >"$1/logs/metrics.jsonl"
+}
+make_run "$work/run" 3
+
+step "register, list, show, download: the files come back byte for byte"
+"$model" register fmnist --from "$work/run/outputs" --tag owner=test >"$work/reg1.txt" 2>&1 || fail "register: $(cat "$work/reg1.txt")"
+grep -q "registered fmnist:1 (5 files" "$work/reg1.txt" || fail "unexpected: $(cat "$work/reg1.txt")"
+"$model" list | grep -q "^fmnist  *1  *1 " || fail "list: $("$model" list)"
+"$model" show fmnist:1 | grep -q "owner=test" || fail "show: $("$model" show fmnist:1)"
+"$model" download fmnist "$work/down1" >/dev/null || fail "download failed"
+diff -r "$work/run/outputs/model" "$work/down1" || fail "the downloaded files differ"
+"$model" lineage fmnist --json >"$work/lineage.json"
+/usr/bin/python3 - "$work/lineage.json" <<'PY' || fail "the lineage lacks what the run left"
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert l["schema"] == "cohort.lineage/1", l["schema"]
+assert l["model"]["name"] == "fmnist" and l["model"]["version"] == 1, l["model"]
+assert l["results"]["best"]["test_accuracy"]["value"] == 0.91, l["results"]
+assert l["results"]["final"]["loss"]["value"] == 0.9, l["results"]
+assert l["architecture"] == "test.Net"
+PY
+
+step "8 registrations at once: 8 distinct versions, none lost"
+writers=()
+for i in $(seq 8); do
+  "$model" register race --from "$work/run/outputs" --tag writer="$i" >"$work/race-$i.txt" 2>&1 &
+  writers+=($!)
+done
+wait "${writers[@]}" || true  # (not a bare wait: the servers are children too)
+for i in $(seq 8); do grep -q "registered race:" "$work/race-$i.txt" || fail "writer $i: $(cat "$work/race-$i.txt")"; done
+"$model" list race --json >"$work/race.json"
+/usr/bin/python3 - "$work/race.json" <<'PY' || fail "the concurrent registrations lost or shared versions"
+import json, sys
+versions = json.load(open(sys.argv[1]))
+assert sorted(v["version"] for v in versions) == list(range(1, 9)), [v["version"] for v in versions]
+assert sorted(v["tags"]["writer"] for v in versions) == [str(i) for i in range(1, 9)], versions
+PY
+
+step "kill -9 halfway through a registration: nothing visible, the next one succeeds"
+make_run "$work/big" 150
+"$model" register crash --from "$work/run/outputs" >/dev/null
+"$model" register crash --from "$work/big/outputs" >"$work/crash.txt" 2>&1 &
+victim=$!
+for _ in $(seq 600); do [ -n "$(stored_list models/crash/versions/00000002/files/extra)" ] && break; sleep 0.05; done
+kill -KILL "$victim" 2>/dev/null || true
+wait "$victim" 2>/dev/null || true
+[ -z "$(stored_list models/crash/committed/00000002.json)" ] ||
+  fail "the registration finished before it could be killed (make the model larger)"
+[ -n "$(stored_list models/crash/claims/00000002)" ] || fail "the registration was killed before it claimed a version"
+"$model" list crash --json | /usr/bin/python3 -c 'import json,sys; v=[x["version"] for x in json.load(sys.stdin)]; assert v == [1], v' ||
+  fail "a killed registration is visible"
+"$model" show crash:2 >"$work/show2.txt" 2>&1 && fail "show of the killed version succeeded"
+grep -q "has no version 2" "$work/show2.txt" || fail "unexpected: $(cat "$work/show2.txt")"
+"$model" download crash "$work/down-crash" >/dev/null || fail "download after the crash failed"
+diff -r "$work/run/outputs/model" "$work/down-crash" || fail "the newest visible version is not version 1"
+"$model" register crash --from "$work/run/outputs" | grep -q "registered crash:3" || fail "the next registration did not succeed"
+
+step "a flipped byte in a stored file: download and verify fail and name the file"
+stored_get models/fmnist/versions/00000001/files/weights.h5 "$work/w.h5"
+/usr/bin/python3 -c "
+import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[1000] ^= 1; open(p, 'wb').write(b)" "$work/w.h5"
+stored_put models/fmnist/versions/00000001/files/weights.h5 "$work/w.h5"
+set +e
+"$model" verify fmnist:1 >"$work/verify.txt" 2>&1; rc=$?
+"$model" download fmnist:1 "$work/down-bad" >"$work/down-bad.txt" 2>&1; rc2=$?
+set -e
+[ $rc -eq 1 ] || fail "verify exited $rc on a damaged file: $(cat "$work/verify.txt")"
+grep -q "weights.h5 does not match its sha256" "$work/verify.txt" || fail "verify: $(cat "$work/verify.txt")"
+[ $rc2 -ne 0 ] || fail "download of a damaged file succeeded"
+grep -q "weights.h5" "$work/down-bad.txt" || fail "download does not name the file: $(cat "$work/down-bad.txt")"
+[ ! -e "$work/down-bad" ] || fail "a refused download left $work/down-bad"
+[ -z "$(find "$work" -maxdepth 1 -name '.down-bad*')" ] || fail "a refused download left its staging folder"
+
+step "aliases: moves and removals are kept in the history"
+"$model" alias race:3 production >/dev/null
+"$model" alias race:5 production >/dev/null
+"$model" alias race:2 staging >/dev/null
+"$model" alias --remove race staging >/dev/null
+"$model" show race@production --json >"$work/alias.json"
+/usr/bin/python3 - "$work/alias.json" <<'PY' || fail "the alias history is wrong"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["version"] == 5 and j["aliases"] == ["production"], j
+h = [(e["alias"], e["from"], e["to"]) for e in j["alias_history"]]
+assert h == [("production", None, 3), ("production", 3, 5), ("staging", None, 2), ("staging", 2, None)], h
+assert all("@" in e["by"] and e["at"] > 0 for e in j["alias_history"])
+PY
+"$model" download race@production "$work/down-prod" >/dev/null || fail "download by alias failed"
+
+step "bad input: a clear error, a non-zero exit, nothing half-written"
+before=$(stored_list models | sort)
+refused() {  # refused STATUS PATTERN ARGS...: exits STATUS and says PATTERN
+  local want="$1" pattern="$2"; shift 2
+  set +e
+  "$model" "$@" >"$work/bad.txt" 2>&1
+  local rc=$?
+  set -e
+  [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, not $want: $(cat "$work/bad.txt")"
+  grep -q -- "$pattern" "$work/bad.txt" || fail "'$*' does not say '$pattern': $(cat "$work/bad.txt")"
+  grep -q "what to do" "$work/bad.txt" || fail "'$*' does not say what to do: $(cat "$work/bad.txt")"
+}
+refused 2 "has no model 'nosuch'" show nosuch
+refused 2 "has no version 99" show fmnist:99
+refused 2 "not a whole number" show fmnist:zero
+refused 2 "has no alias 'gone'" show fmnist@gone
+refused 2 "holds '/'" register a/b --from "$work/run/outputs"
+refused 2 'holds ".."' register a..b --from "$work/run/outputs"
+refused 2 "holds a space" register "a b" --from "$work/run/outputs"
+refused 2 "holds a control character" register "$(printf 'a\tb')" --from "$work/run/outputs"
+refused 2 "longer than 128" register "$(printf 'm%.0s' $(seq 300))" --from "$work/run/outputs"
+refused 2 "holds no model" register empty --from "$work/run/logs"
+refused 2 "is not a folder" register empty --from "$work/nowhere"
+refused 2 "is all digits" alias fmnist:1 123
+refused 2 "no alias 'never'" alias --remove fmnist never
+[ "$(stored_list models | sort)" = "$before" ] || fail "bad input changed the registry"
+case "$backend" in
+  local)
+    echo "not a folder" >"$work/file"
+    refused 1 "cannot create" register x --registry "$work/file/registry" --from "$work/run/outputs"
+    ;;
+  azurite)
+    COHORT_AZURE_ACCOUNT_KEY="$(printf 'x%.0s' $(seq 64) | base64 -w0)" \
+      refused 1 "HTTP 403" list
+    refused 1 "HTTP 404" list --registry "$azurite_endpoint/nosuchcontainer/registry"
+    port=$(free_port)
+    refused 1 "127.0.0.1:$port" list --registry "http://127.0.0.1:$port/devstoreaccount1/models/registry"
+    ;;
+  webhdfs)
+    port=$(free_port)
+    refused 1 "127.0.0.1:$port" list --registry "hdfs://127.0.0.1:$port/user/cohort/registry"
+    ;;
+esac
+[ "$(stored_list models | sort)" = "$before" ] || fail "a refused command changed the registry"
+echo "check_registry[$backend]: passed"

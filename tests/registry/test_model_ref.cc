@@ -1,0 +1,63 @@
+// Model references and names (model_ref.h), and the lineage's secret
+// scrubbing: every form that reaches a storage path is refused with a
+// message that says what is wrong.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "cohort/core/error.h"
+#include "cohort/registry/lineage.h"
+#include "cohort/registry/model_ref.h"
+
+namespace cohort::registry {
+namespace {
+
+std::string refusal(const std::string& text) {
+  try {
+    parseModelRef(text);
+  } catch (const ConfigError& e) {
+    EXPECT_FALSE(e.hint().empty()) << text;
+    return e.detail();
+  }
+  return "";
+}
+
+TEST(ModelRef, ParsesTheThreeForms) {
+  EXPECT_EQ(parseModelRef("fmnist").text(), "fmnist");
+  EXPECT_EQ(parseModelRef("fmnist:12").version, 12);
+  EXPECT_EQ(parseModelRef("fmnist@production").alias, "production");
+  EXPECT_EQ(parseModelRef("a.b_c-d:1").name, "a.b_c-d");
+}
+
+TEST(ModelRef, RefusesWhatCouldEscapeOrConfuse) {
+  EXPECT_NE(refusal("a/b").find("'/'"), std::string::npos);
+  EXPECT_NE(refusal("a..b").find("\"..\""), std::string::npos);
+  EXPECT_NE(refusal("..").find("does not start"), std::string::npos);
+  EXPECT_NE(refusal("a b").find("a space"), std::string::npos);
+  EXPECT_NE(refusal(std::string("a\nb")).find("control character"), std::string::npos);
+  EXPECT_NE(refusal(std::string(300, 'm')).find("longer than 128"), std::string::npos);
+  EXPECT_NE(refusal("").find("empty"), std::string::npos);
+  EXPECT_NE(refusal("m:0").find("whole number"), std::string::npos);
+  EXPECT_NE(refusal("m:-1").find("whole number"), std::string::npos);
+  EXPECT_NE(refusal("m:99999999999999999999").find("whole number"), std::string::npos);
+  EXPECT_NE(refusal("m:1@a").find("both"), std::string::npos);
+  EXPECT_NE(refusal("m@123").find("all digits"), std::string::npos);
+  EXPECT_NE(refusal("m@").find("empty"), std::string::npos);
+  EXPECT_EQ(refusal(std::string(128, 'm')), "");
+}
+
+TEST(Lineage, NoSecretSurvives) {
+  ::setenv("COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0LWtleS12YWx1ZQ==", 1);
+  ::setenv("COHORT_AZURE_SAS_TOKEN", "?sv=2021&sig=abcdef123456", 1);
+  nlohmann::json j = {{"a", "key c2VjcmV0LWtleS12YWx1ZQ== here"},
+                      {"b", {"https://acct.blob.core.windows.net/c/x?sv=1&sig=zzz", "sv=2021&sig=abcdef123456"}}};
+  const std::string text = withoutSecrets(j).dump();
+  EXPECT_EQ(text.find("c2VjcmV0LWtleS12YWx1ZQ"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sig="), std::string::npos) << text;
+  EXPECT_NE(text.find("<hidden>"), std::string::npos) << text;
+  ::unsetenv("COHORT_AZURE_ACCOUNT_KEY");
+  ::unsetenv("COHORT_AZURE_SAS_TOKEN");
+}
+
+}  // namespace
+}  // namespace cohort::registry
