@@ -23,6 +23,13 @@ packages=(
   python3-h5py python3-xxhash         # tests: h5py must open every shard, its checksum recomputed
   nodejs curl                         # Azurite (the Azure Blob emulator) for the data tests; curl for bench/
   python3-protobuf                    # tests: an independent reader of the TensorBoard event files
+  libcli11-dev                        # command lines of cohortrun, cohort-pack, cohort-upload, cohort-model
+  libsqlite3-dev sqlite3              # cohort-sweep's store (sqlite3: the tests read it independently)
+  libyaml-cpp-dev                     # cohort-sweep's sweep files
+  chromium                            # headless: the sweep report's test renders the HTML
+  python3-optuna python3-sklearn      # the sweep's peer in bench/ and the examples
+  clang-14 libfuzzer-14-dev           # fuzz targets for the parsers (hostile input)
+  clang-format                        # scripts/test.sh checks the sources' format
 )
 
 missing=()
