@@ -55,12 +55,12 @@ void RunLog::beginStep() {
 std::optional<data::Batch> RunLog::next(data::ShardedLoader& loader) {
   beginStep();
   const auto start = Clock::now();
-  std::optional<data::Batch> batch;
-  {
-    auto waiting = span("data wait");
-    batch = loader.next();
-  }
-  data_wait_s_ += secondsBetween(start, Clock::now());
+  std::optional<data::Batch> batch = loader.next();
+  const auto end = Clock::now();
+  // The wait that ends the epoch belongs to no step: it gets its own name so
+  // that "data wait" spans count steps.
+  if (timeline_) timeline_->complete(batch ? "data wait" : "epoch end", Timeline::kTrain, start, end);
+  data_wait_s_ += secondsBetween(start, end);
   last_batch_ = batch ? batch->size() : 0;
   if (!batch) step_start_.reset();  // the epoch's end: no step
   return batch;

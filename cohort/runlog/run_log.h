@@ -60,7 +60,8 @@ class RunLog {
   // The checkpointer whose saves' blocked time goes into checkpoint_blocked_s.
   void watch(const checkpoint::Checkpointer& checkpointer);
 
-  // loader.next(), timed as the step's data wait (a "data wait" span); the
+  // loader.next(), timed as the step's data wait (a "data wait" span, or
+  // "epoch end" for the call that finds the epoch over); the
   // step's clock starts here unless a step is already under way.
   std::optional<data::Batch> next(data::ShardedLoader& loader);
   // Starts the step's clock (for a step whose data does not come from next()).
