@@ -1,3 +1,4 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_communicator.h"
 
 #include <climits>
@@ -53,12 +54,12 @@ MpiCommunicator::MpiCommunicator(MPI_Comm parent, const Options& options)
     : watchdog_(options.timeout_s, [](const std::string& message) {
         log::error(message);
         writeErrorRecord("watchdog", message);  // See Note [Error records]
-        MPI_Abort(MPI_COMM_WORLD, 70);
+        COHORT_MPI_WARN(MPI_Abort(MPI_COMM_WORLD, 70));
       }) {
-  MPI_Comm_dup(parent, &comm_);
-  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(comm_, &rank_);
-  MPI_Comm_size(comm_, &size_);
+  COHORT_MPI_CHECK(MPI_Comm_dup(parent, &comm_));
+  COHORT_MPI_CHECK(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
+  COHORT_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+  COHORT_MPI_CHECK(MPI_Comm_size(comm_, &size_));
   if (options.shm && size_ > 1) {
     std::string why;
     shm_ = ShmAllreduce::create(comm_, &why);
@@ -101,7 +102,7 @@ MpiCommunicator::~MpiCommunicator() {
   queue_cv_.notify_all();
   worker_.join();  // the comm thread drains what was queued before it stops
   shm_.reset();
-  MPI_Comm_free(&comm_);
+  COHORT_MPI_WARN(MPI_Comm_free(&comm_));
 }
 
 // ---- turns (see Note [Collective order]) ----
@@ -175,12 +176,9 @@ void MpiCommunicator::workerLoop() {
 
 void MpiCommunicator::check(int code, const char* call, const Label& label) const {
   if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
+  char text[512];
   throw CommError(std::string(call) + " failed in " + label.name + " (" +
-                      std::to_string(label.numel) + " x " + label.dtype + "): " +
-                      std::string(text, length),
+                      std::to_string(label.numel) + " x " + label.dtype + "): " + mpiErrorText(code, text),
                   "another rank has probably exited; look at its log for the first error");
 }
 
@@ -245,77 +243,97 @@ void MpiCommunicator::gatherInto(const at::Tensor& input, at::Tensor& output, co
         "MPI_Allgather", label);
 }
 
-// ---- the collectives: validate on the caller's thread, then run in turn ----
+// ---- the collectives ----
+//
+// Each collective is written once: validated on the caller's thread, labelled
+// for the watchdog, and given a body. `run` decides where the body runs:
+// Inline runs it on the caller's thread in its turn (the blocking forms), Queue
+// hands it to the comm thread and returns its Work (the async forms); both keep
+// the issue order (Note [Collective order]).
 
-WorkPtr MpiCommunicator::allreduceAsync(at::Tensor& tensor, ReduceOp op) {
+struct MpiCommunicator::Inline {
+  MpiCommunicator* self;
+  template <typename Body>
+  void operator()(const Label& label, Body&& body) const {
+    self->runInTurn(self->issued_.fetch_add(1), label, body);
+  }
+};
+
+struct MpiCommunicator::Queue {
+  MpiCommunicator* self;
+  template <typename Body>
+  WorkPtr operator()(const Label& label, Body&& body) const {
+    return self->submit(label, std::forward<Body>(body));
+  }
+};
+
+template <typename Run>
+auto MpiCommunicator::allreduceWith(Run run, at::Tensor& tensor, ReduceOp op) {
   requireCpu(tensor, "allreduce");
   types_.op(op, tensor.scalar_type());
-  Label label{"allreduce", c10::toString(tensor.scalar_type()), tensor.numel()};
-  return submit(label, [this, tensor, op, label]() mutable { reduceInPlace(tensor, op, label); });
+  const Label label{"allreduce", c10::toString(tensor.scalar_type()), tensor.numel()};
+  return run(label, [this, tensor, op, label]() mutable { reduceInPlace(tensor, op, label); });
 }
 
-WorkPtr MpiCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+template <typename Run>
+auto MpiCommunicator::allreduceWith(Run run, const at::Tensor& input, at::Tensor& output, ReduceOp op) {
   requireCpu(input, "allreduce");
   requireCpu(output, "allreduce");
   requireMatch(input, output, input.numel(), "allreduce");
   types_.op(op, input.scalar_type());
-  Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
-  return submit(label, [this, input, output, op, label]() mutable {
-    reduceInto(input, output, op, label);
-  });
+  const Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
+  return run(label, [this, input, output, op, label]() mutable { reduceInto(input, output, op, label); });
 }
 
-WorkPtr MpiCommunicator::broadcastAsync(at::Tensor& tensor, int root) {
+template <typename Run>
+auto MpiCommunicator::broadcastWith(Run run, at::Tensor& tensor, int root) {
   requireCpu(tensor, "broadcast");
   types_.datatype(tensor.scalar_type());
   COHORT_CHECK(root >= 0 && root < size_, CommError,
-               "broadcast root " + std::to_string(root) + " is not a rank of " +
-                   std::to_string(size_),
+               "broadcast root " + std::to_string(root) + " is not a rank of " + std::to_string(size_),
                "pass a root in [0, world size)");
-  Label label{"broadcast", c10::toString(tensor.scalar_type()), tensor.numel()};
-  return submit(label, [this, tensor, root, label]() mutable { broadcastFrom(tensor, root, label); });
+  const Label label{"broadcast", c10::toString(tensor.scalar_type()), tensor.numel()};
+  return run(label, [this, tensor, root, label]() mutable { broadcastFrom(tensor, root, label); });
 }
 
-WorkPtr MpiCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& output) {
+template <typename Run>
+auto MpiCommunicator::allgatherWith(Run run, const at::Tensor& input, at::Tensor& output) {
   requireCpu(input, "allgather");
   requireCpu(output, "allgather");
   requireMatch(input, output, input.numel() * size_, "allgather");
   types_.datatype(input.scalar_type());
-  Label label{"allgather", c10::toString(input.scalar_type()), input.numel()};
-  return submit(label, [this, input, output, label]() mutable { gatherInto(input, output, label); });
+  const Label label{"allgather", c10::toString(input.scalar_type()), input.numel()};
+  return run(label, [this, input, output, label]() mutable { gatherInto(input, output, label); });
 }
 
-WorkPtr MpiCommunicator::barrierAsync() {
-  Label label{"barrier", "none", 0};
-  return submit(label, [this, label] { check(MPI_Barrier(comm_), "MPI_Barrier", label); });
+template <typename Run>
+auto MpiCommunicator::barrierWith(Run run) {
+  const Label label{"barrier", "none", 0};
+  return run(label, [this, label] { check(MPI_Barrier(comm_), "MPI_Barrier", label); });
 }
 
-void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) {
-  requireCpu(tensor, "allreduce");
-  Label label{"allreduce", c10::toString(tensor.scalar_type()), tensor.numel()};
-  runInTurn(issued_.fetch_add(1), label, [&] { reduceInPlace(tensor, op, label); });
+WorkPtr MpiCommunicator::allreduceAsync(at::Tensor& tensor, ReduceOp op) {
+  return allreduceWith(Queue{this}, tensor, op);
 }
+WorkPtr MpiCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+  return allreduceWith(Queue{this}, input, output, op);
+}
+WorkPtr MpiCommunicator::broadcastAsync(at::Tensor& tensor, int root) {
+  return broadcastWith(Queue{this}, tensor, root);
+}
+WorkPtr MpiCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& output) {
+  return allgatherWith(Queue{this}, input, output);
+}
+WorkPtr MpiCommunicator::barrierAsync() { return barrierWith(Queue{this}); }
 
+void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) { allreduceWith(Inline{this}, tensor, op); }
 void MpiCommunicator::allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
-  requireCpu(input, "allreduce");
-  requireCpu(output, "allreduce");
-  requireMatch(input, output, input.numel(), "allreduce");
-  Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
-  runInTurn(issued_.fetch_add(1), label, [&] { reduceInto(input, output, op, label); });
+  allreduceWith(Inline{this}, input, output, op);
 }
-
+void MpiCommunicator::broadcast(at::Tensor& tensor, int root) { broadcastWith(Inline{this}, tensor, root); }
 void MpiCommunicator::allgather(const at::Tensor& input, at::Tensor& output) {
-  requireCpu(input, "allgather");
-  requireCpu(output, "allgather");
-  requireMatch(input, output, input.numel() * size_, "allgather");
-  Label label{"allgather", c10::toString(input.scalar_type()), input.numel()};
-  runInTurn(issued_.fetch_add(1), label, [&] { gatherInto(input, output, label); });
+  allgatherWith(Inline{this}, input, output);
 }
-
-void MpiCommunicator::barrier() {
-  Label label{"barrier", "none", 0};
-  runInTurn(issued_.fetch_add(1), label,
-            [&] { check(MPI_Barrier(comm_), "MPI_Barrier", label); });
-}
+void MpiCommunicator::barrier() { barrierWith(Inline{this}); }
 
 }  // namespace cohort

@@ -54,6 +54,7 @@ class MpiCommunicator final : public Communicator {
 
   void allreduce(at::Tensor& tensor, ReduceOp op) override;
   void allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) override;
+  void broadcast(at::Tensor& tensor, int root) override;
   void allgather(const at::Tensor& input, at::Tensor& output) override;
   void barrier() override;
 
@@ -77,6 +78,20 @@ class MpiCommunicator final : public Communicator {
     std::function<void()> body;
     WorkPtr work;
   };
+
+  // Where a collective's body runs (mpi_communicator.cc, "the collectives").
+  struct Inline;
+  struct Queue;
+  template <typename Run>
+  auto allreduceWith(Run run, at::Tensor& tensor, ReduceOp op);
+  template <typename Run>
+  auto allreduceWith(Run run, const at::Tensor& input, at::Tensor& output, ReduceOp op);
+  template <typename Run>
+  auto broadcastWith(Run run, at::Tensor& tensor, int root);
+  template <typename Run>
+  auto allgatherWith(Run run, const at::Tensor& input, at::Tensor& output);
+  template <typename Run>
+  auto barrierWith(Run run);
 
   WorkPtr submit(Label label, std::function<void()> body);
   template <typename Body>

@@ -1,3 +1,4 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_types.h"
 
 #include <c10/util/BFloat16.h>
@@ -47,17 +48,17 @@ int opIndex(ReduceOp op) {
 }  // namespace
 
 MpiTypes::MpiTypes() {
-  MPI_Op_create(&combine16<c10::Half, Sum>, 1, &reduced_[0][0]);
-  MPI_Op_create(&combine16<c10::Half, Min>, 1, &reduced_[0][1]);
-  MPI_Op_create(&combine16<c10::Half, Max>, 1, &reduced_[0][2]);
-  MPI_Op_create(&combine16<c10::BFloat16, Sum>, 1, &reduced_[1][0]);
-  MPI_Op_create(&combine16<c10::BFloat16, Min>, 1, &reduced_[1][1]);
-  MPI_Op_create(&combine16<c10::BFloat16, Max>, 1, &reduced_[1][2]);
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::Half, Sum>, 1, &reduced_[0][0]));
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::Half, Min>, 1, &reduced_[0][1]));
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::Half, Max>, 1, &reduced_[0][2]));
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::BFloat16, Sum>, 1, &reduced_[1][0]));
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::BFloat16, Min>, 1, &reduced_[1][1]));
+  COHORT_MPI_CHECK(MPI_Op_create(&combine16<c10::BFloat16, Max>, 1, &reduced_[1][2]));
 }
 
 MpiTypes::~MpiTypes() {
   for (auto& row : reduced_) {
-    for (MPI_Op& op : row) MPI_Op_free(&op);
+    for (MPI_Op& op : row) COHORT_MPI_WARN(MPI_Op_free(&op));
   }
 }
 

@@ -1,3 +1,4 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/nccl_communicator.h"
 
 #include <ATen/ATen.h>
@@ -137,9 +138,9 @@ void checkOneRankPerGpu(MPI_Comm world, c10::DeviceIndex device) {
   cudaDeviceGetPCIBusId(bus, sizeof bus, device);
   std::snprintf(mine, sizeof mine, "%s %s", host, bus);
   int size = 1;
-  MPI_Comm_size(world, &size);
+  COHORT_MPI_CHECK(MPI_Comm_size(world, &size));
   std::vector<char> all(static_cast<size_t>(size) * kWidth);
-  MPI_Allgather(mine, kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, world);
+  COHORT_MPI_CHECK(MPI_Allgather(mine, kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, world));
   std::map<std::string, int> first_rank;
   for (int r = 0; r < size; ++r) {
     const std::string key(&all[static_cast<size_t>(r) * kWidth]);
@@ -155,13 +156,13 @@ void checkOneRankPerGpu(MPI_Comm world, c10::DeviceIndex device) {
 
 NcclCommunicator::NcclCommunicator(MPI_Comm world, c10::DeviceIndex device, double timeout_s)
     : device_(device) {
-  MPI_Comm_rank(world, &rank_);
-  MPI_Comm_size(world, &size_);
+  COHORT_MPI_CHECK(MPI_Comm_rank(world, &rank_));
+  COHORT_MPI_CHECK(MPI_Comm_size(world, &size_));
   COHORT_CUDA_CHECK(cudaSetDevice(device));
   checkOneRankPerGpu(world, device);
   ncclUniqueId id;
   if (rank_ == 0) COHORT_NCCL_CHECK(ncclGetUniqueId(&id), "starting NCCL");
-  MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, world);
+  COHORT_MPI_CHECK(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, world));
   COHORT_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_), "starting NCCL");
   stream_ = std::make_unique<SideStream>(device);
   watch_ = std::make_unique<NcclWatch>(
@@ -180,7 +181,7 @@ NcclCommunicator::NcclCommunicator(MPI_Comm world, c10::DeviceIndex device, doub
         // hold it up, and ending the job comes first.
         std::thread([comm = comm_] { ncclCommAbort(comm); }).detach();
         std::this_thread::sleep_for(std::chrono::seconds(2));
-        MPI_Abort(MPI_COMM_WORLD, 71);
+        COHORT_MPI_WARN(MPI_Abort(MPI_COMM_WORLD, 71));
       });
   log::debug("NCCL communicator of " + std::to_string(size_) + " ranks on " +
              describeDevice(device));

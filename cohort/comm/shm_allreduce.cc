@@ -1,3 +1,4 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/shm_allreduce.h"
 
 #include <ATen/ops/from_blob.h>
@@ -80,14 +81,14 @@ std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width) 
 std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* why) {
   std::unique_ptr<ShmAllreduce> shm(new ShmAllreduce());
   int world_rank = 0;
-  MPI_Comm_rank(world, &world_rank);
-  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &shm->node_);
-  MPI_Comm_rank(shm->node_, &shm->local_rank_);
-  MPI_Comm_size(shm->node_, &shm->local_size_);
+  COHORT_MPI_CHECK(MPI_Comm_rank(world, &world_rank));
+  COHORT_MPI_CHECK(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &shm->node_));
+  COHORT_MPI_CHECK(MPI_Comm_rank(shm->node_, &shm->local_rank_));
+  COHORT_MPI_CHECK(MPI_Comm_size(shm->node_, &shm->local_size_));
 
   // Every machine must hold the same number of ranks, and more than one.
   int sizes[2] = {shm->local_size_, -shm->local_size_};
-  MPI_Allreduce(MPI_IN_PLACE, sizes, 2, MPI_INT, MPI_MIN, world);
+  COHORT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, sizes, 2, MPI_INT, MPI_MIN, world));
   if (sizes[0] != -sizes[1]) {
     *why = "machines hold different numbers of ranks";
     return nullptr;
@@ -96,14 +97,14 @@ std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* 
     *why = "one rank per machine";
     return nullptr;
   }
-  MPI_Comm_split(world, shm->local_rank_, world_rank, &shm->cross_);
-  MPI_Comm_size(shm->cross_, &shm->machines_);
+  COHORT_MPI_CHECK(MPI_Comm_split(world, shm->local_rank_, world_rank, &shm->cross_));
+  COHORT_MPI_CHECK(MPI_Comm_size(shm->cross_, &shm->machines_));
 
   auto segment = ShmSegment::create(shm->node_, kPostBytes, why);
   // The outcome is shared by the ranks of one machine; the algorithm must be
   // the same on every machine.
   int ok = segment != nullptr ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  COHORT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world));
   if (!ok) {
     if (why->empty()) *why = "another machine could not set up shared memory";
     return nullptr;
@@ -117,22 +118,22 @@ std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* 
     std::string scratch_why;
     shm->scratch_ = ShmSegment::create(shm->node_, 2 * kSmallSlotBytes, &scratch_why);
     int scratch_ok = shm->scratch_ != nullptr ? 1 : 0;
-    MPI_Allreduce(MPI_IN_PLACE, &scratch_ok, 1, MPI_INT, MPI_MIN, world);
+    COHORT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &scratch_ok, 1, MPI_INT, MPI_MIN, world));
     if (!scratch_ok) {
       log::debug("small allreduces through MPI: " +
                  (scratch_why.empty() ? std::string("another rank has no scratch") : scratch_why));
       shm->scratch_.reset();
     }
   }
-  MPI_Barrier(shm->node_);  // every post is initialised before anyone reads one
+  COHORT_MPI_CHECK(MPI_Barrier(shm->node_));  // every post is initialised before anyone reads one
   return shm;
 }
 
 ShmAllreduce::~ShmAllreduce() {
   scratch_.reset();
   segments_.clear();
-  if (cross_ != MPI_COMM_NULL) MPI_Comm_free(&cross_);
-  if (node_ != MPI_COMM_NULL) MPI_Comm_free(&node_);
+  if (cross_ != MPI_COMM_NULL) COHORT_MPI_WARN(MPI_Comm_free(&cross_));
+  if (node_ != MPI_COMM_NULL) COHORT_MPI_WARN(MPI_Comm_free(&node_));
 }
 
 ShmAllreduce::Post& ShmAllreduce::post(int local_rank) const {
@@ -302,7 +303,7 @@ std::shared_ptr<ShmSegment> ShmAllreduce::segmentOnEveryMachine(MPI_Comm world,
                                                                 std::string* why) const {
   auto segment = ShmSegment::create(node_, bytes_per_part, why);
   int ok = segment != nullptr ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+  COHORT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world));
   if (ok) return segment;
   if (why->empty()) *why = "another machine could not provide it";
   return nullptr;

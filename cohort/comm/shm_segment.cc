@@ -1,3 +1,4 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/shm_segment.h"
 
 #include <fcntl.h>
@@ -57,8 +58,8 @@ int createFile(const std::string& name, int64_t bytes, std::string* why) {
 std::shared_ptr<ShmSegment> ShmSegment::create(MPI_Comm node, int64_t bytes_per_part,
                                                std::string* why) {
   int local_rank = 0, parts = 1;
-  MPI_Comm_rank(node, &local_rank);
-  MPI_Comm_size(node, &parts);
+  COHORT_MPI_CHECK(MPI_Comm_rank(node, &local_rank));
+  COHORT_MPI_CHECK(MPI_Comm_size(node, &parts));
   const int64_t part_bytes = roundUpToPage(bytes_per_part);
   const int64_t bytes = part_bytes * parts;
 
@@ -70,7 +71,7 @@ std::shared_ptr<ShmSegment> ShmSegment::create(MPI_Comm node, int64_t bytes_per_
     fd = createFile(chosen, bytes, why);
     if (fd >= 0) std::snprintf(name, sizeof name, "%s", chosen.c_str());
   }
-  MPI_Bcast(name, kNameLength, MPI_CHAR, 0, node);
+  COHORT_MPI_CHECK(MPI_Bcast(name, kNameLength, MPI_CHAR, 0, node));
 
   // 2. Every rank maps it.
   char* base = nullptr;
@@ -91,7 +92,7 @@ std::shared_ptr<ShmSegment> ShmSegment::create(MPI_Comm node, int64_t bytes_per_
 
   // 3. All or none: a rank that failed makes every rank give it up.
   int mapped_here = base != nullptr ? 1 : 0, mapped_everywhere = 0;
-  MPI_Allreduce(&mapped_here, &mapped_everywhere, 1, MPI_INT, MPI_MIN, node);
+  COHORT_MPI_CHECK(MPI_Allreduce(&mapped_here, &mapped_everywhere, 1, MPI_INT, MPI_MIN, node));
   if (local_rank == 0 && name[0] != '\0') shm_unlink(name);  // everyone has opened it
   if (!mapped_everywhere) {
     if (base != nullptr) munmap(base, bytes);

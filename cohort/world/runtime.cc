@@ -1,9 +1,12 @@
+#include "cohort/comm/mpi_check.h"
 #include "cohort/world/runtime.h"
 
 #include <ATen/ops/full.h>
 #include <mpi.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "cohort/comm/mpi_communicator.h"
 #include "cohort/comm/nccl_communicator.h"
@@ -22,13 +25,39 @@ std::unique_ptr<Runtime>& context() {
   return instance;
 }
 
+// Note [Quiet start-up]: every rank logs the world and every setting at debug
+// level; rank 0 also writes them to LOGS/settings.txt and tells the terminal
+// so in one line. A logs folder that cannot be written is not an error here
+// (the trainer's own logs will say so): the settings then go to the terminal.
+void recordSettings(const WorldInfo& world, const Settings& settings) {
+  const std::string where = "rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
+                            ", local " + std::to_string(world.local_rank) + " of " +
+                            std::to_string(world.local_size) + ", launcher " + world.source;
+  std::string text = "world: " + where + "\n";
+  for (const auto& [name, value] : settings.describe()) text += name + "=" + value + "\n";
+  log::debug("world: " + where);
+  for (const auto& [name, value] : settings.describe()) log::debug("setting " + name + "=" + value);
+  if (world.rank != 0) return;
+  const std::string path = settings.logs_dir + "/settings.txt";
+  std::error_code failed;
+  std::filesystem::create_directories(settings.logs_dir, failed);
+  std::ofstream file;
+  if (!failed) file.open(path, std::ios::trunc);
+  if (file << text && file.flush()) {
+    log::info(where + "; settings written to " + path);
+    return;
+  }
+  log::warn("could not write " + path + (failed ? ": " + failed.message() : std::string()) +
+            "; the settings are:\n" + text.substr(0, text.size() - 1));
+}
+
 int mpiLocalSize(int* local_rank) {
   MPI_Comm node;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  COHORT_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
   int size = 1;
-  MPI_Comm_rank(node, local_rank);
-  MPI_Comm_size(node, &size);
-  MPI_Comm_free(&node);
+  COHORT_MPI_CHECK(MPI_Comm_rank(node, local_rank));
+  COHORT_MPI_CHECK(MPI_Comm_size(node, &size));
+  COHORT_MPI_CHECK(MPI_Comm_free(&node));
   return size;
 }
 
@@ -36,8 +65,8 @@ int mpiLocalSize(int* local_rank) {
 // processes were not started the way the variables claim.
 void reconcileWithMpi(WorldInfo* world) {
   int rank = 0, size = 1, local_rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  COHORT_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+  COHORT_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
   int local_size = mpiLocalSize(&local_rank);
   if (world->source != "none" && (world->rank != rank || world->size != size)) {
     throw ConfigError("the " + world->source + " variables say rank " +
@@ -92,18 +121,21 @@ Runtime& init(int& argc, char**& argv) {
   }
 
   int initialised = 0;
-  MPI_Initialized(&initialised);
+  COHORT_MPI_CHECK(MPI_Initialized(&initialised));
   if (!initialised) {
     int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+    COHORT_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided));
     rt->owns_mpi_ = true;
     if (provided < MPI_THREAD_MULTIPLE) {
-      MPI_Finalize();
+      COHORT_MPI_WARN(MPI_Finalize());
       throw ConfigError("this MPI library does not provide MPI_THREAD_MULTIPLE",
                         "use an MPI built with thread support (Debian's Open MPI has it)");
     }
   }
   try {
+    // Failures of MPI calls on the world (and what is split from it) come
+    // back to COHORT_MPI_CHECK instead of aborting inside MPI.
+    COHORT_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     reconcileWithMpi(&rt->world_);
     site.rank = rt->world_.rank;
     setErrorRecordSite(site);
@@ -118,15 +150,7 @@ Runtime& init(int& argc, char**& argv) {
     throw;
   }
 
-  // Every setting, once, at start-up: rank 0 at info, the others at debug.
-  const log::Level shown = rt->world_.rank == 0 ? log::Level::kInfo : log::Level::kDebug;
-  log::write(shown, "world: rank " + std::to_string(rt->world_.rank) + " of " +
-                        std::to_string(rt->world_.size) + ", local " +
-                        std::to_string(rt->world_.local_rank) + " of " +
-                        std::to_string(rt->world_.local_size) + ", launcher " + rt->world_.source);
-  for (const auto& [name, value] : rt->settings_.describe()) {
-    log::write(shown, "setting " + name + "=" + value);
-  }
+  recordSettings(rt->world_, rt->settings_);
   context() = std::move(rt);
   return *context();
 }
@@ -169,13 +193,13 @@ Runtime::~Runtime() {
   comm_.reset();
   if (owns_mpi_) {
     int finalised = 0;
-    MPI_Finalized(&finalised);
-    if (!finalised) MPI_Finalize();
+    COHORT_MPI_WARN(MPI_Finalized(&finalised));
+    if (!finalised) COHORT_MPI_WARN(MPI_Finalize());
   }
 }
 
 void Runtime::abort(int code) noexcept {
-  MPI_Abort(MPI_COMM_WORLD, code);
+  COHORT_MPI_WARN(MPI_Abort(MPI_COMM_WORLD, code));
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
 }
 
@@ -195,10 +219,10 @@ int runMain(int argc, char** argv, const std::function<int(Runtime&)>& body) {
     // With other ranks alive, end them too: they would wait for this one in
     // their next collective. (The runtime may not exist yet if init() threw.)
     int initialised = 0, finalised = 0, size = 1;
-    MPI_Initialized(&initialised);
-    MPI_Finalized(&finalised);
-    if (initialised && !finalised) MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    COHORT_MPI_WARN(MPI_Initialized(&initialised));
+    COHORT_MPI_WARN(MPI_Finalized(&finalised));
+    if (initialised && !finalised) COHORT_MPI_WARN(MPI_Comm_size(MPI_COMM_WORLD, &size));
+    if (size > 1) COHORT_MPI_WARN(MPI_Abort(MPI_COMM_WORLD, 1));
     finalize();
     return 1;
   }

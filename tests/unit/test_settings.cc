@@ -2,7 +2,9 @@
 // malformed values rejected with a ConfigError that names the variable.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "cohort/core/error.h"
@@ -118,6 +120,34 @@ TEST(Settings, DescribeListsEveryVariableOnce) {
   EXPECT_EQ(described["COHORT_BUCKET_MB"], "25");
   EXPECT_EQ(described["COHORT_RESTART_COUNT"], "7");
   EXPECT_EQ(described["COHORT_RUN_ID"], "(none)");
+}
+
+// docs/trainer.md's settings table is COHORT_SETTINGS, row for row: each
+// variable's line names its default and meaning exactly as the code does, and
+// the table lists no variable the code does not read.
+TEST(Settings, DocsTableIsTheCodesTable) {
+  std::ifstream file(std::string(COHORT_SOURCE_DIR) + "/docs/trainer.md");
+  ASSERT_TRUE(file) << "docs/trainer.md not found";
+  std::map<std::string, std::string> documented;  // variable -> its table line
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind("| `COHORT_", 0) != 0) continue;
+    const std::string variable = line.substr(3, line.find('`', 3) - 3);
+    EXPECT_TRUE(documented.emplace(variable, line).second) << variable << " is documented twice";
+  }
+  for (const Settings::Row& row : Settings::table()) {
+    const std::string expected = "| `" + row.variable + "` | " + row.fallback + " | " + row.meaning + " |";
+    auto found = documented.find(row.variable);
+    if (found == documented.end()) {
+      ADD_FAILURE() << row.variable << " is missing from docs/trainer.md; add:\n" << expected;
+      continue;
+    }
+    EXPECT_EQ(found->second, expected) << "docs/trainer.md's row differs from COHORT_SETTINGS";
+    documented.erase(found);
+  }
+  for (const auto& [variable, text] : documented) {
+    ADD_FAILURE() << "docs/trainer.md documents " << variable << ", which cohort does not read";
+  }
 }
 
 }  // namespace
