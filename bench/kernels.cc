@@ -180,9 +180,6 @@ int main(int argc, char** argv) {
     at::Tensor src = randomOnGpu(n), dst = at::empty_like(src), error = randomOnGpu(n) * 1e-3;
     at::Tensor bf16 = at::empty({n}, at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA));
     at::Tensor fp16 = at::empty({n}, at::TensorOptions().dtype(at::kHalf).device(at::kCUDA));
-    rows.push_back(measure("bucket copy-in x 1/world (fp32)", 8.0 * n, 0.80, [&] {
-      cohort::cuda::scaleCopy(src.data_ptr<float>(), dst.data_ptr<float>(), n, 0.5f, nullptr);
-    }));
     rows.push_back(measure("compressed copy-in fp32 -> bf16 + error", 14.0 * n, 0.80, [&] {
       cohort::cuda::compressIn(src.data_ptr<float>(), error.data_ptr<float>(),
                                static_cast<c10::BFloat16*>(bf16.data_ptr()), n, 0.5f, nullptr);

@@ -52,25 +52,6 @@ std::vector<int64_t> sizes() {
 
 void* stream() { return nullptr; }  // the legacy default stream
 
-TEST_F(Kernels, ScaleCopy) {
-  for (int64_t n : {int64_t{1}, int64_t{1003}, int64_t{(1 << 24) + 5}}) {
-    const auto src = randomNonZero(n, n);
-    auto want = torch::empty_like(src);
-    cohort::cpu::scaleCopy(src.data_ptr<float>(), want.data_ptr<float>(), n, 0.125f);
-    const auto dsrc = src.cuda();
-    auto got = torch::empty_like(dsrc);
-    cohort::cuda::scaleCopy(dsrc.data_ptr<float>(), got.data_ptr<float>(), n, 0.125f, stream());
-    expectClose(got, want, 1e-6, "scaleCopy of " + std::to_string(n));
-    // Unaligned pointers take the scalar path.
-    if (n > 2) {
-      auto got2 = torch::zeros_like(dsrc);
-      cohort::cuda::scaleCopy(dsrc.data_ptr<float>() + 1, got2.data_ptr<float>() + 1, n - 1,
-                              0.125f, stream());
-      expectClose(got2.narrow(0, 1, n - 1), want.narrow(0, 1, n - 1), 1e-6, "unaligned");
-    }
-  }
-}
-
 template <typename Low>
 void compressRoundTrip(torch::ScalarType low_type) {
   for (int64_t n : {int64_t{1}, int64_t{777}, int64_t{(1 << 22) + 7}}) {

@@ -1,17 +1,10 @@
 #include "cohort/kernels/cpu/bucket_copy.h"
 
 #include "cohort/kernels/ops/compress.h"
-#include "cohort/kernels/ops/scale.h"
 
 namespace cohort::cpu {
 
 namespace {
-
-template <typename T>
-void applyScale(const T* src, T* dst, int64_t n, T factor) {
-  const ops::Scale<T> scale{factor};
-  for (int64_t i = 0; i < n; ++i) dst[i] = scale(src[i]);  // vectorised by the compiler
-}
 
 template <typename Low>
 void applyCompress(const float* src, float* error, Low* out, int64_t n, float scale) {
@@ -27,12 +20,6 @@ void applyDecompress(const Low* in, float* out, int64_t n) {
 
 }  // namespace
 
-void scaleCopy(const float* src, float* dst, int64_t n, float factor) {
-  applyScale(src, dst, n, factor);
-}
-void scaleCopy(const double* src, double* dst, int64_t n, double factor) {
-  applyScale(src, dst, n, factor);
-}
 void compressIn(const float* src, float* error, c10::BFloat16* out, int64_t n, float scale) {
   applyCompress(src, error, out, n, scale);
 }

@@ -8,10 +8,6 @@
 
 namespace cohort::cpu {
 
-// dst[i] = src[i] * factor for i in [0, n).
-void scaleCopy(const float* src, float* dst, int64_t n, float factor);
-void scaleCopy(const double* src, double* dst, int64_t n, double factor);
-
 // Compressed copy-in (kernels/ops/compress.h): out[i] = round(src[i] * scale
 // + error[i]), with what the rounding lost left in error[i].
 void compressIn(const float* src, float* error, c10::BFloat16* out, int64_t n, float scale);

@@ -8,7 +8,6 @@
 #include "cohort/kernels/cuda/launch.h"
 #include "cohort/kernels/cuda/multi_tensor.cuh"
 #include "cohort/kernels/ops/compress.h"
-#include "cohort/kernels/ops/scale.h"
 
 namespace cohort::cuda {
 
@@ -47,23 +46,6 @@ int blocksFor(int64_t n, int per_thread) {
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
-__global__ void scaleCopyKernel(const float* src, float* dst, int64_t n, float factor,
-                                bool vector) {
-  const ops::Scale<float> scale{factor};
-  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
-  const int64_t first = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
-  int64_t done = 0;
-  if (vector) {
-    for (int64_t i = first * 4; i + 3 < n; i += stride * 4) {
-      float4 v = load4(src + i);
-      v = make_float4(scale(v.x), scale(v.y), scale(v.z), scale(v.w));
-      store4(dst + i, v);
-    }
-    done = n / 4 * 4;
-  }
-  for (int64_t i = done + first; i < n; i += stride) dst[i] = scale(src[i]);
-}
 
 template <typename C10>
 __global__ void compressKernel(const float* src, float* error, Low<C10>* out, int64_t n,
@@ -119,14 +101,6 @@ void decompressLaunch(const C10* in, float* out, int64_t n, Stream stream) {
 }
 
 }  // namespace
-
-void scaleCopy(const float* src, float* dst, int64_t n, float factor, Stream stream) {
-  if (n == 0) return;
-  const bool vector = aligned16(src) && aligned16(dst);
-  scaleCopyKernel<<<blocksFor(n, vector ? 8 : 4), kBlock, 0, static_cast<cudaStream_t>(stream)>>>(
-      src, dst, n, factor, vector);
-  COHORT_CUDA_CHECK(cudaGetLastError());
-}
 
 void compressIn(const float* src, float* error, c10::BFloat16* out, int64_t n, float scale,
                 Stream stream) {

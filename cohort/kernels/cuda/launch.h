@@ -18,8 +18,7 @@ namespace cohort::cuda {
 
 using Stream = void*;
 
-// ---- gradient buckets (kernels/ops/scale.h, compress.h) ----
-void scaleCopy(const float* src, float* dst, int64_t n, float factor, Stream stream);
+// ---- gradient buckets (kernels/ops/compress.h) ----
 void compressIn(const float* src, float* error, c10::BFloat16* out, int64_t n, float scale,
                 Stream stream);
 void compressIn(const float* src, float* error, c10::Half* out, int64_t n, float scale,
