@@ -149,6 +149,10 @@ bool Checkpointer::due(int64_t step) {
   // Clocks and signals differ between ranks; the decision must not.
   if (rt_.size() > 1) rt_.comm().allreduce(flags, ReduceOp::kMax);
   stop_ = flags[1].item<int>() != 0;
+  if (stop_ && !stop_announced_ && rt_.rank() == 0) {
+    log::info("a rank was sent SIGTERM: checkpoint at step " + std::to_string(step) + ", then stop");
+  }
+  stop_announced_ = stop_announced_ || stop_;
   return by_steps || flags[0].item<int>() != 0 || stop_;
 }
 

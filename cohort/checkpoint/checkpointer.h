@@ -123,6 +123,7 @@ class Checkpointer {
   CheckpointPolicy policy_;
   StopRequestGuard stop_guard_;
   bool stop_ = false;
+  bool stop_announced_ = false;  // rank 0 said so once
   std::chrono::steady_clock::time_point last_save_;
   at::Tensor arena_;                      // host memory the snapshot is copied into
   std::unique_ptr<Snapshot> pending_;     // what the writer thread is writing
