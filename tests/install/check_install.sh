@@ -24,8 +24,11 @@ prefix="$work/prefix"
 test -f "$prefix/include/cohort/cohort.h" || fail "no cohort.h installed"
 test -f "$prefix/lib/cmake/cohort/cohortConfig.cmake" || fail "no cohortConfig.cmake"
 
-# 1. The installed programs find their libraries by themselves.
-for program in cohortrun cohort-pack cohort-upload; do
+# 1. Every installed program finds its libraries by itself.
+installed=("$prefix"/bin/*)
+[ "${#installed[@]}" -ge 4 ] || fail "expected cohortrun, cohort-pack, cohort-upload and cohort-model in $prefix/bin"
+for path in "${installed[@]}"; do
+  program=$(basename "$path")
   "$prefix/bin/$program" --help >"$work/$program.help" 2>&1 || fail "$program --help: $(tail -n 3 "$work/$program.help")"
   libs=$(ldd "$prefix/bin/$program")  # (not piped into grep -q: pipefail and SIGPIPE)
   ! grep "not found" <<<"$libs" || fail "$program does not find the libraries above"
