@@ -1,8 +1,8 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_communicator.h"
 
 #include <climits>
 
+#include "cohort/comm/mpi_check.h"
 #include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
 #include "cohort/core/log.h"

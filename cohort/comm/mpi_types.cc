@@ -1,4 +1,3 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_types.h"
 
 #include <c10/util/BFloat16.h>
@@ -7,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cohort/comm/mpi_check.h"
 #include "cohort/core/error.h"
 
 namespace cohort {

@@ -1,4 +1,3 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/nccl_communicator.h"
 
 #include <ATen/ATen.h>
@@ -13,12 +12,13 @@
 #include <cstring>
 #include <map>
 
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/nccl_watch.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
+#include "cohort/kernels/cuda/check.h"
 #include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cuda/cuda_stream.h"
-#include "cohort/kernels/cuda/check.h"
 
 namespace cohort {
 

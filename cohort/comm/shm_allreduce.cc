@@ -1,4 +1,3 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/shm_allreduce.h"
 
 #include <ATen/ops/from_blob.h>
@@ -8,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "cohort/comm/mpi_check.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 #include "cohort/kernels/cpu/reduce_slices.h"

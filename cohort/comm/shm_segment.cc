@@ -1,4 +1,3 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/shm_segment.h"
 
 #include <fcntl.h>
@@ -9,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+
+#include "cohort/comm/mpi_check.h"
 
 namespace cohort {
 

@@ -1,4 +1,3 @@
-#include "cohort/comm/mpi_check.h"
 #include "cohort/world/runtime.h"
 
 #include <ATen/ops/full.h>
@@ -8,12 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_communicator.h"
 #include "cohort/comm/nccl_communicator.h"
-#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
 #include "cohort/core/log.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 
 namespace cohort {
 
