@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what cohort needs, builds everything (CUDA code too where the
+# Installs what cohort needs, checks the sources' format, builds everything (CUDA code too where the
 # toolkit is installed), and runs every test with CTest. Extra arguments go to
 # ctest, e.g.
 #   scripts/test.sh -L unit            only the fast one-process tests
@@ -12,6 +12,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${COHORT_BUILD_DIR:-$root/build}"
 
 "$root/scripts/setup.sh"
+# Every C++/CUDA source as .clang-format makes it (scripts/check-format.sh --fix).
+"$root/scripts/check-format.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCOHORT_BUILD_TESTS=ON -DCOHORT_BUILD_EXAMPLES=ON -DCOHORT_BUILD_BENCH=ON
 cmake --build "$build"

@@ -15,7 +15,7 @@ const char* kForms =
     "http://HOST:PORT/ACCOUNT/CONTAINER/PREFIX (emulators) or hdfs://NAMENODE:PORT/path";
 
 [[noreturn]] void refuse(const std::string& text, const std::string& why) {
-  throw ConfigError("the data location '" + text + "' is refused: " + why, kForms);
+  throw ConfigError("the storage location '" + text + "' is refused: " + why, kForms);
 }
 
 bool startsWith(const std::string& text, const std::string& head) {
