@@ -38,7 +38,12 @@ nlohmann::json valueOf(const Distribution& distribution, double x) {
   switch (distribution.kind) {
     case Kind::kQUniform:
     case Kind::kQLogUniform: {
-      const double rounded = std::round(x / distribution.q) * distribution.q;
+      // Clamped to the distribution's own multiples of q (TPE draws a little
+      // past the ends).
+      const double k =
+          std::clamp(std::round(x / distribution.q), std::round(distribution.low / distribution.q),
+                     std::round(distribution.high / distribution.q));
+      const double rounded = k * distribution.q;
       if (distribution.integralQ() && std::fabs(rounded) < 9.0e15) {
         return static_cast<int64_t>(rounded);
       }
