@@ -1,0 +1,127 @@
+#include "cohort/sweep/sweep_spec.h"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+
+#include "cohort/core/error.h"
+
+namespace cohort::sweep {
+
+const char* goalName(Goal goal) { return goal == Goal::kMinimize ? "minimize" : "maximize"; }
+
+const char* samplerName(SamplerKind kind) {
+  switch (kind) {
+    case SamplerKind::kGrid:
+      return "grid";
+    case SamplerKind::kRandom:
+      return "random";
+    case SamplerKind::kTpe:
+      return "tpe";
+  }
+  return "?";
+}
+
+const char* policyName(PolicyKind kind) {
+  switch (kind) {
+    case PolicyKind::kNone:
+      return "none";
+    case PolicyKind::kBandit:
+      return "bandit";
+    case PolicyKind::kMedian:
+      return "median";
+    case PolicyKind::kTruncation:
+      return "truncation";
+    case PolicyKind::kAsha:
+      return "asha";
+  }
+  return "?";
+}
+
+const char* engineName(Engine engine) {
+  switch (engine) {
+    case Engine::kLocal:
+      return "local";
+    case Engine::kHosts:
+      return "hosts";
+    case Engine::kSlurm:
+      return "slurm";
+  }
+  return "?";
+}
+
+namespace {
+
+nlohmann::ordered_json policyJson(const PolicySpec& p) {
+  nlohmann::ordered_json out = {{"type", policyName(p.kind)}};
+  switch (p.kind) {
+    case PolicyKind::kNone:
+      break;
+    case PolicyKind::kAsha:
+      out["min_resource"] = p.minResource;
+      out["reduction_factor"] = p.reductionFactor;
+      out["max_resource"] = p.maxResource;
+      break;
+    default:
+      out["evaluation_interval"] = p.evaluationInterval;
+      out["delay_evaluation"] = p.delayEvaluation;
+      if (p.kind == PolicyKind::kBandit) {
+        out["slack_factor"] = p.slackFactor;
+        out["slack_amount"] = p.slackAmount;
+      }
+      if (p.kind == PolicyKind::kTruncation) {
+        out["truncation_percentage"] = p.truncationPercentage;
+        out["exclude_finished"] = p.excludeFinished;
+      }
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json toJson(const SweepSpec& spec) {
+  nlohmann::ordered_json space = nlohmann::ordered_json::object();
+  for (const auto& parameter : spec.space) space[parameter.name] = toJson(parameter.distribution);
+  nlohmann::ordered_json sampler = {{"type", samplerName(spec.sampler.kind)}};
+  if (spec.sampler.kind != SamplerKind::kGrid) sampler["seed"] = spec.sampler.seed;
+  if (spec.sampler.kind == SamplerKind::kTpe) {
+    sampler["n_startup_trials"] = spec.sampler.nStartupTrials;
+    sampler["n_ei_candidates"] = spec.sampler.nEiCandidates;
+    sampler["gamma"] = spec.sampler.gamma;
+  }
+  return {{"program", spec.program},
+          {"args", spec.args},
+          {"metric", {{"name", spec.metric.name}, {"goal", goalName(spec.metric.goal)}}},
+          {"space", space},
+          {"sampler", sampler},
+          {"limits",
+           {{"max_trials", spec.limits.maxTrials},
+            {"max_concurrent", spec.limits.maxConcurrent},
+            {"timeout", spec.limits.timeoutS},
+            {"trial_timeout", spec.limits.trialTimeoutS}}},
+          {"policy", policyJson(spec.policy)},
+          {"trial",
+           {{"nodes", spec.trial.nodes},
+            {"procs_per_node", spec.trial.procsPerNode},
+            {"engine", engineName(spec.trial.engine)},
+            {"hosts", spec.trial.hosts}}}};
+}
+
+std::string digestOf(const SweepSpec& spec) {
+  auto canonical = toJson(spec);
+  canonical.erase("limits");  // See Note [Sweep digest]
+  const std::string text = canonical.dump();
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  COHORT_CHECK(EVP_Digest(text.data(), text.size(), md, &size, EVP_sha256(), nullptr) == 1, Error,
+               "SHA-256 of the sweep spec failed", "check the OpenSSL installation");
+  std::string hex;
+  char byte[3];
+  for (unsigned int i = 0; i < size; ++i) {
+    std::snprintf(byte, sizeof byte, "%02x", md[i]);
+    hex += byte;
+  }
+  return hex;
+}
+
+}  // namespace cohort::sweep
