@@ -72,8 +72,8 @@ struct Buffers {
 void runOnce(Method method, Buffers& b, cohort::Communicator& comm) {
   switch (method) {
     case kMpi:
-      MPI_Allreduce(MPI_IN_PLACE, b.plain.data_ptr(), static_cast<int>(b.plain.numel()),
-                    MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, b.plain.data_ptr(), static_cast<int>(b.plain.numel()), MPI_FLOAT,
+                    MPI_SUM, MPI_COMM_WORLD);
       break;
     case kBlocking:
       comm.allreduce(b.plain, cohort::ReduceOp::kSum);

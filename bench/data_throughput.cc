@@ -33,8 +33,8 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
-#include "cohort/storage/azure_auth.h"
 #include "cohort/data/sharded_loader.h"
+#include "cohort/storage/azure_auth.h"
 #include "cohort/storage/storage_url.h"
 #include "dataset_writer.h"
 
@@ -55,14 +55,21 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string name = argv[i], value = argv[i + 1];
-    if (name == "--azure") o.azure = value;
-    else if (name == "--local") o.local = value;
-    else if (name == "--mb") o.mb = std::atoll(value.c_str());
-    else if (name == "--rounds") o.rounds = std::max(1, std::atoi(value.c_str()));
-    else if (name == "--threads") o.threads = std::max(1, std::atoi(value.c_str()));
+    if (name == "--azure")
+      o.azure = value;
+    else if (name == "--local")
+      o.local = value;
+    else if (name == "--mb")
+      o.mb = std::atoll(value.c_str());
+    else if (name == "--rounds")
+      o.rounds = std::max(1, std::atoi(value.c_str()));
+    else if (name == "--threads")
+      o.threads = std::max(1, std::atoi(value.c_str()));
   }
   if (o.azure.empty() || o.local.empty()) {
-    std::fprintf(stderr, "usage: bench_data_throughput --azure ENDPOINT --local DIR [--mb N] [--rounds N] [--threads N]\n");
+    std::fprintf(stderr,
+                 "usage: bench_data_throughput --azure ENDPOINT --local DIR [--mb N] [--rounds N] "
+                 "[--threads N]\n");
     std::exit(2);
   }
   return o;
@@ -79,7 +86,8 @@ std::vector<cohort_pack::ColumnData> syntheticColumns(int64_t rows) {
   label.column = {"label", cohort::data::DType::kInt64, {}};
   x.rows = label.rows = rows;
   x.bytes.resize(static_cast<size_t>(rows * kRowFloats * 4));
-  for (size_t i = 0; i < x.bytes.size(); ++i) x.bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  for (size_t i = 0; i < x.bytes.size(); ++i)
+    x.bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
   std::vector<int64_t> labels(static_cast<size_t>(rows));
   for (int64_t i = 0; i < rows; ++i) labels[i] = i;
   label.bytes.assign(reinterpret_cast<const char*>(labels.data()), labels.size() * 8);
@@ -129,7 +137,8 @@ double timeCurl(const Target& t, int threads, const std::string& save_dir) {
   {
     std::ofstream out(config);
     for (size_t i = 0; i < t.urls.size(); ++i) {
-      const std::string target = save_dir.empty() ? "/dev/null" : save_dir + "/" + std::to_string(i) + ".h5";
+      const std::string target =
+          save_dir.empty() ? "/dev/null" : save_dir + "/" + std::to_string(i) + ".h5";
       out << "url = \"" << t.urls[i] << "\"\noutput = \"" << target << "\"\n";
     }
   }
@@ -141,7 +150,8 @@ double timeCurl(const Target& t, int threads, const std::string& save_dir) {
   ::unlink(config);
   if (rc != 0) throw cohort::Error("curl failed: " + command);
   if (!save_dir.empty()) {
-    for (size_t i = 0; i < t.urls.size(); ++i) ::unlink((save_dir + "/" + std::to_string(i) + ".h5").c_str());
+    for (size_t i = 0; i < t.urls.size(); ++i)
+      ::unlink((save_dir + "/" + std::to_string(i) + ".h5").c_str());
   }
   return seconds;
 }
@@ -183,7 +193,8 @@ int main(int argc, char** argv) {
       storage->createLocation();
       const auto manifest = cohort_pack::writeDataset(*storage, columns, per_shard, true, nullptr);
       for (const auto& s : manifest.shards) {
-        t->urls.push_back(t == &local ? "file://" + storage->urlOf(s.file) : storage->urlOf(s.file));
+        t->urls.push_back(t == &local ? "file://" + storage->urlOf(s.file)
+                                      : storage->urlOf(s.file));
         t->bytes += s.bytes;
       }
     }
@@ -192,15 +203,18 @@ int main(int argc, char** argv) {
     azure.storage.azure_sas_token = accountSas("devstoreaccount1", key);
     for (auto& url : azure.urls) url += "?" + azure.storage.azure_sas_token;
 
-    std::printf("data set: %.0f MiB in %zu shards of %lld samples (4 KiB each); %d reader threads / curl transfers; %d rounds\n",
-                local.bytes / 1048576.0, local.urls.size(), static_cast<long long>(per_shard), o.threads, o.rounds);
+    std::printf(
+        "data set: %.0f MiB in %zu shards of %lld samples (4 KiB each); %d reader threads / curl "
+        "transfers; %d rounds\n",
+        local.bytes / 1048576.0, local.urls.size(), static_cast<long long>(per_shard), o.threads,
+        o.rounds);
     Target cold = local;
     cold.name = "local disk (cache evicted)";
     cold.cold = true;
     const std::string save_dir = o.local + "/downloads";
     ::mkdir(save_dir.c_str(), 0755);
-    std::printf("\n%-28s %15s %15s %13s %11s %11s\n", "storage", "curl>files", "curl>/dev/null", "cohort",
-                "vs files", "vs null");
+    std::printf("\n%-28s %15s %15s %13s %11s %11s\n", "storage", "curl>files", "curl>/dev/null",
+                "cohort", "vs files", "vs null");
     std::printf("%-28s %15s %15s %13s %11s %11s\n", "", "MiB/s", "MiB/s", "MiB/s", "", "");
     for (Target* t : {&azure, &local, &cold}) {
       std::vector<double> files, null, ours, vs_files, vs_null;
@@ -211,9 +225,15 @@ int main(int argc, char** argv) {
         double f = 0, n = 0, l = 0;
         for (int k = 0; k < 3; ++k) {
           switch ((r + k) % 3) {
-            case 0: f = timeCurl(*t, o.threads, save_dir); break;
-            case 1: n = timeCurl(*t, o.threads, ""); break;
-            default: l = timeLoader(*t, o.threads); break;
+            case 0:
+              f = timeCurl(*t, o.threads, save_dir);
+              break;
+            case 1:
+              n = timeCurl(*t, o.threads, "");
+              break;
+            default:
+              l = timeLoader(*t, o.threads);
+              break;
           }
         }
         files.push_back(t->bytes / f / 1048576.0);
@@ -222,8 +242,8 @@ int main(int argc, char** argv) {
         vs_files.push_back(f / l);
         vs_null.push_back(n / l);
       }
-      std::printf("%-28s %15.0f %15.0f %13.0f %10.2fx %10.2fx\n", t->name.c_str(), median(files), median(null),
-                  median(ours), median(vs_files), median(vs_null));
+      std::printf("%-28s %15.0f %15.0f %13.0f %10.2fx %10.2fx\n", t->name.c_str(), median(files),
+                  median(null), median(ours), median(vs_files), median(vs_null));
     }
     std::printf("\nfloor: cohort >= 0.9x curl saving the files, from Azurite and from the disk\n");
     return 0;

@@ -34,7 +34,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kWarmSteps = 20;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -48,7 +50,8 @@ torch::Tensor normalise(const torch::Tensor& images) {
 void step(fashion_mnist::ConvNet& net, torch::optim::SGD& optimizer, const torch::Tensor& images,
           const torch::Tensor& labels) {
   optimizer.zero_grad();
-  auto loss = torch::nn::functional::cross_entropy(net.forward(normalise(images)), labels.to(torch::kInt64));
+  auto loss = torch::nn::functional::cross_entropy(net.forward(normalise(images)),
+                                                   labels.to(torch::kInt64));
   loss.backward();
   optimizer.step();
 }
@@ -58,9 +61,10 @@ struct Result {
   double wait_share = 0;
 };
 
-cohort::data::LoaderOptions loaderOptions(const std::string& location, int64_t batch, bool shuffle) {
-  auto o = cohort::data::LoaderOptions::fromSettings(cohort::Settings::fromEnvironment(cohort::processEnv()),
-                                                     location, 0, 1);
+cohort::data::LoaderOptions loaderOptions(const std::string& location, int64_t batch,
+                                          bool shuffle) {
+  auto o = cohort::data::LoaderOptions::fromSettings(
+      cohort::Settings::fromEnvironment(cohort::processEnv()), location, 0, 1);
   o.global_batch = batch;
   o.shuffle = shuffle;
   o.seed = 1;
@@ -91,7 +95,8 @@ Result runLoader(const std::string& location, int64_t batch, int steps) {
   return {total / (steps - kWarmSteps), wait / total};
 }
 
-Result runInMemory(const torch::Tensor& images, const torch::Tensor& labels, int64_t batch, int steps) {
+Result runInMemory(const torch::Tensor& images, const torch::Tensor& labels, int64_t batch,
+                   int steps) {
   torch::manual_seed(1);
   fashion_mnist::ConvNet net;
   torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
@@ -114,13 +119,18 @@ int main(int argc, char** argv) {
   int64_t batch = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string name = argv[i];
-    if (name == "--data") location = argv[i + 1];
-    else if (name == "--steps") steps = std::max(kWarmSteps + 10, std::atoi(argv[i + 1]));
-    else if (name == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
-    else if (name == "--batch") batch = std::max(1, std::atoi(argv[i + 1]));
+    if (name == "--data")
+      location = argv[i + 1];
+    else if (name == "--steps")
+      steps = std::max(kWarmSteps + 10, std::atoi(argv[i + 1]));
+    else if (name == "--rounds")
+      rounds = std::max(1, std::atoi(argv[i + 1]));
+    else if (name == "--batch")
+      batch = std::max(1, std::atoi(argv[i + 1]));
   }
   if (location.empty()) {
-    std::fprintf(stderr, "usage: bench_data_wait --data LOCATION [--steps N] [--rounds N] [--batch N]\n");
+    std::fprintf(stderr,
+                 "usage: bench_data_wait --data LOCATION [--steps N] [--rounds N] [--batch N]\n");
     return 2;
   }
   try {
@@ -152,9 +162,10 @@ int main(int argc, char** argv) {
       ratio.push_back(m.step_s / l.step_s);
       wait.push_back(l.wait_share * 100);
     }
-    std::printf("%-40s %12s %12s %8s %14s\n", "data", "in-memory ms", "loader ms", "ratio", "waiting (%)");
-    std::printf("%-40s %12.2f %12.2f %7.3fx %13.2f%%\n", location.substr(0, 40).c_str(), median(peer),
-                median(ours), median(ratio), median(wait));
+    std::printf("%-40s %12s %12s %8s %14s\n", "data", "in-memory ms", "loader ms", "ratio",
+                "waiting (%)");
+    std::printf("%-40s %12.2f %12.2f %7.3fx %13.2f%%\n", location.substr(0, 40).c_str(),
+                median(peer), median(ours), median(ratio), median(wait));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_data_wait: %s\n", e.what());

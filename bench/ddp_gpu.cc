@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     cohort::optim::SGD plain_opt(plain->parameters(), {0.01, 0.9});
     cohort::optim::SGD dp_opt(wrapped->parameters(), {0.01, 0.9});
     const at::Tensor x = at::randn({kBatch, kWidth}, at::TensorOptions().device(device));
-    const at::Tensor y = at::randint(10, {kBatch}, at::TensorOptions().device(device).dtype(at::kLong));
+    const at::Tensor y =
+        at::randint(10, {kBatch}, at::TensorOptions().device(device).dtype(at::kLong));
 
     auto train = [&](torch::nn::SequentialImpl& net, cohort::optim::SGD& opt, int n) {
       cudaDeviceSynchronize();
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
         opt.step();
       }
       cudaDeviceSynchronize();
-      return kBatch * n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return kBatch * n /
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     train(*plain, plain_opt, 5);
     train(*wrapped, dp_opt, 5);

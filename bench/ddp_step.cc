@@ -185,15 +185,15 @@ int main(int argc, char** argv) {
     }
 
     if (rt.rank() == 0) {
-      const char* impl = options.data_parallel ? (options.share ? "cohort-shared" : "cohort") : "no-dp";
+      const char* impl =
+          options.data_parallel ? (options.share ? "cohort-shared" : "cohort") : "no-dp";
       std::printf(
           "%s: %d rank(s), %.1f samples/s (median of %d blocks of %d steps), "
           "loss %.4f -> %.4f\n",
           options.data_parallel
               ? (options.share ? "cohort DataParallel, shared parameters" : "cohort DataParallel")
               : "without DataParallel",
-          ranks,
-          median(rates), options.blocks, options.steps, first_loss, last_loss);
+          ranks, median(rates), options.blocks, options.steps, first_loss, last_loss);
       std::printf("RESULT impl=%s ranks=%d samples_per_s=%.2f\n", impl, ranks, median(rates));
       std::fflush(stdout);
     }

@@ -87,7 +87,8 @@ void printRows(const std::vector<Row>& rows) {
 }
 
 // Runs `ours` and its copy peer alternately (kReps rounds each) and returns the row.
-Row measure(const std::string& name, double bytes, double floor, const std::function<void()>& ours) {
+Row measure(const std::string& name, double bytes, double floor,
+            const std::function<void()>& ours) {
   CopyPeer copy(static_cast<int64_t>(bytes));
   std::vector<double> mine, theirs;
   for (int round = 0; round < 3; ++round) {
@@ -200,9 +201,8 @@ int main(int argc, char** argv) {
     ParamSlot slot;
     slot.grad = src.data_ptr();
     slot.numel = n;
-    rows.push_back(measure("gradient norm + non-finite check (fp32)", 4.0 * n, 0, [&] {
-      checker->check({slot}, Precision::kFloat32);
-    }));
+    rows.push_back(measure("gradient norm + non-finite check (fp32)", 4.0 * n, 0,
+                           [&] { checker->check({slot}, Precision::kFloat32); }));
   }
   for (const auto& [name, sizes, precision] :
        std::vector<std::tuple<std::string, std::vector<int64_t>, Precision>>{

@@ -39,14 +39,16 @@ std::string hashFile(const fs::path& file, int64_t* bytes, bool sync) {
   UniqueFd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) throw Error("cannot open " + file.string() + ": " + systemError(errno), kFreeSpace);
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw Error("cannot stat " + file.string() + ": " + systemError(errno), kFreeSpace);
+  if (::fstat(f.fd, &st) != 0)
+    throw Error("cannot stat " + file.string() + ": " + systemError(errno), kFreeSpace);
   *bytes = st.st_size;
   // Writeback runs on the disk while this core hashes.
   if (sync) ::sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   storage::Checksum checksum(storage::ChecksumKind::kXxh128);
   if (st.st_size > 0) {
     void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, f.fd, 0);
-    if (map == MAP_FAILED) throw Error("cannot map " + file.string() + ": " + systemError(errno), kFreeSpace);
+    if (map == MAP_FAILED)
+      throw Error("cannot map " + file.string() + ": " + systemError(errno), kFreeSpace);
     ::madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
     checksum.update(map, static_cast<size_t>(st.st_size));
     ::munmap(map, static_cast<size_t>(st.st_size));
@@ -59,7 +61,8 @@ std::string hashFile(const fs::path& file, int64_t* bytes, bool sync) {
 
 void renamePath(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
-    throw Error("cannot rename " + from.string() + " to " + to.string() + ": " + systemError(errno), kFreeSpace);
+    throw Error("cannot rename " + from.string() + " to " + to.string() + ": " + systemError(errno),
+                kFreeSpace);
   }
 }
 
@@ -67,11 +70,13 @@ void renamePath(const fs::path& from, const fs::path& to) {
 
 void writeTextFile(const fs::path& path, const std::string& text) {
   UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (f.fd < 0) throw Error("cannot create " + path.string() + ": " + systemError(errno), kFreeSpace);
+  if (f.fd < 0)
+    throw Error("cannot create " + path.string() + ": " + systemError(errno), kFreeSpace);
   if (!writeAll(f.fd, text.data(), text.size())) {
     throw Error("cannot write " + path.string() + ": " + systemError(errno), kFreeSpace);
   }
-  if (::fsync(f.fd) != 0) throw Error("cannot write " + path.string() + " to disk: " + systemError(errno), kFreeSpace);
+  if (::fsync(f.fd) != 0)
+    throw Error("cannot write " + path.string() + " to disk: " + systemError(errno), kFreeSpace);
 }
 
 std::string stepFolderName(int64_t step) {
@@ -94,12 +99,16 @@ bool parseStepFolderName(const std::string& name, int64_t* step) {
 std::string sealFile(const fs::path& file, int64_t* bytes) { return hashFile(file, bytes, true); }
 
 PendingCheckpoint::PendingCheckpoint(fs::path checkpoints_dir, int64_t step)
-    : dir_(std::move(checkpoints_dir)), temp_(dir_ / ("." + stepFolderName(step) + ".tmp")), step_(step) {
+    : dir_(std::move(checkpoints_dir)),
+      temp_(dir_ / ("." + stepFolderName(step) + ".tmp")),
+      step_(step) {
   std::error_code error;
   fs::create_directories(dir_, error);
   if (!error) fs::remove_all(temp_, error);
   if (!error) fs::create_directory(temp_, error);
-  if (error) throw Error("cannot create the checkpoint folder " + temp_.string() + ": " + error.message(), kFreeSpace);
+  if (error)
+    throw Error("cannot create the checkpoint folder " + temp_.string() + ": " + error.message(),
+                kFreeSpace);
 }
 
 PendingCheckpoint::~PendingCheckpoint() {
@@ -181,13 +190,15 @@ std::string verifyCheckpoint(const fs::path& folder) {
 std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir) {
   std::vector<CommittedCheckpoint> found;
   std::error_code error;
-  for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end; it.increment(error)) {
+  for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end;
+       it.increment(error)) {
     int64_t step = 0;
     if (it->is_directory() && parseStepFolderName(it->path().filename().string(), &step)) {
       found.push_back({step, it->path()});
     }
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.step > b.step; });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.step > b.step; });
   return found;
 }
 
@@ -195,9 +206,11 @@ std::vector<std::string> removeUnfinished(const fs::path& checkpoints_dir) {
   std::vector<std::string> removed;
   std::error_code error;
   std::vector<fs::path> leftovers;
-  for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end; it.increment(error)) {
+  for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end;
+       it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.size() > 1 && name[0] == '.' && name.compare(0, 6, ".step-") == 0) leftovers.push_back(it->path());
+    if (name.size() > 1 && name[0] == '.' && name.compare(0, 6, ".step-") == 0)
+      leftovers.push_back(it->path());
   }
   for (const auto& path : leftovers) {
     std::error_code ignored;

@@ -67,54 +67,69 @@ NamedTensors broadcastTensors(Communicator& comm, const NamedTensors& on_root) {
   NamedTensors out;
   for (size_t i = 0; i < directory.size(); ++i) {
     const auto& entry = directory[i];
-    at::Tensor t = comm.rank() == 0
-                       ? on_root[i].second.contiguous().clone()
-                       : at::empty(entry[2].get<std::vector<int64_t>>(),
-                                   at::TensorOptions().dtype(static_cast<at::ScalarType>(entry[1].get<int>())));
+    at::Tensor t =
+        comm.rank() == 0
+            ? on_root[i].second.contiguous().clone()
+            : at::empty(
+                  entry[2].get<std::vector<int64_t>>(),
+                  at::TensorOptions().dtype(static_cast<at::ScalarType>(entry[1].get<int>())));
     comm.broadcast(t, 0);
     out.emplace_back(entry[0].get<std::string>(), t);
   }
   return out;
 }
 
-std::map<std::string, std::string> broadcastAttributes(Communicator& comm,
-                                                       const std::map<std::string, std::string>& on_root) {
+std::map<std::string, std::string> broadcastAttributes(
+    Communicator& comm, const std::map<std::string, std::string>& on_root) {
   return json::parse(broadcastText(comm, comm.rank() == 0 ? json(on_root).dump() : "", 0))
       .get<std::map<std::string, std::string>>();
 }
 
 // Why a checkpoint with these parts cannot resume `state` ("" when it can):
 // every part the checkpoint holds must be in the TrainState, and the reverse.
-std::string describeMissingParts(const TrainState& state, const TensorFile* optimizer, bool has_loader,
-                                 std::string* hint) {
+std::string describeMissingParts(const TrainState& state, const TensorFile* optimizer,
+                                 bool has_loader, std::string* hint) {
   const std::string type = optimizer && optimizer->attributes.count("type")
                                ? optimizer->attributes.at("type")
                                : std::string("an unnamed optimizer (written by an older cohort)");
   if (optimizer && !state.optimizer) {
-    *hint = "set TrainState::optimizer to the trainer's optimizer (state.optimizer = &opt), or start afresh in "
-            "another outputs folder";
-    return "it holds the state of " + type + ", but the TrainState has no optimizer: resuming would start "
+    *hint =
+        "set TrainState::optimizer to the trainer's optimizer (state.optimizer = &opt), or start "
+        "afresh in "
+        "another outputs folder";
+    return "it holds the state of " + type +
+           ", but the TrainState has no optimizer: resuming would start "
            "the optimizer afresh";
   }
   if (!optimizer && state.optimizer) {
-    *hint = "start afresh in another outputs folder, or resume without TrainState::optimizer as the run that "
-            "wrote it did";
+    *hint =
+        "start afresh in another outputs folder, or resume without TrainState::optimizer as the "
+        "run that "
+        "wrote it did";
     return "it holds no optimizer state, but the TrainState has " + state.optimizer->kind();
   }
   if (optimizer && type != state.optimizer->kind()) {
-    *hint = "resume with the optimizer the checkpoint was written with, or start afresh in another outputs "
-            "folder";
-    return "its optimizer state is " + type + "'s, but the TrainState has " + state.optimizer->kind();
+    *hint =
+        "resume with the optimizer the checkpoint was written with, or start afresh in another "
+        "outputs "
+        "folder";
+    return "its optimizer state is " + type + "'s, but the TrainState has " +
+           state.optimizer->kind();
   }
   if (has_loader && !state.loader) {
-    *hint = "set TrainState::loader to the training ShardedLoader (state.loader = &loader), so that the epoch "
-            "continues where it stopped";
-    return "it holds the training loader's position, but the TrainState has no loader: resuming would "
+    *hint =
+        "set TrainState::loader to the training ShardedLoader (state.loader = &loader), so that "
+        "the epoch "
+        "continues where it stopped";
+    return "it holds the training loader's position, but the TrainState has no loader: resuming "
+           "would "
            "repeat the epoch's samples";
   }
   if (!has_loader && state.loader) {
-    *hint = "start afresh in another outputs folder, or resume without TrainState::loader as the run that "
-            "wrote it did";
+    *hint =
+        "start afresh in another outputs folder, or resume without TrainState::loader as the run "
+        "that "
+        "wrote it did";
     return "it holds no loader position, but the TrainState has a loader";
   }
   return "";
@@ -125,14 +140,17 @@ std::string describeMissingParts(const TrainState& state, const TensorFile* opti
 struct Checkpointer::Snapshot {
   int64_t step = 0;
   NamedTensors model;
-  NamedTensors optimizer;      // its tensors() (See Note [Optimizer state])
+  NamedTensors optimizer;  // its tensors() (See Note [Optimizer state])
   std::map<std::string, std::string> optimizer_attributes;
-  NamedTensors rng;            // "rank-N"
-  std::string meta;            // checkpoint.json
+  NamedTensors rng;  // "rank-N"
+  std::string meta;  // checkpoint.json
 };
 
 Checkpointer::Checkpointer(Runtime& rt, std::string checkpoints_dir, CheckpointPolicy policy)
-    : rt_(rt), dir_(std::move(checkpoints_dir)), policy_(std::move(policy)), last_save_(Clock::now()) {}
+    : rt_(rt),
+      dir_(std::move(checkpoints_dir)),
+      policy_(std::move(policy)),
+      last_save_(Clock::now()) {}
 
 Checkpointer::~Checkpointer() {
   try {
@@ -144,13 +162,15 @@ Checkpointer::~Checkpointer() {
 
 bool Checkpointer::due(int64_t step) {
   const bool by_steps = policy_.every_steps > 0 && step % policy_.every_steps == 0;
-  const bool by_time = policy_.every_seconds > 0 && secondsSince(last_save_) >= policy_.every_seconds;
+  const bool by_time =
+      policy_.every_seconds > 0 && secondsSince(last_save_) >= policy_.every_seconds;
   at::Tensor flags = at::tensor({by_time ? 1 : 0, cohort::stopRequested() ? 1 : 0}, at::kInt);
   // Clocks and signals differ between ranks; the decision must not.
   if (rt_.size() > 1) rt_.comm().allreduce(flags, ReduceOp::kMax);
   stop_ = flags[1].item<int>() != 0;
   if (stop_ && !stop_announced_ && rt_.rank() == 0) {
-    log::info("a rank was sent SIGTERM: checkpoint at step " + std::to_string(step) + ", then stop");
+    log::info("a rank was sent SIGTERM: checkpoint at step " + std::to_string(step) +
+              ", then stop");
   }
   stop_announced_ = stop_announced_ || stop_;
   return by_steps || flags[0].item<int>() != 0 || stop_;
@@ -183,14 +203,16 @@ void Checkpointer::snapshot(const TrainState& state, Snapshot* out) {
   }
   if (!arena_.defined() || arena_.numel() < total) {
     // Allocated (and its pages touched) once; later saves reuse it.
-    arena_ = at::empty({std::max<int64_t>(total, 1)}, at::TensorOptions().dtype(at::kByte).pinned_memory(any_cuda));
+    arena_ = at::empty({std::max<int64_t>(total, 1)},
+                       at::TensorOptions().dtype(at::kByte).pinned_memory(any_cuda));
     std::memset(arena_.data_ptr(), 0, static_cast<size_t>(arena_.numel()));
   }
   auto* base = static_cast<char*>(arena_.data_ptr());
   int64_t offset = 0;
   for (auto& [into, item] : sources) {
     const at::Tensor& from = item.second;
-    at::Tensor to = at::from_blob(base + offset, from.sizes(), at::TensorOptions().dtype(from.scalar_type()));
+    at::Tensor to =
+        at::from_blob(base + offset, from.sizes(), at::TensorOptions().dtype(from.scalar_type()));
     if (from.device().is_cpu() && from.is_contiguous()) {
       std::memcpy(to.data_ptr(), from.data_ptr(), from.nbytes());
     } else {
@@ -213,7 +235,8 @@ void Checkpointer::save(const TrainState& state) {
     auto s = std::make_unique<Snapshot>();
     s->step = state.step;
     snapshot(state, s.get());
-    for (int r = 0; r < rt_.size(); ++r) s->rng.emplace_back("rank-" + std::to_string(r), all[r].clone());
+    for (int r = 0; r < rt_.size(); ++r)
+      s->rng.emplace_back("rank-" + std::to_string(r), all[r].clone());
     json meta = {{"format", 1},
                  {"step", state.step},
                  {"epoch", state.epoch},
@@ -255,18 +278,21 @@ void Checkpointer::write(const Snapshot& s) {
     writeTensorFile(folder.path("optimizer.h5").string(), s.optimizer, attributes);
     folder.seal("optimizer.h5");
   }
-  writeTensorFile(folder.path("rng.h5").string(), s.rng, {{"kind", "rng"}, {"generator", "torch CPU default"}});
+  writeTensorFile(folder.path("rng.h5").string(), s.rng,
+                  {{"kind", "rng"}, {"generator", "torch CPU default"}});
   folder.seal("rng.h5");
   writeTextFile(folder.path("checkpoint.json"), s.meta);
   folder.seal("checkpoint.json");
   const fs::path committed = folder.commit();
   int64_t bytes = 0;
-  for (const auto& entry : fs::directory_iterator(committed)) bytes += static_cast<int64_t>(entry.file_size());
+  for (const auto& entry : fs::directory_iterator(committed))
+    bytes += static_cast<int64_t>(entry.file_size());
   last_bytes_ = bytes;
   last_write_s_ = secondsSince(start);
-  for (const auto& name : pruneCheckpoints(dir_, policy_.retention)) log::debug("deleted the old checkpoint " + name);
-  log::info("checkpoint " + committed.filename().string() + " committed (" + std::to_string(bytes >> 20) +
-            " MiB in " + std::to_string(last_write_s_) + " s)");
+  for (const auto& name : pruneCheckpoints(dir_, policy_.retention))
+    log::debug("deleted the old checkpoint " + name);
+  log::info("checkpoint " + committed.filename().string() + " committed (" +
+            std::to_string(bytes >> 20) + " MiB in " + std::to_string(last_write_s_) + " s)");
 }
 
 std::optional<Resumed> Checkpointer::resume(TrainState& state) {
@@ -279,7 +305,8 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   TensorFile model, optimizer, rng;
   if (rt_.rank() == 0) {
     for (const auto& name : removeUnfinished(dir_)) {
-      log::warn("removed " + (fs::path(dir_) / name).string() + ", a checkpoint whose write did not finish");
+      log::warn("removed " + (fs::path(dir_) / name).string() +
+                ", a checkpoint whose write did not finish");
     }
     for (const auto& c : listCheckpoints(dir_)) {
       const std::string problem = verifyCheckpoint(c.folder);
@@ -302,11 +329,15 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
       folder_name = c.folder.string();
       const json saved_meta = json::parse(text, nullptr, false);
       const bool has_loader = saved_meta.is_object() && saved_meta.contains("loader");
-      std::string wrong = optim::describeMismatch(model.tensors, state.model, "the checkpoint's model");
+      std::string wrong =
+          optim::describeMismatch(model.tensors, state.model, "the checkpoint's model");
       if (!wrong.empty()) {
-        hint = "resume this model from its own outputs folder (--outputs), or move the old checkpoints away";
+        hint =
+            "resume this model from its own outputs folder (--outputs), or move the old "
+            "checkpoints away";
         text = folder_name + " was written by a different model: " + wrong;
-      } else if (!(wrong = describeMissingParts(state, has_optimizer ? &optimizer : nullptr, has_loader, &hint))
+      } else if (!(wrong = describeMissingParts(state, has_optimizer ? &optimizer : nullptr,
+                                                has_loader, &hint))
                       .empty()) {
         text = "cannot resume from " + folder_name + ": " + wrong;
       }
@@ -340,8 +371,8 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
     try {
       state.optimizer->load(saved, attributes);
     } catch (const ConfigError& e) {
-      throw ConfigError(folder_name + " was written by a differently configured " + state.optimizer->kind() + ": " +
-                            e.detail(),
+      throw ConfigError(folder_name + " was written by a differently configured " +
+                            state.optimizer->kind() + ": " + e.detail(),
                         e.hint());
     }
   }
@@ -359,11 +390,13 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   if (rt_.rank() < saved_world) {
     setCpuRngState(all[rt_.rank()].clone());
   } else {
-    log::warn("the checkpoint has no random generator state for rank " + std::to_string(rt_.rank()) +
-              " (it was written by " + std::to_string(saved_world) + " ranks); this rank keeps its seed's");
+    log::warn("the checkpoint has no random generator state for rank " +
+              std::to_string(rt_.rank()) + " (it was written by " + std::to_string(saved_world) +
+              " ranks); this rank keeps its seed's");
   }
   if (state.loader) {
-    state.loader->restore(data::LoaderState::fromJson(meta["loader"].dump(), folder_name + "/checkpoint.json"));
+    state.loader->restore(
+        data::LoaderState::fromJson(meta["loader"].dump(), folder_name + "/checkpoint.json"));
   }
   Resumed r;
   r.step = meta.value("step", int64_t{0});
@@ -376,7 +409,8 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   }
   state.step = r.step;
   state.epoch = r.epoch;
-  if (rt_.rank() == 0) log::info("resumed from " + folder_name + " (step " + std::to_string(r.step) + ")");
+  if (rt_.rank() == 0)
+    log::info("resumed from " + folder_name + " (step " + std::to_string(r.step) + ")");
   last_save_ = Clock::now();
   return r;
 }

@@ -50,10 +50,10 @@ class ShardedLoader;
 namespace cohort::checkpoint {
 
 struct CheckpointPolicy {
-  int64_t every_steps = 0;     // due() at every multiple of this step (0: never)
-  double every_seconds = 0;    // due() once this long has passed since the last save (0: never)
-  Retention retention;         // which committed checkpoints are kept
-  bool async = true;           // write in the background
+  int64_t every_steps = 0;   // due() at every multiple of this step (0: never)
+  double every_seconds = 0;  // due() once this long has passed since the last save (0: never)
+  Retention retention;       // which committed checkpoints are kept
+  bool async = true;         // write in the background
 };
 
 // What is saved and what resume() restores into. The tensors are the live
@@ -69,9 +69,9 @@ struct TrainState {
   // Optional: &opt for cohort's optim::SGD/AdamW or any of torch::optim's
   // SGD, Adam, AdamW, RMSprop, Adagrad (See Note [Optimizer state]).
   optim::OptimizerRef optimizer;
-  data::ShardedLoader* loader = nullptr;        // optional
-  std::string config = "{}";                    // the run's configuration, a JSON object
-  std::map<std::string, double> metrics;        // e.g. the test accuracy at this step
+  data::ShardedLoader* loader = nullptr;  // optional
+  std::string config = "{}";              // the run's configuration, a JSON object
+  std::map<std::string, double> metrics;  // e.g. the test accuracy at this step
 };
 
 struct Resumed {
@@ -107,10 +107,12 @@ class Checkpointer {
   // by another model or optimizer (names or shapes differ) or for another data set.
   std::optional<Resumed> resume(TrainState& state);
 
-  double lastBlockedSeconds() const { return last_blocked_s_; }    // the last save()'s
+  double lastBlockedSeconds() const { return last_blocked_s_; }  // the last save()'s
   double totalBlockedSeconds() const { return total_blocked_s_; }
-  double lastWriteSeconds() const { return last_write_s_; }        // rank 0: the last write, files to commit
-  int64_t lastBytes() const { return last_bytes_; }                // rank 0: the last checkpoint's size
+  double lastWriteSeconds() const {
+    return last_write_s_;
+  }                                                  // rank 0: the last write, files to commit
+  int64_t lastBytes() const { return last_bytes_; }  // rank 0: the last checkpoint's size
   const std::string& directory() const { return dir_; }
 
  private:
@@ -125,8 +127,8 @@ class Checkpointer {
   bool stop_ = false;
   bool stop_announced_ = false;  // rank 0 said so once
   std::chrono::steady_clock::time_point last_save_;
-  at::Tensor arena_;                      // host memory the snapshot is copied into
-  std::unique_ptr<Snapshot> pending_;     // what the writer thread is writing
+  at::Tensor arena_;                   // host memory the snapshot is copied into
+  std::unique_ptr<Snapshot> pending_;  // what the writer thread is writing
   std::thread writer_;
   std::exception_ptr write_error_;
   double last_blocked_s_ = 0, total_blocked_s_ = 0, last_write_s_ = 0;

@@ -10,7 +10,8 @@
 
 namespace cohort::checkpoint {
 
-fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model, const ModelCard& card) {
+fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model,
+                     const ModelCard& card) {
   const fs::path target = outputs_dir / "model";
   const fs::path temp = outputs_dir / ".model.tmp";
   const fs::path old = outputs_dir / ".model.old";
@@ -25,19 +26,19 @@ fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model, con
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& [name, tensor] : model) {
     host.emplace_back(name, tensor.detach().to(at::kCPU).contiguous());
-    tensors.push_back({{"name", name},
-                       {"shape", std::vector<int64_t>(tensor.sizes().begin(), tensor.sizes().end())},
-                       {"dtype", c10::toString(tensor.scalar_type())}});
+    tensors.push_back(
+        {{"name", name},
+         {"shape", std::vector<int64_t>(tensor.sizes().begin(), tensor.sizes().end())},
+         {"dtype", c10::toString(tensor.scalar_type())}});
   }
-  writeTensorFile((temp / "weights.h5").string(), host, {{"kind", "model"}, {"architecture", card.architecture}});
+  writeTensorFile((temp / "weights.h5").string(), host,
+                  {{"kind", "model"}, {"architecture", card.architecture}});
   int64_t bytes = 0;
   sealFile(temp / "weights.h5", &bytes);
-  nlohmann::json doc = {{"architecture", card.architecture},
-                        {"tensors", tensors},
-                        {"metrics", card.metrics},
-                        {"dataset", card.dataset},
-                        {"cohort_version", COHORT_VERSION},
-                        {"time", static_cast<double>(std::time(nullptr))}};
+  nlohmann::json doc = {
+      {"architecture", card.architecture}, {"tensors", tensors},
+      {"metrics", card.metrics},           {"dataset", card.dataset},
+      {"cohort_version", COHORT_VERSION},  {"time", static_cast<double>(std::time(nullptr))}};
   doc["config"] = nlohmann::json::parse(card.config, nullptr, false);
   if (doc["config"].is_discarded()) doc["config"] = card.config;
   const std::string text = doc.dump(2) + "\n";
@@ -47,7 +48,8 @@ fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model, con
   fs::remove_all(old, error);
   if (fs::exists(target)) fs::rename(target, old, error);
   fs::rename(temp, target, error);
-  if (error) throw Error("cannot move " + temp.string() + " to " + target.string() + ": " + error.message());
+  if (error)
+    throw Error("cannot move " + temp.string() + " to " + target.string() + ": " + error.message());
   fs::remove_all(old, error);
   return target;
 }

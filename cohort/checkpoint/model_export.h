@@ -16,15 +16,15 @@
 namespace cohort::checkpoint {
 
 struct ModelCard {
-  std::string architecture;              // a name the trainer gives its model
-  std::map<std::string, double> metrics; // final metrics
-  std::string dataset;                   // the training data set's digest (LoaderState::dataset)
-  std::string config = "{}";             // the run's configuration, a JSON object
+  std::string architecture;               // a name the trainer gives its model
+  std::map<std::string, double> metrics;  // final metrics
+  std::string dataset;                    // the training data set's digest (LoaderState::dataset)
+  std::string config = "{}";              // the run's configuration, a JSON object
 };
 
 // Writes OUTPUTS/model/ (replacing an older one only once the new one is
 // complete on disk) and returns its path. Not collective: call it on rank 0.
-std::filesystem::path exportModel(const std::filesystem::path& outputs_dir, const NamedTensors& model,
-                                  const ModelCard& card);
+std::filesystem::path exportModel(const std::filesystem::path& outputs_dir,
+                                  const NamedTensors& model, const ModelCard& card);
 
 }  // namespace cohort::checkpoint

@@ -10,14 +10,15 @@
 namespace cohort::checkpoint {
 
 struct Retention {
-  int keep_last = 3;          // 0: keep every checkpoint
-  std::string best_metric;    // "": no best-of rule
+  int keep_last = 3;        // 0: keep every checkpoint
+  std::string best_metric;  // "": no best-of rule
   bool higher_is_better = true;
 };
 
 // Deletes the committed folders the rule does not keep (each is first renamed
 // to a dot-name, so a crash part-way never leaves a half-deleted committed
 // folder); returns the names deleted. Failures are logged, never thrown.
-std::vector<std::string> pruneCheckpoints(const std::filesystem::path& checkpoints_dir, const Retention& rule);
+std::vector<std::string> pruneCheckpoints(const std::filesystem::path& checkpoints_dir,
+                                          const Retention& rule);
 
 }  // namespace cohort::checkpoint

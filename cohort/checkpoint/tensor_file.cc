@@ -35,23 +35,34 @@ hid_t halfType(size_t exponent_bits, size_t mantissa_bits) {
 // The file type of a dtype (closed by the caller), or -1 for one not stored.
 hid_t fileType(at::ScalarType dtype) {
   switch (dtype) {
-    case at::kFloat: return H5Tcopy(H5T_IEEE_F32LE);
-    case at::kDouble: return H5Tcopy(H5T_IEEE_F64LE);
-    case at::kHalf: return halfType(5, 10);
-    case at::kBFloat16: return halfType(8, 7);
-    case at::kByte: return H5Tcopy(H5T_STD_U8LE);
-    case at::kBool: return H5Tcopy(H5T_STD_U8LE);
-    case at::kChar: return H5Tcopy(H5T_STD_I8LE);
-    case at::kShort: return H5Tcopy(H5T_STD_I16LE);
-    case at::kInt: return H5Tcopy(H5T_STD_I32LE);
-    case at::kLong: return H5Tcopy(H5T_STD_I64LE);
-    default: return -1;
+    case at::kFloat:
+      return H5Tcopy(H5T_IEEE_F32LE);
+    case at::kDouble:
+      return H5Tcopy(H5T_IEEE_F64LE);
+    case at::kHalf:
+      return halfType(5, 10);
+    case at::kBFloat16:
+      return halfType(8, 7);
+    case at::kByte:
+      return H5Tcopy(H5T_STD_U8LE);
+    case at::kBool:
+      return H5Tcopy(H5T_STD_U8LE);
+    case at::kChar:
+      return H5Tcopy(H5T_STD_I8LE);
+    case at::kShort:
+      return H5Tcopy(H5T_STD_I16LE);
+    case at::kInt:
+      return H5Tcopy(H5T_STD_I32LE);
+    case at::kLong:
+      return H5Tcopy(H5T_STD_I64LE);
+    default:
+      return -1;
   }
 }
 
 at::ScalarType dtypeNamed(const std::string& name, bool* known) {
-  for (at::ScalarType t : {at::kFloat, at::kDouble, at::kHalf, at::kBFloat16, at::kByte, at::kBool, at::kChar,
-                           at::kShort, at::kInt, at::kLong}) {
+  for (at::ScalarType t : {at::kFloat, at::kDouble, at::kHalf, at::kBFloat16, at::kByte, at::kBool,
+                           at::kChar, at::kShort, at::kInt, at::kLong}) {
     if (name == c10::toString(t)) {
       *known = true;
       return t;
@@ -66,16 +77,19 @@ void writeStringAttribute(hid_t object, const std::string& name, const std::stri
   H5Tset_size(type.get(), value.empty() ? 1 : value.size());
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   Hdf5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Hdf5Handle attribute(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                       H5Aclose);
-  if (!attribute.valid() || H5Awrite(attribute.get(), type.get(), value.empty() ? "" : value.data()) < 0) {
+  Hdf5Handle attribute(
+      H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose);
+  if (!attribute.valid() ||
+      H5Awrite(attribute.get(), type.get(), value.empty() ? "" : value.data()) < 0) {
     throw Error("cannot write the attribute '" + name + "': " + hdf5Message());
   }
 }
 
 bool readStringAttribute(hid_t attribute, std::string* value) {
   Hdf5Handle type(H5Aget_type(attribute), H5Tclose);
-  if (!type.valid() || H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) return false;
+  if (!type.valid() || H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
+    return false;
   value->assign(H5Tget_size(type.get()), '\0');
   if (H5Aread(attribute, type.get(), value->data()) < 0) return false;
   while (!value->empty() && value->back() == '\0') value->pop_back();
@@ -84,9 +98,11 @@ bool readStringAttribute(hid_t attribute, std::string* value) {
 
 // Creates the dataset of one tensor, its space allocated in the file at once
 // and never filled (see Note [Tensor file writes]), with its dtype attribute.
-std::unique_ptr<Hdf5Handle> createDataset(hid_t file, const std::string& name, const at::Tensor& tensor) {
+std::unique_ptr<Hdf5Handle> createDataset(hid_t file, const std::string& name,
+                                          const at::Tensor& tensor) {
   COHORT_CHECK(tensor.device().is_cpu() && tensor.is_contiguous(), Error,
-               "the tensor '" + name + "' is not a contiguous CPU tensor", "this is a bug in cohort");
+               "the tensor '" + name + "' is not a contiguous CPU tensor",
+               "this is a bug in cohort");
   Hdf5Handle type(fileType(tensor.scalar_type()), H5Tclose);
   if (!type.valid()) {
     throw Error("the tensor '" + name + "' is " + c10::toString(tensor.scalar_type()) +
@@ -94,15 +110,17 @@ std::unique_ptr<Hdf5Handle> createDataset(hid_t file, const std::string& name, c
                 "keep model state in float, half, bfloat16, integer or bool tensors");
   }
   std::vector<hsize_t> dims(tensor.sizes().begin(), tensor.sizes().end());
-  Hdf5Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
-                                : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+  Hdf5Handle space(dims.empty()
+                       ? H5Screate(H5S_SCALAR)
+                       : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                    H5Sclose);
   Hdf5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS);
   H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
   auto dataset = std::make_unique<Hdf5Handle>(
-      H5Dcreate2(file, name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+      H5Dcreate2(file, name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dclose);
   if (!dataset->valid()) throw Error("cannot create the dataset '" + name + "': " + hdf5Message());
   writeStringAttribute(dataset->get(), kDtypeAttribute, c10::toString(tensor.scalar_type()));
   return dataset;
@@ -128,8 +146,11 @@ void writeData(hid_t dataset, int fd, const std::string& name, const at::Tensor&
 // -f) before HDF5 creates it; `bytes` is an upper bound of its size.
 void checkFileSizeLimit(const std::string& path, uint64_t bytes) {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || bytes <= limit.rlim_cur) return;
-  throw Error(path + " would be up to " + std::to_string(bytes) + " bytes, over this process's file-size limit of " +
+  if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+      bytes <= limit.rlim_cur)
+    return;
+  throw Error(path + " would be up to " + std::to_string(bytes) +
+                  " bytes, over this process's file-size limit of " +
                   std::to_string(limit.rlim_cur) + " bytes: " + std::strerror(EFBIG),
               "raise the limit (ulimit -f unlimited) or checkpoint less state");
 }
@@ -140,13 +161,15 @@ void reserveSpace(int fd, uint64_t bytes) {
   if (bytes == 0 || ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0) return;
   const int error = errno;
   if (error == EOPNOTSUPP || error == ENOSYS || error == EINVAL) return;
-  throw Error("cannot reserve its " + std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB on the disk: " +
-                  std::strerror(error),
-              "free space on the outputs folder's disk, or keep fewer checkpoints (Retention::keep_last)");
+  throw Error(
+      "cannot reserve its " + std::to_string((bytes + (1 << 20) - 1) >> 20) +
+          " MiB on the disk: " + std::strerror(error),
+      "free space on the outputs folder's disk, or keep fewer checkpoints (Retention::keep_last)");
 }
 
 [[noreturn]] void damaged(const std::string& path, const std::string& what) {
-  throw DataError(path + ": " + what, "the file is damaged or was not written by cohort's checkpointer");
+  throw DataError(path + ": " + what,
+                  "the file is damaged or was not written by cohort's checkpointer");
 }
 
 at::Tensor readTensor(hid_t file, const std::string& name, const std::string& path) {
@@ -154,7 +177,8 @@ at::Tensor readTensor(hid_t file, const std::string& name, const std::string& pa
   if (!dataset.valid()) damaged(path, "cannot open the dataset '" + name + "': " + hdf5Message());
   std::string dtype_name;
   {
-    if (H5Aexists(dataset.get(), kDtypeAttribute) <= 0) damaged(path, "the dataset '" + name + "' has no dtype");
+    if (H5Aexists(dataset.get(), kDtypeAttribute) <= 0)
+      damaged(path, "the dataset '" + name + "' has no dtype");
     Hdf5Handle attribute(H5Aopen(dataset.get(), kDtypeAttribute, H5P_DEFAULT), H5Aclose);
     if (!attribute.valid() || !readStringAttribute(attribute.get(), &dtype_name)) {
       damaged(path, "the dtype of the dataset '" + name + "' cannot be read");
@@ -162,7 +186,8 @@ at::Tensor readTensor(hid_t file, const std::string& name, const std::string& pa
   }
   bool known = false;
   const at::ScalarType dtype = dtypeNamed(dtype_name, &known);
-  if (!known) damaged(path, "the dataset '" + name + "' has the unknown dtype '" + dtype_name + "'");
+  if (!known)
+    damaged(path, "the dataset '" + name + "' has the unknown dtype '" + dtype_name + "'");
   Hdf5Handle type(H5Dget_type(dataset.get()), H5Tclose);
   Hdf5Handle expected(fileType(dtype), H5Tclose);
   if (!type.valid() || H5Tequal(type.get(), expected.get()) <= 0) {
@@ -173,7 +198,8 @@ at::Tensor readTensor(hid_t file, const std::string& name, const std::string& pa
   if (rank < 0 || rank > 16) damaged(path, "the dataset '" + name + "' has an unusable shape");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  at::Tensor tensor = at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::TensorOptions().dtype(dtype));
+  at::Tensor tensor =
+      at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::TensorOptions().dtype(dtype));
   if (tensor.numel() > 0 &&
       H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.data_ptr()) < 0) {
     damaged(path, "cannot read the dataset '" + name + "': " + hdf5Message());
@@ -190,7 +216,8 @@ herr_t collectAttribute(hid_t object, const char* name, const H5A_info_t*, void*
   auto* attributes = static_cast<std::map<std::string, std::string>*>(out);
   Hdf5Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
   std::string value;
-  if (attribute.valid() && readStringAttribute(attribute.get(), &value)) (*attributes)[name] = value;
+  if (attribute.valid() && readStringAttribute(attribute.get(), &value))
+    (*attributes)[name] = value;
   return 0;
 }
 
@@ -214,11 +241,14 @@ void writeTensorFile(const std::string& path, const NamedTensors& tensors,
   for (const auto& [name, tensor] : tensors) upper_bound += tensor.nbytes() + (4 << 10);
   checkFileSizeLimit(path, upper_bound);
   Hdf5Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) throw Error("cannot create " + path + ": " + hdf5Message(), "check that the folder is writable");
+  if (!file.valid())
+    throw Error("cannot create " + path + ": " + hdf5Message(),
+                "check that the folder is writable");
   try {
     // (1) The datasets and attributes, then the metadata on disk.
     std::vector<std::unique_ptr<Hdf5Handle>> datasets;
-    for (const auto& [name, tensor] : tensors) datasets.push_back(createDataset(file.get(), name, tensor));
+    for (const auto& [name, tensor] : tensors)
+      datasets.push_back(createDataset(file.get(), name, tensor));
     for (const auto& [name, value] : attributes) writeStringAttribute(file.get(), name, value);
     haddr_t size = 0;
     if (H5Fget_eoa(file.get(), &size) < 0 || H5Fflush(file.get(), H5F_SCOPE_LOCAL) < 0) {
@@ -233,8 +263,9 @@ void writeTensorFile(const std::string& path, const NamedTensors& tensors,
       writeData(datasets[i]->get(), fd.fd, tensors[i].first, tensors[i].second);
     }
   } catch (const Error& e) {
-    throw Error(path + ": " + e.detail(),
-                e.hint().empty() ? "check the free space and that the folder is writable" : e.hint());
+    throw Error(
+        path + ": " + e.detail(),
+        e.hint().empty() ? "check the free space and that the folder is writable" : e.hint());
   }
   if (H5Fflush(file.get(), H5F_SCOPE_LOCAL) < 0) {
     throw Error("cannot write " + path + ": " + hdf5Message(), "check the free space on its disk");
@@ -252,9 +283,11 @@ TensorFile readTensorFile(const std::string& path) {
     damaged(path, "cannot list its datasets: " + hdf5Message());
   }
   TensorFile result;
-  for (const auto& name : names) result.tensors.emplace_back(name, readTensor(file.get(), name, path));
+  for (const auto& name : names)
+    result.tensors.emplace_back(name, readTensor(file.get(), name, path));
   hsize_t attribute_index = 0;
-  H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_INC, &attribute_index, collectAttribute, &result.attributes);
+  H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_INC, &attribute_index, collectAttribute,
+              &result.attributes);
   return result;
 }
 

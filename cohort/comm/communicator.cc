@@ -10,10 +10,14 @@ namespace cohort {
 
 const char* reduceOpName(ReduceOp op) {
   switch (op) {
-    case ReduceOp::kSum: return "sum";
-    case ReduceOp::kAvg: return "avg";
-    case ReduceOp::kMin: return "min";
-    case ReduceOp::kMax: return "max";
+    case ReduceOp::kSum:
+      return "sum";
+    case ReduceOp::kAvg:
+      return "avg";
+    case ReduceOp::kMin:
+      return "min";
+    case ReduceOp::kMax:
+      return "max";
   }
   return "?";
 }
@@ -28,7 +32,9 @@ std::vector<at::Tensor> Communicator::newReductionBuffers(const std::vector<Buff
 
 MachineShared Communicator::newMachineShared(int64_t, at::ScalarType) { return {}; }
 
-void Communicator::allreduce(at::Tensor& tensor, ReduceOp op) { allreduceAsync(tensor, op)->wait(); }
+void Communicator::allreduce(at::Tensor& tensor, ReduceOp op) {
+  allreduceAsync(tensor, op)->wait();
+}
 
 void Communicator::allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
   allreduceAsync(input, output, op)->wait();
@@ -46,14 +52,16 @@ std::string broadcastText(Communicator& comm, const std::string& text, int root,
                           const c10::Device& device) {
   const bool mine = comm.rank() == root;
   const auto on = at::TensorOptions().device(device);
-  at::Tensor length = at::full({1}, mine ? static_cast<int64_t>(text.size()) : 0, on.dtype(at::kLong));
+  at::Tensor length =
+      at::full({1}, mine ? static_cast<int64_t>(text.size()) : 0, on.dtype(at::kLong));
   comm.broadcast(length, root);
   at::Tensor bytes = at::empty({length.cpu().item<int64_t>()}, at::kByte);
   if (mine && !text.empty()) std::memcpy(bytes.data_ptr(), text.data(), text.size());
   bytes = bytes.to(device);
   comm.broadcast(bytes, root);
   bytes = bytes.cpu();
-  return std::string(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
+  return std::string(static_cast<const char*>(bytes.data_ptr()),
+                     static_cast<size_t>(bytes.numel()));
 }
 
 }  // namespace cohort

@@ -28,9 +28,9 @@ const char* reduceOpName(ReduceOp op);
 
 // What newMachineShared() returns.
 struct MachineShared {
-  at::Tensor tensor;    // undefined when the backend cannot share memory
-  int local_rank = 0;   // this rank among the ranks of its machine
-  int local_size = 1;   // the ranks of this machine
+  at::Tensor tensor;   // undefined when the backend cannot share memory
+  int local_rank = 0;  // this rank among the ranks of its machine
+  int local_size = 1;  // the ranks of this machine
 };
 
 class Communicator {

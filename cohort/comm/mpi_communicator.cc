@@ -87,7 +87,8 @@ MachineShared MpiCommunicator::newMachineShared(int64_t numel, at::ScalarType dt
   if (!shm_) return {};
   MachineShared shared;
   Label label{"newMachineShared", c10::toString(dtype), numel};
-  runInTurn(issued_.fetch_add(1), label, [&] { shared.tensor = shm_->newShared(comm_, numel, dtype); });
+  runInTurn(issued_.fetch_add(1), label,
+            [&] { shared.tensor = shm_->newShared(comm_, numel, dtype); });
   if (!shared.tensor.defined()) return {};
   shared.local_rank = shm_->localRank();
   shared.local_size = shm_->localSize();
@@ -178,7 +179,8 @@ void MpiCommunicator::check(int code, const char* call, const Label& label) cons
   if (code == MPI_SUCCESS) return;
   char text[512];
   throw CommError(std::string(call) + " failed in " + label.name + " (" +
-                      std::to_string(label.numel) + " x " + label.dtype + "): " + mpiErrorText(code, text),
+                      std::to_string(label.numel) + " x " + label.dtype +
+                      "): " + mpiErrorText(code, text),
                   "another rank has probably exited; look at its log for the first error");
 }
 
@@ -276,22 +278,25 @@ auto MpiCommunicator::allreduceWith(Run run, at::Tensor& tensor, ReduceOp op) {
 }
 
 template <typename Run>
-auto MpiCommunicator::allreduceWith(Run run, const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+auto MpiCommunicator::allreduceWith(Run run, const at::Tensor& input, at::Tensor& output,
+                                    ReduceOp op) {
   requireCpu(input, "allreduce");
   requireCpu(output, "allreduce");
   requireMatch(input, output, input.numel(), "allreduce");
   types_.op(op, input.scalar_type());
   const Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
-  return run(label, [this, input, output, op, label]() mutable { reduceInto(input, output, op, label); });
+  return run(label,
+             [this, input, output, op, label]() mutable { reduceInto(input, output, op, label); });
 }
 
 template <typename Run>
 auto MpiCommunicator::broadcastWith(Run run, at::Tensor& tensor, int root) {
   requireCpu(tensor, "broadcast");
   types_.datatype(tensor.scalar_type());
-  COHORT_CHECK(root >= 0 && root < size_, CommError,
-               "broadcast root " + std::to_string(root) + " is not a rank of " + std::to_string(size_),
-               "pass a root in [0, world size)");
+  COHORT_CHECK(
+      root >= 0 && root < size_, CommError,
+      "broadcast root " + std::to_string(root) + " is not a rank of " + std::to_string(size_),
+      "pass a root in [0, world size)");
   const Label label{"broadcast", c10::toString(tensor.scalar_type()), tensor.numel()};
   return run(label, [this, tensor, root, label]() mutable { broadcastFrom(tensor, root, label); });
 }
@@ -326,11 +331,15 @@ WorkPtr MpiCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& out
 }
 WorkPtr MpiCommunicator::barrierAsync() { return barrierWith(Queue{this}); }
 
-void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) { allreduceWith(Inline{this}, tensor, op); }
+void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) {
+  allreduceWith(Inline{this}, tensor, op);
+}
 void MpiCommunicator::allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
   allreduceWith(Inline{this}, input, output, op);
 }
-void MpiCommunicator::broadcast(at::Tensor& tensor, int root) { broadcastWith(Inline{this}, tensor, root); }
+void MpiCommunicator::broadcast(at::Tensor& tensor, int root) {
+  broadcastWith(Inline{this}, tensor, root);
+}
 void MpiCommunicator::allgather(const at::Tensor& input, at::Tensor& output) {
   allgatherWith(Inline{this}, input, output);
 }

@@ -38,9 +38,12 @@ struct Max {
 int opIndex(ReduceOp op) {
   switch (op) {
     case ReduceOp::kSum:
-    case ReduceOp::kAvg: return 0;
-    case ReduceOp::kMin: return 1;
-    case ReduceOp::kMax: return 2;
+    case ReduceOp::kAvg:
+      return 0;
+    case ReduceOp::kMin:
+      return 1;
+    case ReduceOp::kMax:
+      return 2;
   }
   return 0;
 }
@@ -64,13 +67,19 @@ MpiTypes::~MpiTypes() {
 
 MPI_Datatype MpiTypes::datatype(c10::ScalarType type) const {
   switch (type) {
-    case c10::ScalarType::Float: return MPI_FLOAT;
-    case c10::ScalarType::Double: return MPI_DOUBLE;
-    case c10::ScalarType::Long: return MPI_INT64_T;
-    case c10::ScalarType::Int: return MPI_INT32_T;
-    case c10::ScalarType::Byte: return MPI_UINT8_T;
+    case c10::ScalarType::Float:
+      return MPI_FLOAT;
+    case c10::ScalarType::Double:
+      return MPI_DOUBLE;
+    case c10::ScalarType::Long:
+      return MPI_INT64_T;
+    case c10::ScalarType::Int:
+      return MPI_INT32_T;
+    case c10::ScalarType::Byte:
+      return MPI_UINT8_T;
     case c10::ScalarType::Half:
-    case c10::ScalarType::BFloat16: return MPI_UINT16_T;
+    case c10::ScalarType::BFloat16:
+      return MPI_UINT16_T;
     default:
       throw CommError(std::string("cannot communicate tensors of dtype ") + c10::toString(type),
                       "use float32, float64, bfloat16, float16, int64, int32 or uint8");
@@ -85,9 +94,12 @@ MPI_Op MpiTypes::op(ReduceOp op, c10::ScalarType type) const {
   }
   switch (op) {
     case ReduceOp::kSum:
-    case ReduceOp::kAvg: return MPI_SUM;
-    case ReduceOp::kMin: return MPI_MIN;
-    case ReduceOp::kMax: return MPI_MAX;
+    case ReduceOp::kAvg:
+      return MPI_SUM;
+    case ReduceOp::kMin:
+      return MPI_MIN;
+    case ReduceOp::kMax:
+      return MPI_MAX;
   }
   return MPI_SUM;
 }

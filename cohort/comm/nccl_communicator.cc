@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "cohort/comm/mpi_check.h"
 #include "cohort/comm/nccl_watch.h"
@@ -24,27 +24,34 @@ namespace cohort {
 
 namespace {
 
-#define COHORT_NCCL_CHECK(call, what)                                                   \
-  do {                                                                                  \
-    const ncclResult_t cohort_nccl_ = (call);                                           \
-    if (cohort_nccl_ != ncclSuccess) {                                                  \
-      throw CommError(std::string(what) + ": " #call " failed: " +                      \
-                          ncclGetErrorString(cohort_nccl_) + " [" +                     \
-                          detail::sourceLocation(__FILE__, __LINE__) + "]",             \
-                      "another rank has probably failed; look at its log (NCCL_DEBUG=WARN " \
-                      "says more)");                                                    \
-    }                                                                                   \
+#define COHORT_NCCL_CHECK(call, what)                                                        \
+  do {                                                                                       \
+    const ncclResult_t cohort_nccl_ = (call);                                                \
+    if (cohort_nccl_ != ncclSuccess) {                                                       \
+      throw CommError(std::string(what) +                                                    \
+                          ": " #call " failed: " + ncclGetErrorString(cohort_nccl_) + " [" + \
+                          detail::sourceLocation(__FILE__, __LINE__) + "]",                  \
+                      "another rank has probably failed; look at its log (NCCL_DEBUG=WARN "  \
+                      "says more)");                                                         \
+    }                                                                                        \
   } while (0)
 
 ncclDataType_t ncclType(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return ncclFloat32;
-    case at::kDouble: return ncclFloat64;
-    case at::kHalf: return ncclFloat16;
-    case at::kBFloat16: return ncclBfloat16;
-    case at::kLong: return ncclInt64;
-    case at::kInt: return ncclInt32;
-    case at::kByte: return ncclUint8;
+    case at::kFloat:
+      return ncclFloat32;
+    case at::kDouble:
+      return ncclFloat64;
+    case at::kHalf:
+      return ncclFloat16;
+    case at::kBFloat16:
+      return ncclBfloat16;
+    case at::kLong:
+      return ncclInt64;
+    case at::kInt:
+      return ncclInt32;
+    case at::kByte:
+      return ncclUint8;
     default:
       throw CommError(std::string("cannot communicate tensors of dtype ") + c10::toString(type),
                       "use float32, float64, bfloat16, float16, int64, int32 or uint8");
@@ -53,10 +60,14 @@ ncclDataType_t ncclType(at::ScalarType type) {
 
 ncclRedOp_t ncclOp(ReduceOp op, at::ScalarType type) {
   switch (op) {
-    case ReduceOp::kSum: return ncclSum;
-    case ReduceOp::kMin: return ncclMin;
-    case ReduceOp::kMax: return ncclMax;
-    case ReduceOp::kAvg: return at::isFloatingType(type) ? ncclAvg : ncclSum;  // see allreduce
+    case ReduceOp::kSum:
+      return ncclSum;
+    case ReduceOp::kMin:
+      return ncclMin;
+    case ReduceOp::kMax:
+      return ncclMax;
+    case ReduceOp::kAvg:
+      return at::isFloatingType(type) ? ncclAvg : ncclSum;  // see allreduce
   }
   return ncclSum;
 }
@@ -219,21 +230,21 @@ WorkPtr NcclCommunicator::run(const char* name, const at::Tensor& t,
   COHORT_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
   std::shared_ptr<void> done(event, [](void* e) { cudaEventDestroy(static_cast<cudaEvent_t>(e)); });
   COHORT_CUDA_CHECK(cudaEventRecord(event, stream));
-  const std::string label = std::string(name) + " of " + std::to_string(t.defined() ? t.numel() : 0) +
-                            " x " + (t.defined() ? c10::toString(t.scalar_type()) : "none");
+  const std::string label = std::string(name) + " of " +
+                            std::to_string(t.defined() ? t.numel() : 0) + " x " +
+                            (t.defined() ? c10::toString(t.scalar_type()) : "none");
   watch_->started(seq_++, label, done);
   return std::make_shared<NcclWork>(device_, done, std::move(after));
 }
 
-WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& output,
-                                         ReduceOp op) {
+WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
   requireHere(input, "allreduce");
   requireHere(output, "allreduce");
   if (output.scalar_type() != input.scalar_type() || output.numel() != input.numel()) {
     throw CommError("allreduce: output (" + std::string(c10::toString(output.scalar_type())) +
                         ", " + std::to_string(output.numel()) + ") does not fit input (" +
-                        c10::toString(input.scalar_type()) + ", " +
-                        std::to_string(input.numel()) + ")",
+                        c10::toString(input.scalar_type()) + ", " + std::to_string(input.numel()) +
+                        ")",
                     "pass an output of the input's dtype and size");
   }
   const ncclDataType_t type = ncclType(input.scalar_type());
@@ -242,7 +253,8 @@ WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& ou
   const ncclRedOp_t nccl_op = size_ == 1 ? ncclSum : ncclOp(op, input.scalar_type());
   // Non-contiguous tensors travel through contiguous copies, queued on libtorch's stream.
   const at::Tensor in = input.contiguous();
-  at::Tensor out = output.is_contiguous() ? output : at::empty_like(output, at::MemoryFormat::Contiguous);
+  at::Tensor out =
+      output.is_contiguous() ? output : at::empty_like(output, at::MemoryFormat::Contiguous);
   const bool integer_average =
       op == ReduceOp::kAvg && size_ > 1 && !at::isFloatingType(input.scalar_type());
   // Runs at wait(), on libtorch's stream; it also keeps the tensors alive until then.
@@ -250,29 +262,35 @@ WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& ou
     if (integer_average) out.div_(size, "trunc");
     if (!out.is_same(output)) output.copy_(out);
   };
-  return run("allreduce", input, [&](cudaStream_t stream) {
-    COHORT_NCCL_CHECK(ncclAllReduce(in.data_ptr(), out.data_ptr(), in.numel(), type, nccl_op,
-                                    comm_, stream),
-                      "allreduce");
-  }, std::move(after));
+  return run(
+      "allreduce", input,
+      [&](cudaStream_t stream) {
+        COHORT_NCCL_CHECK(
+            ncclAllReduce(in.data_ptr(), out.data_ptr(), in.numel(), type, nccl_op, comm_, stream),
+            "allreduce");
+      },
+      std::move(after));
 }
 
 WorkPtr NcclCommunicator::broadcastAsync(at::Tensor& tensor, int root) {
   requireHere(tensor, "broadcast");
-  COHORT_CHECK(root >= 0 && root < size_, CommError,
-               "broadcast root " + std::to_string(root) + " is not a rank of " +
-                   std::to_string(size_),
-               "pass a root in [0, world size)");
+  COHORT_CHECK(
+      root >= 0 && root < size_, CommError,
+      "broadcast root " + std::to_string(root) + " is not a rank of " + std::to_string(size_),
+      "pass a root in [0, world size)");
   const ncclDataType_t type = ncclType(tensor.scalar_type());
   at::Tensor packed = tensor.contiguous();
   std::function<void()> after = [packed, tensor]() mutable {
     if (!packed.is_same(tensor)) tensor.copy_(packed);
   };
-  return run("broadcast", tensor, [&](cudaStream_t stream) {
-    COHORT_NCCL_CHECK(ncclBroadcast(packed.data_ptr(), packed.data_ptr(), packed.numel(), type,
-                                    root, comm_, stream),
-                      "broadcast");
-  }, std::move(after));
+  return run(
+      "broadcast", tensor,
+      [&](cudaStream_t stream) {
+        COHORT_NCCL_CHECK(ncclBroadcast(packed.data_ptr(), packed.data_ptr(), packed.numel(), type,
+                                        root, comm_, stream),
+                          "broadcast");
+      },
+      std::move(after));
 }
 
 WorkPtr NcclCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& output) {
@@ -286,27 +304,34 @@ WorkPtr NcclCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& ou
   }
   const ncclDataType_t type = ncclType(input.scalar_type());
   const at::Tensor in = input.contiguous();
-  return run("allgather", input, [&](cudaStream_t stream) {
-    COHORT_NCCL_CHECK(ncclAllGather(in.data_ptr(), output.data_ptr(), in.numel(), type, comm_,
-                                    stream),
-                      "allgather");
-  }, [in, output] {});
+  return run(
+      "allgather", input,
+      [&](cudaStream_t stream) {
+        COHORT_NCCL_CHECK(
+            ncclAllGather(in.data_ptr(), output.data_ptr(), in.numel(), type, comm_, stream),
+            "allgather");
+      },
+      [in, output] {});
 }
 
 WorkPtr NcclCommunicator::barrierAsync() {
   at::Tensor one = at::ones({1}, at::TensorOptions().dtype(at::kInt).device(at::kCUDA, device_));
-  return run("barrier", one, [&](cudaStream_t stream) {
-    COHORT_NCCL_CHECK(ncclAllReduce(one.data_ptr(), one.data_ptr(), 1, ncclInt32, ncclSum, comm_,
-                                    stream),
-                      "barrier");
-  }, [one] {});  // keeps the tensor alive until waited on
+  return run(
+      "barrier", one,
+      [&](cudaStream_t stream) {
+        COHORT_NCCL_CHECK(
+            ncclAllReduce(one.data_ptr(), one.data_ptr(), 1, ncclInt32, ncclSum, comm_, stream),
+            "barrier");
+      },
+      [one] {});  // keeps the tensor alive until waited on
 }
 
-std::vector<at::Tensor> NcclCommunicator::newReductionBuffers(const std::vector<BufferSpec>& specs) {
+std::vector<at::Tensor> NcclCommunicator::newReductionBuffers(
+    const std::vector<BufferSpec>& specs) {
   std::vector<at::Tensor> buffers;
   for (const BufferSpec& spec : specs) {
-    buffers.push_back(at::zeros({spec.numel},
-                                at::TensorOptions().dtype(spec.dtype).device(at::kCUDA, device_)));
+    buffers.push_back(
+        at::zeros({spec.numel}, at::TensorOptions().dtype(spec.dtype).device(at::kCUDA, device_)));
   }
   return buffers;
 }

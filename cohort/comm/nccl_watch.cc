@@ -46,8 +46,8 @@ void NcclWatch::loop() {
       }
       const double waited = std::chrono::duration<double>(now - it->start).count();
       if (state != cudaErrorNotReady) {
-        failure = it->label + " (collective #" + std::to_string(it->seq) + ") failed on the GPU: " +
-                  cudaGetErrorString(state);
+        failure = it->label + " (collective #" + std::to_string(it->seq) +
+                  ") failed on the GPU: " + cudaGetErrorString(state);
       } else if (waited > timeout_s_) {
         std::ostringstream text;
         text << it->label << " (collective #" << it->seq << ") has not completed on the GPU after "

@@ -28,17 +28,23 @@ int64_t alignUp(int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; 
 
 cpu::Combine combineOf(ReduceOp op) {
   switch (op) {
-    case ReduceOp::kMin: return cpu::Combine::kMin;
-    case ReduceOp::kMax: return cpu::Combine::kMax;
-    default: return cpu::Combine::kSum;
+    case ReduceOp::kMin:
+      return cpu::Combine::kMin;
+    case ReduceOp::kMax:
+      return cpu::Combine::kMax;
+    default:
+      return cpu::Combine::kSum;
   }
 }
 
 MPI_Op mpiOpOf(ReduceOp op) {
   switch (op) {
-    case ReduceOp::kMin: return MPI_MIN;
-    case ReduceOp::kMax: return MPI_MAX;
-    default: return MPI_SUM;
+    case ReduceOp::kMin:
+      return MPI_MIN;
+    case ReduceOp::kMax:
+      return MPI_MAX;
+    default:
+      return MPI_SUM;
   }
 }
 
@@ -60,7 +66,7 @@ void combine(char* const* inputs, int inputs_count, char* const* outputs, int ou
 
 struct alignas(64) ShmAllreduce::Post {
   ShmCounter phase;  // the last step this rank has finished
-  int32_t segment;              // the buffer it reduces in this collective
+  int32_t segment;   // the buffer it reduces in this collective
   int32_t dtype;
   int64_t offset;
   int64_t numel;
@@ -82,7 +88,8 @@ std::unique_ptr<ShmAllreduce> ShmAllreduce::create(MPI_Comm world, std::string* 
   std::unique_ptr<ShmAllreduce> shm(new ShmAllreduce());
   int world_rank = 0;
   COHORT_MPI_CHECK(MPI_Comm_rank(world, &world_rank));
-  COHORT_MPI_CHECK(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &shm->node_));
+  COHORT_MPI_CHECK(
+      MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &shm->node_));
   COHORT_MPI_CHECK(MPI_Comm_rank(shm->node_, &shm->local_rank_));
   COHORT_MPI_CHECK(MPI_Comm_size(shm->node_, &shm->local_size_));
 
@@ -205,8 +212,8 @@ void ShmAllreduce::runSmall(const at::Tensor& input, at::Tensor& output, ReduceO
   char* inputs[kMaxLocalRanks];
   for (int t = 0; t < local_size_; ++t) inputs[t] = slotOf(t);
   char* out = static_cast<char*>(output.data_ptr());
-  combine(inputs, local_size_, &out, 1, numel, dtype, op,
-          op == ReduceOp::kAvg ? world_size : 1, cpu::Store::kCache);
+  combine(inputs, local_size_, &out, 1, numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1,
+          cpu::Store::kCache);
 }
 
 void ShmAllreduce::waitForAll(uint32_t phase) const {
@@ -224,16 +231,15 @@ std::string ShmAllreduce::mismatch(int64_t numel, at::ScalarType dtype) const {
   for (int t = 0; t < local_size_; ++t) {
     const Post& theirs = post(t);
     if (theirs.numel == numel && theirs.dtype == static_cast<int32_t>(dtype)) continue;
-    return "allreduce of " + std::to_string(numel) + " x " + c10::toString(dtype) +
-           " here met " + std::to_string(theirs.numel) + " x " +
+    return "allreduce of " + std::to_string(numel) + " x " + c10::toString(dtype) + " here met " +
+           std::to_string(theirs.numel) + " x " +
            c10::toString(static_cast<at::ScalarType>(theirs.dtype)) + " on local rank " +
            std::to_string(t);
   }
   return "";
 }
 
-void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
-                               double divisor) {
+void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor) {
   const int64_t width = dtype == at::kFloat ? 4 : 8;
   const auto [begin, end] = sliceOf(numel, local_rank_, local_size_, width);
   if (begin == end) return;
@@ -251,9 +257,9 @@ void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
   if (machines_ == 1) return;
   for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
     const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
-    const int code = MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
-                                   dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op),
-                                   cross_);
+    const int code =
+        MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
+                      dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op), cross_);
     if (code != MPI_SUCCESS) {
       throw CommError("MPI_Allreduce between machines failed in a shared-memory allreduce of " +
                           std::to_string(numel) + " elements",
@@ -271,8 +277,7 @@ void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
   Post& mine = post(local_rank_);
   int segment = 0;
   int64_t offset = 0;
-  locate(buffer.data_ptr(), numel * static_cast<int64_t>(buffer.element_size()), &segment,
-         &offset);
+  locate(buffer.data_ptr(), numel * static_cast<int64_t>(buffer.element_size()), &segment, &offset);
 
   // Step 1: post which buffer this rank reduces (Note [Shared-memory allreduce]).
   mine.segment = segment;
@@ -293,8 +298,9 @@ void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
   phase_ += 2;
   ++count_;
   if (!disagreement.empty()) {
-    throw CommError(disagreement, "every rank must issue the same collectives, on buffers of "
-                                  "the same size and dtype, in the same order");
+    throw CommError(disagreement,
+                    "every rank must issue the same collectives, on buffers of "
+                    "the same size and dtype, in the same order");
   }
 }
 
@@ -330,8 +336,8 @@ std::vector<at::Tensor> ShmAllreduce::newBuffers(MPI_Comm world,
       buffers.push_back(at::zeros({specs[i].numel}, options));
     } else {
       // Each tensor keeps the mapping alive; unmapping is local to this rank.
-      buffers.push_back(at::from_blob(segment->part(local_rank_) + offsets[i], {specs[i].numel},
-                                      [segment](void*) {}, options));
+      buffers.push_back(at::from_blob(
+          segment->part(local_rank_) + offsets[i], {specs[i].numel}, [segment](void*) {}, options));
     }
   }
   if (segment != nullptr) segments_.push_back(std::move(segment));
@@ -345,12 +351,12 @@ at::Tensor ShmAllreduce::newShared(MPI_Comm world, int64_t numel, at::ScalarType
   std::string why;
   auto segment = segmentOnEveryMachine(world, std::max<int64_t>(per_part, kAlign), &why);
   if (segment == nullptr) {
-    log::warn("no " + std::to_string(bytes >> 20) + " MiB of memory shared by this machine's ranks (" +
-              why + ")");
+    log::warn("no " + std::to_string(bytes >> 20) +
+              " MiB of memory shared by this machine's ranks (" + why + ")");
     return {};
   }
-  return at::from_blob(segment->part(0), {numel}, [segment](void*) {},
-                       at::TensorOptions().dtype(dtype));
+  return at::from_blob(
+      segment->part(0), {numel}, [segment](void*) {}, at::TensorOptions().dtype(dtype));
 }
 
 }  // namespace cohort

@@ -39,8 +39,8 @@ void Watchdog::loop() {
   // read was half of a blocking allreduce's cost over a raw MPI_Allreduce),
   // and makes the verdict at most one poll late.
   const auto poll = std::chrono::duration<double>(std::clamp(timeout_s_ / 10, 0.05, 1.0));
-  uint64_t seen = 0;     // the running collective's seq + 1 at the last poll
-  int64_t seen_ns = 0;   // when it was first seen
+  uint64_t seen = 0;    // the running collective's seq + 1 at the last poll
+  int64_t seen_ns = 0;  // when it was first seen
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, poll);

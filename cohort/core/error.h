@@ -45,11 +45,11 @@ std::string sourceLocation(const char* file, int line);
 }  // namespace cohort
 
 // COHORT_CHECK(cond, ErrorType, what, hint): throws ErrorType with file:line added.
-#define COHORT_CHECK(cond, ErrorType, what, hint)                                        \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      throw ErrorType(std::string(what) + " [" +                                           \
-                          ::cohort::detail::sourceLocation(__FILE__, __LINE__) + "]",      \
-                      hint);                                                               \
-    }                                                                                      \
+#define COHORT_CHECK(cond, ErrorType, what, hint)                                                \
+  do {                                                                                           \
+    if (!(cond)) {                                                                               \
+      throw ErrorType(                                                                           \
+          std::string(what) + " [" + ::cohort::detail::sourceLocation(__FILE__, __LINE__) + "]", \
+          hint);                                                                                 \
+    }                                                                                            \
   } while (0)

@@ -40,7 +40,8 @@ inline bool writeAll(int fd, const std::string& text) {
 // with copy_file_range where the file systems allow, else through a buffer),
 // telling `progress` (if set) the bytes copied so far after each piece; false,
 // with errno saying why, when it cannot (a short `in` is EIO).
-bool copyContents(int in, int out, int64_t size, const std::function<void(int64_t)>& progress = nullptr);
+bool copyContents(int in, int out, int64_t size,
+                  const std::function<void(int64_t)>& progress = nullptr);
 
 // "PID.RANDOM": a suffix for temporary names no other process or thread picks.
 std::string uniqueSuffix();

@@ -24,8 +24,8 @@ struct Positive {  // a number > 0
     auto value = parseNonNegative(text);
     if (!value || *value == 0) {
       throw ConfigError(std::string(variable) + "='" + text + "' is not a positive number",
-                        std::string("set ") + variable + " to a number such as " + format(fallback) +
-                            ", or unset it");
+                        std::string("set ") + variable + " to a number such as " +
+                            format(fallback) + ", or unset it");
     }
     return *value;
   }

@@ -73,7 +73,8 @@ namespace cohort {
 // clang-format on
 
 struct Settings {
-#define COHORT_SETTING_MEMBER(type, member, variable, fallback, reader, meaning) type member = fallback;
+#define COHORT_SETTING_MEMBER(type, member, variable, fallback, reader, meaning) \
+  type member = fallback;
   COHORT_SETTINGS(COHORT_SETTING_MEMBER)
 #undef COHORT_SETTING_MEMBER
 

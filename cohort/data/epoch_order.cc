@@ -56,7 +56,8 @@ std::vector<int64_t> keyedPermutation(int64_t n, uint64_t seed, int64_t epoch, u
   std::vector<int64_t> perm(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) perm[i] = i;
   // Fisher-Yates: position i takes a uniformly chosen element of perm[0..i].
-  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[g.below(static_cast<uint64_t>(i) + 1)]);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(perm[i], perm[g.below(static_cast<uint64_t>(i) + 1)]);
   return perm;
 }
 
@@ -116,7 +117,8 @@ std::vector<SampleRef> EpochOrder::windowSamples(int w) const {
   }
   if (!shuffle_) return samples;
   // Step 3: the window's samples, permuted by stream 1 + w of this epoch's generator.
-  const auto perm = keyedPermutation(static_cast<int64_t>(samples.size()), seed_, epoch_, 1 + static_cast<uint64_t>(w));
+  const auto perm = keyedPermutation(static_cast<int64_t>(samples.size()), seed_, epoch_,
+                                     1 + static_cast<uint64_t>(w));
   std::vector<SampleRef> shuffled(samples.size());
   for (size_t i = 0; i < perm.size(); ++i) shuffled[i] = samples[perm[i]];
   return shuffled;

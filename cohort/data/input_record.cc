@@ -12,12 +12,13 @@
 
 namespace cohort::data {
 
-void recordInput(const std::string& inputs_dir, const std::string& location, const std::string& index_bytes,
-                 const Manifest& manifest) {
+void recordInput(const std::string& inputs_dir, const std::string& location,
+                 const std::string& index_bytes, const Manifest& manifest) {
   // A local folder by its absolute path: a relative one means nothing later.
   std::string shown = location.substr(0, location.find('?'));
   if (storage::parseStorageUrl(shown).kind == storage::StorageUrl::Kind::kLocal) {
-    shown = std::filesystem::absolute(storage::parseStorageUrl(shown).path).lexically_normal().string();
+    shown =
+        std::filesystem::absolute(storage::parseStorageUrl(shown).path).lexically_normal().string();
   }
   nlohmann::json columns = nlohmann::json::array();
   for (const Column& c : manifest.columns) columns.push_back(c.name);
@@ -28,13 +29,14 @@ void recordInput(const std::string& inputs_dir, const std::string& location, con
                                {"samples", manifest.samples},
                                {"columns", columns}};
   // One note per location and content: a loader opened twice writes the same file.
-  const std::string id = storage::sha256Hex(shown + "\n" + note["index_sha256"].get<std::string>()).substr(0, 16);
+  const std::string id =
+      storage::sha256Hex(shown + "\n" + note["index_sha256"].get<std::string>()).substr(0, 16);
   try {
     storage::LocalStorage folder(inputs_dir);
     folder.write(id + ".json", note.dump(2) + "\n");
   } catch (const Error& e) {
-    log::warn("could not note the data set " + shown + " in " + inputs_dir + " (its lineage will lack it): " +
-              e.detail());
+    log::warn("could not note the data set " + shown + " in " + inputs_dir +
+              " (its lineage will lack it): " + e.detail());
   }
 }
 

@@ -14,7 +14,7 @@
 
 namespace cohort::data {
 
-void recordInput(const std::string& inputs_dir, const std::string& location, const std::string& index_bytes,
-                 const Manifest& manifest);
+void recordInput(const std::string& inputs_dir, const std::string& location,
+                 const std::string& index_bytes, const Manifest& manifest);
 
 }  // namespace cohort::data

@@ -26,10 +26,12 @@ std::string LoaderState::toJson() const {
 LoaderState LoaderState::fromJson(const std::string& text, const std::string& source) {
   const std::string hint = "pass the text ShardedLoader::state().toJson() produced";
   json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) throw DataError(source + ": a loader state is not a JSON object", hint);
+  if (doc.is_discarded() || !doc.is_object())
+    throw DataError(source + ": a loader state is not a JSON object", hint);
   auto field = [&](const char* name) -> const json& {
     auto it = doc.find(name);
-    if (it == doc.end()) throw DataError(source + ": the loader state has no \"" + name + "\"", hint);
+    if (it == doc.end())
+      throw DataError(source + ": the loader state has no \"" + name + "\"", hint);
     return *it;
   };
   auto count = [&](const char* name, int64_t most) {
@@ -43,8 +45,10 @@ LoaderState LoaderState::fromJson(const std::string& text, const std::string& so
     throw DataError(source + ": not a version 1 cohort loader state", hint);
   }
   LoaderState s;
-  if (!field("dataset").is_string() || !field("seed").is_string() || !field("shuffle").is_boolean()) {
-    throw DataError(source + ": the loader state's dataset, seed or shuffle has the wrong type", hint);
+  if (!field("dataset").is_string() || !field("seed").is_string() ||
+      !field("shuffle").is_boolean()) {
+    throw DataError(source + ": the loader state's dataset, seed or shuffle has the wrong type",
+                    hint);
   }
   s.dataset = field("dataset").get<std::string>();
   const std::string seed = field("seed").get<std::string>();
@@ -57,7 +61,8 @@ LoaderState LoaderState::fromJson(const std::string& text, const std::string& so
   }
   s.shuffle = field("shuffle").get<bool>();
   s.window_shards = static_cast<int>(count("window_shards", 1 << 20));
-  if (s.window_shards < 1) throw DataError(source + ": the loader state's window_shards is 0", hint);
+  if (s.window_shards < 1)
+    throw DataError(source + ": the loader state's window_shards is 0", hint);
   s.epoch = count("epoch", int64_t{1} << 40);
   s.position = count("position", int64_t{1} << 50);
   return s;

@@ -9,12 +9,12 @@
 namespace cohort::data {
 
 struct LoaderState {
-  std::string dataset;     // the manifest's fingerprint (SHA-256 of index.json as cohort writes it)
+  std::string dataset;  // the manifest's fingerprint (SHA-256 of index.json as cohort writes it)
   uint64_t seed = 0;
   bool shuffle = true;
   int window_shards = 1;
   int64_t epoch = 0;
-  int64_t position = 0;    // samples of this epoch already handed out, over all ranks
+  int64_t position = 0;  // samples of this epoch already handed out, over all ranks
 
   // A small JSON document (store it in a checkpoint, a file, anywhere).
   std::string toJson() const;

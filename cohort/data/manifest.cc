@@ -18,7 +18,8 @@ using nlohmann::json;
 constexpr int64_t kMaxCount = int64_t{1} << 40;
 constexpr int64_t kMaxDim = int64_t{1} << 31;
 constexpr int64_t kMaxSampleBytes = int64_t{1} << 30;
-const char* kRepack = "repack the data set with cohort-pack, or fix index.json by hand (see README, Sharded data)";
+const char* kRepack =
+    "repack the data set with cohort-pack, or fix index.json by hand (see README, Sharded data)";
 
 struct DTypeInfo {
   DType dtype;
@@ -40,7 +41,8 @@ const DTypeInfo kDTypes[] = {
 bool validColumnName(const std::string& name) {
   if (name.empty() || name.size() > 64 || name[0] == '.' || name[0] == '-') return false;
   for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      return false;
   }
   return true;
 }
@@ -64,12 +66,13 @@ int64_t integer(const json& object, const char* name, int64_t least, int64_t mos
                 const std::string& source, const std::string& where) {
   const json& value = field(object, name, source, where);
   if (!value.is_number_integer()) bad(source, where + ": \"" + name + "\" is not a whole number");
-  const int64_t n = value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(most)
-                        ? most + 1
-                        : value.get<int64_t>();
+  const int64_t n =
+      value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(most)
+          ? most + 1
+          : value.get<int64_t>();
   if (n < least || n > most) {
-    bad(source, where + ": \"" + name + "\" is " + value.dump() + ", outside " + std::to_string(least) +
-                    ".." + std::to_string(most));
+    bad(source, where + ": \"" + name + "\" is " + value.dump() + ", outside " +
+                    std::to_string(least) + ".." + std::to_string(most));
   }
   return n;
 }
@@ -148,12 +151,14 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
   }
   if (!doc.is_object()) bad(source, "the top level is not a JSON object");
   const std::string format = text(doc, "format", source, "the top level");
-  if (format != "cohort-dataset") bad(source, "\"format\" is \"" + format + "\", not \"cohort-dataset\"");
+  if (format != "cohort-dataset")
+    bad(source, "\"format\" is \"" + format + "\", not \"cohort-dataset\"");
   const int64_t version = integer(doc, "version", 1, 1000000, source, "the top level");
   if (version != kVersion) {
-    throw DataError(source + ": format version " + std::to_string(version) + ", but this cohort reads version " +
-                        std::to_string(kVersion),
-                    "use the cohort release that wrote the data set, or repack it with this one's cohort-pack");
+    throw DataError(
+        source + ": format version " + std::to_string(version) +
+            ", but this cohort reads version " + std::to_string(kVersion),
+        "use the cohort release that wrote the data set, or repack it with this one's cohort-pack");
   }
 
   Manifest m;
@@ -166,21 +171,24 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
     if (!columns[i].is_object()) bad(source, where + " is not an object");
     Column c;
     c.name = text(columns[i], "name", source, where);
-    if (!validColumnName(c.name)) bad(source, where + ": the name is not 1-64 letters, digits, '_', '.' or '-'");
+    if (!validColumnName(c.name))
+      bad(source, where + ": the name is not 1-64 letters, digits, '_', '.' or '-'");
     const std::string dtype = text(columns[i], "dtype", source, where);
     if (!parseDType(dtype, &c.dtype)) {
       bad(source, where + " ('" + c.name + "'): unknown dtype '" + dtype.substr(0, 20) +
                       "' (uint8, int8, int16, int32, int64, float32, float64)");
     }
     const json& shape = field(columns[i], "shape", source, where);
-    if (!shape.is_array() || shape.size() > 8) bad(source, where + ": \"shape\" must be a list of up to 8 sizes");
+    if (!shape.is_array() || shape.size() > 8)
+      bad(source, where + ": \"shape\" must be a list of up to 8 sizes");
     for (const json& d : shape) {
       if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > kMaxDim) {
-        bad(source, where + " ('" + c.name + "'): shape " + shape.dump() + " has a size that is not 1.." +
-                        std::to_string(kMaxDim));
+        bad(source, where + " ('" + c.name + "'): shape " + shape.dump() +
+                        " has a size that is not 1.." + std::to_string(kMaxDim));
       }
       c.shape.push_back(d.get<int64_t>());
-      if (c.sampleElements() * dtypeSize(c.dtype) > kMaxSampleBytes) bad(source, where + ": one sample is over 1 GiB");
+      if (c.sampleElements() * dtypeSize(c.dtype) > kMaxSampleBytes)
+        bad(source, where + ": one sample is over 1 GiB");
     }
     m.columns.push_back(c);
   }
@@ -196,9 +204,11 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
     s.samples = integer(shards[i], "samples", 1, kMaxCount, source, where + " (" + s.file + ")");
     s.bytes = integer(shards[i], "bytes", 1, kMaxCount, source, where + " (" + s.file + ")");
     const bool xxh = shards[i].contains("xxh128"), sha = shards[i].contains("sha256");
-    if (xxh == sha) bad(source, where + " (" + s.file + ") needs exactly one checksum, \"xxh128\" or \"sha256\"");
+    if (xxh == sha)
+      bad(source, where + " (" + s.file + ") needs exactly one checksum, \"xxh128\" or \"sha256\"");
     s.checksum_kind = xxh ? storage::ChecksumKind::kXxh128 : storage::ChecksumKind::kSha256;
-    s.checksum = text(shards[i], storage::checksumName(s.checksum_kind), source, where + " (" + s.file + ")");
+    s.checksum = text(shards[i], storage::checksumName(s.checksum_kind), source,
+                      where + " (" + s.file + ")");
     m.shards.push_back(s);
   }
   m.samples = integer(doc, "samples", 1, kMaxCount, source, "the top level");
@@ -222,13 +232,16 @@ void Manifest::validate(const std::string& source) const {
     if (!files.insert(s.file).second) bad(source, "the shard file '" + s.file + "' appears twice");
     if (s.samples < 1 || s.bytes < 1) bad(source, "the shard '" + s.file + "' is empty");
     if (!validDigest(s.checksum, s.checksum_kind)) {
-      bad(source, "the shard '" + s.file + "' has a " + storage::checksumName(s.checksum_kind) + " that is not " +
-                      std::to_string(storage::checksumHexLength(s.checksum_kind)) + " lowercase hex digits");
+      bad(source, "the shard '" + s.file + "' has a " + storage::checksumName(s.checksum_kind) +
+                      " that is not " +
+                      std::to_string(storage::checksumHexLength(s.checksum_kind)) +
+                      " lowercase hex digits");
     }
     total += s.samples;
   }
   if (total != samples) {
-    bad(source, "\"samples\" is " + std::to_string(samples) + " but the shards hold " + std::to_string(total));
+    bad(source, "\"samples\" is " + std::to_string(samples) + " but the shards hold " +
+                    std::to_string(total));
   }
 }
 

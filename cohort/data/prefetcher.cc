@@ -21,7 +21,8 @@ Prefetcher::~Prefetcher() {
   for (auto& t : threads_) t.join();
 }
 
-void Prefetcher::plan(const std::vector<std::vector<int>>& windows, const std::vector<int64_t>& bytes) {
+void Prefetcher::plan(const std::vector<std::vector<int>>& windows,
+                      const std::vector<int64_t>& bytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.clear();
@@ -45,7 +46,8 @@ Prefetcher::Job* Prefetcher::nextJob() {
   for (Job& job : jobs_) {
     if (job.started) continue;
     // Jobs start in plan order; the windows in use may always load.
-    if (job.window <= std::max(jobs_.front().window, wanted_window_) || held_bytes_ + job.bytes <= budget_) {
+    if (job.window <= std::max(jobs_.front().window, wanted_window_) ||
+        held_bytes_ + job.bytes <= budget_) {
       return &job;
     }
     return nullptr;
@@ -98,7 +100,8 @@ std::shared_ptr<const ShardColumns> Prefetcher::get(int window, int shard) {
     }
   }
   COHORT_CHECK(job != nullptr, DataError,
-               "shard " + std::to_string(shard) + " of window " + std::to_string(window) + " was not planned",
+               "shard " + std::to_string(shard) + " of window " + std::to_string(window) +
+                   " was not planned",
                "this is a bug in cohort's loader");
   if (!job->done) {
     if (window > wanted_window_) {

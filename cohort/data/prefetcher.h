@@ -63,9 +63,9 @@ class Prefetcher {
   int64_t budget_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Job> jobs_;   // in plan order; released windows are popped from the front
-  int64_t held_bytes_ = 0;  // loaded or loading
-  int wanted_window_ = 0;   // the newest window a get() has asked for
+  std::deque<Job> jobs_;     // in plan order; released windows are popped from the front
+  int64_t held_bytes_ = 0;   // loaded or loading
+  int wanted_window_ = 0;    // the newest window a get() has asked for
   uint64_t generation_ = 0;  // bumped by plan(): results of older plans are discarded
   double wait_s_ = 0;
   bool stop_ = false;

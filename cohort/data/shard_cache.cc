@@ -41,11 +41,13 @@ ShardCache::ShardCache(std::string folder, int64_t max_bytes)
 
 std::string ShardCache::pathOf(const std::string& digest) const {
   // Only a checksum can name an entry: no path can leave the folder.
-  COHORT_CHECK(isDigest(digest), DataError, "a shard cache key is not a checksum", "this is a bug in cohort");
+  COHORT_CHECK(isDigest(digest), DataError, "a shard cache key is not a checksum",
+               "this is a bug in cohort");
   return (fs::path(folder_) / (digest + ".h5")).string();
 }
 
-std::shared_ptr<storage::Buffer> ShardCache::get(const std::string& digest, storage::Checksum* checksum) {
+std::shared_ptr<storage::Buffer> ShardCache::get(const std::string& digest,
+                                                 storage::Checksum* checksum) {
   if (!enabled()) return nullptr;
   const std::string path = pathOf(digest);
   std::error_code error;
@@ -73,7 +75,8 @@ void ShardCache::put(const std::string& digest, const storage::Buffer& bytes) {
     if (!out) {
       std::error_code ignored;
       fs::remove(temp, ignored);
-      log::warn("cannot write to the shard cache " + folder_ + " (disk full?); reading from storage instead");
+      log::warn("cannot write to the shard cache " + folder_ +
+                " (disk full?); reading from storage instead");
       return;
     }
   }
@@ -105,16 +108,19 @@ void ShardCache::trim(const std::string& keep) {
   std::error_code error;
   for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.size() < 3 || name.compare(name.size() - 3, 3, ".h5") != 0 || !isDigest(name.substr(0, name.size() - 3))) {
+    if (name.size() < 3 || name.compare(name.size() - 3, 3, ".h5") != 0 ||
+        !isDigest(name.substr(0, name.size() - 3))) {
       continue;
     }
     std::error_code e;
-    Entry entry{it->path(), fs::last_write_time(it->path(), e), static_cast<int64_t>(it->file_size(e))};
+    Entry entry{it->path(), fs::last_write_time(it->path(), e),
+                static_cast<int64_t>(it->file_size(e))};
     if (e) continue;
     total += entry.bytes;
     entries.push_back(entry);
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.used < b.used; });
   for (const Entry& entry : entries) {
     if (total <= max_bytes_) break;
     if (entry.path == keep) continue;

@@ -1,10 +1,10 @@
 // A bounded folder of verified shard files on a local disk, shared by the
 // ranks of a node (and by later runs). Entries are named by their SHA-256
-// ("<checksum>.h5", the shard's xxh128 or sha256 digest), never by a name taken from a data set, so nothing is ever
-// written outside the folder; the same shard in two data sets is kept once.
-// Files are written to a temporary name and renamed, so ranks filling the
-// cache at once never see a partial file. When the folder holds more than
-// its bound, the least recently used files are removed.
+// ("<checksum>.h5", the shard's xxh128 or sha256 digest), never by a name taken from a data set, so
+// nothing is ever written outside the folder; the same shard in two data sets is kept once. Files
+// are written to a temporary name and renamed, so ranks filling the cache at once never see a
+// partial file. When the folder holds more than its bound, the least recently used files are
+// removed.
 //
 // A cache that fails (disk full, unwritable folder) only logs a warning: the
 // shard is then read from storage.

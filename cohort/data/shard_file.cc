@@ -13,7 +13,8 @@ namespace cohort::data {
 
 namespace {
 
-const char* kRepack = "the shard is damaged or does not match index.json: repack the data set with cohort-pack";
+const char* kRepack =
+    "the shard is damaged or does not match index.json: repack the data set with cohort-pack";
 
 // A name for an in-memory file, unique among the files open at once (HDF5
 // takes two open files with the same name for one).
@@ -30,13 +31,20 @@ std::string imageName(const void* buffer) {
 // The HDF5 memory type of a dtype.
 hid_t nativeType(DType dtype) {
   switch (dtype) {
-    case DType::kUInt8: return H5T_NATIVE_UINT8;
-    case DType::kInt8: return H5T_NATIVE_INT8;
-    case DType::kInt16: return H5T_NATIVE_INT16;
-    case DType::kInt32: return H5T_NATIVE_INT32;
-    case DType::kInt64: return H5T_NATIVE_INT64;
-    case DType::kFloat32: return H5T_NATIVE_FLOAT;
-    case DType::kFloat64: return H5T_NATIVE_DOUBLE;
+    case DType::kUInt8:
+      return H5T_NATIVE_UINT8;
+    case DType::kInt8:
+      return H5T_NATIVE_INT8;
+    case DType::kInt16:
+      return H5T_NATIVE_INT16;
+    case DType::kInt32:
+      return H5T_NATIVE_INT32;
+    case DType::kInt64:
+      return H5T_NATIVE_INT64;
+    case DType::kFloat32:
+      return H5T_NATIVE_FLOAT;
+    case DType::kFloat64:
+      return H5T_NATIVE_DOUBLE;
   }
   return H5T_NATIVE_UINT8;
 }
@@ -81,7 +89,8 @@ herr_t udataFree(void*) { return 0; }
 // Where the rows of `dataset` lie in the file image, if they can be read in
 // place: an unfiltered dataset, contiguous or in chunks of whole rows, all
 // stored inside the image. False means: copy them out with H5Dread.
-bool rowsInPlace(hid_t dataset, const storage::Buffer& image, int64_t samples, ShardColumns::Rows* rows) {
+bool rowsInPlace(hid_t dataset, const storage::Buffer& image, int64_t samples,
+                 ShardColumns::Rows* rows) {
   Hdf5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
   if (!dcpl.valid() || H5Pget_nfilters(dcpl.get()) != 0) return false;
   const auto inside = [&](haddr_t address, hsize_t size) {
@@ -115,7 +124,8 @@ bool rowsInPlace(hid_t dataset, const storage::Buffer& image, int64_t samples, S
     unsigned mask = 0;
     haddr_t address = HADDR_UNDEF;
     hsize_t size = 0;
-    if (H5Dget_chunk_info(dataset, space.get(), i, offset.data(), &mask, &address, &size) < 0) return false;
+    if (H5Dget_chunk_info(dataset, space.get(), i, offset.data(), &mask, &address, &size) < 0)
+      return false;
     const hsize_t index = offset[0] / per_chunk;
     if (mask != 0 || offset[0] % per_chunk != 0 || index >= count ||
         size != per_chunk * static_cast<hsize_t>(rows->row_bytes) || !inside(address, size)) {
@@ -136,7 +146,8 @@ void readColumn(hid_t file, const storage::Buffer& image, const Column& column, 
     fail(where, "no dataset '" + column.name + "' (index.json lists that column)");
   }
   Hdf5Handle dataset(H5Dopen2(file, column.name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) fail(where, "cannot open the dataset '" + column.name + "': " + hdf5Message());
+  if (!dataset.valid())
+    fail(where, "cannot open the dataset '" + column.name + "': " + hdf5Message());
   Hdf5Handle type(H5Dget_type(dataset.get()), H5Tclose);
   const std::string stored = type.valid() ? describeFileType(type.get()) : "an unreadable type";
   if (stored != dtypeName(column.dtype)) {
@@ -152,8 +163,9 @@ void readColumn(hid_t file, const storage::Buffer& image, const Column& column, 
   std::vector<int64_t> expected = {samples};
   expected.insert(expected.end(), column.shape.begin(), column.shape.end());
   if (found != expected) {
-    fail(where, "the dataset '" + column.name + "' has shape " + shapeText(found) + " but index.json says " +
-                    shapeText(expected) + " (samples, then the column's shape)");
+    fail(where, "the dataset '" + column.name + "' has shape " + shapeText(found) +
+                    " but index.json says " + shapeText(expected) +
+                    " (samples, then the column's shape)");
   }
   rows->row_bytes = column.sampleBytes();
   // In-place rows must be little-endian like the native type, which the dtype check leaves open.
@@ -164,15 +176,16 @@ void readColumn(hid_t file, const storage::Buffer& image, const Column& column, 
   rows->chunks.clear();
   rows->rows_per_chunk = 1;
   rows->copy.assign(static_cast<size_t>(samples * rows->row_bytes), '\0');
-  if (H5Dread(dataset.get(), nativeType(column.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows->copy.data()) < 0) {
+  if (H5Dread(dataset.get(), nativeType(column.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+              rows->copy.data()) < 0) {
     fail(where, "cannot read the dataset '" + column.name + "': " + hdf5Message());
   }
 }
 
 }  // namespace
 
-ShardColumns readShard(std::shared_ptr<const storage::Buffer> image, const Manifest& manifest, const ShardEntry& entry,
-                       const std::string& where) {
+ShardColumns readShard(std::shared_ptr<const storage::Buffer> image, const Manifest& manifest,
+                       const ShardEntry& entry, const std::string& where) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as exceptions, not prints
   // The core (in-memory) driver on the file image, through callbacks that let
   // HDF5 use the buffer itself (no copy, never a disk).
@@ -187,7 +200,8 @@ ShardColumns readShard(std::shared_ptr<const storage::Buffer> image, const Manif
   }
   ShardColumns shard;
   {
-    Hdf5Handle file(H5Fopen(imageName(image->data()).c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    Hdf5Handle file(H5Fopen(imageName(image->data()).c_str(), H5F_ACC_RDONLY, fapl.get()),
+                    H5Fclose);
     if (!file.valid()) fail(where, "not a readable HDF5 file: " + hdf5Message());
     shard.samples = entry.samples;
     shard.columns.resize(manifest.columns.size());
@@ -204,11 +218,14 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
   constexpr int64_t kChunkBytes = 1 << 20;  // about 1 MiB per chunk
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   auto check = [](bool ok, const std::string& what) {
-    if (!ok) throw DataError("writing a shard: " + what + ": " + hdf5Message(), "this is a bug in cohort-pack");
+    if (!ok)
+      throw DataError("writing a shard: " + what + ": " + hdf5Message(),
+                      "this is a bug in cohort-pack");
   };
   Hdf5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   check(H5Pset_fapl_core(fapl.get(), 4 << 20, 0) >= 0, "the in-memory driver");
-  Hdf5Handle file(H5Fcreate(imageName(&fapl).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Hdf5Handle file(H5Fcreate(imageName(&fapl).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+                  H5Fclose);
   check(file.valid(), "creating the file");
   for (size_t c = 0; c < columns.size(); ++c) {
     const Column& column = columns[c];
@@ -217,16 +234,17 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
     std::vector<hsize_t> chunk = dims;
     chunk[0] = static_cast<hsize_t>(
         std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(1, column.sampleBytes()), 1, samples));
-    Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                     H5Sclose);
     Hdf5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     check(space.valid() && dcpl.valid() &&
               H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0,
           "the layout of '" + column.name + "'");
     // Stored little-endian, as numpy's '<' dtypes.
     hid_t file_type = nativeType(column.dtype);
-    Hdf5Handle dataset(H5Dcreate2(file.get(), column.name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                              dcpl.get(), H5P_DEFAULT),
-                   H5Dclose);
+    Hdf5Handle dataset(H5Dcreate2(file.get(), column.name.c_str(), file_type, space.get(),
+                                  H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                       H5Dclose);
     check(dataset.valid(), "creating '" + column.name + "'");
     check(H5Dwrite(dataset.get(), file_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[c]) >= 0,
           "writing '" + column.name + "'");
@@ -235,7 +253,8 @@ std::string writeShard(const std::vector<Column>& columns, int64_t samples,
   const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
   check(size > 0, "sizing the file image");
   std::string image(static_cast<size_t>(size), '\0');
-  check(H5Fget_file_image(file.get(), image.data(), image.size()) == size, "copying the file image");
+  check(H5Fget_file_image(file.get(), image.data(), image.size()) == size,
+        "copying the file image");
   return image;
 }
 

@@ -33,7 +33,8 @@ struct ShardColumns {
   const char* row(size_t column, int64_t row) const {
     const Rows& c = columns[column];
     if (c.chunks.empty()) return c.copy.data() + row * c.row_bytes;
-    return c.chunks[static_cast<size_t>(row / c.rows_per_chunk)] + (row % c.rows_per_chunk) * c.row_bytes;
+    return c.chunks[static_cast<size_t>(row / c.rows_per_chunk)] +
+           (row % c.rows_per_chunk) * c.row_bytes;
   }
 };
 
@@ -42,8 +43,8 @@ struct ShardColumns {
 // gives, and that it holds entry.samples rows. `where` (the shard's URL) names
 // it in every error; a truncated or damaged file is a DataError with HDF5's
 // own message, never a crash.
-ShardColumns readShard(std::shared_ptr<const storage::Buffer> image, const Manifest& manifest, const ShardEntry& entry,
-                       const std::string& where);
+ShardColumns readShard(std::shared_ptr<const storage::Buffer> image, const Manifest& manifest,
+                       const ShardEntry& entry, const std::string& where);
 
 // Encodes one shard: `columns[c]` holds samples rows of manifest column c.
 // Returns the file's bytes.

@@ -12,8 +12,10 @@ std::shared_ptr<storage::Buffer> ShardSource::fetch(int index) {
   {
     storage::Checksum checksum(entry.checksum_kind);
     if (auto cached = cache_.get(entry.checksum, &checksum)) {
-      if (cached->size() == static_cast<size_t>(entry.bytes) && checksum.hex() == entry.checksum) return cached;
-      log::warn("the cached copy of " + url + " in " + cache_.folder() + " is damaged; reading it again");
+      if (cached->size() == static_cast<size_t>(entry.bytes) && checksum.hex() == entry.checksum)
+        return cached;
+      log::warn("the cached copy of " + url + " in " + cache_.folder() +
+                " is damaged; reading it again");
       cache_.drop(entry.checksum);
     }
   }
@@ -22,7 +24,8 @@ std::shared_ptr<storage::Buffer> ShardSource::fetch(int index) {
   auto bytes = storage_.fetch(entry.file, entry.bytes, &checksum);
   const std::string sum = checksum.hex();
   if (sum != entry.checksum) {
-    throw DataError("the shard " + url + " is corrupted: its " + storage::checksumName(entry.checksum_kind) + " is " + sum +
+    throw DataError("the shard " + url + " is corrupted: its " +
+                        storage::checksumName(entry.checksum_kind) + " is " + sum +
                         " but index.json says " + entry.checksum,
                     "restore the shard from a good copy, or repack the data set with cohort-pack");
   }
@@ -32,7 +35,8 @@ std::shared_ptr<storage::Buffer> ShardSource::fetch(int index) {
 
 std::shared_ptr<const ShardColumns> ShardSource::load(int index) {
   const ShardEntry& entry = manifest_.shards.at(static_cast<size_t>(index));
-  return std::make_shared<ShardColumns>(readShard(fetch(index), manifest_, entry, storage_.urlOf(entry.file)));
+  return std::make_shared<ShardColumns>(
+      readShard(fetch(index), manifest_, entry, storage_.urlOf(entry.file)));
 }
 
 }  // namespace cohort::data

@@ -18,13 +18,20 @@ namespace {
 
 torch::Dtype torchType(DType dtype) {
   switch (dtype) {
-    case DType::kUInt8: return torch::kUInt8;
-    case DType::kInt8: return torch::kInt8;
-    case DType::kInt16: return torch::kInt16;
-    case DType::kInt32: return torch::kInt32;
-    case DType::kInt64: return torch::kInt64;
-    case DType::kFloat32: return torch::kFloat32;
-    case DType::kFloat64: return torch::kFloat64;
+    case DType::kUInt8:
+      return torch::kUInt8;
+    case DType::kInt8:
+      return torch::kInt8;
+    case DType::kInt16:
+      return torch::kInt16;
+    case DType::kInt32:
+      return torch::kInt32;
+    case DType::kInt64:
+      return torch::kInt64;
+    case DType::kFloat32:
+      return torch::kFloat32;
+    case DType::kFloat64:
+      return torch::kFloat64;
   }
   return torch::kUInt8;
 }
@@ -33,22 +40,25 @@ void checkOptions(const LoaderOptions& o) {
   const std::string hint = "see cohort/data/sharded_loader.h for the loader's options";
   if (o.world < 1 || o.rank < 0 || o.rank >= o.world) {
     throw ConfigError("the loader's rank " + std::to_string(o.rank) + " is not in a world of " +
-                          std::to_string(o.world), hint);
+                          std::to_string(o.world),
+                      hint);
   }
   if (o.global_batch < 1 || o.global_batch % o.world != 0) {
-    throw ConfigError("the global batch " + std::to_string(o.global_batch) + " cannot be split evenly over " +
-                          std::to_string(o.world) + " ranks",
+    throw ConfigError("the global batch " + std::to_string(o.global_batch) +
+                          " cannot be split evenly over " + std::to_string(o.world) + " ranks",
                       "pick a global batch that is a multiple of the number of ranks");
   }
   if (o.epoch_samples < 0) throw ConfigError("the loader's epoch_samples is negative", hint);
   if (o.window_shards < 1 || o.threads < 1 || o.prefetch_bytes < 1) {
-    throw ConfigError("the loader needs window_shards, threads and prefetch_bytes of at least 1", hint);
+    throw ConfigError("the loader needs window_shards, threads and prefetch_bytes of at least 1",
+                      hint);
   }
 }
 
 }  // namespace
 
-LoaderOptions LoaderOptions::fromSettings(const Settings& settings, std::string location, int rank, int world) {
+LoaderOptions LoaderOptions::fromSettings(const Settings& settings, std::string location, int rank,
+                                          int world) {
   LoaderOptions o;
   o.location = std::move(location);
   o.rank = rank;
@@ -66,7 +76,8 @@ const torch::Tensor& Batch::operator[](const std::string& name) const {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) return columns[i];
   }
-  throw ConfigError("the batch has no column '" + name + "'", "use a column name from the data set's index.json");
+  throw ConfigError("the batch has no column '" + name + "'",
+                    "use a column name from the data set's index.json");
 }
 
 struct ShardedLoader::Impl {
@@ -98,14 +109,16 @@ struct ShardedLoader::Impl {
   }
 };
 
-ShardedLoader::ShardedLoader(LoaderOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+ShardedLoader::ShardedLoader(LoaderOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   checkOptions(options_);
   Impl& m = *impl_;
   m.storage = storage::openStorage(options_.location, options_.storage);
   const std::string index = m.storage->readAll(Manifest::kFileName);
   m.manifest = Manifest::parse(index, m.storage->urlOf(Manifest::kFileName));
   m.fingerprint = m.manifest.fingerprint();
-  if (options_.rank == 0 && !options_.inputs_dir.empty()) recordInput(options_.inputs_dir, options_.location, index, m.manifest);
+  if (options_.rank == 0 && !options_.inputs_dir.empty())
+    recordInput(options_.inputs_dir, options_.location, index, m.manifest);
   m.cache = std::make_unique<ShardCache>(options_.cache_dir, options_.cache_bytes);
   m.source = std::make_unique<ShardSource>(*m.storage, *m.cache, m.manifest);
   int64_t first = 0, sample_bytes = 0;
@@ -133,7 +146,8 @@ double ShardedLoader::waitSeconds() const { return impl_->prefetcher->waitSecond
 void ShardedLoader::begin() {
   Impl& m = *impl_;
   const LoaderOptions& o = options_;
-  m.order = std::make_unique<EpochOrder>(m.shard_samples, m.seed, m.epoch, m.window_shards, m.shuffle);
+  m.order =
+      std::make_unique<EpochOrder>(m.shard_samples, m.seed, m.epoch, m.window_shards, m.shuffle);
   m.windows.clear();
   m.started = true;
   const int64_t total = epochSize();
@@ -173,8 +187,9 @@ void ShardedLoader::setEpoch(int64_t epoch) {
     // other epoch would silently skip what is left of it.
     if (epoch == m.epoch) return;
     COHORT_CHECK(batchesLeft() == 0 && epoch == m.epoch + 1, ConfigError,
-                 "setEpoch(" + std::to_string(epoch) + ") right after restore(), which continues epoch " +
-                     std::to_string(m.epoch) + " at sample " + std::to_string(m.position) + " of " +
+                 "setEpoch(" + std::to_string(epoch) +
+                     ") right after restore(), which continues epoch " + std::to_string(m.epoch) +
+                     " at sample " + std::to_string(m.position) + " of " +
                      std::to_string(epochSize()) + ": the rest of that epoch would be " +
                      (epoch > m.epoch ? "skipped" : "repeated"),
                  "start the epoch loop at loader.epoch() after resuming (setEpoch of that epoch "
@@ -191,8 +206,8 @@ std::optional<Batch> ShardedLoader::next() {
   m.restored = false;
   if (!m.started) begin();
   const int64_t total = epochSize();
-  const StepSlice s = stepSlice(m.position, total, options_.global_batch, options_.rank, options_.world,
-                                options_.drop_last);
+  const StepSlice s = stepSlice(m.position, total, options_.global_batch, options_.rank,
+                                options_.world, options_.drop_last);
   if (s.begin == s.end) {
     m.position = total;
     m.prefetcher->releaseBefore(1 << 30);
@@ -215,7 +230,8 @@ std::optional<Batch> ShardedLoader::next() {
     const int w = m.order->windowAt(pos);
     const SampleRef ref = m.window(w)[pos - m.order->windowStart(w)];
     auto it = shards.find(ref.shard);
-    if (it == shards.end()) it = shards.emplace(ref.shard, m.prefetcher->get(w - m.plan_base, ref.shard)).first;
+    if (it == shards.end())
+      it = shards.emplace(ref.shard, m.prefetcher->get(w - m.plan_base, ref.shard)).first;
     const int64_t i = pos - s.begin;
     ids[i] = m.shard_first_id[ref.shard] + ref.row;
     for (size_t c = 0; c < out.size(); ++c) {
@@ -225,9 +241,10 @@ std::optional<Batch> ShardedLoader::next() {
   }
   m.position = s.next_position;
   // Windows this rank will not read again are released (shards freed, prefetch moves on).
-  const StepSlice following = stepSlice(m.position, total, options_.global_batch, options_.rank, options_.world,
-                                        options_.drop_last);
-  const int keep = following.begin == following.end ? m.order->numWindows() : m.order->windowAt(following.begin);
+  const StepSlice following = stepSlice(m.position, total, options_.global_batch, options_.rank,
+                                        options_.world, options_.drop_last);
+  const int keep =
+      following.begin == following.end ? m.order->numWindows() : m.order->windowAt(following.begin);
   m.prefetcher->releaseBefore(keep - m.plan_base);
   while (!m.windows.empty() && m.windows.begin()->first < keep) m.windows.erase(m.windows.begin());
   return batch;
@@ -266,8 +283,9 @@ void ShardedLoader::restore(const LoaderState& state) {
                       "resume with the data set the state was taken on, or start the epoch afresh");
   }
   if (state.position > m.manifest.samples) {
-    throw ConfigError("the loader state's position " + std::to_string(state.position) + " is past the " +
-                          std::to_string(m.manifest.samples) + " samples of " + options_.location,
+    throw ConfigError("the loader state's position " + std::to_string(state.position) +
+                          " is past the " + std::to_string(m.manifest.samples) + " samples of " +
+                          options_.location,
                       "pass a state taken from this data set");
   }
   // The state defines the order: its seed, shuffle and window replace the options'.

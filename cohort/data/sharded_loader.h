@@ -35,11 +35,11 @@
 namespace cohort::data {
 
 struct LoaderOptions {
-  std::string location;     // the data set (see storage_url.h)
+  std::string location;       // the data set (see storage_url.h)
   int64_t global_batch = 64;  // samples per step over all ranks; a multiple of world
   uint64_t seed = 0;
   bool shuffle = true;
-  int window_shards = 4;    // shards whose samples are shuffled together
+  int window_shards = 4;  // shards whose samples are shuffled together
   bool drop_last = true;
   // An epoch is the first epoch_samples samples of its order (0: all of them),
   // for short runs on part of a data set; the order itself does not change.
@@ -47,21 +47,22 @@ struct LoaderOptions {
   int rank = 0;
   int world = 1;
   storage::StorageOptions storage;
-  std::string cache_dir;    // empty: no disk cache
+  std::string cache_dir;  // empty: no disk cache
   int64_t cache_bytes = int64_t{4} << 30;
   int64_t prefetch_bytes = int64_t{1} << 30;
-  int threads = 4;           // reader threads (mostly waiting on I/O)
+  int threads = 4;  // reader threads (mostly waiting on I/O)
   // Rank 0 notes the data set here for the run's lineage (input_record.h);
   // fromSettings sets COHORT_LOGS_DIR/inputs, "" notes nothing.
   std::string inputs_dir;
 
   // Storage, cache and prefetch options from the COHORT_* settings.
-  static LoaderOptions fromSettings(const Settings& settings, std::string location, int rank, int world);
+  static LoaderOptions fromSettings(const Settings& settings, std::string location, int rank,
+                                    int world);
 };
 
 struct Batch {
   std::vector<torch::Tensor> columns;  // in index.json's column order, [n, *shape] each
-  torch::Tensor ids;                   // int64 [n]: each sample's index in the data set's file order
+  torch::Tensor ids;  // int64 [n]: each sample's index in the data set's file order
   std::vector<std::string> names;
 
   int64_t size() const { return ids.size(0); }

@@ -20,9 +20,9 @@ struct ParamInfo {
 };
 
 struct BucketSpec {
-  std::vector<int> params;    // indices into the parameter list, in the order they sit in the bucket
+  std::vector<int> params;  // indices into the parameter list, in the order they sit in the bucket
   std::vector<int64_t> offsets;  // element offset of each parameter within the bucket
-  int64_t numel = 0;          // elements in the bucket
+  int64_t numel = 0;             // elements in the bucket
   int dtype = 0;
 };
 

@@ -42,8 +42,8 @@ c10::Device deviceOf(const NamedTensors& tensors) {
     const c10::Device here = tensors[i].second.device();
     if (i == 0) device = here;
     COHORT_CHECK(here == device, ConfigError,
-                 "the module is on several devices: '" + tensors[0].first + "' on " +
-                     device.str() + ", '" + tensors[i].first + "' on " + here.str(),
+                 "the module is on several devices: '" + tensors[0].first + "' on " + device.str() +
+                     ", '" + tensors[i].first + "' on " + here.str(),
                  "move the whole module to one device (module->to(device)) before wrapping it");
   }
   return device;
@@ -52,24 +52,25 @@ c10::Device deviceOf(const NamedTensors& tensors) {
 Communicator& communicatorFor(Communicator& given, const c10::Device& device) {
   const bool gpu = device.is_cuda();
   if (gpu == (given.backend() == "nccl")) return given;
-  COHORT_CHECK(current() != nullptr, ConfigError,
-               "DataParallel got a " + given.backend() + " communicator for a module on " +
-                   device.str(),
-               "call cohort::init() first, or pass a communicator for the module's device");
+  COHORT_CHECK(
+      current() != nullptr, ConfigError,
+      "DataParallel got a " + given.backend() + " communicator for a module on " + device.str(),
+      "call cohort::init() first, or pass a communicator for the module's device");
   return current()->comm(device);
 }
 
 }  // namespace
 
 DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, DataParallelOptions options)
-    : DataParallel(module,
-                   [&]() -> Communicator& {
-                     COHORT_CHECK(current() != nullptr, ConfigError,
-                                  "DataParallel needs cohort::init() to have run",
-                                  "call cohort::init() (or cohort::runMain) first");
-                     return current()->comm();
-                   }(),
-                   options) {}
+    : DataParallel(
+          module,
+          [&]() -> Communicator& {
+            COHORT_CHECK(current() != nullptr, ConfigError,
+                         "DataParallel needs cohort::init() to have run",
+                         "call cohort::init() (or cohort::runMain) first");
+            return current()->comm();
+          }(),
+          options) {}
 
 DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicator& given,
                            DataParallelOptions options)
@@ -126,8 +127,7 @@ GradientReport DataParallel::checkGradients() {
     const at::Tensor grads = reducer_->bucketGradients(b);
     if (grads.numel() == 0) continue;
     if (!checker_) {
-      checker_ = grads.is_cuda() ? makeCudaStepper(grads.device().index())
-                                 : makeCpuStepper();
+      checker_ = grads.is_cuda() ? makeCudaStepper(grads.device().index()) : makeCpuStepper();
     }
     const auto precision =
         grads.scalar_type() == at::kBFloat16 ? ops::Precision::kBFloat16 : ops::Precision::kFloat32;

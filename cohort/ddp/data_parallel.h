@@ -33,9 +33,9 @@ class Stepper;
 
 // What DataParallel::checkGradients() found in the reduced gradients.
 struct GradientReport {
-  int64_t iteration = 0;       // reductions done so far
-  double norm = 0;             // global L2 norm of the finite elements
-  uint64_t non_finite = 0;     // NaN and infinite elements
+  int64_t iteration = 0;    // reductions done so far
+  double norm = 0;          // global L2 norm of the finite elements
+  uint64_t non_finite = 0;  // NaN and infinite elements
   // For each bucket holding a non-finite element: its index and its parameters.
   std::vector<std::pair<int, std::vector<std::string>>> bad_buckets;
 

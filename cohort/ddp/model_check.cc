@@ -75,9 +75,10 @@ void checkSameModel(Communicator& comm, const NamedTensors& tensors) {
   const std::string why = broadcastText(
       comm, comm.rank() == first_bad ? firstDifference(ref, mine).substr(0, kWidth) : "", first_bad,
       on.device());
-  throw CommError("the model differs across ranks: on rank " + std::to_string(first_bad) + ", " + why,
-                  "build the same model (same parameters, buffers, shapes and dtypes, in the "
-                  "same order) on every rank before wrapping it in DataParallel");
+  throw CommError(
+      "the model differs across ranks: on rank " + std::to_string(first_bad) + ", " + why,
+      "build the same model (same parameters, buffers, shapes and dtypes, in the "
+      "same order) on every rank before wrapping it in DataParallel");
 }
 
 }  // namespace cohort

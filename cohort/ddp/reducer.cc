@@ -1,9 +1,9 @@
 #include "cohort/ddp/reducer.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/strides.h>
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
-#include <c10/util/strides.h>
 #include <torch/csrc/autograd/variable.h>
 
 #include "cohort/core/error.h"
@@ -35,8 +35,7 @@ class GradReadyHook : public torch::autograd::FunctionPostHook {
 // refuse.
 at::Tensor aliasOf(const at::Tensor& flat, int64_t offset, at::IntArrayRef sizes) {
   at::Tensor alias = at::empty({0}, flat.options());
-  alias.set_(flat.storage(), flat.storage_offset() + offset, sizes,
-             c10::contiguous_strides(sizes));
+  alias.set_(flat.storage(), flat.storage_offset() + offset, sizes, c10::contiguous_strides(sizes));
   return alias;
 }
 
@@ -47,8 +46,8 @@ std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
                                          int64_t first_cap_bytes, int64_t cap_bytes) {
   std::vector<ParamInfo> infos;
   for (const at::Tensor& p : params) {
-    infos.push_back({p.numel(), static_cast<int64_t>(p.element_size()),
-                     static_cast<int>(p.scalar_type())});
+    infos.push_back(
+        {p.numel(), static_cast<int64_t>(p.element_size()), static_cast<int>(p.scalar_type())});
   }
   auto plan = planBuckets(infos, first_cap_bytes, cap_bytes);
   std::shared_ptr<Reducer> reducer(
@@ -57,8 +56,8 @@ std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
   return reducer;
 }
 
-Reducer::Reducer(std::vector<at::Tensor> params, std::vector<std::string> names,
-                 Communicator& comm, std::vector<BucketSpec> plan)
+Reducer::Reducer(std::vector<at::Tensor> params, std::vector<std::string> names, Communicator& comm,
+                 std::vector<BucketSpec> plan)
     : params_(std::move(params)), names_(std::move(names)), comm_(comm), plan_(std::move(plan)) {
   std::vector<BufferSpec> specs;
   for (const BucketSpec& spec : plan_) {
@@ -239,7 +238,8 @@ void Reducer::finishIteration() {
       // NCCL work has no host-side end: the time the wait returned stands in.
       Clock::time_point end = buckets_[b].work->doneAt();
       if (end == Clock::time_point{}) end = Clock::now();
-      const BucketTiming t{static_cast<int>(b), static_cast<int64_t>(buckets_[b].flat.nbytes()), buckets_[b].issued, end};
+      const BucketTiming t{static_cast<int>(b), static_cast<int64_t>(buckets_[b].flat.nbytes()),
+                           buckets_[b].issued, end};
       timing.allreduce_s += std::chrono::duration<double>(t.end - t.start).count();
       observer_(t);
     }

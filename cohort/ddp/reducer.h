@@ -108,9 +108,9 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   Communicator& comm_;
   std::vector<BucketSpec> plan_;
   std::vector<Bucket> buckets_;
-  std::vector<Slot> slots_;         // per parameter
-  std::vector<at::Tensor> views_;   // per parameter: its slot, shaped like it
-  std::vector<char> used_;          // per parameter: a gradient since the last reduction
+  std::vector<Slot> slots_;        // per parameter
+  std::vector<at::Tensor> views_;  // per parameter: its slot, shaped like it
+  std::vector<char> used_;         // per parameter: a gradient since the last reduction
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
   std::vector<uintptr_t> hook_keys_;
 

@@ -9,10 +9,10 @@ void AdamW::stepGroup(Stepper& stepper, const std::vector<ops::ParamSlot>& slots
                       ops::Precision precision, bool, float grad_multiplier) {
   // Every parameter shares the step count (as in torch's AdamW when all get
   // gradients every step).
-  const auto step = ops::AdamWStep::at(
-      static_cast<float>(lr()), static_cast<float>(options_.beta1),
-      static_cast<float>(options_.beta2), static_cast<float>(options_.eps),
-      static_cast<float>(options_.weight_decay), static_cast<long>(steps()));
+  const auto step =
+      ops::AdamWStep::at(static_cast<float>(lr()), static_cast<float>(options_.beta1),
+                         static_cast<float>(options_.beta2), static_cast<float>(options_.eps),
+                         static_cast<float>(options_.weight_decay), static_cast<long>(steps()));
   stepper.adamw(slots, precision, step, grad_multiplier);
 }
 

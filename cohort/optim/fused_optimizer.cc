@@ -25,7 +25,10 @@ ops::Precision precisionOf(const at::Tensor& p, int index, const char* name) {
 
 FusedOptimizer::FusedOptimizer(std::vector<at::Tensor> params, double lr, int moments,
                                const char* name)
-    : params_(std::move(params)), kind_(std::string("cohort.optim.") + name), lr_(lr), moments_(moments) {
+    : params_(std::move(params)),
+      kind_(std::string("cohort.optim.") + name),
+      lr_(lr),
+      moments_(moments) {
   std::map<std::pair<std::string, int>, size_t> group_of;  // (device, precision) -> group
   state_.resize(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -67,7 +70,8 @@ void FusedOptimizer::shareState(const char* name) {
   for (size_t i = 0; i < params_.size(); ++i) {
     const SharedGroup* other = sharedGroupOf(params_[i]);
     COHORT_CHECK(other != nullptr && other->comm == group->comm, ConfigError,
-                 std::string(name) + ": parameter 0 is shared by the ranks of this machine and parameter " +
+                 std::string(name) +
+                     ": parameter 0 is shared by the ranks of this machine and parameter " +
                      std::to_string(i) + " is not",
                  "give one optimizer either the parameters of DataParallel modules built with "
                  "share_parameters, or none of them");
@@ -79,7 +83,8 @@ void FusedOptimizer::shareState(const char* name) {
   at::Tensor block = moments_ > 0 ? allocateShared(*group->comm, moments_ * total) : at::Tensor();
   COHORT_CHECK(moments_ == 0 || block.defined(), Error,
                std::string(name) + ": no room for the optimizer state (" +
-                   std::to_string(moments_ * total * 4 >> 20) + " MiB) in memory shared by this machine's ranks",
+                   std::to_string(moments_ * total * 4 >> 20) +
+                   " MiB) in memory shared by this machine's ranks",
                "free space in /dev/shm, or leave DataParallel's share_parameters off");
   const auto [begin, end] = shareOf(total, group->local_rank, group->local_size);
   int64_t offset = 0;
@@ -197,7 +202,8 @@ std::vector<std::pair<std::string, at::Tensor>> FusedOptimizer::state() const {
   static const char* kMoments[] = {"exp_avg", "exp_avg_sq"};
   std::vector<std::pair<std::string, at::Tensor>> out;
   for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i].master.defined()) out.emplace_back(std::to_string(i) + ".master", state_[i].master);
+    if (state_[i].master.defined())
+      out.emplace_back(std::to_string(i) + ".master", state_[i].master);
     for (int m = 0; m < moments_; ++m) {
       out.emplace_back(std::to_string(i) + "." + kMoments[m], state_[i].moment[m]);
     }
@@ -211,20 +217,23 @@ std::vector<bool> FusedOptimizer::stepped() const {
   return out;
 }
 
-void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tensor>>& state, int64_t steps,
-                               const std::vector<bool>& stepped) {
+void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                               int64_t steps, const std::vector<bool>& stepped) {
   const auto mine = this->state();
-  const char* hint = "resume with the optimizer (kind and parameters) the checkpoint was written with";
+  const char* hint =
+      "resume with the optimizer (kind and parameters) the checkpoint was written with";
   COHORT_CHECK(state.size() == mine.size() && stepped.size() == state_.size(), ConfigError,
-               "the checkpoint's optimizer state has " + std::to_string(state.size()) + " tensors for " +
-                   std::to_string(stepped.size()) + " parameters; this optimizer has " +
-                   std::to_string(mine.size()) + " for " + std::to_string(state_.size()),
+               "the checkpoint's optimizer state has " + std::to_string(state.size()) +
+                   " tensors for " + std::to_string(stepped.size()) +
+                   " parameters; this optimizer has " + std::to_string(mine.size()) + " for " +
+                   std::to_string(state_.size()),
                hint);
   for (size_t i = 0; i < mine.size(); ++i) {
     const auto& [name, tensor] = state[i];
     COHORT_CHECK(name == mine[i].first && tensor.sizes() == mine[i].second.sizes(), ConfigError,
-                 "the checkpoint's optimizer tensor '" + name + "' does not match this optimizer's '" +
-                     mine[i].first + "' (names or shapes differ)",
+                 "the checkpoint's optimizer tensor '" + name +
+                     "' does not match this optimizer's '" + mine[i].first +
+                     "' (names or shapes differ)",
                  hint);
   }
   at::NoGradGuard no_grad;
@@ -237,7 +246,9 @@ void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tens
     // Shared state: each rank writes its share (names are "<param>.<kind>").
     const auto [lo, hi] = own_[std::stoul(mine[i].first)];
     if (lo < hi) {
-      target.view(-1).narrow(0, lo, hi - lo).copy_(state[i].second.reshape(-1).narrow(0, lo, hi - lo));
+      target.view(-1)
+          .narrow(0, lo, hi - lo)
+          .copy_(state[i].second.reshape(-1).narrow(0, lo, hi - lo));
     }
   }
   if (shared_ != nullptr) shared_->comm->barrier();
@@ -261,8 +272,10 @@ StateAttributes FusedOptimizer::attributes() const {
 }
 
 void FusedOptimizer::load(const StateTensors& tensors, const StateAttributes& attributes) {
-  const char* hint = "resume with the optimizer (kind and parameters) the checkpoint was written with";
-  const std::string wrong = describeMismatch(tensors, this->tensors(), "the checkpoint's optimizer");
+  const char* hint =
+      "resume with the optimizer (kind and parameters) the checkpoint was written with";
+  const std::string wrong =
+      describeMismatch(tensors, this->tensors(), "the checkpoint's optimizer");
   COHORT_CHECK(wrong.empty(), ConfigError, wrong, hint);
   auto steps = attributes.find("steps");
   const bool counted = steps != attributes.end() && !steps->second.empty() &&

@@ -95,9 +95,9 @@ class FusedOptimizer : public OptimizerState {
     std::unique_ptr<Stepper> stepper;
   };
   struct ParamState {
-    at::Tensor master;       // bfloat16 parameters only
-    at::Tensor moment[2];    // exp_avg, exp_avg_sq
-    bool fresh = true;       // not stepped yet
+    at::Tensor master;     // bfloat16 parameters only
+    at::Tensor moment[2];  // exp_avg, exp_avg_sq
+    bool fresh = true;     // not stepped yet
   };
 
   // The slots of a group's parameters that have gradients, fresh ones or not;
@@ -111,8 +111,9 @@ class FusedOptimizer : public OptimizerState {
   std::vector<at::Tensor> params_;
   std::vector<ParamState> state_;
   std::vector<Group> groups_;
-  const SharedGroup* shared_ = nullptr;             // null: private parameters
-  std::vector<std::pair<int64_t, int64_t>> own_;    // shared: [begin, end) updated here, per parameter
+  const SharedGroup* shared_ = nullptr;  // null: private parameters
+  std::vector<std::pair<int64_t, int64_t>>
+      own_;  // shared: [begin, end) updated here, per parameter
   std::string kind_;
   double lr_;
   int moments_;

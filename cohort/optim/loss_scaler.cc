@@ -9,11 +9,9 @@
 
 namespace cohort::optim {
 
-LossScaler::LossScaler(LossScalerOptions options)
-    : options_(options), scale_(options.init_scale) {
-  COHORT_CHECK(options.init_scale > 0 && options.growth_factor >= 1 &&
-                   options.backoff_factor > 0 && options.backoff_factor < 1 &&
-                   options.growth_interval > 0,
+LossScaler::LossScaler(LossScalerOptions options) : options_(options), scale_(options.init_scale) {
+  COHORT_CHECK(options.init_scale > 0 && options.growth_factor >= 1 && options.backoff_factor > 0 &&
+                   options.backoff_factor < 1 && options.growth_interval > 0,
                ConfigError, "LossScaler options out of range",
                "use init_scale > 0, growth_factor >= 1, 0 < backoff_factor < 1, "
                "growth_interval > 0");

@@ -35,7 +35,8 @@ std::string describeMismatch(const StateTensors& saved, const StateTensors& live
   }
   if (saved.size() != live.size()) {
     for (const auto& [name, tensor] : saved) {
-      if (!find(live, name)) return what + " has the tensor '" + name + "', which this one does not";
+      if (!find(live, name))
+        return what + " has the tensor '" + name + "', which this one does not";
     }
   }
   return "";

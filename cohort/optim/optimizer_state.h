@@ -58,9 +58,9 @@ std::string describeMismatch(const StateTensors& saved, const StateTensors& live
 class OptimizerRef {
  public:
   OptimizerRef() = default;
-  OptimizerRef(std::nullptr_t) {}  // NOLINT: implicit, like a pointer
+  OptimizerRef(std::nullptr_t) {}                         // NOLINT: implicit, like a pointer
   OptimizerRef(OptimizerState* state) : state_(state) {}  // NOLINT
-  OptimizerRef(torch::optim::Optimizer* optimizer);  // NOLINT
+  OptimizerRef(torch::optim::Optimizer* optimizer);       // NOLINT
 
   OptimizerState* get() const { return state_ ? state_ : owned_.get(); }
   OptimizerState* operator->() const { return get(); }

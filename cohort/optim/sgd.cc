@@ -7,8 +7,8 @@ namespace cohort::optim {
 SGD::SGD(std::vector<at::Tensor> params, SgdOptions options)
     : FusedOptimizer(std::move(params), options.lr, options.momentum != 0 ? 1 : 0, "SGD"),
       options_(options) {
-  COHORT_CHECK(!options.nesterov || (options.momentum > 0 && options.dampening == 0),
-               ConfigError, "SGD: Nesterov momentum needs momentum > 0 and no dampening",
+  COHORT_CHECK(!options.nesterov || (options.momentum > 0 && options.dampening == 0), ConfigError,
+               "SGD: Nesterov momentum needs momentum > 0 and no dampening",
                "set momentum, or turn nesterov off");
 }
 

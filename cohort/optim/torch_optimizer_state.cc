@@ -71,7 +71,8 @@ void add(ParamFields* out, const char* name, const at::Tensor& t) {
 ParamFields fieldsOf(const std::string& kind, const OptimizerParamState& s) {
   ParamFields f;
   if (kind == "torch.optim.SGD") {
-    add(&f, "momentum_buffer", static_cast<const torch::optim::SGDParamState&>(s).momentum_buffer());
+    add(&f, "momentum_buffer",
+        static_cast<const torch::optim::SGDParamState&>(s).momentum_buffer());
   } else if (kind == "torch.optim.Adam") {
     const auto& a = static_cast<const torch::optim::AdamParamState&>(s);
     f = {{}, true, a.step()};
@@ -213,22 +214,27 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
     std::string field;
     const bool named = splitName(name, &g, &i, &field);
     COHORT_CHECK(named && keeps(info, field), ConfigError,
-                 "the checkpoint's optimizer has the tensor '" + name + "', which a " + kind_ + " does not keep",
+                 "the checkpoint's optimizer has the tensor '" + name + "', which a " + kind_ +
+                     " does not keep",
                  kHint);
     COHORT_CHECK(g < groups.size() && i < groups[g].params().size(), ConfigError,
-                 "the checkpoint's optimizer has state for parameter " + std::to_string(i) + " of group " +
-                     std::to_string(g) + ", which this " + kind_ + " does not have (it has " +
-                     std::to_string(groups.size()) + " parameter group(s))",
+                 "the checkpoint's optimizer has state for parameter " + std::to_string(i) +
+                     " of group " + std::to_string(g) + ", which this " + kind_ +
+                     " does not have (it has " + std::to_string(groups.size()) +
+                     " parameter group(s))",
                  kHint);
     const at::Tensor& p = groups[g].params()[i];
     if (field == "step") {
-      COHORT_CHECK(t.dim() == 0 && t.scalar_type() == at::kLong, ConfigError,
-                   "the checkpoint's optimizer tensor '" + name + "' is not a step count (a 0-d int64)", kHint);
+      COHORT_CHECK(
+          t.dim() == 0 && t.scalar_type() == at::kLong, ConfigError,
+          "the checkpoint's optimizer tensor '" + name + "' is not a step count (a 0-d int64)",
+          kHint);
     } else {
       COHORT_CHECK(t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type(), ConfigError,
-                   "the checkpoint's optimizer tensor '" + name + "' is " + c10::toString(t.scalar_type()) + " " +
-                       shapeText(t.sizes()) + ", but parameter " + std::to_string(i) + " of group " +
-                       std::to_string(g) + " is " + c10::toString(p.scalar_type()) + " " + shapeText(p.sizes()),
+                   "the checkpoint's optimizer tensor '" + name + "' is " +
+                       c10::toString(t.scalar_type()) + " " + shapeText(t.sizes()) +
+                       ", but parameter " + std::to_string(i) + " of group " + std::to_string(g) +
+                       " is " + c10::toString(p.scalar_type()) + " " + shapeText(p.sizes()),
                    kHint);
     }
     by_param[{g, i}][field] = t;
@@ -241,8 +247,8 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
                    kHint);
     }
     COHORT_CHECK(!info.has_step || fields.count("step") != 0, ConfigError,
-                 "the checkpoint's optimizer has no step count for parameter " + std::to_string(where.second) +
-                     " of group " + std::to_string(where.first),
+                 "the checkpoint's optimizer has no step count for parameter " +
+                     std::to_string(where.second) + " of group " + std::to_string(where.first),
                  kHint);
   }
   std::vector<double> lrs(groups.size());
@@ -250,8 +256,8 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
     const std::string key = "group." + std::to_string(g) + ".lr";
     auto found = attributes.find(key);
     COHORT_CHECK(found != attributes.end(), ConfigError,
-                 "the checkpoint's optimizer has no learning rate for parameter group " + std::to_string(g) +
-                     " (it was written for fewer groups)",
+                 "the checkpoint's optimizer has no learning rate for parameter group " +
+                     std::to_string(g) + " (it was written for fewer groups)",
                  kHint);
     size_t used = 0;
     try {
@@ -259,9 +265,10 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
     } catch (const std::exception&) {
       used = 0;
     }
-    COHORT_CHECK(used == found->second.size() && used > 0, ConfigError,
-                 "the checkpoint's optimizer attribute " + key + "='" + found->second + "' is not a number",
-                 "the checkpoint is damaged; move it away to resume from the one before");
+    COHORT_CHECK(
+        used == found->second.size() && used > 0, ConfigError,
+        "the checkpoint's optimizer attribute " + key + "='" + found->second + "' is not a number",
+        "the checkpoint is damaged; move it away to resume from the one before");
   }
   for (const auto& [key, value] : attributes) {
     if (key.rfind("group.", 0) != 0) continue;

@@ -51,8 +51,10 @@ json results(const fs::path& metrics, std::vector<std::string>* notes) {
     notes->push_back(metrics.string() + " is missing: no metrics recorded");
     return {{"final", nullptr}, {"best", nullptr}};
   }
-  static const std::vector<std::string> kTiming = {"time", "step", "epoch", "lr", "samples_per_s", "data_wait_s",
-                                                   "comm_s", "checkpoint_blocked_s", "allreduce_s"};
+  static const std::vector<std::string> kTiming = {
+      "time",          "step",        "epoch",  "lr",
+      "samples_per_s", "data_wait_s", "comm_s", "checkpoint_blocked_s",
+      "allreduce_s"};
   json final_values = json::object(), best = json::object();
   std::string line;
   int64_t lines = 0;
@@ -62,11 +64,13 @@ json results(const fs::path& metrics, std::vector<std::string>* notes) {
     ++lines;
     const int64_t step = row.value("step", int64_t{0});
     for (const auto& [name, value] : row.items()) {
-      if (!value.is_number() || std::find(kTiming.begin(), kTiming.end(), name) != kTiming.end()) continue;
+      if (!value.is_number() || std::find(kTiming.begin(), kTiming.end(), name) != kTiming.end())
+        continue;
       const double v = value.get<double>();
       final_values[name] = {{"value", v}, {"step", step}};
-      const bool better = !best.contains(name) ||
-                          (lowerIsBetter(name) ? v < best[name]["value"].get<double>() : v > best[name]["value"].get<double>());
+      const bool better =
+          !best.contains(name) || (lowerIsBetter(name) ? v < best[name]["value"].get<double>()
+                                                       : v > best[name]["value"].get<double>());
       if (better) best[name] = {{"value", v}, {"step", step}};
     }
   }
@@ -101,7 +105,9 @@ int64_t checkpointStep(const fs::path& outputs) {
   std::string name;
   if (!(in >> name) || name.rfind("step-", 0) != 0) return -1;
   const std::string digits = name.substr(5);
-  if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  if (digits.empty() || digits.size() > 12 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
   return std::stoll(digits);
 }
 
@@ -109,7 +115,8 @@ void scrub(json& value, const std::vector<std::string>& secrets) {
   if (value.is_string()) {
     std::string s = value.get<std::string>();
     for (const auto& secret : secrets) {
-      for (size_t at; (at = s.find(secret)) != std::string::npos;) s.replace(at, secret.size(), "<hidden>");
+      for (size_t at; (at = s.find(secret)) != std::string::npos;)
+        s.replace(at, secret.size(), "<hidden>");
     }
     // A URL's query string may be a SAS: never kept.
     const auto scheme = s.find("://");
@@ -127,7 +134,8 @@ void scrub(json& value, const std::vector<std::string>& secrets) {
 
 json withoutSecrets(json value) {
   std::vector<std::string> secrets;
-  for (const char* name : {"COHORT_AZURE_ACCOUNT_KEY", "COHORT_AZURE_SAS_TOKEN", "COHORT_HDFS_DELEGATION_TOKEN"}) {
+  for (const char* name :
+       {"COHORT_AZURE_ACCOUNT_KEY", "COHORT_AZURE_SAS_TOKEN", "COHORT_HDFS_DELEGATION_TOKEN"}) {
     const char* v = std::getenv(name);
     if (v && std::string(v).size() >= 6) secrets.emplace_back(v);
   }
@@ -145,8 +153,9 @@ json gatherLineage(const LineageSources& sources, std::vector<std::string>* note
   const json card = readJson(outputs / "model" / "model.json", notes, true);
   const json run = logs.empty() ? json() : readJson(logs / "run.json", notes, true);
   if (run.is_object()) {
-    json r = pick(run, {"run_id", "state", "exit_status", "command", "program", "engine", "world_size", "nodes",
-                        "procs_per_node", "restarts", "start_time", "end_time", "versions", "slurm_job_id"});
+    json r = pick(run, {"run_id", "state", "exit_status", "command", "program", "engine",
+                        "world_size", "nodes", "procs_per_node", "restarts", "start_time",
+                        "end_time", "versions", "slurm_job_id"});
     json hosts = json::array();
     for (const auto& h : run.value("hosts", json::array())) hosts.push_back(h.value("name", ""));
     r["hosts"] = hosts;
@@ -154,7 +163,8 @@ json gatherLineage(const LineageSources& sources, std::vector<std::string>* note
   } else {
     record["run"] = nullptr;
   }
-  json res = logs.empty() ? json{{"final", nullptr}, {"best", nullptr}} : results(logs / "metrics.jsonl", notes);
+  json res = logs.empty() ? json{{"final", nullptr}, {"best", nullptr}}
+                          : results(logs / "metrics.jsonl", notes);
   res["model_metrics"] = card.is_object() ? card.value("metrics", json()) : json();
   json hyper = json::object();
   hyper["arguments"] = run.is_object() && run.contains("program") ? run["program"] : json();
@@ -166,11 +176,13 @@ json gatherLineage(const LineageSources& sources, std::vector<std::string>* note
   res["checkpoint_step"] = step >= 0 ? json(step) : json();
   record["results"] = res;
   record["data"] = dataSets(run, logs, notes);
-  if (card.is_object() && card.contains("dataset")) record["training_data_digest"] = card["dataset"];
-  record["code"] = !sources.code.is_null() ? sources.code
+  if (card.is_object() && card.contains("dataset"))
+    record["training_data_digest"] = card["dataset"];
+  record["code"] = !sources.code.is_null()                   ? sources.code
                    : run.is_object() && run.contains("code") ? run["code"]
-                                                              : json();
-  if (record["code"].is_null()) notes->push_back("the program's identity is unknown (no run.json with a code record)");
+                                                             : json();
+  if (record["code"].is_null())
+    notes->push_back("the program's identity is unknown (no run.json with a code record)");
   record["links"] = {{"sweep", trial.is_object() ? trial.value("sweep", json()) : json()},
                      {"trial", trial.is_object() ? trial.value("trial", json()) : json()}};
   record["architecture"] = card.is_object() ? card.value("architecture", json()) : json();

@@ -14,8 +14,8 @@ namespace {
 constexpr size_t kMaxName = 128;
 
 bool nameCharacter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 // The text quoted for a message: printable, and cut short when long.
@@ -31,7 +31,8 @@ std::string shown(const std::string& text) {
       out += c;
     }
   }
-  return "'" + out + (text.size() > 40 ? "...' (" + std::to_string(text.size()) + " characters)" : "'");
+  return "'" + out +
+         (text.size() > 40 ? "...' (" + std::to_string(text.size()) + " characters)" : "'");
 }
 
 }  // namespace
@@ -43,24 +44,30 @@ std::string ModelRef::text() const {
 }
 
 void checkName(const std::string& name, const std::string& what) {
-  const std::string hint = "use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+  const std::string hint =
+      "use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
   if (name.empty()) throw ConfigError("the " + what + " is empty", hint);
   if (name.size() > kMaxName) {
-    throw ConfigError("the " + what + " " + shown(name) + " is longer than " + std::to_string(kMaxName) +
-                          " characters",
+    throw ConfigError("the " + what + " " + shown(name) + " is longer than " +
+                          std::to_string(kMaxName) + " characters",
                       hint);
   }
   for (char c : name) {
     if (!nameCharacter(c)) {
       const auto u = static_cast<unsigned char>(c);
-      const std::string which = c == '/' ? "'/'" : c == ' ' ? "a space" : (u < 0x20 || u == 0x7f) ? "a control character" : "'" + std::string(1, c) + "'";
+      const std::string which = c == '/'                  ? "'/'"
+                                : c == ' '                ? "a space"
+                                : (u < 0x20 || u == 0x7f) ? "a control character"
+                                                          : "'" + std::string(1, c) + "'";
       throw ConfigError("the " + what + " " + shown(name) + " holds " + which, hint);
     }
   }
   if (!std::isalnum(static_cast<unsigned char>(name[0]))) {
-    throw ConfigError("the " + what + " " + shown(name) + " does not start with a letter or digit", hint);
+    throw ConfigError("the " + what + " " + shown(name) + " does not start with a letter or digit",
+                      hint);
   }
-  if (name.find("..") != std::string::npos) throw ConfigError("the " + what + " " + shown(name) + " holds \"..\"", hint);
+  if (name.find("..") != std::string::npos)
+    throw ConfigError("the " + what + " " + shown(name) + " holds \"..\"", hint);
 }
 
 void checkAlias(const std::string& alias) {
@@ -84,8 +91,9 @@ ModelRef parseModelRef(const std::string& text) {
   if (colon != std::string::npos) {
     const auto version = parseInteger(text.substr(colon + 1));
     if (!version || *version < 1 || *version > 99999999) {
-      throw ConfigError("the version in " + shown(text) + " is not a whole number from 1 to 99999999",
-                        "write NAME:VERSION with VERSION as `cohort-model list NAME` shows it");
+      throw ConfigError(
+          "the version in " + shown(text) + " is not a whole number from 1 to 99999999",
+          "write NAME:VERSION with VERSION as `cohort-model list NAME` shows it");
     }
     ref.version = *version;
   } else if (at != std::string::npos) {

@@ -39,7 +39,8 @@ std::string number(int64_t n) {
 
 // The number a listed "0000000V" or "0000000V.json" stands for, or 0.
 int64_t numberOf(const std::string& object) {
-  const std::string digits = object.size() == 13 && object.compare(8, 5, ".json") == 0 ? object.substr(0, 8) : object;
+  const std::string digits =
+      object.size() == 13 && object.compare(8, 5, ".json") == 0 ? object.substr(0, 8) : object;
   if (digits.size() != 8 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
   return std::stoll(digits);
 }
@@ -59,31 +60,39 @@ std::vector<std::string> filesUnder(const std::string& dir) {
     }
     if (it->is_regular_file()) out.push_back(fs::relative(it->path(), dir).generic_string());
   }
-  if (error) throw DataError("cannot read the folder " + dir + ": " + error.message(), "check its permissions");
+  if (error)
+    throw DataError("cannot read the folder " + dir + ": " + error.message(),
+                    "check its permissions");
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::string text(const json& j, const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : ""; }
+std::string text(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
 
 }  // namespace
 
 json VersionRecord::toJson() const {
   json files_json = json::array();
-  for (const auto& f : files) files_json.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
-  return {{"schema", kRecordSchema}, {"name", name},     {"version", version},
-          {"created", created},      {"created_by", created_by}, {"tags", tags},
-          {"files", files_json},     {"lineage_sha256", lineage_sha256}};
+  for (const auto& f : files)
+    files_json.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+  return {{"schema", kRecordSchema},  {"name", name},
+          {"version", version},       {"created", created},
+          {"created_by", created_by}, {"tags", tags},
+          {"files", files_json},      {"lineage_sha256", lineage_sha256}};
 }
 
 VersionRecord VersionRecord::fromJson(const std::string& bytes, const std::string& where) {
   const json j = json::parse(bytes, nullptr, false);
   const auto damaged = [&](const std::string& what) {
-    return DataError(where + " is not a version record: " + what,
-                     "the registry is damaged there; restore it from a backup, or register the model again");
+    return DataError(
+        where + " is not a version record: " + what,
+        "the registry is damaged there; restore it from a backup, or register the model again");
   };
   if (j.is_discarded() || !j.is_object()) throw damaged("not a JSON object");
-  if (text(j, "schema") != kRecordSchema) throw damaged("its schema is '" + text(j, "schema") + "'");
+  if (text(j, "schema") != kRecordSchema)
+    throw damaged("its schema is '" + text(j, "schema") + "'");
   VersionRecord r;
   try {
     r.name = j.at("name").get<std::string>();
@@ -93,7 +102,8 @@ VersionRecord VersionRecord::fromJson(const std::string& bytes, const std::strin
     r.tags = j.at("tags").get<std::map<std::string, std::string>>();
     r.lineage_sha256 = j.at("lineage_sha256").get<std::string>();
     for (const auto& f : j.at("files")) {
-      r.files.push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(), f.at("sha256").get<std::string>()});
+      r.files.push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(),
+                         f.at("sha256").get<std::string>()});
     }
   } catch (const json::exception& e) {
     throw damaged(e.what());
@@ -102,8 +112,12 @@ VersionRecord VersionRecord::fromJson(const std::string& bytes, const std::strin
 }
 
 json AliasEvent::toJson() const {
-  return {{"sequence", sequence}, {"alias", alias}, {"from", from == 0 ? json() : json(from)},
-          {"to", to == 0 ? json() : json(to)}, {"by", by}, {"at", at}};
+  return {{"sequence", sequence},
+          {"alias", alias},
+          {"from", from == 0 ? json() : json(from)},
+          {"to", to == 0 ? json() : json(to)},
+          {"by", by},
+          {"at", at}};
 }
 
 std::string currentUser() {
@@ -120,7 +134,8 @@ Registry::Registry(std::string location, storage::StorageOptions options)
   while (location_.size() > 1 && location_.back() == '/') location_.pop_back();
   COHORT_CHECK(location_.find('?') == std::string::npos, ConfigError,
                "the registry location has a query string",
-               "give it without '?...'; a SAS token goes in COHORT_AZURE_SAS_TOKEN or COHORT_CREDENTIALS_FILE");
+               "give it without '?...'; a SAS token goes in COHORT_AZURE_SAS_TOKEN or "
+               "COHORT_CREDENTIALS_FILE");
   root_ = storage::openStorage(location_, options_);
 }
 
@@ -135,12 +150,14 @@ std::string Registry::urlOf(const std::string& name) const { return root_->urlOf
 void Registry::requireModel(const std::string& name) {
   checkName(name, "model name");
   if (!root_->exists("names/" + name)) {
-    throw ConfigError("the registry " + location_ + " has no model '" + name + "'",
-                      "`cohort-model list` shows the models it has; register one with `cohort-model register`");
+    throw ConfigError(
+        "the registry " + location_ + " has no model '" + name + "'",
+        "`cohort-model list` shows the models it has; register one with `cohort-model register`");
   }
 }
 
-VersionRecord Registry::registerModel(const std::string& name, const std::string& model_dir, json lineage,
+VersionRecord Registry::registerModel(const std::string& name, const std::string& model_dir,
+                                      json lineage,
                                       const std::map<std::string, std::string>& tags) {
   checkName(name, "model name");
   for (const auto& [key, value] : tags) {
@@ -158,12 +175,18 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
   record.created_by = currentUser();
   record.tags = tags;
   // The claim: the next number not taken (See Note [Registry layout]).
-  const json claim = {{"by", record.created_by}, {"pid", ::getpid()}, {"token", uniqueSuffix()}, {"at", unixNow()}};
-  root_->createExclusive("names/" + name, json{{"name", name}, {"created", unixNow()}, {"by", record.created_by}}.dump());
+  const json claim = {
+      {"by", record.created_by}, {"pid", ::getpid()}, {"token", uniqueSuffix()}, {"at", unixNow()}};
+  root_->createExclusive(
+      "names/" + name,
+      json{{"name", name}, {"created", unixNow()}, {"by", record.created_by}}.dump());
   int64_t version = 1;
-  for (const auto& o : under(prefix + "/claims")->list()) version = std::max(version, numberOf(o.name) + 1);
-  for (int tries = 0; !root_->createExclusive(prefix + "/claims/" + number(version), claim.dump()); ++tries) {
-    COHORT_CHECK(tries < 10000, Error, "could not claim a version of '" + name + "' in " + location_,
+  for (const auto& o : under(prefix + "/claims")->list())
+    version = std::max(version, numberOf(o.name) + 1);
+  for (int tries = 0; !root_->createExclusive(prefix + "/claims/" + number(version), claim.dump());
+       ++tries) {
+    COHORT_CHECK(tries < 10000, Error,
+                 "could not claim a version of '" + name + "' in " + location_,
                  "too many registrations at once; try again");
     ++version;
   }
@@ -198,8 +221,11 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
   root_->write(stored + "/lineage.json", lineage_text);
   record.lineage_sha256 = storage::sha256Hex(lineage_text);
   // The commit: from here on the version exists, and nothing replaces it.
-  COHORT_CHECK(root_->createExclusive(prefix + "/committed/" + number(version) + ".json", record.toJson().dump(2) + "\n"),
-               Error, "version " + std::to_string(version) + " of '" + name + "' in " + location_ + " was committed by someone else",
+  COHORT_CHECK(root_->createExclusive(prefix + "/committed/" + number(version) + ".json",
+                                      record.toJson().dump(2) + "\n"),
+               Error,
+               "version " + std::to_string(version) + " of '" + name + "' in " + location_ +
+                   " was committed by someone else",
                "something other than cohort-model writes into the registry; check who");
   return record;
 }
@@ -235,27 +261,31 @@ VersionRecord Registry::resolve(const ModelRef& ref) {
     const auto now = aliases(ref.name);
     auto found = now.find(ref.alias);
     if (found == now.end()) {
-      throw ConfigError("the model '" + ref.name + "' in " + location_ + " has no alias '" + ref.alias + "'",
-                        "`cohort-model show " + ref.name + "` lists its aliases");
+      throw ConfigError(
+          "the model '" + ref.name + "' in " + location_ + " has no alias '" + ref.alias + "'",
+          "`cohort-model show " + ref.name + "` lists its aliases");
     }
     version = found->second;
   }
   const std::string committed = modelPrefix(ref.name) + "/committed/";
   if (version == 0) {
     for (const auto& o : under(committed)->list()) version = std::max(version, numberOf(o.name));
-    COHORT_CHECK(version > 0, ConfigError, "the model '" + ref.name + "' in " + location_ + " has no committed version",
+    COHORT_CHECK(version > 0, ConfigError,
+                 "the model '" + ref.name + "' in " + location_ + " has no committed version",
                  "a registration of it may still be running, or was stopped; register it again");
   }
   const std::string object = committed + number(version) + ".json";
   if (!root_->exists(object)) {
-    throw ConfigError("the model '" + ref.name + "' in " + location_ + " has no version " + std::to_string(version),
+    throw ConfigError("the model '" + ref.name + "' in " + location_ + " has no version " +
+                          std::to_string(version),
                       "`cohort-model list " + ref.name + "` shows its versions");
   }
   return VersionRecord::fromJson(root_->readAll(object), urlOf(object));
 }
 
 json Registry::lineage(const VersionRecord& version) {
-  const std::string object = modelPrefix(version.name) + "/versions/" + number(version.version) + "/lineage.json";
+  const std::string object =
+      modelPrefix(version.name) + "/versions/" + number(version.version) + "/lineage.json";
   const std::string bytes = root_->readAll(object);
   if (storage::sha256Hex(bytes) != version.lineage_sha256) {
     throw DataError(urlOf(object) + " does not match the sha256 its version record holds",
@@ -271,10 +301,14 @@ void Registry::download(const VersionRecord& version, const std::string& dir) {
                       "name a new folder, or remove that one first");
   }
   const fs::path target = fs::absolute(dir);
-  const fs::path staging = target.parent_path() / ("." + target.filename().string() + ".partial." + uniqueSuffix());
+  const fs::path staging =
+      target.parent_path() / ("." + target.filename().string() + ".partial." + uniqueSuffix());
   fs::create_directories(staging, error);
-  if (error) throw DataError("cannot create " + staging.string() + ": " + error.message(), "choose a writable folder");
-  const std::string stored = modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
+  if (error)
+    throw DataError("cannot create " + staging.string() + ": " + error.message(),
+                    "choose a writable folder");
+  const std::string stored =
+      modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
   try {
     for (const auto& f : version.files) {
       const fs::path local = staging / f.path;
@@ -282,10 +316,12 @@ void Registry::download(const VersionRecord& version, const std::string& dir) {
       storage::Checksum checksum(storage::ChecksumKind::kSha256);
       root_->getFile(stored + f.path, local.string(), f.size, &checksum);
       if (checksum.hex() != f.sha256) {
-        throw DataError("the stored file " + f.path + " of " + version.name + ":" + std::to_string(version.version) +
-                            " (" + urlOf(stored + f.path) + ") does not match its sha256",
-                        "the registry copy was changed or damaged after registration; do not use it, and "
-                        "register the model again from its outputs");
+        throw DataError(
+            "the stored file " + f.path + " of " + version.name + ":" +
+                std::to_string(version.version) + " (" + urlOf(stored + f.path) +
+                ") does not match its sha256",
+            "the registry copy was changed or damaged after registration; do not use it, and "
+            "register the model again from its outputs");
       }
     }
     fs::remove(target, error);  // an empty folder, if it was there
@@ -298,7 +334,8 @@ void Registry::download(const VersionRecord& version, const std::string& dir) {
 
 std::vector<FileProblem> Registry::verifyFiles(const VersionRecord& version) {
   std::vector<FileProblem> problems;
-  const std::string stored = modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
+  const std::string stored =
+      modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
   const fs::path scratch = fs::temp_directory_path() / ("cohort-verify." + uniqueSuffix());
   for (const auto& f : version.files) {
     try {
@@ -308,7 +345,8 @@ std::vector<FileProblem> Registry::verifyFiles(const VersionRecord& version) {
       }
       const int64_t size = root_->size(stored + f.path);
       if (size != f.size) {
-        problems.push_back({f.path, "is " + std::to_string(size) + " bytes, not " + std::to_string(f.size)});
+        problems.push_back(
+            {f.path, "is " + std::to_string(size) + " bytes, not " + std::to_string(f.size)});
         continue;
       }
       storage::Checksum checksum(storage::ChecksumKind::kSha256);
@@ -350,23 +388,28 @@ std::vector<AliasEvent> Registry::aliasHistory(const std::string& name) {
 std::map<std::string, int64_t> Registry::aliases(const std::string& name) {
   std::map<std::string, int64_t> now;
   for (const auto& e : aliasHistory(name)) {
-    if (e.to == 0) now.erase(e.alias);
-    else now[e.alias] = e.to;
+    if (e.to == 0)
+      now.erase(e.alias);
+    else
+      now[e.alias] = e.to;
   }
   return now;
 }
 
 AliasEvent Registry::moveAlias(const std::string& name, const std::string& alias, int64_t version) {
   checkAlias(alias);
-  if (version > 0) resolve(ModelRef{name, version, ""});  // the version must exist
-  else requireModel(name);
+  if (version > 0)
+    resolve(ModelRef{name, version, ""});  // the version must exist
+  else
+    requireModel(name);
   AliasEvent event;
   event.alias = alias;
   event.to = version;
   event.by = currentUser();
   // The next event number, computed again whenever another move got there first.
   for (int tries = 0;; ++tries) {
-    COHORT_CHECK(tries < 1000, Error, "could not record the alias move in " + location_, "try again");
+    COHORT_CHECK(tries < 1000, Error, "could not record the alias move in " + location_,
+                 "try again");
     const auto history = aliasHistory(name);
     event.sequence = history.empty() ? 1 : history.back().sequence + 1;
     event.from = 0;

@@ -84,7 +84,8 @@ class Registry {
   // Registers the files under `model_dir` (recursively) as the next version
   // of `name`. `lineage` is completed with the model's name, version and
   // files and stored beside them.
-  VersionRecord registerModel(const std::string& name, const std::string& model_dir, nlohmann::json lineage,
+  VersionRecord registerModel(const std::string& name, const std::string& model_dir,
+                              nlohmann::json lineage,
                               const std::map<std::string, std::string>& tags);
 
   std::vector<std::string> names();

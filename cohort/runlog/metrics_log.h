@@ -44,7 +44,8 @@ class MetricsLog {
   void write(const StepMetrics& metrics);
   // A line of other scalars at a step: {"step":..,"epoch":..,"time":..,NAME:VALUE,...}
   // (an evaluation's accuracy; the metric a sweep follows).
-  void writeScalars(int64_t step, int64_t epoch, const std::vector<std::pair<std::string, double>>& values);
+  void writeScalars(int64_t step, int64_t epoch,
+                    const std::vector<std::pair<std::string, double>>& values);
   const std::string& path() const { return path_; }
 
   // The JSON line for `metrics` (without the newline); `unix_time` is its "time".

@@ -17,7 +17,9 @@ void ProtoEncoder::littleEndian(uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-void ProtoEncoder::tag(int field, int wire_type) { varint((static_cast<uint64_t>(field) << 3) | wire_type); }
+void ProtoEncoder::tag(int field, int wire_type) {
+  varint((static_cast<uint64_t>(field) << 3) | wire_type);
+}
 
 ProtoEncoder& ProtoEncoder::varintField(int field, uint64_t value) {
   tag(field, 0);

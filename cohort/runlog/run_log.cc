@@ -11,7 +11,8 @@ namespace cohort::runlog {
 
 namespace {
 
-double secondsBetween(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+double secondsBetween(std::chrono::steady_clock::time_point a,
+                      std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
@@ -24,13 +25,14 @@ RunLog::RunLog(Runtime& rt, DataParallel* dp) : rt_(rt), dp_(dp), folder_(rt.set
     tensorboard_ = std::make_unique<TensorBoardWriter>(folder_ + "/tensorboard");
   }
   if (s.timeline) {
-    timeline_ = std::make_unique<Timeline>(folder_ + "/timeline/rank-" + std::to_string(rt.rank()) + ".json",
-                                           rt.rank(), static_cast<int64_t>(s.timeline_max_mib * (1 << 20)));
+    timeline_ = std::make_unique<Timeline>(
+        folder_ + "/timeline/rank-" + std::to_string(rt.rank()) + ".json", rt.rank(),
+        static_cast<int64_t>(s.timeline_max_mib * (1 << 20)));
     if (dp_) {
       Timeline* timeline = timeline_.get();
       dp_->setBucketObserver([timeline](const BucketTiming& t) {
-        timeline->complete("allreduce bucket " + std::to_string(t.bucket), Timeline::kAllreduce, t.start, t.end,
-                           nlohmann::json{{"bytes", t.bytes}});
+        timeline->complete("allreduce bucket " + std::to_string(t.bucket), Timeline::kAllreduce,
+                           t.start, t.end, nlohmann::json{{"bytes", t.bytes}});
       });
     }
   }
@@ -59,7 +61,8 @@ std::optional<data::Batch> RunLog::next(data::ShardedLoader& loader) {
   const auto end = Clock::now();
   // The wait that ends the epoch belongs to no step: it gets its own name so
   // that "data wait" spans count steps.
-  if (timeline_) timeline_->complete(batch ? "data wait" : "epoch end", Timeline::kTrain, start, end);
+  if (timeline_)
+    timeline_->complete(batch ? "data wait" : "epoch end", Timeline::kTrain, start, end);
   data_wait_s_ += secondsBetween(start, end);
   last_batch_ = batch ? batch->size() : 0;
   if (!batch) step_start_.reset();  // the epoch's end: no step

@@ -67,7 +67,9 @@ class RunLog {
   // Starts the step's clock (for a step whose data does not come from next()).
   void beginStep();
   // A span of the step on `track` (nothing when the timeline is off).
-  Timeline::Span span(const char* name, int track = Timeline::kTrain) { return {timeline_.get(), name, track}; }
+  Timeline::Span span(const char* name, int track = Timeline::kTrain) {
+    return {timeline_.get(), name, track};
+  }
 
   // Ends the step: rank 0 writes its metrics line and TensorBoard scalars
   // (reading `loss` waits for the device there). `samples` is the step's
@@ -92,8 +94,8 @@ class RunLog {
   std::unique_ptr<Timeline> timeline_;
   std::optional<Clock::time_point> step_start_;
   double data_wait_s_ = 0;
-  int64_t last_batch_ = 0;          // this rank's samples in the step's batch
-  double blocked_seen_s_ = 0;       // the checkpointer's total blocked time at the last endStep
+  int64_t last_batch_ = 0;     // this rank's samples in the step's batch
+  double blocked_seen_s_ = 0;  // the checkpointer's total blocked time at the last endStep
   int64_t epoch_ = 0;
 };
 

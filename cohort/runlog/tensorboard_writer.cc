@@ -43,8 +43,8 @@ std::string TensorBoardWriter::frameRecord(const std::string& data) {
   return record;
 }
 
-std::string TensorBoardWriter::scalarEvent(double wall_time, int64_t step,
-                                           const std::vector<std::pair<std::string, double>>& scalars) {
+std::string TensorBoardWriter::scalarEvent(
+    double wall_time, int64_t step, const std::vector<std::pair<std::string, double>>& scalars) {
   ProtoEncoder summary;
   for (const auto& [tag, value] : scalars) {
     ProtoEncoder v;
@@ -67,8 +67,9 @@ TensorBoardWriter::TensorBoardWriter(const std::string& dir) {
   path_ = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." + host;
   file_ = std::fopen(path_.c_str(), "wb");
   if (!file_) {
-    throw ConfigError("cannot create the TensorBoard event file " + path_ + ": " + std::strerror(errno),
-                      "set COHORT_LOGS_DIR to a folder this user can write");
+    throw ConfigError(
+        "cannot create the TensorBoard event file " + path_ + ": " + std::strerror(errno),
+        "set COHORT_LOGS_DIR to a folder this user can write");
   }
   ProtoEncoder first;
   first.doubleField(kEventWallTime, now).bytesField(kEventFileVersion, "brain.Event:2");
@@ -79,13 +80,15 @@ TensorBoardWriter::~TensorBoardWriter() {
   if (file_) std::fclose(file_);
 }
 
-void TensorBoardWriter::addScalars(const std::vector<std::pair<std::string, double>>& scalars, int64_t step) {
+void TensorBoardWriter::addScalars(const std::vector<std::pair<std::string, double>>& scalars,
+                                   int64_t step) {
   writeRecord(scalarEvent(unixSeconds(), step, scalars));
 }
 
 void TensorBoardWriter::writeRecord(const std::string& data) {
   const std::string record = frameRecord(data);
-  if (std::fwrite(record.data(), 1, record.size(), file_) != record.size() || std::fflush(file_) != 0) {
+  if (std::fwrite(record.data(), 1, record.size(), file_) != record.size() ||
+      std::fflush(file_) != 0) {
     throw Error("cannot write the TensorBoard event file " + path_ + ": " + std::strerror(errno),
                 "free space on the logs folder's disk, or set COHORT_LOGS_DIR elsewhere");
   }

@@ -29,7 +29,9 @@ class TensorBoardWriter {
 
   // One event at `step` with a scalar per (tag, value); written and flushed.
   void addScalars(const std::vector<std::pair<std::string, double>>& scalars, int64_t step);
-  void addScalar(const std::string& tag, double value, int64_t step) { addScalars({{tag, value}}, step); }
+  void addScalar(const std::string& tag, double value, int64_t step) {
+    addScalars({{tag, value}}, step);
+  }
 
   const std::string& path() const { return path_; }
 

@@ -81,8 +81,8 @@ std::string sharedKeyStringToSign(const std::string& account, const SignedReques
   const std::string length =
       request.content_length > 0 ? std::to_string(request.content_length) : std::string();
   std::string s = request.method + "\n" + header("content-encoding") + "\n" +
-                  header("content-language") + "\n" + length + "\n" + header("content-md5") +
-                  "\n" + header("content-type") + "\n" + header("date") + "\n" +
+                  header("content-language") + "\n" + length + "\n" + header("content-md5") + "\n" +
+                  header("content-type") + "\n" + header("date") + "\n" +
                   header("if-modified-since") + "\n" + header("if-match") + "\n" +
                   header("if-none-match") + "\n" + header("if-unmodified-since") + "\n" +
                   header("range") + "\n";

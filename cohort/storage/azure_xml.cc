@@ -41,11 +41,16 @@ std::string decodeEntities(const std::string& text) {
       continue;
     }
     const std::string entity = text.substr(i + 1, end - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (entity.size() > 1 && entity[0] == '#') {
       const bool hex = entity[1] == 'x' || entity[1] == 'X';
       const std::string digits = entity.substr(hex ? 2 : 1);
@@ -66,7 +71,8 @@ std::string decodeEntities(const std::string& text) {
 
 }  // namespace
 
-std::string xmlElementText(const std::string& xml, const std::string& tag, size_t from, bool* found) {
+std::string xmlElementText(const std::string& xml, const std::string& tag, size_t from,
+                           bool* found) {
   *found = false;
   const std::string open = "<" + tag + ">";
   const std::string close = "</" + tag + ">";

@@ -25,6 +25,7 @@ std::string azureErrorText(const std::string& body, const std::string& error_cod
 
 // The text of the first <tag>...</tag> at or after `from` (entities decoded);
 // `found` says whether there was one. Exposed for tests.
-std::string xmlElementText(const std::string& xml, const std::string& tag, size_t from, bool* found);
+std::string xmlElementText(const std::string& xml, const std::string& tag, size_t from,
+                           bool* found);
 
 }  // namespace cohort::storage

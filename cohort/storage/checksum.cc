@@ -28,7 +28,9 @@ std::string toHex(const unsigned char* bytes, size_t size) {
 
 }  // namespace
 
-const char* checksumName(ChecksumKind kind) { return kind == ChecksumKind::kXxh128 ? "xxh128" : "sha256"; }
+const char* checksumName(ChecksumKind kind) {
+  return kind == ChecksumKind::kXxh128 ? "xxh128" : "sha256";
+}
 
 size_t checksumHexLength(ChecksumKind kind) { return kind == ChecksumKind::kXxh128 ? 32 : 64; }
 
@@ -80,14 +82,17 @@ std::string checksumHex(ChecksumKind kind, const void* data, size_t size) {
 
 std::string fileChecksumHex(ChecksumKind kind, const std::string& path) {
   UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) throw DataError("cannot open " + path + ": " + std::strerror(errno), "check that it is readable");
+  if (file.fd < 0)
+    throw DataError("cannot open " + path + ": " + std::strerror(errno),
+                    "check that it is readable");
   ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   Checksum checksum(kind);
   std::vector<char> buffer(size_t{4} << 20);
   for (;;) {
     const ssize_t n = ::read(file.fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw DataError("cannot read " + path + ": " + std::strerror(errno), "check the disk");
+    if (n < 0)
+      throw DataError("cannot read " + path + ": " + std::strerror(errno), "check the disk");
     if (n == 0) break;
     checksum.update(buffer.data(), static_cast<size_t>(n));
   }

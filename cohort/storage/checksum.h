@@ -41,7 +41,9 @@ std::string checksumHex(ChecksumKind kind, const void* data, size_t size);
 inline std::string sha256Hex(const void* data, size_t size) {
   return checksumHex(ChecksumKind::kSha256, data, size);
 }
-inline std::string sha256Hex(const std::string& bytes) { return sha256Hex(bytes.data(), bytes.size()); }
+inline std::string sha256Hex(const std::string& bytes) {
+  return sha256Hex(bytes.data(), bytes.size());
+}
 
 // The digest of the local file `path`, read in large blocks; a DataError
 // naming it when it cannot be read.

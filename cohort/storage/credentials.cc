@@ -52,8 +52,9 @@ std::map<std::string, std::string> parseCredentials(const std::string& text,
 std::map<std::string, std::string> readCredentialsFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw ConfigError("cannot read the credentials file " + path + " (COHORT_CREDENTIALS_FILE)",
-                      "check the path and that this user may read it, or unset COHORT_CREDENTIALS_FILE");
+    throw ConfigError(
+        "cannot read the credentials file " + path + " (COHORT_CREDENTIALS_FILE)",
+        "check the path and that this user may read it, or unset COHORT_CREDENTIALS_FILE");
   }
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {

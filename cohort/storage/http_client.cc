@@ -42,7 +42,8 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
       return 0;  // more than asked for: abort (reported as a write error)
     }
     std::memcpy(t->request->sink + t->response->sink_bytes, data, bytes);
-    if (t->request->on_sink_data) t->request->on_sink_data(t->request->sink + t->response->sink_bytes, bytes);
+    if (t->request->on_sink_data)
+      t->request->on_sink_data(t->request->sink + t->response->sink_bytes, bytes);
     t->response->sink_bytes += static_cast<int64_t>(bytes);
   } else if (t->response->body.size() < kMaxErrorBody) {
     t->response->body.append(data, std::min(bytes, kMaxErrorBody - t->response->body.size()));
@@ -73,11 +74,13 @@ size_t onUpload(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   if (t->request->body_fd >= 0) {
     const int64_t left = t->request->body_size - static_cast<int64_t>(t->body_sent);
-    const size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size * count), left));
+    const size_t want =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size * count), left));
     if (want == 0) return 0;
     ssize_t n;
     do {
-      n = ::pread(t->request->body_fd, buffer, want, t->request->body_offset + static_cast<int64_t>(t->body_sent));
+      n = ::pread(t->request->body_fd, buffer, want,
+                  t->request->body_offset + static_cast<int64_t>(t->body_sent));
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return CURL_READFUNC_ABORT;  // unreadable, or shorter than it was
     t->body_sent += static_cast<size_t>(n);
@@ -163,7 +166,8 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeout_s_, 30.0) * 1000));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(timeout_s_, 30.0) * 1000));
   // No progress (under 1 byte/s) for timeout_s: the request has failed.
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeout_s_)));
@@ -181,14 +185,17 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   } else if (request.method == "PUT" || request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.body_fd >= 0 ? request.body_size
-                                             : request.body ? static_cast<int64_t>(request.body->size()) : 0));
+    curl_easy_setopt(
+        curl, CURLOPT_INFILESIZE_LARGE,
+        static_cast<curl_off_t>(request.body_fd >= 0 ? request.body_size
+                                : request.body       ? static_cast<int64_t>(request.body->size())
+                                                     : 0));
     if (request.body || request.body_fd >= 0) {
       curl_easy_setopt(curl, CURLOPT_READFUNCTION, onUpload);
       curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
     } else {
-      curl_easy_setopt(curl, CURLOPT_READFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+      curl_easy_setopt(
+          curl, CURLOPT_READFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
     }
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());

@@ -16,7 +16,7 @@ namespace cohort::storage {
 struct HttpRequest {
   std::string method = "GET";  // GET, HEAD, PUT, POST, DELETE
   std::string url;
-  std::vector<std::string> headers;  // "Name: value"
+  std::vector<std::string> headers;   // "Name: value"
   const std::string* body = nullptr;  // sent for PUT/POST
   // Instead of `body`: body_size bytes of an open file from body_offset,
   // read as they are sent (pread, so one file may feed several requests).

@@ -15,11 +15,11 @@ void forEachPart(int64_t first, int64_t count, int threads, int64_t window,
                  const std::function<void(int64_t part)>& in_order) {
   std::mutex mutex;
   std::condition_variable progress;
-  int64_t next = first;      // the next part to hand out
-  int64_t ordered = first;   // parts before this have had in_order()
+  int64_t next = first;        // the next part to hand out
+  int64_t ordered = first;     // parts before this have had in_order()
   std::set<int64_t> finished;  // done, waiting for an earlier part
   std::exception_ptr error;
-  bool ordering = false;     // a thread is running in_order() calls
+  bool ordering = false;  // a thread is running in_order() calls
   auto worker = [&] {
     for (;;) {
       int64_t part;

@@ -43,7 +43,8 @@ StorageOptions StorageOptions::fromSettings(const Settings& settings) {
   return o;
 }
 
-std::shared_ptr<Buffer> Storage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+std::shared_ptr<Buffer> Storage::fetch(const std::string& name, int64_t expected_size,
+                                       Checksum* checksum) {
   const int64_t size = this->size(name);
   if (size != expected_size) {
     throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes but index.json says " +
@@ -65,7 +66,8 @@ std::string Storage::readAll(const std::string& name) {
 std::string readLocalRange(int fd, const std::string& path, int64_t offset, int64_t length) {
   std::string bytes(static_cast<size_t>(length), '\0');
   for (int64_t got = 0; got < length;) {
-    const ssize_t n = ::pread(fd, bytes.data() + got, static_cast<size_t>(length - got), offset + got);
+    const ssize_t n =
+        ::pread(fd, bytes.data() + got, static_cast<size_t>(length - got), offset + got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       throw DataError("cannot read " + path + " at byte " + std::to_string(offset + got) + ": " +
@@ -81,7 +83,8 @@ std::string readLocalFile(const std::string& path) {
   UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st;
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
-    throw DataError("cannot open " + path + ": " + std::strerror(errno), "check that it exists and is readable");
+    throw DataError("cannot open " + path + ": " + std::strerror(errno),
+                    "check that it exists and is readable");
   }
   return readLocalRange(file.fd, path, 0, st.st_size);
 }
@@ -99,7 +102,9 @@ void Storage::getFile(const std::string& name, const std::string& path, int64_t 
                     "the stored object was truncated or replaced");
   }
   UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) throw DataError("cannot create " + path + ": " + std::strerror(errno), "choose a writable folder");
+  if (out.fd < 0)
+    throw DataError("cannot create " + path + ": " + std::strerror(errno),
+                    "choose a writable folder");
   // Ranged reads on several threads; each part is hashed and written in order.
   constexpr int64_t kPart = int64_t{16} << 20;
   constexpr int kThreads = 4;
@@ -116,7 +121,8 @@ void Storage::getFile(const std::string& name, const std::string& path, int64_t 
         const auto& buffer = buffers[static_cast<size_t>(p % (2 * kThreads))];
         if (checksum) checksum->update(buffer.data(), buffer.size());
         if (!writeAll(out.fd, buffer.data(), buffer.size())) {
-          throw DataError("cannot write " + path + ": " + std::strerror(errno), "free some space, or choose another folder");
+          throw DataError("cannot write " + path + ": " + std::strerror(errno),
+                          "free some space, or choose another folder");
         }
       });
 }

@@ -47,10 +47,10 @@ struct StorageOptions {
   std::string azure_sas_token;    // the query string, with or without a leading '?'
   std::string hdfs_user;          // user.name for WebHDFS simple authentication
   std::string hdfs_delegation_token;
-  int retries = 8;                // tries of one request before its failure is final
-  double first_backoff_s = 0.2;   // then doubling, up to max_backoff_s
+  int retries = 8;               // tries of one request before its failure is final
+  double first_backoff_s = 0.2;  // then doubling, up to max_backoff_s
   double max_backoff_s = 8;
-  double timeout_s = 60;          // a request with no progress this long counts as failed
+  double timeout_s = 60;  // a request with no progress this long counts as failed
 
   // From the COHORT_* settings; credentials missing from the environment are
   // taken from COHORT_CREDENTIALS_FILE (key=value lines), if set.
@@ -83,7 +83,8 @@ class Storage {
   // Reads a whole object, which must be `expected_size` bytes (else a DataError
   // saying how long it is), feeding `checksum` (if not null) block by block as
   // the bytes arrive. Backends do it in one request where they can.
-  virtual std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum);
+  virtual std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
+                                        Checksum* checksum);
 
   // Reads a whole object.
   std::string readAll(const std::string& name);
@@ -114,14 +115,15 @@ class Storage {
 
   struct PutFileOptions {
     int64_t part_bytes = int64_t{8} << 20;  // files larger than this go in parts (where staged)
-    int64_t first_part = 0;                  // continue after the parts staged before (partsResume())
+    int64_t first_part = 0;  // continue after the parts staged before (partsResume())
     std::function<void(int64_t parts_done)> on_part;  // after each staged part
   };
   // Copies the local file `path` to `name`, which readers see whole or not at
   // all. Where the backend stages parts (Azure: Put Block, then Put Block List),
   // a large file goes part by part, and an upload cut short can continue from
   // its next part (first_part).
-  virtual void putFile(const std::string& name, const std::string& path, const PutFileOptions& options);
+  virtual void putFile(const std::string& name, const std::string& path,
+                       const PutFileOptions& options);
   // Whether staged parts survive a failed upload, so first_part > 0 makes sense.
   virtual bool partsResume() const { return false; }
 

@@ -57,8 +57,8 @@ AzureStorage::AzureStorage(const StorageUrl& url, const StorageOptions& options)
   if (endpoint.empty()) endpoint = "https://" + url.account + ".blob.core.windows.net";
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   const auto scheme_end = endpoint.find("://");
-  if (scheme_end == std::string::npos ||
-      (endpoint.compare(0, scheme_end, "http") != 0 && endpoint.compare(0, scheme_end, "https") != 0)) {
+  if (scheme_end == std::string::npos || (endpoint.compare(0, scheme_end, "http") != 0 &&
+                                          endpoint.compare(0, scheme_end, "https") != 0)) {
     throw ConfigError("the Azure endpoint '" + endpoint + "' is not an http(s) URL",
                       "set COHORT_AZURE_ENDPOINT to the account's blob endpoint, e.g. "
                       "http://127.0.0.1:10000/devstoreaccount1 for Azurite");
@@ -70,13 +70,15 @@ AzureStorage::AzureStorage(const StorageUrl& url, const StorageOptions& options)
   sas_ = options.azure_sas_token;
   if (!sas_.empty() && sas_[0] == '?') sas_.erase(0, 1);
   if (sas_.empty() && !options.azure_account_key.empty()) {
-    key_ = base64Decode(options.azure_account_key, "the Azure account key (COHORT_AZURE_ACCOUNT_KEY)");
+    key_ =
+        base64Decode(options.azure_account_key, "the Azure account key (COHORT_AZURE_ACCOUNT_KEY)");
   }
 }
 
 std::string AzureStorage::blobPath(const std::string& name) const {
   checkObjectName(name, "a blob of " + url_.text);
-  return account_path_ + "/" + url_.container + "/" + percentEncodePath(joinName(url_.prefix, name));
+  return account_path_ + "/" + url_.container + "/" +
+         percentEncodePath(joinName(url_.prefix, name));
 }
 
 std::string AzureStorage::urlOf(const std::string& name) const { return origin_ + blobPath(name); }
@@ -91,11 +93,13 @@ HttpResponse AzureStorage::send(HttpRequest request, const std::string& path, co
     SignedRequest signable{request.method, path, query, {}, 0};
     for (const auto& h : request.headers) {
       const auto colon = h.find(':');
-      signable.headers.emplace_back(h.substr(0, colon), h.substr(h.find_first_not_of(' ', colon + 1)));
+      signable.headers.emplace_back(h.substr(0, colon),
+                                    h.substr(h.find_first_not_of(' ', colon + 1)));
     }
     if (request.body) signable.content_length = static_cast<long long>(request.body->size());
     if (request.body_fd >= 0) signable.content_length = static_cast<long long>(request.body_size);
-    request.headers.push_back("Authorization: " + sharedKeyAuthorization(url_.account, key_, signable));
+    request.headers.push_back("Authorization: " +
+                              sharedKeyAuthorization(url_.account, key_, signable));
   }
   request.url = origin_ + path + (query_text.empty() ? "" : "?" + query_text);
   return http_.perform(request);
@@ -173,7 +177,8 @@ int64_t AzureStorage::size(const std::string& name) {
     HttpResponse r = send(request, path, {});
     if (!r.ok()) fail("HEAD", origin_ + path, r);
     const auto length = parseInteger(r.header("content-length"));
-    if (!length) throw DataError("HEAD " + origin_ + path + " gave no Content-Length", "check the endpoint");
+    if (!length)
+      throw DataError("HEAD " + origin_ + path + " gave no Content-Length", "check the endpoint");
     bytes = *length;
   });
   return bytes;
@@ -204,7 +209,8 @@ void AzureStorage::read(const std::string& name, int64_t offset, int64_t length,
   });
 }
 
-std::shared_ptr<Buffer> AzureStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+std::shared_ptr<Buffer> AzureStorage::fetch(const std::string& name, int64_t expected_size,
+                                            Checksum* checksum) {
   const std::string path = blobPath(name);
   const std::string url = origin_ + path;
   auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
@@ -212,30 +218,35 @@ std::shared_ptr<Buffer> AzureStorage::fetch(const std::string& name, int64_t exp
   retry_.run("reading " + url, [&](int) {
     if (got == expected_size) return;
     HttpRequest request;
-    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" + std::to_string(expected_size - 1));
+    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" +
+                              std::to_string(expected_size - 1));
     request.sink = buffer->data() + got;
     request.sink_capacity = expected_size - got;
-    if (checksum) request.on_sink_data = [checksum](const char* data, size_t size) { checksum->update(data, size); };
+    if (checksum)
+      request.on_sink_data = [checksum](const char* data, size_t size) {
+        checksum->update(data, size);
+      };
     HttpResponse r = send(request, path, {});
     if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
     if (r.status == 416) {
-      throw DataError("GET " + url + ": HTTP 416, the blob is shorter than the " + std::to_string(expected_size) +
-                          " bytes index.json says",
+      throw DataError("GET " + url + ": HTTP 416, the blob is shorter than the " +
+                          std::to_string(expected_size) + " bytes index.json says",
                       "the blob was truncated or replaced: repack the data set with cohort-pack");
     }
     if (!r.ok()) fail("GET", url, r);
     // "Content-Range: bytes FIRST-LAST/TOTAL" tells the blob's whole size.
     const std::string range = r.header("content-range");
     const auto slash = range.rfind('/');
-    const auto total = slash == std::string::npos ? std::nullopt : parseInteger(range.substr(slash + 1));
+    const auto total =
+        slash == std::string::npos ? std::nullopt : parseInteger(range.substr(slash + 1));
     if (total && *total != expected_size) {
       throw DataError(url + " is " + std::to_string(*total) + " bytes but index.json says " +
                           std::to_string(expected_size),
                       "the blob was truncated or replaced: repack the data set with cohort-pack");
     }
     if (got < expected_size) {
-      throw TransientError("GET " + url + ": the answer ended after " + std::to_string(got) + " of " +
-                           std::to_string(expected_size) + " bytes");
+      throw TransientError("GET " + url + ": the answer ended after " + std::to_string(got) +
+                           " of " + std::to_string(expected_size) + " bytes");
     }
   });
   return buffer;
@@ -300,11 +311,13 @@ std::string blockId(int64_t index) {
 
 }  // namespace
 
-void AzureStorage::putFile(const std::string& name, const std::string& path, const PutFileOptions& options) {
+void AzureStorage::putFile(const std::string& name, const std::string& path,
+                           const PutFileOptions& options) {
   UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st;
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
-    throw DataError("cannot open " + path + ": " + std::strerror(errno), "check that it exists and is readable");
+    throw DataError("cannot open " + path + ": " + std::strerror(errno),
+                    "check that it exists and is readable");
   }
   const int64_t size = st.st_size, part = std::max<int64_t>(options.part_bytes, 1);
   if (size <= part) {  // one Put Blob, the body read from the file as it is sent
@@ -342,19 +355,22 @@ void AzureStorage::getFile(const std::string& name, const std::string& path, int
                            Checksum* checksum) {
   const int64_t size = this->size(name);
   if (size != expected_size) {
-    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes, not the " + std::to_string(expected_size) +
-                        " recorded for it",
+    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes, not the " +
+                        std::to_string(expected_size) + " recorded for it",
                     "the stored object was truncated or replaced");
   }
   UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) throw DataError("cannot create " + path + ": " + std::strerror(errno), "choose a writable folder");
+  if (out.fd < 0)
+    throw DataError("cannot create " + path + ": " + std::strerror(errno),
+                    "choose a writable folder");
   const std::string blob = blobPath(name);
   int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
   int write_errno = 0;
   retry_.run("reading " + origin_ + blob, [&](int) {
     if (got == size) return;
     HttpRequest request;
-    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" + std::to_string(size - 1));
+    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" +
+                              std::to_string(size - 1));
     request.stream = [&](const char* data, size_t n) {
       if (got + static_cast<int64_t>(n) > size) return false;  // longer than it said
       if (!writeAll(out.fd, data, n)) {
@@ -367,18 +383,20 @@ void AzureStorage::getFile(const std::string& name, const std::string& path, int
     };
     HttpResponse r = send(request, blob, {});
     if (write_errno != 0) {
-      throw DataError("cannot write " + path + ": " + std::strerror(write_errno), "free some space, or choose another folder");
+      throw DataError("cannot write " + path + ": " + std::strerror(write_errno),
+                      "free some space, or choose another folder");
     }
     if (!r.ok()) fail("GET", origin_ + blob, r);
     if (got != size) {
-      throw DataError(urlOf(name) + " ended at byte " + std::to_string(got) + " of " + std::to_string(size),
-                      "the stored object changed while it was read; try again");
+      throw DataError(
+          urlOf(name) + " ended at byte " + std::to_string(got) + " of " + std::to_string(size),
+          "the stored object changed while it was read; try again");
     }
   });
 }
 
-void AzureStorage::putBlock(const std::string& name, const std::string& block_id, int fd, int64_t offset,
-                            int64_t size) {
+void AzureStorage::putBlock(const std::string& name, const std::string& block_id, int fd,
+                            int64_t offset, int64_t size) {
   const std::string path = blobPath(name);
   retry_.run("writing a block of " + origin_ + path, [&](int) {
     HttpRequest request;
@@ -392,7 +410,8 @@ void AzureStorage::putBlock(const std::string& name, const std::string& block_id
   });
 }
 
-void AzureStorage::putBlockList(const std::string& name, const std::vector<std::string>& block_ids) {
+void AzureStorage::putBlockList(const std::string& name,
+                                const std::vector<std::string>& block_ids) {
   const std::string path = blobPath(name);
   std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<BlockList>";
   for (const auto& id : block_ids) xml += "<Latest>" + id + "</Latest>";

@@ -26,7 +26,8 @@ class AzureStorage : public Storage {
   int64_t size(const std::string& name) override;
   void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
-  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum) override;
+  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
+                                Checksum* checksum) override;
 
   // Creates the container (Create Container); one that exists already is fine.
   void createLocation() override;
@@ -38,7 +39,8 @@ class AzureStorage : public Storage {
   // Block List). Staged blocks stay on the server, uncommitted, until the list
   // is committed (Azure keeps them a week), so an upload cut short can go on
   // from its next block.
-  void putFile(const std::string& name, const std::string& path, const PutFileOptions& options) override;
+  void putFile(const std::string& name, const std::string& path,
+               const PutFileOptions& options) override;
   bool partsResume() const override { return true; }
   // One Get Blob streamed into the file (hashed as it arrives); a retry asks
   // for the bytes not yet received.
@@ -47,7 +49,8 @@ class AzureStorage : public Storage {
 
  private:
   // One block: `size` bytes of the open file `fd` from `offset`, read as they are sent.
-  void putBlock(const std::string& name, const std::string& block_id, int fd, int64_t offset, int64_t size);
+  void putBlock(const std::string& name, const std::string& block_id, int fd, int64_t offset,
+                int64_t size);
   void putBlockList(const std::string& name, const std::vector<std::string>& block_ids);
   using Query = std::vector<std::pair<std::string, std::string>>;
 
@@ -60,10 +63,10 @@ class AzureStorage : public Storage {
                          const HttpResponse& response) const;
 
   StorageUrl url_;
-  std::string origin_;         // scheme://host[:port]
-  std::string account_path_;   // "" or "/ACCOUNT" (path-style endpoints)
-  std::string key_;            // decoded Shared Key; empty without one
-  std::string sas_;            // SAS query string without '?'; empty without one
+  std::string origin_;        // scheme://host[:port]
+  std::string account_path_;  // "" or "/ACCOUNT" (path-style endpoints)
+  std::string key_;           // decoded Shared Key; empty without one
+  std::string sas_;           // SAS query string without '?'; empty without one
   HttpClient http_;
   RetryPolicy retry_;
 };

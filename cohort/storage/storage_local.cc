@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -31,7 +31,9 @@ void readFully(int fd, const std::string& path, int64_t offset, int64_t length, 
   while (done < length) {
     const ssize_t n = ::pread(fd, out + done, static_cast<size_t>(length - done), offset + done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw DataError("cannot read " + path + ": " + errnoText(), "check the disk or the NFS mount");
+    if (n < 0)
+      throw DataError("cannot read " + path + ": " + errnoText(),
+                      "check the disk or the NFS mount");
     if (n == 0) {
       throw DataError(path + " ends at byte " + std::to_string(offset + done) + ", before the " +
                           std::to_string(offset + length) + " bytes asked for",
@@ -56,7 +58,8 @@ std::vector<ObjectInfo> LocalStorage::list() {
   if (!fs::exists(folder_, error)) return objects;  // nothing there yet
   for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.find(".partial.") != std::string::npos) continue;  // a write in progress (writeTemporary)
+    if (name.find(".partial.") != std::string::npos)
+      continue;  // a write in progress (writeTemporary)
     std::error_code gone;
     const auto bytes = it->file_size(gone);
     if (!gone && it->is_regular_file(gone)) objects.push_back({name, static_cast<int64_t>(bytes)});
@@ -96,7 +99,8 @@ void LocalStorage::read(const std::string& name, int64_t offset, int64_t length,
   readFully(file.fd, path, offset, length, out);
 }
 
-std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size, Checksum* checksum) {
+std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size,
+                                            Checksum* checksum) {
   constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
   const std::string path = urlOf(name);
   UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -129,20 +133,24 @@ std::string LocalStorage::writeTemporary(const std::string& final_path, int sour
   std::error_code error;
   fs::create_directories(path.parent_path(), error);
   if (error) {
-    throw DataError("cannot create the folder " + path.parent_path().string() + ": " + error.message(),
-                    "choose a location this user can write");
+    throw DataError(
+        "cannot create the folder " + path.parent_path().string() + ": " + error.message(),
+        "choose a location this user can write");
   }
   // Unique among the processes and threads writing the same name.
   const std::string temp = path.string() + ".partial." + uniqueSuffix();
   UniqueFd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
   if (file.fd < 0) {
-    throw DataError("cannot create " + temp + ": " + errnoText(), "choose a location this user can write");
+    throw DataError("cannot create " + temp + ": " + errnoText(),
+                    "choose a location this user can write");
   }
-  const bool written = source >= 0 ? copyContents(source, file.fd, size) : writeAll(file.fd, bytes.data(), bytes.size());
+  const bool written = source >= 0 ? copyContents(source, file.fd, size)
+                                   : writeAll(file.fd, bytes.data(), bytes.size());
   if (!written || ::fsync(file.fd) != 0) {
     const std::string why = errnoText();
     ::unlink(temp.c_str());
-    throw DataError("cannot write " + temp + ": " + why, "free some space or choose another location");
+    throw DataError("cannot write " + temp + ": " + why,
+                    "free some space or choose another location");
   }
   return temp;
 }
@@ -154,7 +162,8 @@ void commitRename(const std::string& temp, const std::string& path) {
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string why = errnoText();
     ::unlink(temp.c_str());
-    throw DataError("cannot rename " + temp + " to " + path + ": " + why, "check the disk or the NFS mount");
+    throw DataError("cannot rename " + temp + " to " + path + ": " + why,
+                    "check the disk or the NFS mount");
   }
   UniqueFd dir{::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (dir.fd >= 0) ::fsync(dir.fd);
@@ -187,8 +196,9 @@ bool LocalStorage::createExclusive(const std::string& name, const std::string& b
     created = ::stat(temp.c_str(), &st) == 0 && st.st_nlink == 2;  // NFS: linked, reply lost
     if (!created) {
       ::unlink(temp.c_str());
-      throw DataError("cannot create " + path + ": " + std::strerror(link_errno),
-                      "check the folder's permissions, and that its file system supports hard links");
+      throw DataError(
+          "cannot create " + path + ": " + std::strerror(link_errno),
+          "check the folder's permissions, and that its file system supports hard links");
     }
   }
   ::unlink(temp.c_str());
@@ -206,11 +216,13 @@ void LocalStorage::remove(const std::string& name) {
   }
 }
 
-void LocalStorage::putFile(const std::string& name, const std::string& path, const PutFileOptions&) {
+void LocalStorage::putFile(const std::string& name, const std::string& path,
+                           const PutFileOptions&) {
   UniqueFd source{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st;
   if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
-    throw DataError("cannot open " + path + ": " + errnoText(), "check that it exists and is readable");
+    throw DataError("cannot open " + path + ": " + errnoText(),
+                    "check that it exists and is readable");
   }
   const std::string target = urlOf(name);
   commitRename(writeTemporary(target, source.fd, st.st_size, ""), target);
@@ -222,14 +234,17 @@ void LocalStorage::getFile(const std::string& name, const std::string& path, int
   UniqueFd source{::open(source_path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st;
   if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
-    throw DataError("cannot open " + source_path + ": " + errnoText(), "check that it exists and is readable");
+    throw DataError("cannot open " + source_path + ": " + errnoText(),
+                    "check that it exists and is readable");
   }
   if (st.st_size != expected_size) {
     throw DataError(source_path + " is " + std::to_string(st.st_size) + " bytes, not the " +
-                    std::to_string(expected_size) + " recorded for it", "the stored file was truncated or replaced");
+                        std::to_string(expected_size) + " recorded for it",
+                    "the stored file was truncated or replaced");
   }
   UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) throw DataError("cannot create " + path + ": " + errnoText(), "choose a writable folder");
+  if (out.fd < 0)
+    throw DataError("cannot create " + path + ": " + errnoText(), "choose a writable folder");
   // The copy runs in the kernel on a thread of its own while this one hashes
   // what has been copied so far, read back from the copy (the page cache): the
   // checksum is of the bytes written, and the two overlap.

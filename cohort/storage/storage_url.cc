@@ -26,7 +26,8 @@ bool startsWith(const std::string& text, const std::string& head) {
 bool validAccount(const std::string& a) {
   if (a.size() < 3 || a.size() > 24) return false;
   for (char c : a) {
-    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c))) {
+    if (!std::islower(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c))) {
       return false;
     }
   }
@@ -68,9 +69,11 @@ void splitHostPort(const std::string& text, const std::string& authority, std::s
   *port = 0;
   if (colon != std::string::npos) {
     const std::string digits = authority.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5) refuse(text, "the port '" + digits + "' is not a port");
+    if (digits.empty() || digits.size() > 5)
+      refuse(text, "the port '" + digits + "' is not a port");
     for (char c : digits) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) refuse(text, "the port '" + digits + "' is not a port");
+      if (!std::isdigit(static_cast<unsigned char>(c)))
+        refuse(text, "the port '" + digits + "' is not a port");
     }
     *port = std::stoi(digits);
     if (*port < 1 || *port > 65535) refuse(text, "the port " + digits + " is out of range");
@@ -102,7 +105,8 @@ void parseAzure(const std::string& text, StorageUrl* url) {
   url->kind = StorageUrl::Kind::kAzure;
   auto [account, rest] = splitFirst(text.substr(std::string("azure://").size()));
   if (!validAccount(account)) {
-    refuse(text, "'" + account + "' is not a storage account name (3-24 lowercase letters and digits)");
+    refuse(text,
+           "'" + account + "' is not a storage account name (3-24 lowercase letters and digits)");
   }
   url->account = account;
   parseContainerPath(text, rest, url);
@@ -128,7 +132,8 @@ void parseHttp(const std::string& text, StorageUrl* url) {
     rest = after;
   }
   if (!validAccount(url->account)) {
-    refuse(text, "'" + url->account + "' is not a storage account name (3-24 lowercase letters and digits)");
+    refuse(text, "'" + url->account +
+                     "' is not a storage account name (3-24 lowercase letters and digits)");
   }
   parseContainerPath(text, rest, url);
 }
@@ -187,7 +192,8 @@ std::string encode(const std::string& text, bool keep_slash) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';

@@ -26,7 +26,8 @@ struct StorageUrl {
   std::string account;
   std::string container;
   std::string prefix;
-  std::string endpoint;  // e.g. "https://acct.blob.core.windows.net" or "http://127.0.0.1:10000/devstoreaccount1"
+  std::string endpoint;  // e.g. "https://acct.blob.core.windows.net" or
+                         // "http://127.0.0.1:10000/devstoreaccount1"
 
   // kWebHdfs: namenode host and port, and the absolute HDFS folder (no trailing '/').
   std::string host;

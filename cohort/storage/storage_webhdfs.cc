@@ -41,7 +41,8 @@ WebHdfsStorage::WebHdfsStorage(const StorageUrl& url, const StorageOptions& opti
   if (!options.hdfs_delegation_token.empty()) {
     auth_ = "delegation=" + percentEncode(options.hdfs_delegation_token);
   } else {
-    auth_ = "user.name=" + percentEncode(options.hdfs_user.empty() ? loginName() : options.hdfs_user);
+    auth_ =
+        "user.name=" + percentEncode(options.hdfs_user.empty() ? loginName() : options.hdfs_user);
   }
 }
 
@@ -107,7 +108,8 @@ std::vector<ObjectInfo> WebHdfsStorage::list() {
     HttpRequest request;
     request.url = url;
     HttpResponse r = http_.perform(request);
-    if (r.status == 404 && r.transport_error.empty()) return;  // no folder yet: nothing in it, as locally
+    if (r.status == 404 && r.transport_error.empty())
+      return;  // no folder yet: nothing in it, as locally
     if (!r.ok()) fail("GET", url, r);
     objects = parseListStatus(r.body, base_ + url_.hdfs_path);
   });
@@ -115,7 +117,8 @@ std::vector<ObjectInfo> WebHdfsStorage::list() {
   for (auto& o : objects) {
     if (isSafeObjectName(o.name)) safe.push_back(o);
   }
-  std::sort(safe.begin(), safe.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
+  std::sort(safe.begin(), safe.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
   return safe;
 }
 
@@ -135,9 +138,8 @@ bool WebHdfsStorage::exists(const std::string& name) {
 int64_t WebHdfsStorage::size(const std::string& name) {
   const std::string url = operationUrl(pathOf(name), "GETFILESTATUS");
   int64_t bytes = -1;
-  retry_.run("reading the size of " + urlOf(name), [&](int) {
-    bytes = parseFileStatusLength(namenode("GET", url).body, urlOf(name));
-  });
+  retry_.run("reading the size of " + urlOf(name),
+             [&](int) { bytes = parseFileStatusLength(namenode("GET", url).body, urlOf(name)); });
   return bytes;
 }
 
@@ -148,7 +150,8 @@ void WebHdfsStorage::read(const std::string& name, int64_t offset, int64_t lengt
     if (got == length) return;
     // Step 1: the namenode redirects OPEN to a datanode holding the blocks.
     const std::string url = operationUrl(
-        path, "OPEN", "offset=" + std::to_string(offset + got) + "&length=" + std::to_string(length - got));
+        path, "OPEN",
+        "offset=" + std::to_string(offset + got) + "&length=" + std::to_string(length - got));
     HttpRequest ask;
     ask.url = url;
     const std::string target = redirectTarget(http_.perform(ask), "GET", url);
@@ -161,8 +164,8 @@ void WebHdfsStorage::read(const std::string& name, int64_t offset, int64_t lengt
     if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
     if (!r.ok()) fail("GET", target, r);
     if (got < length) {  // a complete answer, shorter than asked: the file ends there
-      throw DataError(urlOf(name) + " ends at byte " + std::to_string(offset + got) + ", before the " +
-                          std::to_string(offset + length) + " bytes asked for",
+      throw DataError(urlOf(name) + " ends at byte " + std::to_string(offset + got) +
+                          ", before the " + std::to_string(offset + length) + " bytes asked for",
                       "the file was truncated: repack the data set with cohort-pack");
     }
   });
@@ -176,7 +179,8 @@ std::shared_ptr<Buffer> WebHdfsStorage::fetch(const std::string& name, int64_t e
   int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
   retry_.run("reading " + urlOf(name), [&](int) {
     const std::string url = operationUrl(
-        path, "OPEN", "offset=" + std::to_string(got) + "&length=" + std::to_string(expected_size + 1 - got));
+        path, "OPEN",
+        "offset=" + std::to_string(got) + "&length=" + std::to_string(expected_size + 1 - got));
     HttpRequest ask;
     ask.url = url;
     const std::string target = redirectTarget(http_.perform(ask), "GET", url);
@@ -184,14 +188,19 @@ std::shared_ptr<Buffer> WebHdfsStorage::fetch(const std::string& name, int64_t e
     fetch.url = target;
     fetch.sink = buffer->data() + got;
     fetch.sink_capacity = expected_size + 1 - got;
-    if (checksum) fetch.on_sink_data = [checksum](const char* data, size_t size) { checksum->update(data, size); };
+    if (checksum)
+      fetch.on_sink_data = [checksum](const char* data, size_t size) {
+        checksum->update(data, size);
+      };
     HttpResponse r = http_.perform(fetch);
     if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
     if (!r.ok()) fail("GET", target, r);
     if (got != expected_size) {  // a complete answer of another length: the file has that length
-      throw DataError(urlOf(name) + " is " + (got > expected_size ? "longer than " : std::to_string(got) + " bytes, not ") +
-                          std::to_string(expected_size) + " bytes as index.json says",
-                      "the file was truncated or replaced: repack the data set with cohort-pack");
+      throw DataError(
+          urlOf(name) + " is " +
+              (got > expected_size ? "longer than " : std::to_string(got) + " bytes, not ") +
+              std::to_string(expected_size) + " bytes as index.json says",
+          "the file was truncated or replaced: repack the data set with cohort-pack");
     }
   });
   buffer->truncate(static_cast<size_t>(expected_size));
@@ -200,7 +209,8 @@ std::shared_ptr<Buffer> WebHdfsStorage::fetch(const std::string& name, int64_t e
 
 void WebHdfsStorage::upload(const std::string& temp, const std::string& bytes, bool overwrite) {
   // Step 1: CREATE without a body; the namenode names the datanode to send it to.
-  const std::string url = operationUrl(temp, "CREATE", overwrite ? "overwrite=true" : "overwrite=false");
+  const std::string url =
+      operationUrl(temp, "CREATE", overwrite ? "overwrite=true" : "overwrite=false");
   HttpRequest ask;
   ask.method = "PUT";
   ask.url = url;
@@ -215,7 +225,8 @@ void WebHdfsStorage::upload(const std::string& temp, const std::string& bytes, b
   if (!r.ok()) fail("PUT", target, r);
 }
 
-bool WebHdfsStorage::renameTo(const std::string& temp, const std::string& path, const std::string& name) {
+bool WebHdfsStorage::renameTo(const std::string& temp, const std::string& path,
+                              const std::string& name) {
   const std::string rename = operationUrl(temp, "RENAME", "destination=" + percentEncode(path));
   return parseBoolean(namenode("PUT", rename).body, urlOf(name));
 }
@@ -228,8 +239,8 @@ void WebHdfsStorage::write(const std::string& name, const std::string& bytes) {
     // Replace the old file, if any, by the new one.
     namenode("DELETE", operationUrl(path, "DELETE"));
     if (!renameTo(temp, path, name)) {
-      throw DataError("RENAME " + urlOf(temp.substr(url_.hdfs_path.size() + 1)) + " to " + urlOf(name) +
-                          " returned false",
+      throw DataError("RENAME " + urlOf(temp.substr(url_.hdfs_path.size() + 1)) + " to " +
+                          urlOf(name) + " returned false",
                       "check the HDFS folder's permissions");
     }
   });
@@ -237,8 +248,10 @@ void WebHdfsStorage::write(const std::string& name, const std::string& bytes) {
 
 void WebHdfsStorage::createLocation() {
   retry_.run("creating " + base_ + url_.hdfs_path, [&](int) {
-    if (!parseBoolean(namenode("PUT", operationUrl(url_.hdfs_path, "MKDIRS")).body, base_ + url_.hdfs_path)) {
-      throw DataError("MKDIRS " + base_ + url_.hdfs_path + " returned false", "check the HDFS folder's permissions");
+    if (!parseBoolean(namenode("PUT", operationUrl(url_.hdfs_path, "MKDIRS")).body,
+                      base_ + url_.hdfs_path)) {
+      throw DataError("MKDIRS " + base_ + url_.hdfs_path + " returned false",
+                      "check the HDFS folder's permissions");
     }
   });
 }
@@ -260,7 +273,8 @@ bool WebHdfsStorage::createExclusive(const std::string& name, const std::string&
 }
 
 void WebHdfsStorage::remove(const std::string& name) {
-  retry_.run("deleting " + urlOf(name), [&](int) { namenode("DELETE", operationUrl(pathOf(name), "DELETE")); });
+  retry_.run("deleting " + urlOf(name),
+             [&](int) { namenode("DELETE", operationUrl(pathOf(name), "DELETE")); });
 }
 
 }  // namespace cohort::storage

@@ -26,7 +26,8 @@ class WebHdfsStorage : public Storage {
   int64_t size(const std::string& name) override;
   void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
-  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size, Checksum* checksum) override;
+  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
+                                Checksum* checksum) override;
   void createLocation() override;  // MKDIRS
   // CREATE of a unique temporary (overwrite=false), then RENAME, which HDFS
   // refuses when the name exists (See Note [Exclusive create]).

@@ -13,7 +13,8 @@ namespace cohort::storage {
 
 using nlohmann::json;
 
-UploadState::UploadState(std::string path, std::string url) : path_(std::move(path)), url_(std::move(url)) {
+UploadState::UploadState(std::string path, std::string url)
+    : path_(std::move(path)), url_(std::move(url)) {
   std::ifstream in(path_);
   if (!in) return;
   std::stringstream text;
@@ -31,7 +32,8 @@ UploadState::UploadState(std::string path, std::string url) : path_(std::move(pa
       files_[name] = f;
     }
   } catch (const json::exception& e) {
-    log::warn("ignoring the upload state " + path_ + " (" + e.what() + "); every file is uploaded again");
+    log::warn("ignoring the upload state " + path_ + " (" + e.what() +
+              "); every file is uploaded again");
     files_.clear();
   }
 }
@@ -65,7 +67,8 @@ void UploadState::save() const {
     std::ofstream out(temp, std::ios::trunc);
     out << text;
     if (!out.flush()) {
-      throw Error("cannot write the upload state " + temp, "free space on its disk, or move the logs folder");
+      throw Error("cannot write the upload state " + temp,
+                  "free space on its disk, or move the logs folder");
     }
   }
   if (std::rename(temp.c_str(), path_.c_str()) != 0) {

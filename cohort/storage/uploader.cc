@@ -56,14 +56,16 @@ std::string redactUrl(const std::string& url) {
 Uploader::Uploader(UploadOptions options)
     : options_(std::move(options)), state_(options_.state_path, options_.url) {
   if (options_.url.find('?') != std::string::npos) {
-    throw ConfigError("the upload URL " + redactUrl(options_.url) + " has a query string",
-                      "give the URL without '?...' and the SAS token in COHORT_AZURE_SAS_TOKEN "
-                      "(or COHORT_CREDENTIALS_FILE), so that it stays out of logs and process lists");
+    throw ConfigError(
+        "the upload URL " + redactUrl(options_.url) + " has a query string",
+        "give the URL without '?...' and the SAS token in COHORT_AZURE_SAS_TOKEN "
+        "(or COHORT_CREDENTIALS_FILE), so that it stays out of logs and process lists");
   }
   COHORT_CHECK(options_.block_bytes > 0, ConfigError, "the upload block size must be positive",
                "set COHORT_UPLOAD_BLOCK_MB to a positive number");
   storage_ = storage::openStorage(options_.url, options_.storage);
-  storage_->createLocation();  // also the first test of the credentials: a refused one fails here, not mid-run
+  storage_->createLocation();  // also the first test of the credentials: a refused one fails here,
+                               // not mid-run
 }
 
 Uploader::~Uploader() = default;
@@ -85,7 +87,8 @@ SyncResult Uploader::syncFolder(const std::string& local_dir, const std::string&
   return syncFiles(local_dir, names, remote_prefix);
 }
 
-SyncResult Uploader::syncFiles(const std::string& local_dir, const std::vector<std::string>& relative,
+SyncResult Uploader::syncFiles(const std::string& local_dir,
+                               const std::vector<std::string>& relative,
                                const std::string& remote_prefix) {
   SyncResult result;
   for (const auto& name : relative) {
@@ -95,7 +98,8 @@ SyncResult Uploader::syncFiles(const std::string& local_dir, const std::vector<s
   return result;
 }
 
-SyncResult Uploader::syncLatestCheckpoint(const std::string& outputs_dir, const std::string& remote_prefix) {
+SyncResult Uploader::syncLatestCheckpoint(const std::string& outputs_dir,
+                                          const std::string& remote_prefix) {
   std::ifstream in(outputs_dir + "/checkpoints/latest");
   std::string folder;
   if (!in || !std::getline(in, folder)) return {};
@@ -106,7 +110,8 @@ SyncResult Uploader::syncLatestCheckpoint(const std::string& outputs_dir, const 
     return {};
   }
   const std::string checkpoints = outputs_dir + "/checkpoints";
-  SyncResult result = syncFolder(checkpoints + "/" + folder, joinRemote(remote_prefix, "checkpoints/" + folder));
+  SyncResult result =
+      syncFolder(checkpoints + "/" + folder, joinRemote(remote_prefix, "checkpoints/" + folder));
   SyncResult pointer = syncFiles(checkpoints, {"latest"}, joinRemote(remote_prefix, "checkpoints"));
   result.uploaded += pointer.uploaded;
   result.unchanged += pointer.unchanged;
@@ -115,7 +120,8 @@ SyncResult Uploader::syncLatestCheckpoint(const std::string& outputs_dir, const 
   return result;
 }
 
-bool Uploader::syncFile(const std::string& local_path, const std::string& remote_name, SyncResult* result) {
+bool Uploader::syncFile(const std::string& local_path, const std::string& remote_name,
+                        SyncResult* result) {
   LocalStat st;
   if (!statFile(local_path, &st)) return false;  // gone since it was listed
   const UploadedFile* known = state_.find(remote_name);
@@ -137,7 +143,9 @@ bool Uploader::syncFile(const std::string& local_path, const std::string& remote
     } catch (const DataError&) {
       if (start == 0) throw;
       // The staged blocks may be gone (expired, or another writer replaced the blob).
-      if (reporter_) reporter_("committing the resumed blocks of " + remote_name + " failed; uploading it again");
+      if (reporter_)
+        reporter_("committing the resumed blocks of " + remote_name +
+                  " failed; uploading it again");
       uploadInBlocks(local_path, remote_name, entry, 0);
     }
   } else {
@@ -150,8 +158,8 @@ bool Uploader::syncFile(const std::string& local_path, const std::string& remote
   return true;
 }
 
-void Uploader::uploadInBlocks(const std::string& local_path, const std::string& remote_name, UploadedFile entry,
-                              int64_t start_block) {
+void Uploader::uploadInBlocks(const std::string& local_path, const std::string& remote_name,
+                              UploadedFile entry, int64_t start_block) {
   const int64_t block = options_.block_bytes;
   const int64_t blocks = (entry.size + block - 1) / block;
   if (start_block > 0 && reporter_) {

@@ -3,9 +3,9 @@
 // hdfs://... (WebHDFS) or a local folder -- through the data layer's Storage
 // backends, with their retries.
 //
-//   Uploader up({"azure://acct/runs/job-7", StorageOptions::fromSettings(s), "logs/.upload-state.json"});
-//   up.syncFolder("./logs", "logs");            // only files changed since the last sync
-//   up.syncLatestCheckpoint("./outputs", "outputs");
+//   Uploader up({"azure://acct/runs/job-7", StorageOptions::fromSettings(s),
+//   "logs/.upload-state.json"}); up.syncFolder("./logs", "logs");            // only files changed
+//   since the last sync up.syncLatestCheckpoint("./outputs", "outputs");
 //
 // Only changed files are copied: a file's size and modification time are
 // compared with the UploadState. Files larger than the block size go to
@@ -29,10 +29,10 @@
 namespace cohort::storage {
 
 struct UploadOptions {
-  std::string url;                 // the destination; no query string (SAS goes in the settings)
-  storage::StorageOptions storage;    // credentials, retries
-  std::string state_path;          // the UploadState file
-  int64_t block_bytes = 8 << 20;   // Azure block size (and the size above which blocks are used)
+  std::string url;                  // the destination; no query string (SAS goes in the settings)
+  storage::StorageOptions storage;  // credentials, retries
+  std::string state_path;           // the UploadState file
+  int64_t block_bytes = 8 << 20;    // Azure block size (and the size above which blocks are used)
 };
 
 struct SyncResult {
@@ -59,12 +59,14 @@ class Uploader {
   SyncResult syncLatestCheckpoint(const std::string& outputs_dir, const std::string& remote_prefix);
 
   // Progress lines ("resuming NAME at block 5 of 13") go to this callback.
-  void setReporter(std::function<void(const std::string&)> reporter) { reporter_ = std::move(reporter); }
+  void setReporter(std::function<void(const std::string&)> reporter) {
+    reporter_ = std::move(reporter);
+  }
 
  private:
   bool syncFile(const std::string& local_path, const std::string& remote_name, SyncResult* result);
-  void uploadInBlocks(const std::string& local_path, const std::string& remote_name, UploadedFile entry,
-                      int64_t start_block);
+  void uploadInBlocks(const std::string& local_path, const std::string& remote_name,
+                      UploadedFile entry, int64_t start_block);
 
   UploadOptions options_;
   std::unique_ptr<storage::Storage> storage_;

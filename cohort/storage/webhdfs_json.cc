@@ -14,8 +14,9 @@ using nlohmann::json;
 json parse(const std::string& text, const std::string& url) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    throw DataError("the answer from " + url + " is not a JSON object: '" + printableExcerpt(text, 120) + "'",
-                    "check that the location names a WebHDFS endpoint (the namenode's HTTP port)");
+    throw DataError(
+        "the answer from " + url + " is not a JSON object: '" + printableExcerpt(text, 120) + "'",
+        "check that the location names a WebHDFS endpoint (the namenode's HTTP port)");
   }
   return doc;
 }
@@ -58,7 +59,8 @@ std::vector<ObjectInfo> parseListStatus(const std::string& text, const std::stri
     if (!entry.is_object()) malformed(url, "a FileStatus entry that is not an object");
     auto suffix = entry.find("pathSuffix");
     auto type = entry.find("type");
-    if (suffix == entry.end() || !suffix->is_string() || type == entry.end() || !type->is_string()) {
+    if (suffix == entry.end() || !suffix->is_string() || type == entry.end() ||
+        !type->is_string()) {
       malformed(url, "a FileStatus entry without pathSuffix or type");
     }
     if (type->get<std::string>() == "FILE") {

@@ -30,8 +30,9 @@ std::unique_ptr<Runtime>& context() {
 // so in one line. A logs folder that cannot be written is not an error here
 // (the trainer's own logs will say so): the settings then go to the terminal.
 void recordSettings(const WorldInfo& world, const Settings& settings) {
-  const std::string where = "rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
-                            ", local " + std::to_string(world.local_rank) + " of " +
+  const std::string where = "rank " + std::to_string(world.rank) + " of " +
+                            std::to_string(world.size) + ", local " +
+                            std::to_string(world.local_rank) + " of " +
                             std::to_string(world.local_size) + ", launcher " + world.source;
   std::string text = "world: " + where + "\n";
   for (const auto& [name, value] : settings.describe()) text += name + "=" + value + "\n";
@@ -53,7 +54,8 @@ void recordSettings(const WorldInfo& world, const Settings& settings) {
 
 int mpiLocalSize(int* local_rank) {
   MPI_Comm node;
-  COHORT_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  COHORT_MPI_CHECK(
+      MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
   int size = 1;
   COHORT_MPI_CHECK(MPI_Comm_rank(node, local_rank));
   COHORT_MPI_CHECK(MPI_Comm_size(node, &size));
@@ -109,7 +111,8 @@ Runtime& init(int& argc, char**& argv) {
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = Settings::fromEnvironment(env);
   // From here on a failure leaves an error record (Note [Error records]).
-  ErrorRecordSite site{rt->settings_.logs_dir, -1, rt->settings_.run_id, rt->settings_.restart_count};
+  ErrorRecordSite site{rt->settings_.logs_dir, -1, rt->settings_.run_id,
+                       rt->settings_.restart_count};
   setErrorRecordSite(site);
   log::Level level = log::Level::kInfo;
   log::parseLevel(rt->settings_.log_level, &level);
@@ -164,8 +167,8 @@ Communicator& Runtime::comm(const c10::Device& device) {
     const CudaStatus cuda = cudaStatus();
     COHORT_CHECK(cuda.usable, ConfigError, "cannot use " + device.str() + ": " + cuda.why,
                  "keep the model on the CPU (rt.device() picks the CPU when no GPU is usable)");
-    gpu_comm_ = makeNcclCommunicator(MPI_COMM_WORLD, device.index(),
-                                     settings_.collective_timeout_s);
+    gpu_comm_ =
+        makeNcclCommunicator(MPI_COMM_WORLD, device.index(), settings_.collective_timeout_s);
   }
   return *gpu_comm_;
 }

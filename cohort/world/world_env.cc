@@ -62,9 +62,9 @@ std::optional<std::pair<int, int>> readPair(const EnvLookup& env, const Scheme& 
                       "fix or unset " + std::string(count_name));
   }
   if (i >= n) {
-    throw ConfigError(std::string(index_name) + "=" + *index + " is not below " + count_name +
-                          "=" + *count,
-                      "a rank must be in [0, size): fix or unset both variables");
+    throw ConfigError(
+        std::string(index_name) + "=" + *index + " is not below " + count_name + "=" + *count,
+        "a rank must be in [0, size): fix or unset both variables");
   }
   return std::make_pair(i, n);
 }

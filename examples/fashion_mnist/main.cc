@@ -74,7 +74,8 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   auto totals = torch::tensor({correct, seen}, torch::kInt64);
   comm.allreduce(totals, cohort::ReduceOp::kSum);  // host counts, over MPI
   net.train();
-  return static_cast<double>(totals[0].item<int64_t>()) / static_cast<double>(totals[1].item<int64_t>());
+  return static_cast<double>(totals[0].item<int64_t>()) /
+         static_cast<double>(totals[1].item<int64_t>());
 }
 
 // One predicted class per line, in the test set's order (-1: not evaluated).
@@ -83,15 +84,16 @@ void writePredictions(const std::string& path, const torch::Tensor& predictions)
   const int64_t* p = predictions.data_ptr<int64_t>();
   for (int64_t i = 0; i < predictions.numel(); ++i) out << p[i] << '\n';
   if (!out.flush()) {
-    throw cohort::Error("cannot write the predictions to " + path, "pass --predictions a writable path");
+    throw cohort::Error("cannot write the predictions to " + path,
+                        "pass --predictions a writable path");
   }
 }
 
 // The loaders of the packed data set's two halves, LOCATION/train and LOCATION/test.
-cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& options, const char* split,
-                                       int64_t global_batch, bool training) {
-  auto o = cohort::data::LoaderOptions::fromSettings(rt.settings(), options.data + "/" + split, rt.rank(),
-                                                     rt.size());
+cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& options,
+                                       const char* split, int64_t global_batch, bool training) {
+  auto o = cohort::data::LoaderOptions::fromSettings(rt.settings(), options.data + "/" + split,
+                                                     rt.rank(), rt.size());
   o.global_batch = global_batch;
   o.seed = options.seed;
   o.window_shards = options.window_shards;
@@ -107,8 +109,9 @@ torch::Device chooseDevice(cohort::Runtime& rt, const std::string& wanted) {
   if (wanted == "cpu") return torch::Device(torch::kCPU);
   const torch::Device device = rt.device();
   if (wanted == "cuda" && !device.is_cuda()) {
-    throw cohort::ConfigError("--device cuda, but this rank has no usable GPU (see the warning above)",
-                              "run on a machine with a GPU per rank, or pass --device cpu");
+    throw cohort::ConfigError(
+        "--device cuda, but this rank has no usable GPU (see the warning above)",
+        "run on a machine with a GPU per rank, or pass --device cpu");
   }
   return device;
 }
@@ -119,15 +122,17 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   // Several ranks share the machine's cores: one torch thread each unless asked.
   const int threads = options.threads > 0 ? options.threads : (rt.size() > 1 ? 1 : 0);
   if (threads > 0) torch::set_num_threads(threads);
-  torch::manual_seed(options.seed);  // the same everywhere (DataParallel broadcasts rank 0's weights anyway)
+  torch::manual_seed(
+      options.seed);  // the same everywhere (DataParallel broadcasts rank 0's weights anyway)
 
   // Everything that can fail on bad input happens before the first collective.
   cohort::data::ShardedLoader train = openLoader(rt, options, "train", options.global_batch, true);
   cohort::data::ShardedLoader test = openLoader(rt, options, "test", 100 * rt.size(), false);
   const int64_t steps = train.batchesPerEpoch();
   if (steps < 1) {
-    throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) + " is larger than the " +
-                                  std::to_string(train.epochSize()) + " training images",
+    throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) +
+                                  " is larger than the " + std::to_string(train.epochSize()) +
+                                  " training images",
                               "pass a smaller --batch or a larger --max-train");
   }
   const torch::Device device = chooseDevice(rt, options.device);
@@ -150,8 +155,9 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   state.config = options.toJson(rt.size());
   if (options.resume) {
     if (auto resumed = checkpointer.resume(state); resumed && lead) {
-      std::printf("resumed from %s at step %lld of %lld (--resume never starts afresh)\n", resumed->folder.c_str(),
-                  static_cast<long long>(state.step), static_cast<long long>(steps * options.epochs));
+      std::printf("resumed from %s at step %lld of %lld (--resume never starts afresh)\n",
+                  resumed->folder.c_str(), static_cast<long long>(state.step),
+                  static_cast<long long>(steps * options.epochs));
     }
   }
   cohort::runlog::RunLog log(rt, dp);  // LOGS/metrics.jsonl, tensorboard/, timeline/
@@ -161,14 +167,17 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
     std::printf(
         "fashion_mnist: %d rank(s) on %s x %d torch thread(s); global batch %lld (%lld per "
         "rank); %d epoch(s); lr %g (cosine to 0); momentum %g\n",
-        rt.size(), device.str().c_str(), torch::get_num_threads(), static_cast<long long>(options.global_batch),
-        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr, options.momentum);
-    std::printf("data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
-                "do not fill a batch and are skipped); testing on %lld images\n",
-                options.data.c_str(), static_cast<long long>(train.manifest().samples),
-                train.manifest().shards.size(), static_cast<long long>(steps),
-                static_cast<long long>(train.epochSize() - steps * options.global_batch),
-                static_cast<long long>(test.manifest().samples));
+        rt.size(), device.str().c_str(), torch::get_num_threads(),
+        static_cast<long long>(options.global_batch),
+        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr,
+        options.momentum);
+    std::printf(
+        "data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
+        "do not fill a batch and are skipped); testing on %lld images\n",
+        options.data.c_str(), static_cast<long long>(train.manifest().samples),
+        train.manifest().shards.size(), static_cast<long long>(steps),
+        static_cast<long long>(train.epochSize() - steps * options.global_batch),
+        static_cast<long long>(test.manifest().samples));
     std::fflush(stdout);
   }
 
@@ -189,7 +198,8 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       {
         auto span = log.span("forward");
         auto logits = net->forward(normalise((*batch)["image"].to(device)));
-        loss = torch::nn::functional::cross_entropy(logits, (*batch)["label"].to(device, torch::kInt64));
+        loss = torch::nn::functional::cross_entropy(logits,
+                                                    (*batch)["label"].to(device, torch::kInt64));
       }
       {
         auto span = log.span("backward");
@@ -205,7 +215,8 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       state.epoch = epoch;
       // Collective every step (the ranks agree on the time and on SIGTERM); the
       // epoch's last step is saved after the evaluation, with its accuracy.
-      if (checkpointer.due(state.step) && (train.batchesLeft() > 0 || checkpointer.stopRequested())) {
+      if (checkpointer.due(state.step) &&
+          (train.batchesLeft() > 0 || checkpointer.stopRequested())) {
         auto span = log.span("checkpoint", Timeline::kCheckpoint);
         state.metrics = {{"loss", loss.item<double>()}};
         checkpointer.save(state);
@@ -214,8 +225,9 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       if (checkpointer.stopRequested()) {
         checkpointer.wait();
         if (lead) {
-          std::printf("stopped by SIGTERM at step %lld: checkpoint written to %s; run again to resume\n",
-                      static_cast<long long>(state.step), checkpointer.directory().c_str());
+          std::printf(
+              "stopped by SIGTERM at step %lld: checkpoint written to %s; run again to resume\n",
+              static_cast<long long>(state.step), checkpointer.directory().c_str());
         }
         return kStoppedBySigterm;
       }
@@ -224,16 +236,21 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
     const double train_s = secondsSince(start);
     // Each rank's loss is a mean over an equal share, so the mean over ranks
     // and batches is the mean over every sample of the epoch (of the steps run).
-    auto totals = torch::tensor({loss_sum.item<double>(), static_cast<double>(ran)}, torch::kFloat64);
+    auto totals =
+        torch::tensor({loss_sum.item<double>(), static_cast<double>(ran)}, torch::kFloat64);
     rt.comm().allreduce(totals, cohort::ReduceOp::kSum);
-    const double train_loss = totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
+    const double train_loss =
+        totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
     const auto test_start = Clock::now();
     accuracy = evaluate(*net, test, rt.comm(), &predictions);
     log.report(state.step, {{"test_accuracy", accuracy}, {"epoch_train_loss", train_loss}}, epoch);
     if (lead) {
-      std::printf("epoch %lld/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s (train %.1f s, test %.1f s)\n",
-                  static_cast<long long>(epoch + 1), options.epochs, train_loss, accuracy,
-                  static_cast<double>(ran * options.global_batch) / train_s, train_s, secondsSince(test_start));
+      std::printf(
+          "epoch %lld/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s (train %.1f s, test "
+          "%.1f s)\n",
+          static_cast<long long>(epoch + 1), options.epochs, train_loss, accuracy,
+          static_cast<double>(ran * options.global_batch) / train_s, train_s,
+          secondsSince(test_start));
       std::fflush(stdout);
     }
     auto span = log.span("checkpoint", Timeline::kCheckpoint);
@@ -253,7 +270,8 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
     card.config = state.config;
     const auto model = ckpt::exportModel(rt.settings().outputs_dir, state.model, card);
     if (!options.predictions.empty()) writePredictions(options.predictions, predictions);
-    std::printf("model written to %s\nmetrics written to %s/metrics.jsonl\n", model.c_str(), log.folder().c_str());
+    std::printf("model written to %s\nmetrics written to %s/metrics.jsonl\n", model.c_str(),
+                log.folder().c_str());
     std::printf("test accuracy: %.4f\n", accuracy);
   }
   return 0;
@@ -275,5 +293,6 @@ int main(int argc, char** argv) {
     std::printf("%s", help.c_str());
     return 0;
   }
-  return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) { return fashion_mnist::train(rt, options); });
+  return cohort::runMain(argc, argv,
+                         [&](cohort::Runtime& rt) { return fashion_mnist::train(rt, options); });
 }

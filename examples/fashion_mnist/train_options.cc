@@ -11,28 +11,38 @@ TrainOptions TrainOptions::parse(int argc, char** argv, std::string* help) {
   TrainOptions o;
   CLI::App app("Trains a small CNN on Fashion-MNIST with cohort's DataParallel.", "fashion_mnist");
   app.get_formatter()->column_width(32);
-  app.add_option("--data", o.data,
-                 "packed data set with train/ and test/: a folder, azure://ACCOUNT/CONTAINER/PREFIX or "
-                 "hdfs://NAMENODE:PORT/path (see cohort-pack)")
+  app.add_option(
+         "--data", o.data,
+         "packed data set with train/ and test/: a folder, azure://ACCOUNT/CONTAINER/PREFIX or "
+         "hdfs://NAMENODE:PORT/path (see cohort-pack)")
       ->capture_default_str();
-  app.add_option("--epochs", o.epochs, "passes over the training set")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--epochs", o.epochs, "passes over the training set")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("--batch", o.global_batch, "global batch over all ranks")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-  app.add_option("--lr", o.lr, "peak SGD learning rate, cosine-decayed to 0")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option("--lr", o.lr, "peak SGD learning rate, cosine-decayed to 0")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--momentum", o.momentum, "SGD momentum")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", o.seed, "seed for the weights and the shuffles")->capture_default_str();
-  app.add_option("--threads", o.threads, "torch threads per rank (default 1 with several ranks, else torch's)")
+  app.add_option("--threads", o.threads,
+                 "torch threads per rank (default 1 with several ranks, else torch's)")
       ->check(CLI::Range(0, 1024));
   app.add_option("--max-train", o.max_train, "train on at most N images per epoch (default all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  app.add_option("--device", o.device, "auto (a GPU per rank if there is one, else the CPU), cpu or cuda")
+  app.add_option("--device", o.device,
+                 "auto (a GPU per rank if there is one, else the CPU), cpu or cuda")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--window", o.window_shards, "shards shuffled together by the loader")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
-  app.add_option("--checkpoint-every", o.checkpoint_every, "also checkpoint every N steps (default: after each epoch only)")
+  app.add_option("--checkpoint-every", o.checkpoint_every,
+                 "also checkpoint every N steps (default: after each epoch only)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--checkpoint-seconds", o.checkpoint_seconds,
                  "also checkpoint when T seconds have passed since the last one")
@@ -46,10 +56,12 @@ TrainOptions TrainOptions::parse(int argc, char** argv, std::string* help) {
       ->capture_default_str()
       ->check(CLI::IsMember({"async", "sync"}));
   app.add_option("--resume", resume,
-                 "auto: continue from the newest sound checkpoint in OUTPUTS/checkpoints; never: start afresh")
+                 "auto: continue from the newest sound checkpoint in OUTPUTS/checkpoints; never: "
+                 "start afresh")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "never"}));
-  app.add_option("--predictions", o.predictions, "write the final model's test-set predictions, one class per line");
+  app.add_option("--predictions", o.predictions,
+                 "write the final model's test-set predictions, one class per line");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -66,8 +78,8 @@ TrainOptions TrainOptions::parse(int argc, char** argv, std::string* help) {
 void TrainOptions::checkWorld(int world) const {
   if (global_batch % world != 0) {
     throw cohort::ConfigError(
-        "--batch " + std::to_string(global_batch) + " (the global batch) cannot be split evenly over " +
-            std::to_string(world) + " ranks",
+        "--batch " + std::to_string(global_batch) +
+            " (the global batch) cannot be split evenly over " + std::to_string(world) + " ranks",
         "pass a --batch that is a multiple of the number of ranks (" + std::to_string(world) + ")");
   }
 }

@@ -14,9 +14,10 @@ struct TrainOptions {
   double lr = 0.05;
   double momentum = 0.9;
   uint64_t seed = 1;
-  int threads = 0;        // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
-  int64_t max_train = 0;  // 0: all training images; else at most this many per epoch
-  int window_shards = 4;  // shards whose samples are shuffled together
+  int threads =
+      0;  // torch intra-op threads per rank; 0: 1 with several ranks, else torch's default
+  int64_t max_train = 0;        // 0: all training images; else at most this many per epoch
+  int window_shards = 4;        // shards whose samples are shuffled together
   std::string device = "auto";  // auto, cpu or cuda
   // Checkpoints (OUTPUTS/checkpoints): after every epoch, and every N steps / T seconds if set.
   int64_t checkpoint_every = 0;
@@ -24,7 +25,7 @@ struct TrainOptions {
   int keep_checkpoints = 3;      // the newest K (0: all), plus the best by test accuracy
   bool checkpoint_async = true;  // --checkpoint-mode async|sync
   bool resume = true;            // --resume auto|never
-  std::string predictions;       // write the test-set predictions here (one per line, data set order)
+  std::string predictions;  // write the test-set predictions here (one per line, data set order)
 
   // Parses the command line. `help` is set to the help text when --help is
   // given (the caller prints it and exits 0, before starting MPI). Throws

@@ -18,6 +18,8 @@ struct Net : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x) { return fc2(torch::relu(fc1(x.flatten(1)))); }
 };
 
+// Laid out by hand (aligned comments), as README.md shows it.
+// clang-format off
 int main(int argc, char** argv) {
   return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) {
     COHORT_CHECK(argc >= 2, cohort::ConfigError, "usage: minimal DATA [EPOCHS]", "name a cohort-pack data set");

@@ -9,7 +9,8 @@ namespace cohort::cli {
 std::string Table::text() const {
   std::vector<size_t> width(header_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
-    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], std::max<size_t>(row[i].size(), 1));
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], std::max<size_t>(row[i].size(), 1));
   };
   measure(header_);
   for (const auto& r : rows_) measure(r);

@@ -27,10 +27,15 @@ std::string trimmed(std::string s) {
 // tracked files changed; null when there is none.
 json gitOf(const std::string& dir) {
   std::string root, commit, status;
-  if (runCommand({"git", "-C", dir, "rev-parse", "--show-toplevel"}, &root, kGitTimeoutS) != 0) return nullptr;
-  if (runCommand({"git", "-C", dir, "rev-parse", "HEAD"}, &commit, kGitTimeoutS) != 0) return nullptr;
-  const int s = runCommand({"git", "-C", dir, "status", "--porcelain", "--untracked-files=no"}, &status, kGitTimeoutS);
-  return {{"root", trimmed(root)}, {"commit", trimmed(commit)}, {"dirty", s == 0 ? json(!trimmed(status).empty()) : json()}};
+  if (runCommand({"git", "-C", dir, "rev-parse", "--show-toplevel"}, &root, kGitTimeoutS) != 0)
+    return nullptr;
+  if (runCommand({"git", "-C", dir, "rev-parse", "HEAD"}, &commit, kGitTimeoutS) != 0)
+    return nullptr;
+  const int s = runCommand({"git", "-C", dir, "status", "--porcelain", "--untracked-files=no"},
+                           &status, kGitTimeoutS);
+  return {{"root", trimmed(root)},
+          {"commit", trimmed(commit)},
+          {"dirty", s == 0 ? json(!trimmed(status).empty()) : json()}};
 }
 
 }  // namespace

@@ -22,11 +22,12 @@ EnvList RankContract::variables() const {
 }
 
 std::vector<std::string> AgentCall::argv() const {
-  std::vector<std::string> args = {launcher,         "--rank-agent",         "--logs",
-                                   logs_dir,         "--run-id",             run_id,
-                                   "--restart",      std::to_string(restart_count),
+  std::vector<std::string> args = {launcher,          "--rank-agent",
+                                   "--logs",          logs_dir,
+                                   "--run-id",        run_id,
+                                   "--restart",       std::to_string(restart_count),
                                    "--console-ranks", console_ranks.text(),
-                                   "--grace-period", formatSeconds(grace_s)};
+                                   "--grace-period",  formatSeconds(grace_s)};
   if (!stop_signal.empty()) {
     args.push_back("--stop-signal");
     args.push_back(stop_signal);

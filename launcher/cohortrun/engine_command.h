@@ -34,7 +34,7 @@ struct RankContract {
 struct AgentCall {
   std::string launcher;  // absolute path of cohortrun (the same on every host)
   std::string logs_dir;
-  std::string run_id;    // for the agent's exit records
+  std::string run_id;  // for the agent's exit records
   int restart_count = 0;
   RankSet console_ranks = RankSet::all();
   double grace_s = 10;
@@ -54,13 +54,13 @@ struct EngineCommand {
 };
 
 struct MpirunSettings {
-  bool as_root = false;    // adds --allow-run-as-root
-  std::string network;     // CIDR or interface for the TCP traffic; "" lets Open MPI choose
+  bool as_root = false;            // adds --allow-run-as-root
+  std::string network;             // CIDR or interface for the TCP traffic; "" lets Open MPI choose
   std::vector<std::string> extra;  // --engine-option
 };
 
-EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract, const AgentCall& agent,
-                            const MpirunSettings& settings);
+EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract,
+                            const AgentCall& agent, const MpirunSettings& settings);
 
 EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, const AgentCall& agent,
                           const std::vector<std::string>& extra);
@@ -68,8 +68,8 @@ EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, con
 // The batch script for --slurm-submit: #SBATCH lines for the job's shape and
 // its output file, then cohortrun itself (`inner` is its full command line),
 // which runs the ranks with srun inside the allocation.
-std::string sbatchScript(const JobPlan& plan, const std::string& run_id, const std::string& logs_dir,
-                         const std::string& work_dir, double timeout_s,
+std::string sbatchScript(const JobPlan& plan, const std::string& run_id,
+                         const std::string& logs_dir, const std::string& work_dir, double timeout_s,
                          const std::vector<std::string>& sbatch_options,
                          const std::vector<std::string>& inner);
 

@@ -12,9 +12,9 @@ struct ReportContext {
   int restart = 0;
   int max_restarts = 0;
   double seconds = 0;
-  std::string log_path;                // the blamed rank's log, "" if none
-  std::vector<std::string> log_tail;   // its last lines
-  std::string engine_summary;          // e.g. "mpirun exited with status 137"
+  std::string log_path;                   // the blamed rank's log, "" if none
+  std::vector<std::string> log_tail;      // its last lines
+  std::string engine_summary;             // e.g. "mpirun exited with status 137"
   std::vector<std::string> engine_lines;  // the engine's last own lines
 };
 

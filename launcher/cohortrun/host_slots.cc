@@ -25,9 +25,9 @@ void addHost(HostSlots host, const std::string& where, std::vector<HostSlots>* h
              std::map<std::string, std::string>* seen) {
   auto [it, inserted] = seen->emplace(host.name, where);
   if (!inserted) {
-    throw ConfigError("host '" + host.name + "' is listed twice (" + it->second + " and " + where +
-                          ")",
-                      "list each host once, with all its slots (e.g. " + host.name + ":8)");
+    throw ConfigError(
+        "host '" + host.name + "' is listed twice (" + it->second + " and " + where + ")",
+        "list each host once, with all its slots (e.g. " + host.name + ":8)");
   }
   hosts->push_back(std::move(host));
 }
@@ -48,7 +48,8 @@ std::vector<HostSlots> parseHostsOption(const std::string& text) {
     if (names.empty()) {
       throw ConfigError(where + " has no host name", "write --hosts h1:4,h2:4");
     }
-    for (const std::string& name : expandHostlist(names)) addHost({name, slots}, where, &hosts, &seen);
+    for (const std::string& name : expandHostlist(names))
+      addHost({name, slots}, where, &hosts, &seen);
   }
   return hosts;
 }

@@ -24,9 +24,11 @@ std::vector<std::string> expandBracket(const std::string& whole, const std::stri
     std::string low = item.substr(0, dash);
     std::string high = dash == std::string::npos ? low : item.substr(dash + 1);
     auto lo = parseInteger(low), hi = parseInteger(high);
-    if (!lo || !hi) malformed(whole, "'[" + body + "]' holds '" + item + "', not a number or a range");
+    if (!lo || !hi)
+      malformed(whole, "'[" + body + "]' holds '" + item + "', not a number or a range");
     if (*hi < *lo) malformed(whole, "range '" + item + "' runs backwards");
-    if (static_cast<size_t>(*hi - *lo) >= kMaxHosts) malformed(whole, "range '" + item + "' is too long");
+    if (static_cast<size_t>(*hi - *lo) >= kMaxHosts)
+      malformed(whole, "range '" + item + "' is too long");
     // A lower bound written with leading zeros fixes the width of every number.
     size_t width = low.size() > 1 && low[0] == '0' ? low.size() : 0;
     for (long long n = *lo; n <= *hi; ++n) {

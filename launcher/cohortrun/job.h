@@ -14,12 +14,12 @@ struct Job {
   Options options;  // program[0] resolved to an absolute path
   JobPlan plan;
   std::string run_id;
-  std::string logs_dir;     // absolute
-  std::string outputs_dir;  // absolute
-  std::string launcher;     // cohortrun's own path
-  std::string upload_program;  // cohort-upload, with --upload
-  std::string model_program;   // cohort-model, with --register
-  std::string network;      // for mpirun across hosts; "" lets Open MPI choose
+  std::string logs_dir;           // absolute
+  std::string outputs_dir;        // absolute
+  std::string launcher;           // cohortrun's own path
+  std::string upload_program;     // cohort-upload, with --upload
+  std::string model_program;      // cohort-model, with --register
+  std::string network;            // for mpirun across hosts; "" lets Open MPI choose
   std::vector<std::string> argv;  // cohortrun's own command line, for run.json
 };
 

@@ -61,7 +61,8 @@ std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
                       "run cohortrun inside salloc or an sbatch script, as Slurm sets both");
   }
   std::vector<std::string> names = expandHostlist(*nodelist);
-  std::string variable = env("SLURM_TASKS_PER_NODE") ? "SLURM_TASKS_PER_NODE" : "SLURM_JOB_CPUS_PER_NODE";
+  std::string variable =
+      env("SLURM_TASKS_PER_NODE") ? "SLURM_TASKS_PER_NODE" : "SLURM_JOB_CPUS_PER_NODE";
   std::vector<int> slots;
   if (auto text = env(variable)) slots = expandTasksPerNode(*text, variable);
   if (!slots.empty() && slots.size() != names.size()) {
@@ -70,7 +71,8 @@ std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
                       "run cohortrun inside an unmodified Slurm allocation");
   }
   std::vector<HostSlots> hosts;
-  for (size_t i = 0; i < names.size(); ++i) hosts.push_back({names[i], slots.empty() ? 0 : slots[i]});
+  for (size_t i = 0; i < names.size(); ++i)
+    hosts.push_back({names[i], slots.empty() ? 0 : slots[i]});
   return hosts;
 }
 
@@ -85,9 +87,12 @@ void placeRanks(const std::vector<HostSlots>& hosts, JobPlan* plan) {
 const char* engineName(Engine engine) {
   switch (engine) {
     case Engine::kMpirunLocal:
-    case Engine::kMpirunHosts: return "mpirun";
-    case Engine::kSrun: return "srun";
-    case Engine::kSbatch: return "sbatch";
+    case Engine::kMpirunHosts:
+      return "mpirun";
+    case Engine::kSrun:
+      return "srun";
+    case Engine::kSbatch:
+      return "sbatch";
   }
   return "?";
 }
@@ -114,8 +119,9 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
     std::string source = options.hostfile.empty() ? "--hosts" : options.hostfile;
     plan.nodes = options.nodes ? options.nodes : static_cast<int>(host_list.size());
     checkFits(host_list, plan.nodes, 1, source);
-    plan.procs_per_node = options.procs_per_node ? options.procs_per_node
-                                                 : defaultProcsPerNode(host_list, plan.nodes, source);
+    plan.procs_per_node = options.procs_per_node
+                              ? options.procs_per_node
+                              : defaultProcsPerNode(host_list, plan.nodes, source);
     checkFits(host_list, plan.nodes, plan.procs_per_node, source);
     placeRanks(host_list, &plan);
   } else if (in_allocation || options.engine == EngineChoice::kSrun) {
@@ -139,10 +145,10 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
     placeRanks(nodes, &plan);
   } else {
     if (options.nodes > 1) {
-      throw ConfigError("--nodes " + std::to_string(options.nodes) +
-                            " without hosts: one machine is one node",
-                        "give the hosts with --hosts h1:P,h2:P or --hostfile FILE, or run inside a "
-                        "Slurm allocation (or submit with --slurm-submit)");
+      throw ConfigError(
+          "--nodes " + std::to_string(options.nodes) + " without hosts: one machine is one node",
+          "give the hosts with --hosts h1:P,h2:P or --hostfile FILE, or run inside a "
+          "Slurm allocation (or submit with --slurm-submit)");
     }
     plan.engine = Engine::kMpirunLocal;
     plan.nodes = 1;
@@ -154,9 +160,9 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
 
   int highest = options.console_ranks.highest();
   if (highest >= plan.world_size) {
-    throw ConfigError("--console-ranks names rank " + std::to_string(highest) + " but the job has " +
-                          std::to_string(plan.world_size) + " rank(s), 0 to " +
-                          std::to_string(plan.world_size - 1),
+    throw ConfigError("--console-ranks names rank " + std::to_string(highest) +
+                          " but the job has " + std::to_string(plan.world_size) +
+                          " rank(s), 0 to " + std::to_string(plan.world_size - 1),
                       "name ranks below " + std::to_string(plan.world_size) + ", or write all");
   }
   return plan;

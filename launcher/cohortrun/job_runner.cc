@@ -13,7 +13,6 @@
 #include <set>
 
 #include "code_identity.h"
-#include "model_registration.h"
 #include "cohort/core/error.h"
 #include "engine_command.h"
 #include "exit_status.h"
@@ -22,6 +21,7 @@
 #include "job.h"
 #include "job_plan.h"
 #include "log_folder.h"
+#include "model_registration.h"
 #include "network_choice.h"
 #include "options.h"
 #include "posix_io.h"
@@ -32,8 +32,8 @@
 #include "run_record.h"
 #include "shell_quote.h"
 #include "signal_pipe.h"
-#include "slurm_submit.h"
 #include "slurm_control.h"
+#include "slurm_submit.h"
 #include "supervisor.h"
 #include "upload_sidecar.h"
 
@@ -93,7 +93,8 @@ EngineCommand buildCommand(const Job& job, int restart) {
   agent.console_ranks = job.options.console_ranks;
   agent.grace_s = job.options.grace_s;
   agent.program = job.options.program;
-  if (job.plan.engine == Engine::kSrun) return srunCommand(job.plan, contract, agent, job.options.engine_options);
+  if (job.plan.engine == Engine::kSrun)
+    return srunCommand(job.plan, contract, agent, job.options.engine_options);
   MpirunSettings settings{geteuid() == 0, job.network, job.options.engine_options};
   return mpirunCommand(job.plan, contract, agent, settings);
 }
@@ -101,11 +102,12 @@ EngineCommand buildCommand(const Job& job, int restart) {
 // The engine command as a shell line, for launcher.log and --dry-run. The
 // values of the user's --env variables are left out: they may be secrets.
 std::string describeCommand(const EngineCommand& command) {
-  static const std::set<std::string> kContract = {"COHORT_RUN_ID", "COHORT_RESTART_COUNT", "COHORT_OUTPUTS_DIR",
-                                                  "COHORT_LOGS_DIR"};
+  static const std::set<std::string> kContract = {"COHORT_RUN_ID", "COHORT_RESTART_COUNT",
+                                                  "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR"};
   std::string text;
   for (const auto& [name, value] : command.env) {
-    text += name + "=" + (kContract.count(name) ? shellQuote(value) : std::string("<hidden>")) + " ";
+    text +=
+        name + "=" + (kContract.count(name) ? shellQuote(value) : std::string("<hidden>")) + " ";
   }
   return text + shellJoin(command.argv);
 }
@@ -119,7 +121,8 @@ class Attempts {
     makeDirectories(job_.logs_dir);
     makeDirectories(job_.outputs_dir);
     std::string moved = archivePreviousRun(job_.logs_dir, job_.run_id);
-    if (!moved.empty()) say("moved the files of an earlier run in " + job_.logs_dir + " to " + moved);
+    if (!moved.empty())
+      say("moved the files of an earlier run in " + job_.logs_dir + " to " + moved);
     launcher_log_.open(job_.logs_dir + "/launcher.log", std::ios::app);
     SignalPipe signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
 
@@ -136,8 +139,8 @@ class Attempts {
     record_.start = unixNow();
     std::unique_ptr<UploadSidecar> upload;
     if (!o.upload_url.empty()) {
-      upload = std::make_unique<UploadSidecar>(job_.upload_program, o.upload_url, o.upload_interval_s,
-                                               job_.logs_dir, job_.outputs_dir);
+      upload = std::make_unique<UploadSidecar>(
+          job_.upload_program, o.upload_url, o.upload_interval_s, job_.logs_dir, job_.outputs_dir);
     }
     record_.versions = collectVersions({job_.plan.engine == Engine::kSrun ? "srun" : "mpirun"});
     record_.code = codeIdentity(o.program[0], record_.work_dir);
@@ -168,7 +171,8 @@ class Attempts {
     record_.exit_status = status;
     record_.state = status == exit_status::kSucceeded ? "succeeded" : "failed";
     saveRecord();
-    if (status == exit_status::kSucceeded && !job_.options.register_name.empty()) status = registerOutputs(status);
+    if (status == exit_status::kSucceeded && !job_.options.register_name.empty())
+      status = registerOutputs(status);
     if (upload) status = finishUpload(*upload, status);
     if (status == exit_status::kSucceeded) {
       say("run " + job_.run_id + " succeeded; logs in " + job_.logs_dir);
@@ -181,7 +185,8 @@ class Attempts {
   // not change a failed job's status; a job that succeeded ends with
   // kUploadFailed, its files still in the local folders.
   int finishUpload(UploadSidecar& upload, int status) {
-    say("uploading " + job_.logs_dir + " and " + job_.outputs_dir + " to " + job_.options.upload_url);
+    say("uploading " + job_.logs_dir + " and " + job_.outputs_dir + " to " +
+        job_.options.upload_url);
     const int upload_status = upload.finish();
     if (upload_status == 0) {
       say("upload finished: " + job_.options.upload_url + "/logs and /outputs");
@@ -189,9 +194,9 @@ class Attempts {
     }
     std::string last;
     for (const auto& line : lastLines(job_.logs_dir + "/upload.log", 3)) last += "\n  " + line;
-    say("the upload to " + job_.options.upload_url + " failed (exit status " + std::to_string(upload_status) +
-        "); the files are still in " + job_.logs_dir + " and " + job_.outputs_dir + "; see " + job_.logs_dir +
-        "/upload.log:" + last);
+    say("the upload to " + job_.options.upload_url + " failed (exit status " +
+        std::to_string(upload_status) + "); the files are still in " + job_.logs_dir + " and " +
+        job_.outputs_dir + "; see " + job_.logs_dir + "/upload.log:" + last);
     return status == exit_status::kSucceeded ? exit_status::kUploadFailed : status;
   }
 
@@ -205,19 +210,21 @@ class Attempts {
   int registerOutputs(int status) {
     say("registering " + job_.outputs_dir + "/model as " + job_.options.register_name);
     std::string output;
-    const int rc = registerModel(job_.model_program, job_.options.registry, job_.options.register_name,
-                                 job_.outputs_dir, job_.logs_dir, job_.run_id, &output);
+    const int rc =
+        registerModel(job_.model_program, job_.options.registry, job_.options.register_name,
+                      job_.outputs_dir, job_.logs_dir, job_.run_id, &output);
     logLine("cohortrun: cohort-model register: " + output);
     if (rc == 0) {
       const auto at = output.find("registered ");
-      record_.registered = at == std::string::npos ? job_.options.register_name
-                                                   : output.substr(at + 11, output.find(' ', at + 11) - at - 11);
+      record_.registered = at == std::string::npos
+                               ? job_.options.register_name
+                               : output.substr(at + 11, output.find(' ', at + 11) - at - 11);
       say("registered " + record_.registered);
       saveRecord();
       return status;
     }
-    say("the registration of " + job_.outputs_dir + "/model failed (cohort-model exit status " + std::to_string(rc) +
-        "); the model is still there:\n  " + output);
+    say("the registration of " + job_.outputs_dir + "/model failed (cohort-model exit status " +
+        std::to_string(rc) + "); the model is still there:\n  " + output);
     return exit_status::kRegisterFailed;
   }
 
@@ -228,7 +235,8 @@ class Attempts {
     if (job_.plan.engine != Engine::kMpirunHosts || job_.plan.hosts_from_slurm) return true;
     auto problems = unreachableHosts(hostNames(job_.plan), kProbeTimeoutS);
     if (problems.empty()) return true;
-    for (const auto& p : problems) say("not restarting: host " + p.host + " cannot be reached: " + p.why);
+    for (const auto& p : problems)
+      say("not restarting: host " + p.host + " cannot be reached: " + p.why);
     *status = exit_status::kHostLost;
     return false;
   }
@@ -242,8 +250,9 @@ class Attempts {
     attempt.logs = job_.logs_dir;
     record_.attempts.push_back(attempt);
     saveRecord();
-    std::string where = job_.plan.hosts.size() == 1 ? "on " + job_.plan.hosts[0].name
-                                                    : "on " + std::to_string(job_.plan.hosts.size()) + " hosts";
+    std::string where = job_.plan.hosts.size() == 1
+                            ? "on " + job_.plan.hosts[0].name
+                            : "on " + std::to_string(job_.plan.hosts.size()) + " hosts";
     say("run " + job_.run_id + ": " + std::to_string(job_.plan.world_size) + " rank(s) " + where +
         " with " + engineName(job_.plan.engine) + "; logs in " + job_.logs_dir);
     logLine("cohortrun: attempt " + std::to_string(restart) + ": " + describeCommand(command));
@@ -317,10 +326,11 @@ class Attempts {
     context.restart = restart;
     context.max_restarts = job_.options.max_restarts;
     context.seconds = done.end - done.start;
-    context.engine_summary = request.engine_name +
-                             (outcome.signal ? " was killed by " + signalName(outcome.signal)
-                                             : " exited with status " + std::to_string(outcome.exit_code)) +
-                             (outcome.forced ? " (cohortrun had to kill it)" : "");
+    context.engine_summary =
+        request.engine_name +
+        (outcome.signal ? " was killed by " + signalName(outcome.signal)
+                        : " exited with status " + std::to_string(outcome.exit_code)) +
+        (outcome.forced ? " (cohortrun had to kill it)" : "");
     context.engine_lines = outcome.engine_lines;
     if (cause.rank >= 0) {
       context.log_path = job_.logs_dir + "/" + rankLogName(cause.rank);

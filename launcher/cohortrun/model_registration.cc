@@ -37,18 +37,22 @@ void checkRegistry(const std::string& program, const std::string& registry) {
   std::string output;
   const int status = runCommand(argv, &output, kCheckTimeoutS);
   if (status == 0) return;
-  if (status < 0 && output.empty()) output = "cannot run " + program + " (or it took longer than 120 s)";
-  throw ConfigError("--register: the model registry cannot be read, so the job was not started:\n" + trimmed(output),
-                    "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
-                    "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
-                    "without --register");
+  if (status < 0 && output.empty())
+    output = "cannot run " + program + " (or it took longer than 120 s)";
+  throw ConfigError(
+      "--register: the model registry cannot be read, so the job was not started:\n" +
+          trimmed(output),
+      "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
+      "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
+      "without --register");
 }
 
 int registerModel(const std::string& program, const std::string& registry, const std::string& name,
-                  const std::string& outputs_dir, const std::string& logs_dir, const std::string& run_id,
-                  std::string* output) {
+                  const std::string& outputs_dir, const std::string& logs_dir,
+                  const std::string& run_id, std::string* output) {
   std::vector<std::string> argv = withRegistry(program, registry);
-  argv.insert(argv.end(), {"register", name, "--from", outputs_dir, "--logs", logs_dir, "--tag", "run_id=" + run_id});
+  argv.insert(argv.end(), {"register", name, "--from", outputs_dir, "--logs", logs_dir, "--tag",
+                           "run_id=" + run_id});
   const int status = runCommand(argv, output, kRegisterTimeoutS);
   *output = trimmed(*output);
   return status;

@@ -20,7 +20,7 @@ void checkRegistry(const std::string& program, const std::string& registry);
 
 // Registers; returns cohort-model's exit status, its output in *output.
 int registerModel(const std::string& program, const std::string& registry, const std::string& name,
-                  const std::string& outputs_dir, const std::string& logs_dir, const std::string& run_id,
-                  std::string* output);
+                  const std::string& outputs_dir, const std::string& logs_dir,
+                  const std::string& run_id, std::string* output);
 
 }  // namespace cohort::launcher

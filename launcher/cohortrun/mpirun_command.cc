@@ -22,8 +22,8 @@ void mca(std::vector<std::string>* args, const std::string& name, const std::str
 
 }  // namespace
 
-EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract, const AgentCall& agent,
-                            const MpirunSettings& settings) {
+EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract,
+                            const AgentCall& agent, const MpirunSettings& settings) {
   EngineCommand cmd;
   auto& a = cmd.argv;
   a = {"mpirun", "-n", std::to_string(plan.world_size), "--bind-to", "none", "--stdin", "none"};

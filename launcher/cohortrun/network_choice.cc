@@ -45,7 +45,8 @@ std::string chooseNetwork(const std::vector<LocalNetwork>& networks,
       holds_any = true;
       if ((a & m) != (net.address & m)) holds_all = false;
     }
-    if (holds_all && holds_any) return formatIpv4(net.address & m) + "/" + std::to_string(net.prefix);
+    if (holds_all && holds_any)
+      return formatIpv4(net.address & m) + "/" + std::to_string(net.prefix);
   }
   return "";
 }

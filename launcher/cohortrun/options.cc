@@ -142,16 +142,18 @@ void defineOptions(CommandLine& cl, Options& o) {
              }
              o.register_name = v;
            });
-  cl.value("--registry", "URL",
-           "the registry for --register (default: COHORT_REGISTRY,\n"
-           "else ~/.cohort/registry): a folder, azure://... or hdfs://...",
-           [&o, c](S n, S v) {
-             if (v.find('?') != std::string::npos) {
-               c->fail(n + ": the URL has a query string, and a SAS token must not be on the command line",
-                       "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN");
-             }
-             o.registry = v;
-           });
+  cl.value(
+      "--registry", "URL",
+      "the registry for --register (default: COHORT_REGISTRY,\n"
+      "else ~/.cohort/registry): a folder, azure://... or hdfs://...",
+      [&o, c](S n, S v) {
+        if (v.find('?') != std::string::npos) {
+          c->fail(
+              n + ": the URL has a query string, and a SAS token must not be on the command line",
+              "give the URL without '?...' and the token in COHORT_AZURE_SAS_TOKEN");
+        }
+        o.registry = v;
+      });
   cl.value("--upload-interval", "DURATION", "between copies of the logs (default 30s)",
            [&o, c](S n, S v) { o.upload_interval_s = duration(*c, n, v, true, "30s or 5m"); });
   cl.value("--console-ranks", "LIST",

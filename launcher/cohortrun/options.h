@@ -28,12 +28,12 @@ struct Options {
   bool slurm_submit = false;
   std::vector<std::string> sbatch_options;
   EngineChoice engine = EngineChoice::kAuto;
-  std::string network;  // --network CIDR or interface; empty: chosen from the hosts
-  std::string run_id;   // empty: made up at start
-  std::string upload_url;         // --upload; empty: no upload
-  double upload_interval_s = 0;   // --upload-interval; 0: cohort-upload's default
-  std::string register_name;      // --register; empty: the model is not registered
-  std::string registry;           // --registry; empty: COHORT_REGISTRY or cohort-model's default
+  std::string network;           // --network CIDR or interface; empty: chosen from the hosts
+  std::string run_id;            // empty: made up at start
+  std::string upload_url;        // --upload; empty: no upload
+  double upload_interval_s = 0;  // --upload-interval; 0: cohort-upload's default
+  std::string register_name;     // --register; empty: the model is not registered
+  std::string registry;          // --registry; empty: COHORT_REGISTRY or cohort-model's default
   std::vector<std::string> engine_options;  // --engine-option, passed to mpirun/srun as is
   bool help = false;
   bool version = false;

@@ -22,9 +22,9 @@ int readIndex(const EnvLookup& env, const std::string& name) {
 void checkConsistent(const RankIdentity& id, const std::string& engine) {
   if (id.size < 1 || id.rank >= id.size || id.local_size < 1 || id.local_rank >= id.local_size ||
       id.local_size > id.size) {
-    throw ConfigError("the " + engine + " variables are inconsistent: rank " + std::to_string(id.rank) +
-                          " of " + std::to_string(id.size) + ", local " + std::to_string(id.local_rank) +
-                          " of " + std::to_string(id.local_size),
+    throw ConfigError("the " + engine + " variables are inconsistent: rank " +
+                          std::to_string(id.rank) + " of " + std::to_string(id.size) + ", local " +
+                          std::to_string(id.local_rank) + " of " + std::to_string(id.local_size),
                       "start the job with cohortrun and do not set these variables yourself");
   }
 }
@@ -40,9 +40,10 @@ RankIdentity fromSlurm(const EnvLookup& env) {
   auto counts_text = env("SLURM_STEP_TASKS_PER_NODE");
   auto node = env("SLURMD_NODENAME");
   if (!nodelist || !counts_text || !node) {
-    throw ConfigError("srun did not set SLURM_STEP_NODELIST, SLURM_STEP_TASKS_PER_NODE and "
-                      "SLURMD_NODENAME",
-                      "run the ranks with srun (Slurm 17 or later) through cohortrun");
+    throw ConfigError(
+        "srun did not set SLURM_STEP_NODELIST, SLURM_STEP_TASKS_PER_NODE and "
+        "SLURMD_NODENAME",
+        "run the ranks with srun (Slurm 17 or later) through cohortrun");
   }
   std::vector<std::string> nodes = expandHostlist(*nodelist);
   std::vector<int> counts = expandTasksPerNode(*counts_text, "SLURM_STEP_TASKS_PER_NODE");

@@ -49,7 +49,8 @@ const ErrorRecord* errorOf(const RankRecords& records, int rank) {
 
 std::string howItEnded(const ExitRecord* exit, const ErrorRecord* error) {
   if (exit && exit->signal != 0) {
-    return "was killed by signal " + std::to_string(exit->signal) + " (" + signalName(exit->signal) + ")";
+    return "was killed by signal " + std::to_string(exit->signal) + " (" +
+           signalName(exit->signal) + ")";
   }
   if (error && error->kind == "signal") return "died of a fatal signal";
   if (error && error->kind == "exception") {
@@ -67,8 +68,8 @@ RootCause blameRank(const RootCauseInput& in, const Candidate& first) {
   const ErrorRecord* error = first.error ? first.error : errorOf(in.records, first.rank);
   cause.rank = first.rank;
   cause.host = first.host.empty() ? in.plan->hostOf(first.rank) : first.host;
-  cause.headline = "rank " + std::to_string(first.rank) + " on " + cause.host + " " +
-                   howItEnded(exit, error);
+  cause.headline =
+      "rank " + std::to_string(first.rank) + " on " + cause.host + " " + howItEnded(exit, error);
   if (error) cause.error = error->message;
   bool by_signal = (exit && exit->signal != 0) || (error && error->kind == "signal");
   cause.status = by_signal ? exit_status::kRankKilled : exit_status::kRankFailed;
@@ -128,22 +129,38 @@ RootCause blameVanished(const RootCauseInput& in) {
 
 std::string signalName(int signal) {
   switch (signal) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGILL: return "SIGILL";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGKILL: return "SIGKILL";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGUSR2: return "SIGUSR2";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGALRM: return "SIGALRM";
-    case SIGTERM: return "SIGTERM";
-    case SIGXCPU: return "SIGXCPU";
-    default: return "signal " + std::to_string(signal);
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGINT:
+      return "SIGINT";
+    case SIGQUIT:
+      return "SIGQUIT";
+    case SIGILL:
+      return "SIGILL";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGUSR1:
+      return "SIGUSR1";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGUSR2:
+      return "SIGUSR2";
+    case SIGPIPE:
+      return "SIGPIPE";
+    case SIGALRM:
+      return "SIGALRM";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGXCPU:
+      return "SIGXCPU";
+    default:
+      return "signal " + std::to_string(signal);
   }
 }
 
@@ -202,10 +219,11 @@ RootCause findRootCause(const RootCauseInput& in) {
   cause = RootCause{};
   cause.notes = notes;
   cause.status = exit_status::kEngineFailed;
-  cause.headline = in.engine_name +
-                   (engine.signal != 0 ? " was killed by " + signalName(engine.signal)
-                                       : " exited with status " + std::to_string(engine.exit_code)) +
-                   " and no rank recorded a failure";
+  cause.headline =
+      in.engine_name +
+      (engine.signal != 0 ? " was killed by " + signalName(engine.signal)
+                          : " exited with status " + std::to_string(engine.exit_code)) +
+      " and no rank recorded a failure";
   return cause;
 }
 

@@ -24,11 +24,11 @@ struct EngineOutcome {
 };
 
 struct RootCause {
-  int status = 0;        // the launcher's exit status
-  std::string headline;  // one line, e.g. "rank 1 on h2 was killed by signal 9 (SIGKILL)"
-  int rank = -1;         // the rank to blame, if any
-  std::string host;      // its host, or the lost host
-  std::string error;     // the error the runtime recorded for that rank
+  int status = 0;                  // the launcher's exit status
+  std::string headline;            // one line, e.g. "rank 1 on h2 was killed by signal 9 (SIGKILL)"
+  int rank = -1;                   // the rank to blame, if any
+  std::string host;                // its host, or the lost host
+  std::string error;               // the error the runtime recorded for that rank
   std::vector<std::string> notes;  // further facts (other failures, ranks without records)
 };
 

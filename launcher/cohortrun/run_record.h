@@ -21,7 +21,7 @@ struct AttemptRecord {
   std::string root_cause;  // the headline, "" when it succeeded
   int rank = -1;           // the rank blamed, if any
   std::string host;
-  std::string logs;        // where its rank logs and records are
+  std::string logs;  // where its rank logs and records are
 };
 
 struct RunRecord {
@@ -36,12 +36,12 @@ struct RunRecord {
   JobPlan plan;
   int max_restarts = 0;
   double start = 0;
-  double end = 0;  // 0 while running
+  double end = 0;                 // 0 while running
   std::string state = "running";  // running, succeeded, failed, submitted
   int exit_status = -1;
   std::vector<AttemptRecord> attempts;
   std::vector<std::pair<std::string, std::string>> versions;
-  nlohmann::json code;    // code_identity.h
+  nlohmann::json code;                              // code_identity.h
   nlohmann::json inputs = nlohmann::json::array();  // the data sets the loaders noted
   std::string registered;  // with --register: NAME:VERSION, once registered
 };
@@ -51,6 +51,7 @@ std::string runRecordJson(const RunRecord& record);
 // cohort's version and the versions it was built with (libtorch, CUDA and
 // NCCL when built with them), then `engine --version`'s first line for each
 // engine that is installed (mpirun, srun).
-std::vector<std::pair<std::string, std::string>> collectVersions(const std::vector<std::string>& engines);
+std::vector<std::pair<std::string, std::string>> collectVersions(
+    const std::vector<std::string>& engines);
 
 }  // namespace cohort::launcher

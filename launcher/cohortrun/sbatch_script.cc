@@ -6,8 +6,8 @@
 
 namespace cohort::launcher {
 
-std::string sbatchScript(const JobPlan& plan, const std::string& run_id, const std::string& logs_dir,
-                         const std::string& work_dir, double timeout_s,
+std::string sbatchScript(const JobPlan& plan, const std::string& run_id,
+                         const std::string& logs_dir, const std::string& work_dir, double timeout_s,
                          const std::vector<std::string>& sbatch_options,
                          const std::vector<std::string>& inner) {
   std::string s = "#!/bin/bash\n";

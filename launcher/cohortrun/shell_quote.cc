@@ -7,15 +7,18 @@ namespace cohort::launcher {
 std::string shellQuote(const std::string& word) {
   bool safe = !word.empty();
   for (char c : word) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string("@%+=:,./_-").find(c) == std::string::npos) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string("@%+=:,./_-").find(c) == std::string::npos) {
       safe = false;
     }
   }
   if (safe) return word;
   std::string out = "'";
   for (char c : word) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

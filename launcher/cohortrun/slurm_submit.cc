@@ -26,12 +26,25 @@ std::string seconds(double value) {
 // The command cohortrun runs inside the allocation of --slurm-submit.
 std::vector<std::string> innerCommand(const Job& job) {
   const Options& o = job.options;
-  std::vector<std::string> a = {job.launcher, "--nodes", std::to_string(job.plan.nodes),
-                                "--procs-per-node", std::to_string(job.plan.procs_per_node),
-                                "--run-id", job.run_id, "--outputs", job.outputs_dir,
-                                "--logs", job.logs_dir, "--max-restarts", std::to_string(o.max_restarts),
-                                "--console-ranks", o.console_ranks.text(),
-                                "--grace-period", seconds(o.grace_s), "--engine", "srun"};
+  std::vector<std::string> a = {job.launcher,
+                                "--nodes",
+                                std::to_string(job.plan.nodes),
+                                "--procs-per-node",
+                                std::to_string(job.plan.procs_per_node),
+                                "--run-id",
+                                job.run_id,
+                                "--outputs",
+                                job.outputs_dir,
+                                "--logs",
+                                job.logs_dir,
+                                "--max-restarts",
+                                std::to_string(o.max_restarts),
+                                "--console-ranks",
+                                o.console_ranks.text(),
+                                "--grace-period",
+                                seconds(o.grace_s),
+                                "--engine",
+                                "srun"};
   if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", seconds(o.timeout_s)});
   for (const auto& [name, value] : o.env) a.insert(a.end(), {"--env", name + "=" + value});
   for (const auto& e : o.engine_options) a.insert(a.end(), {"--engine-option", e});
@@ -44,8 +57,9 @@ int submitToSlurm(const Job& job) {
   std::string script_path = job.logs_dir + "/sbatch-" + job.run_id + ".sh";
   char cwd[4096];
   std::string work_dir = getcwd(cwd, sizeof cwd) ? cwd : ".";
-  std::string script = sbatchScript(job.plan, job.run_id, job.logs_dir, work_dir, job.options.timeout_s,
-                                    job.options.sbatch_options, innerCommand(job));
+  std::string script =
+      sbatchScript(job.plan, job.run_id, job.logs_dir, work_dir, job.options.timeout_s,
+                   job.options.sbatch_options, innerCommand(job));
   if (job.options.dry_run) {
     std::cout << script;
     return exit_status::kSucceeded;
@@ -58,8 +72,9 @@ int submitToSlurm(const Job& job) {
   int status = runCommand({"sbatch", "--parsable", script_path}, &output, 60);
   while (!output.empty() && output.back() == '\n') output.pop_back();
   if (status != 0) {
-    throw ConfigError("sbatch refused the job: " + output,
-                      "the script is " + script_path + "; fix the options it names and submit again");
+    throw ConfigError(
+        "sbatch refused the job: " + output,
+        "the script is " + script_path + "; fix the options it names and submit again");
   }
   std::string job_id = output.substr(0, output.find(';'));
   RunRecord record;

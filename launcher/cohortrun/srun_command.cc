@@ -11,15 +11,11 @@ EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, con
   for (const auto& h : plan.hosts) nodes += (nodes.empty() ? "" : ",") + h.name;
   cmd.argv = {"srun",
               // Debian's Open MPI speaks PMIx only (pmi2 and none fail in MPI_Init).
-              "--mpi=pmix",
-              "--nodes=" + std::to_string(plan.nodes),
-              "--nodelist=" + nodes,
+              "--mpi=pmix", "--nodes=" + std::to_string(plan.nodes), "--nodelist=" + nodes,
               "--ntasks=" + std::to_string(plan.world_size),
-              "--ntasks-per-node=" + std::to_string(plan.procs_per_node),
-              "--distribution=block",
+              "--ntasks-per-node=" + std::to_string(plan.procs_per_node), "--distribution=block",
               // A rank that fails ends the step, as under mpirun.
-              "--kill-on-bad-exit=1",
-              "--input=none",
+              "--kill-on-bad-exit=1", "--input=none",
               // A name to find the step by when it has to be stopped (slurm_control.h).
               "--job-name=" + slurmStepName(contract.run_id, contract.restart_count)};
   cmd.argv.insert(cmd.argv.end(), extra.begin(), extra.end());

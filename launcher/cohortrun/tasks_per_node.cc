@@ -8,10 +8,10 @@ namespace cohort::launcher {
 
 std::vector<int> expandTasksPerNode(const std::string& text, const std::string& variable) {
   auto malformed = [&](const std::string& part) {
-    return ConfigError(variable + "='" + text + "' is not a list of per-node counts ('" + part +
-                           "' is not N or N(xM))",
-                       "Slurm writes it as e.g. 2(x3),1; if you set " + variable +
-                           " yourself, unset it");
+    return ConfigError(
+        variable + "='" + text + "' is not a list of per-node counts ('" + part +
+            "' is not N or N(xM))",
+        "Slurm writes it as e.g. 2(x3),1; if you set " + variable + " yourself, unset it");
   };
   std::vector<int> counts;
   size_t start = 0;

@@ -60,19 +60,22 @@ int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json)
   const fs::path outputs(q.outputs), model = fs::path(q.outputs) / "model";
   std::error_code error;
   if (!fs::is_directory(outputs, error)) {
-    throw ConfigError("--from " + q.outputs + " is not a folder", "name the outputs folder of a finished run");
+    throw ConfigError("--from " + q.outputs + " is not a folder",
+                      "name the outputs folder of a finished run");
   }
   if (!fs::is_directory(model, error) || fs::is_empty(model, error)) {
-    throw ConfigError("--from " + q.outputs + " holds no model (" + model.string() + " is missing or empty)",
-                      "name the outputs folder of a run that finished: the trainer writes OUTPUTS/model/ at the "
-                      "end (cohort::checkpoint::exportModel)");
+    throw ConfigError(
+        "--from " + q.outputs + " holds no model (" + model.string() + " is missing or empty)",
+        "name the outputs folder of a run that finished: the trainer writes OUTPUTS/model/ at the "
+        "end (cohort::checkpoint::exportModel)");
   }
   std::string logs = q.logs;
   if (logs.empty() && fs::is_directory(outputs.parent_path() / "logs", error)) {
     logs = (outputs.parent_path() / "logs").string();
   }
   if (!logs.empty() && !fs::is_directory(logs, error)) {
-    throw ConfigError("--logs " + logs + " is not a folder", "name the run's logs folder, or leave --logs out");
+    throw ConfigError("--logs " + logs + " is not a folder",
+                      "name the run's logs folder, or leave --logs out");
   }
   std::vector<std::string> notes;
   json lineage = registry::gatherLineage({q.outputs, logs, nullptr}, &notes);
@@ -84,8 +87,9 @@ int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json)
     printJson(j);
   } else {
     for (const auto& n : notes) std::fprintf(stderr, "cohort-model: note: %s\n", n.c_str());
-    print("registered " + v.name + ":" + std::to_string(v.version) + " (" + std::to_string(v.files.size()) +
-          " files, " + cli::byteSize(static_cast<double>(totalBytes(v))) + ") in " + r.location() + "\n");
+    print("registered " + v.name + ":" + std::to_string(v.version) + " (" +
+          std::to_string(v.files.size()) + " files, " +
+          cli::byteSize(static_cast<double>(totalBytes(v))) + ") in " + r.location() + "\n");
   }
   return 0;
 }
@@ -98,14 +102,21 @@ int list(registry::Registry& r, const std::string& name, bool as_json) {
       const auto versions = r.versions(n);
       const auto aliases = r.aliases(n);
       std::string alias_text;
-      for (const auto& [a, v] : aliases) alias_text += (alias_text.empty() ? "" : ", ") + a + "=" + std::to_string(v);
+      for (const auto& [a, v] : aliases)
+        alias_text += (alias_text.empty() ? "" : ", ") + a + "=" + std::to_string(v);
       if (versions.empty()) continue;  // only uncommitted registrations so far
       const auto& last = versions.back();
-      table.add({n, std::to_string(versions.size()), std::to_string(last.version), cli::localTime(last.created), alias_text});
-      all.push_back({{"name", n}, {"versions", versions.size()}, {"latest", last.version}, {"aliases", aliases}});
+      table.add({n, std::to_string(versions.size()), std::to_string(last.version),
+                 cli::localTime(last.created), alias_text});
+      all.push_back({{"name", n},
+                     {"versions", versions.size()},
+                     {"latest", last.version},
+                     {"aliases", aliases}});
     }
-    if (as_json) printJson(all);
-    else print(table.empty() ? "no models in " + r.location() + "\n" : table.text());
+    if (as_json)
+      printJson(all);
+    else
+      print(table.empty() ? "no models in " + r.location() + "\n" : table.text());
     return 0;
   }
   const auto versions = r.versions(name);
@@ -118,8 +129,11 @@ int list(registry::Registry& r, const std::string& name, bool as_json) {
                aliasesOf(aliases, v.version), tagsText(v.tags)});
     all.push_back(versionJson(v, aliases));
   }
-  if (as_json) printJson(all);
-  else print(table.empty() ? "'" + name + "' has no committed version in " + r.location() + "\n" : table.text());
+  if (as_json)
+    printJson(all);
+  else
+    print(table.empty() ? "'" + name + "' has no committed version in " + r.location() + "\n"
+                        : table.text());
   return 0;
 }
 
@@ -138,11 +152,15 @@ int show(registry::Registry& r, const std::string& ref_text, bool as_json) {
   }
   std::string out = v.name + ":" + std::to_string(v.version) + "\n";
   out += "  created     " + cli::localTime(v.created) + " by " + v.created_by + "\n";
-  out += "  aliases     " + (aliasesOf(aliases, v.version).empty() ? std::string("-") : aliasesOf(aliases, v.version)) + "\n";
+  out +=
+      "  aliases     " +
+      (aliasesOf(aliases, v.version).empty() ? std::string("-") : aliasesOf(aliases, v.version)) +
+      "\n";
   out += "  tags        " + (v.tags.empty() ? std::string("-") : tagsText(v.tags)) + "\n";
   out += "  registry    " + r.location() + "\n\n";
   cli::Table files({"file", "size", "sha256"});
-  for (const auto& f : v.files) files.add({f.path, cli::byteSize(static_cast<double>(f.size)), f.sha256});
+  for (const auto& f : v.files)
+    files.add({f.path, cli::byteSize(static_cast<double>(f.size)), f.sha256});
   out += files.text();
   if (!history.empty()) {
     cli::Table moves({"#", "when", "who", "alias", "from", "to"});
@@ -156,11 +174,14 @@ int show(registry::Registry& r, const std::string& ref_text, bool as_json) {
   return 0;
 }
 
-int download(registry::Registry& r, const std::string& ref_text, const std::string& dir, bool as_json) {
+int download(registry::Registry& r, const std::string& ref_text, const std::string& dir,
+             bool as_json) {
   const registry::VersionRecord v = r.resolve(registry::parseModelRef(ref_text));
   r.download(v, dir);
   if (as_json) {
-    printJson({{"name", v.name}, {"version", v.version}, {"folder", fs::absolute(dir).string()},
+    printJson({{"name", v.name},
+               {"version", v.version},
+               {"folder", fs::absolute(dir).string()},
                {"files", v.toJson()["files"]}});
   } else {
     print("downloaded " + v.name + ":" + std::to_string(v.version) + " into " + dir + " (" +
@@ -169,12 +190,14 @@ int download(registry::Registry& r, const std::string& ref_text, const std::stri
   return 0;
 }
 
-int alias(registry::Registry& r, const std::string& name, const std::string& alias, int64_t version, bool as_json) {
+int alias(registry::Registry& r, const std::string& name, const std::string& alias, int64_t version,
+          bool as_json) {
   const registry::AliasEvent e = r.moveAlias(name, alias, version);
   if (as_json) {
     printJson(e.toJson());
   } else if (e.to == 0) {
-    print("removed @" + alias + " from " + name + " (it pointed at version " + std::to_string(e.from) + ")\n");
+    print("removed @" + alias + " from " + name + " (it pointed at version " +
+          std::to_string(e.from) + ")\n");
   } else {
     print(name + "@" + alias + " -> version " + std::to_string(e.to) +
           (e.from ? " (was " + std::to_string(e.from) + ")" : " (new alias)") + "\n");
@@ -189,17 +212,22 @@ int lineage(registry::Registry& r, const std::string& ref_text, bool as_json) {
     printJson(l);
     return 0;
   }
-  std::string out = "model    " + v.name + ":" + std::to_string(v.version) + "  (" + str(l.value("architecture", json())) +
-                    "; registered " + cli::localTime(v.created) + " by " + v.created_by + ")\n";
+  std::string out = "model    " + v.name + ":" + std::to_string(v.version) + "  (" +
+                    str(l.value("architecture", json())) + "; registered " +
+                    cli::localTime(v.created) + " by " + v.created_by + ")\n";
   const json run = l.value("run", json());
   if (run.is_object()) {
     std::string hosts;
-    for (const auto& h : run.value("hosts", json::array())) hosts += (hosts.empty() ? "" : ", ") + str(h);
-    out += "  <- run      " + str(run["run_id"]) + ": " + str(run["state"]) + " (exit " + str(run["exit_status"]) + "), " +
-           str(run["world_size"]) + " ranks on " + (hosts.empty() ? "?" : hosts) + " via " + str(run["engine"]) +
-           ", " + str(run["restarts"]) + " restart(s), " + str(run["start_time"]) + " to " + str(run["end_time"]) + "\n";
+    for (const auto& h : run.value("hosts", json::array()))
+      hosts += (hosts.empty() ? "" : ", ") + str(h);
+    out += "  <- run      " + str(run["run_id"]) + ": " + str(run["state"]) + " (exit " +
+           str(run["exit_status"]) + "), " + str(run["world_size"]) + " ranks on " +
+           (hosts.empty() ? "?" : hosts) + " via " + str(run["engine"]) + ", " +
+           str(run["restarts"]) + " restart(s), " + str(run["start_time"]) + " to " +
+           str(run["end_time"]) + "\n";
     std::string args;
-    for (const auto& a : run.value("program", json::array())) args += (args.empty() ? "" : " ") + str(a);
+    for (const auto& a : run.value("program", json::array()))
+      args += (args.empty() ? "" : " ") + str(a);
     out += "               " + args + "\n";
   } else {
     out += "  <- run      (not recorded: the run was not started by cohortrun)\n";
@@ -208,30 +236,35 @@ int lineage(registry::Registry& r, const std::string& ref_text, bool as_json) {
   if (code.is_object()) {
     out += "  <- code     " + str(code["program"]) + " sha256 " + str(code["sha256"]).substr(0, 16);
     if (code.contains("git") && code["git"].is_object()) {
-      out += ", git " + str(code["git"]["commit"]).substr(0, 12) + (code["git"].value("dirty", false) ? " (dirty)" : "");
+      out += ", git " + str(code["git"]["commit"]).substr(0, 12) +
+             (code["git"].value("dirty", false) ? " (dirty)" : "");
     }
     out += "\n";
   }
   for (const auto& d : l.value("data", json::array())) {
-    out += "  <- data     " + str(d["location"]) + "  index.json sha256 " + str(d["index_sha256"]).substr(0, 16) + ", " +
-           str(d["shards"]) + " shards, " + str(d["samples"]) + " samples\n";
+    out += "  <- data     " + str(d["location"]) + "  index.json sha256 " +
+           str(d["index_sha256"]).substr(0, 16) + ", " + str(d["shards"]) + " shards, " +
+           str(d["samples"]) + " samples\n";
   }
   const json links = l.value("links", json());
   if (links.is_object() && !links.value("trial", json()).is_null()) {
     const json params = l["results"]["hyperparameters"].value("trial", json());
-    out += "  <- sweep    " + str(links["sweep"]) + ", trial " + str(links["trial"]) + " " + (params.is_null() ? "" : params.dump()) + "\n";
+    out += "  <- sweep    " + str(links["sweep"]) + ", trial " + str(links["trial"]) + " " +
+           (params.is_null() ? "" : params.dump()) + "\n";
   }
   const json results = l.value("results", json());
   if (results.is_object() && results["final"].is_object()) {
     std::string finals;
-    for (const auto& [k, val] : results["final"].items()) finals += (finals.empty() ? "" : ", ") + k + " " + str(val["value"]);
+    for (const auto& [k, val] : results["final"].items())
+      finals += (finals.empty() ? "" : ", ") + k + " " + str(val["value"]);
     out += "  results  final: " + finals + "\n";
   }
   print(out);
   return 0;
 }
 
-int verify(registry::Registry& r, const std::string& ref_text, const storage::StorageOptions& options, bool as_json) {
+int verify(registry::Registry& r, const std::string& ref_text,
+           const storage::StorageOptions& options, bool as_json) {
   const registry::VersionRecord v = r.resolve(registry::parseModelRef(ref_text));
   const auto problems = r.verifyFiles(v);
   json data_checks = json::array();
@@ -240,8 +273,10 @@ int verify(registry::Registry& r, const std::string& ref_text, const storage::St
   try {
     l = r.lineage(v);
   } catch (const Error& e) {
-    if (as_json) printJson({{"name", v.name}, {"version", v.version}, {"lineage", e.detail()}});
-    else std::fprintf(stderr, "cohort-model: %s\n", e.what());
+    if (as_json)
+      printJson({{"name", v.name}, {"version", v.version}, {"lineage", e.detail()}});
+    else
+      std::fprintf(stderr, "cohort-model: %s\n", e.what());
     return 1;
   }
   for (const auto& d : l.value("data", json::array())) {
@@ -263,7 +298,11 @@ int verify(registry::Registry& r, const std::string& ref_text, const storage::St
   if (as_json) {
     json files = json::array();
     for (const auto& p : problems) files.push_back({{"path", p.path}, {"problem", p.problem}});
-    printJson({{"name", v.name}, {"version", v.version}, {"damaged_files", files}, {"data", data_checks}, {"status", status}});
+    printJson({{"name", v.name},
+               {"version", v.version},
+               {"damaged_files", files},
+               {"data", data_checks},
+               {"status", status}});
     return status;
   }
   std::string out;
@@ -272,7 +311,8 @@ int verify(registry::Registry& r, const std::string& ref_text, const storage::St
            " files match their sha256\n";
   } else {
     for (const auto& p : problems) {
-      out += v.name + ":" + std::to_string(v.version) + ": the stored file " + p.path + " " + p.problem + "\n";
+      out += v.name + ":" + std::to_string(v.version) + ": the stored file " + p.path + " " +
+             p.problem + "\n";
     }
   }
   for (const auto& c : data_checks) {

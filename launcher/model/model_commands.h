@@ -22,10 +22,12 @@ int registerModel(registry::Registry& r, const RegisterRequest& request, bool js
 int list(registry::Registry& r, const std::string& name, bool json);
 int show(registry::Registry& r, const std::string& ref, bool json);
 int download(registry::Registry& r, const std::string& ref, const std::string& dir, bool json);
-int alias(registry::Registry& r, const std::string& name, const std::string& alias, int64_t version, bool json);
+int alias(registry::Registry& r, const std::string& name, const std::string& alias, int64_t version,
+          bool json);
 int lineage(registry::Registry& r, const std::string& ref, bool json);
 // 0: files and data sets as registered; 1: a file is damaged; 3: the files
 // are sound but a data set changed or cannot be read.
-int verify(registry::Registry& r, const std::string& ref, const storage::StorageOptions& options, bool json);
+int verify(registry::Registry& r, const std::string& ref, const storage::StorageOptions& options,
+           bool json);
 
 }  // namespace cohort::model

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "cohort/core/error.h"
-#include "cohort/storage/checksum.h"
 #include "cohort/data/shard_file.h"
+#include "cohort/storage/checksum.h"
 
 namespace cohort_pack {
 
@@ -25,7 +25,8 @@ Manifest writeDataset(cohort::storage::Storage& storage, const std::vector<Colum
   for (const auto& c : columns) {
     if (c.rows != rows) {
       throw cohort::DataError("the column '" + c.column.name + "' has " + std::to_string(c.rows) +
-                                  " rows but '" + columns[0].column.name + "' has " + std::to_string(rows),
+                                  " rows but '" + columns[0].column.name + "' has " +
+                                  std::to_string(rows),
                               "every column needs one row per sample");
     }
   }
@@ -44,7 +45,9 @@ Manifest writeDataset(cohort::storage::Storage& storage, const std::vector<Colum
     for (const auto& c : columns) data.push_back(c.bytes.data() + first * c.column.sampleBytes());
     const std::string image = cohort::data::writeShard(manifest.columns, count, data);
     std::string number = std::to_string(index);
-    const std::string name = "shard-" + std::string(digits - std::min<size_t>(digits, number.size()), '0') + number + ".h5";
+    const std::string name = "shard-" +
+                             std::string(digits - std::min<size_t>(digits, number.size()), '0') +
+                             number + ".h5";
     storage.write(name, image);
     cohort::data::ShardEntry entry;
     entry.file = name;

@@ -24,9 +24,9 @@ int64_t rowsPerShard(const std::vector<ColumnData>& columns, int64_t shard_bytes
 // Writes the shards and index.json into `storage`; refuses a location that
 // already holds an index.json unless `replace`. `progress` gets one line per
 // shard; each shard's checksum is of kind `checksum`.
-cohort::data::Manifest writeDataset(cohort::storage::Storage& storage, const std::vector<ColumnData>& columns,
-                                    int64_t rows_per_shard, bool replace,
-                                    void (*progress)(const std::string& line),
-                                    cohort::storage::ChecksumKind checksum = cohort::storage::ChecksumKind::kXxh128);
+cohort::data::Manifest writeDataset(
+    cohort::storage::Storage& storage, const std::vector<ColumnData>& columns,
+    int64_t rows_per_shard, bool replace, void (*progress)(const std::string& line),
+    cohort::storage::ChecksumKind checksum = cohort::storage::ChecksumKind::kXxh128);
 
 }  // namespace cohort_pack

@@ -31,10 +31,12 @@ std::string summary(const storage::SyncResult& r) {
 bool waitForStop(double seconds, bool* stdin_open) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!g_stop) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{STDIN_FILENO, POLLIN, 0};
-    const int ready = ::poll(&p, *stdin_open ? 1 : 0, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    const int ready =
+        ::poll(&p, *stdin_open ? 1 : 0, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (ready > 0) {
       char buf[256];
       const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
@@ -53,7 +55,8 @@ void syncOnce(storage::Uploader& up, const LoopOptions& o, bool final) {
   if (o.outputs_dir.empty()) return;
   const auto c = up.syncLatestCheckpoint(o.outputs_dir, "outputs");
   if (c.uploaded > 0) say("checkpoint of " + o.outputs_dir + ": " + summary(c));
-  if (final) say("outputs " + o.outputs_dir + ": " + summary(up.syncFolder(o.outputs_dir, "outputs")));
+  if (final)
+    say("outputs " + o.outputs_dir + ": " + summary(up.syncFolder(o.outputs_dir, "outputs")));
 }
 
 }  // namespace
@@ -88,16 +91,17 @@ int runUpload(const LoopOptions& o, const Settings& settings) {
   }
   std::signal(SIGTERM, onStop);
   std::signal(SIGINT, onStop);
-  say("copying " + o.logs_dir + " to " + shown + "/logs every " + std::to_string(settings.upload_interval_s) +
-      " s, and each checkpoint of " + o.outputs_dir + " to " + shown + "/outputs");
+  say("copying " + o.logs_dir + " to " + shown + "/logs every " +
+      std::to_string(settings.upload_interval_s) + " s, and each checkpoint of " + o.outputs_dir +
+      " to " + shown + "/outputs");
   bool stdin_open = true;
   while (!waitForStop(settings.upload_interval_s, &stdin_open)) {
     try {
       syncOnce(*up, o, false);
     } catch (const Error& e) {
       // The run goes on; the next pass (or the last one) tries again.
-      say("upload to " + shown + " failed, trying again in " + std::to_string(settings.upload_interval_s) +
-          " s: " + e.what());
+      say("upload to " + shown + " failed, trying again in " +
+          std::to_string(settings.upload_interval_s) + " s: " + e.what());
     }
   }
   try {

@@ -211,7 +211,8 @@ TEST(Checkpointer, SavingAStepAgainReplacesIt) {
 }
 
 // What resume() says when the checkpoint was written by `other`.
-std::string resumeMismatch(const std::string& checkpoints, SmallNet& other, optim::OptimizerRef opt) {
+std::string resumeMismatch(const std::string& checkpoints, SmallNet& other,
+                           optim::OptimizerRef opt) {
   TrainState state;
   state.model = checkpoint::moduleState(other);
   state.optimizer = opt;
@@ -259,7 +260,8 @@ TEST(Checkpointer, AnotherModelOrOptimizerIsRefusedOnEveryRank) {
   SmallNet same;
   optim::AdamW adamw(same.parameters(), optim::AdamWOptions{});
   message = resumeMismatch(checkpoints, same, &adamw);
-  EXPECT_TRUE(contains(message, "cohort.optim.SGD") && contains(message, "cohort.optim.AdamW")) << message;
+  EXPECT_TRUE(contains(message, "cohort.optim.SGD") && contains(message, "cohort.optim.AdamW"))
+      << message;
   // SGD without momentum keeps no moment: its state does not fit.
   SmallNet plain_net;
   optim::SgdOptions plain = sgdOptions();
@@ -270,7 +272,8 @@ TEST(Checkpointer, AnotherModelOrOptimizerIsRefusedOnEveryRank) {
   // The model without its optimizer: resuming would start the momentum afresh.
   SmallNet bare;
   message = resumeMismatch(checkpoints, bare, nullptr);
-  EXPECT_TRUE(contains(message, "no optimizer") && contains(message, "cohort.optim.SGD")) << message;
+  EXPECT_TRUE(contains(message, "no optimizer") && contains(message, "cohort.optim.SGD"))
+      << message;
   // The model and optimizer that wrote it are still welcome.
   SmallNet right;
   optim::SGD right_opt(right.parameters(), sgdOptions());

@@ -45,7 +45,8 @@ void expectSame(const NamedTensors& actual, const NamedTensors& expected, const 
   ASSERT_EQ(actual.size(), expected.size()) << what;
   for (size_t i = 0; i < actual.size(); ++i) {
     EXPECT_EQ(actual[i].first, expected[i].first) << what;
-    EXPECT_TRUE(sameBytes(actual[i].second, expected[i].second)) << what << ": " << actual[i].first << " differs";
+    EXPECT_TRUE(sameBytes(actual[i].second, expected[i].second))
+        << what << ": " << actual[i].first << " differs";
   }
 }
 
@@ -74,11 +75,26 @@ struct Kind {
 std::vector<Kind> kinds() {
   using namespace torch::optim;
   return {
-      {"SGD", [](SmallNet& n) { return std::make_unique<SGD>(n.parameters(), SGDOptions(0.05).momentum(0.9).nesterov(true)); }},
-      {"Adam", [](SmallNet& n) { return std::make_unique<Adam>(n.parameters(), AdamOptions(1e-2).amsgrad(true)); }},
-      {"AdamW", [](SmallNet& n) { return std::make_unique<AdamW>(twoGroups(n), AdamWOptions(1e-2).weight_decay(0.1)); }},
-      {"RMSprop", [](SmallNet& n) { return std::make_unique<RMSprop>(n.parameters(), RMSpropOptions(1e-2).momentum(0.9).centered(true)); }},
-      {"Adagrad", [](SmallNet& n) { return std::make_unique<Adagrad>(n.parameters(), AdagradOptions(0.1)); }},
+      {"SGD",
+       [](SmallNet& n) {
+         return std::make_unique<SGD>(n.parameters(),
+                                      SGDOptions(0.05).momentum(0.9).nesterov(true));
+       }},
+      {"Adam",
+       [](SmallNet& n) {
+         return std::make_unique<Adam>(n.parameters(), AdamOptions(1e-2).amsgrad(true));
+       }},
+      {"AdamW",
+       [](SmallNet& n) {
+         return std::make_unique<AdamW>(twoGroups(n), AdamWOptions(1e-2).weight_decay(0.1));
+       }},
+      {"RMSprop",
+       [](SmallNet& n) {
+         return std::make_unique<RMSprop>(n.parameters(),
+                                          RMSpropOptions(1e-2).momentum(0.9).centered(true));
+       }},
+      {"Adagrad",
+       [](SmallNet& n) { return std::make_unique<Adagrad>(n.parameters(), AdagradOptions(0.1)); }},
   };
 }
 
@@ -120,14 +136,17 @@ TEST_P(TorchOptimizerResume, ContinuesBitForBit) {
   state.optimizer = fresh_opt.get();
   ASSERT_TRUE(ckpt.resume(state).has_value());
   expectSame(checkpoint::moduleState(fresh), model_at_save, std::string(kind.name) + " model");
-  expectSame(optim::TorchOptimizerState(*fresh_opt).tensors(), optimizer_at_save, std::string(kind.name) + " state");
+  expectSame(optim::TorchOptimizerState(*fresh_opt).tensors(), optimizer_at_save,
+             std::string(kind.name) + " state");
   EXPECT_EQ(fresh_opt->param_groups().back().options().get_lr(), 0.0123456789);
   for (int s = 0; s < 3; ++s) step(fresh, *fresh_opt);
-  expectSame(checkpoint::moduleState(fresh), model_after, std::string(kind.name) + " after three more steps");
+  expectSame(checkpoint::moduleState(fresh), model_after,
+             std::string(kind.name) + " after three more steps");
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, TorchOptimizerResume, ::testing::Range(0, 5),
-                         [](const auto& info) { return std::string(kinds()[static_cast<size_t>(info.param)].name); });
+INSTANTIATE_TEST_SUITE_P(Kinds, TorchOptimizerResume, ::testing::Range(0, 5), [](const auto& info) {
+  return std::string(kinds()[static_cast<size_t>(info.param)].name);
+});
 
 // What resume() says for `state`, or "(resumed)".
 std::string resumeError(const std::string& checkpoints, TrainState state) {
@@ -141,7 +160,9 @@ std::string resumeError(const std::string& checkpoints, TrainState state) {
   return "(resumed)";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(TorchOptimizerState, OtherOptimizersAreRefusedOnEveryRank) {
   Runtime& rt = *current();
@@ -162,12 +183,14 @@ TEST(TorchOptimizerState, OtherOptimizersAreRefusedOnEveryRank) {
   state.model = checkpoint::moduleState(net);
   // No optimizer: Adam's moments would be lost without a word.
   std::string message = resumeError(checkpoints, state);
-  EXPECT_TRUE(contains(message, "torch.optim.Adam") && contains(message, "no optimizer")) << message;
+  EXPECT_TRUE(contains(message, "torch.optim.Adam") && contains(message, "no optimizer"))
+      << message;
   // Another kind.
   torch::optim::SGD sgd(net.parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   state.optimizer = &sgd;
   message = resumeError(checkpoints, state);
-  EXPECT_TRUE(contains(message, "torch.optim.Adam") && contains(message, "torch.optim.SGD")) << message;
+  EXPECT_TRUE(contains(message, "torch.optim.Adam") && contains(message, "torch.optim.SGD"))
+      << message;
   // Adam over fewer parameters: the checkpoint has state this one cannot hold.
   torch::optim::Adam partial(net.fc->parameters(), torch::optim::AdamOptions(1e-2));
   state.optimizer = &partial;

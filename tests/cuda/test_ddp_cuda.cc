@@ -9,8 +9,8 @@
 #include <limits>
 
 #include "cohort/cohort.h"
-#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/ddp/data_parallel.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/optim/loss_scaler.h"
 #include "cohort/optim/sgd.h"
 

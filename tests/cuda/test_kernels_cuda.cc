@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cpu/bucket_copy.h"
+#include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cuda/launch.h"
 #include "cohort/kernels/stepper.h"
 
@@ -69,10 +69,11 @@ void compressRoundTrip(torch::ScalarType low_type) {
     EXPECT_TRUE(torch::equal(low_gpu.cpu(), low_cpu)) << "compressed values, n " << n;
     expectClose(error_gpu, error_cpu, 1e-6, "error feedback");
     auto wide_cpu = torch::empty({n});
-    cohort::cpu::decompress(static_cast<const Low*>(low_cpu.data_ptr()), wide_cpu.data_ptr<float>(), n);
+    cohort::cpu::decompress(static_cast<const Low*>(low_cpu.data_ptr()), wide_cpu.data_ptr<float>(),
+                            n);
     auto wide_gpu = torch::empty({n}, torch::kCUDA);
-    cohort::cuda::decompress(static_cast<const Low*>(low_gpu.data_ptr()), wide_gpu.data_ptr<float>(),
-                             n, stream());
+    cohort::cuda::decompress(static_cast<const Low*>(low_gpu.data_ptr()),
+                             wide_gpu.data_ptr<float>(), n, stream());
     EXPECT_TRUE(torch::equal(wide_gpu.cpu(), wide_cpu)) << "decompressed, n " << n;
     // What was sent plus what was kept is what came in.
     expectClose(wide_cpu + error_cpu, src * 0.5 + randomNonZero(n, 50 + n) * 1e-3, 1e-5,

@@ -43,7 +43,8 @@ data::Manifest packSynthetic(const std::string& location, int64_t samples, int64
   return packSynthetic(*storage, samples, per_shard);
 }
 
-data::LoaderOptions syntheticOptions(const std::string& location, int64_t global_batch, int rank, int world) {
+data::LoaderOptions syntheticOptions(const std::string& location, int64_t global_batch, int rank,
+                                     int world) {
   data::LoaderOptions o;
   o.location = location;
   o.global_batch = global_batch;
@@ -69,8 +70,8 @@ std::vector<int64_t> drain(data::ShardedLoader& loader, int64_t batches) {
       const int64_t id = batch->ids[i].item<int64_t>();
       ids.push_back(id);
       if (label[i].item<int64_t>() != id || x[i][2].item<float>() != float(3 * id)) {
-        ADD_FAILURE() << "sample " << id << " holds label " << label[i].item<int64_t>() << " and x[2] "
-                      << x[i][2].item<float>();
+        ADD_FAILURE() << "sample " << id << " holds label " << label[i].item<int64_t>()
+                      << " and x[2] " << x[i][2].item<float>();
       }
     }
   }

@@ -32,7 +32,8 @@ data::Manifest packSynthetic(const std::string& location, int64_t samples, int64
                              const storage::StorageOptions& options = {});
 
 // Loader options for a synthetic data set (small prefetch, 1 thread each).
-data::LoaderOptions syntheticOptions(const std::string& location, int64_t global_batch, int rank, int world);
+data::LoaderOptions syntheticOptions(const std::string& location, int64_t global_batch, int rank,
+                                     int world);
 
 // Reads `batches` batches (all that are left when negative) and returns the
 // ids in order; fails the test (ADD_FAILURE) when a sample's values do not

@@ -59,7 +59,8 @@ int freePort() {
   return ntohs(address.sin_port);
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> argv, std::vector<int> ports, std::string log_path)
+ServerProcess::ServerProcess(std::vector<std::string> argv, std::vector<int> ports,
+                             std::string log_path)
     : argv_(std::move(argv)), ports_(std::move(ports)), log_path_(std::move(log_path)) {
   start();
 }
@@ -91,7 +92,8 @@ void ServerProcess::start() {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error(argv_[0] + " exited before listening; its log:\n" + tail(log_path_));
+        throw std::runtime_error(argv_[0] + " exited before listening; its log:\n" +
+                                 tail(log_path_));
       }
       if (std::chrono::steady_clock::now() > deadline) {
         stop();
@@ -122,12 +124,13 @@ void ServerProcess::stop() {
 namespace {
 
 std::vector<std::string> azuriteCommand(const std::string& folder, int port) {
-  const std::string binary = std::string(COHORT_SOURCE_DIR) + "/.deps/azurite/node_modules/.bin/azurite-blob";
+  const std::string binary =
+      std::string(COHORT_SOURCE_DIR) + "/.deps/azurite/node_modules/.bin/azurite-blob";
   if (::access(binary.c_str(), X_OK) != 0) {
     throw std::runtime_error("Azurite is not installed at " + binary + "; run scripts/setup.sh");
   }
-  return {binary, "--blobHost", "127.0.0.1", "--blobPort", std::to_string(port), "--location", folder,
-          "--silent", "--skipApiVersionCheck"};
+  return {binary,       "--blobHost", "127.0.0.1", "--blobPort",           std::to_string(port),
+          "--location", folder,       "--silent",  "--skipApiVersionCheck"};
 }
 
 }  // namespace
@@ -137,23 +140,29 @@ Azurite::Azurite(const std::string& folder)
       endpoint("http://127.0.0.1:" + std::to_string(port) + "/" + kAccount),
       process(azuriteCommand(folder, port), {port}, folder + "/azurite.log") {}
 
-WebHdfsFixture::WebHdfsFixture(const std::string& folder, const std::string& token, bool require_user)
+WebHdfsFixture::WebHdfsFixture(const std::string& folder, const std::string& token,
+                               bool require_user)
     : namenode_port(freePort()),
       datanode_port(freePort()),
       process(
           [&] {
-            std::vector<std::string> argv = {"/usr/bin/python3",
-                                             std::string(COHORT_SOURCE_DIR) + "/tests/data/webhdfs_fixture.py",
-                                             "--root", folder + "/hdfs", "--namenode-port",
-                                             std::to_string(namenode_port), "--datanode-port",
-                                             std::to_string(datanode_port)};
+            std::vector<std::string> argv = {
+                "/usr/bin/python3",
+                std::string(COHORT_SOURCE_DIR) + "/tests/data/webhdfs_fixture.py",
+                "--root",
+                folder + "/hdfs",
+                "--namenode-port",
+                std::to_string(namenode_port),
+                "--datanode-port",
+                std::to_string(datanode_port)};
             if (!token.empty()) argv.insert(argv.end(), {"--token", token});
             if (require_user) argv.push_back("--require-user");
             return argv;
           }(),
           {namenode_port, datanode_port}, folder + "/webhdfs_fixture.log") {}
 
-std::string WebHdfsFixture::control(const std::string& method, const std::string& path_and_query) const {
+std::string WebHdfsFixture::control(const std::string& method,
+                                    const std::string& path_and_query) const {
   storage::HttpClient http(10);
   storage::HttpRequest request;
   request.method = method;
@@ -161,7 +170,8 @@ std::string WebHdfsFixture::control(const std::string& method, const std::string
   static const std::string kEmpty;
   if (method == "POST") request.body = &kEmpty;
   const auto r = http.perform(request);
-  if (!r.ok()) throw std::runtime_error("fixture control " + path_and_query + " failed: " + r.transport_error);
+  if (!r.ok())
+    throw std::runtime_error("fixture control " + path_and_query + " failed: " + r.transport_error);
   return r.body;
 }
 

@@ -54,7 +54,8 @@ struct Azurite {
 
 // The WebHDFS fixture (webhdfs_fixture.py) serving `folder`.
 struct WebHdfsFixture {
-  WebHdfsFixture(const std::string& folder, const std::string& token = "", bool require_user = false);
+  WebHdfsFixture(const std::string& folder, const std::string& token = "",
+                 bool require_user = false);
   int namenode_port;
   int datanode_port;
   ServerProcess process;

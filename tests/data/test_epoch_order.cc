@@ -32,7 +32,8 @@ TEST(EpochOrder, IsAPermutationOfEverySample) {
   for (int w = 0; w < order.numWindows(); ++w) {
     for (const SampleRef& s : order.windowSamples(w)) {
       const auto& shards = order.windowShards(w);
-      EXPECT_NE(std::find(shards.begin(), shards.end(), s.shard), shards.end()) << "shard-local shuffling";
+      EXPECT_NE(std::find(shards.begin(), shards.end(), s.shard), shards.end())
+          << "shard-local shuffling";
     }
     EXPECT_EQ(order.windowAt(order.windowStart(w)), w);
     EXPECT_EQ(order.windowAt(order.windowStart(w + 1) - 1), w);
@@ -40,9 +41,12 @@ TEST(EpochOrder, IsAPermutationOfEverySample) {
 }
 
 TEST(EpochOrder, DependsOnSeedAndEpochOnly) {
-  EXPECT_EQ(sequence(EpochOrder(kShards, 7, 2, 3, true)), sequence(EpochOrder(kShards, 7, 2, 3, true)));
-  EXPECT_NE(sequence(EpochOrder(kShards, 7, 2, 3, true)), sequence(EpochOrder(kShards, 7, 3, 3, true)));
-  EXPECT_NE(sequence(EpochOrder(kShards, 8, 2, 3, true)), sequence(EpochOrder(kShards, 7, 2, 3, true)));
+  EXPECT_EQ(sequence(EpochOrder(kShards, 7, 2, 3, true)),
+            sequence(EpochOrder(kShards, 7, 2, 3, true)));
+  EXPECT_NE(sequence(EpochOrder(kShards, 7, 2, 3, true)),
+            sequence(EpochOrder(kShards, 7, 3, 3, true)));
+  EXPECT_NE(sequence(EpochOrder(kShards, 8, 2, 3, true)),
+            sequence(EpochOrder(kShards, 7, 2, 3, true)));
   // Fixed values guard the order against accidental change: saved loader
   // states and reproducible runs rely on it.
   EXPECT_EQ(keyedPermutation(10, 1, 0, 0), (std::vector<int64_t>{4, 0, 6, 1, 8, 9, 7, 3, 2, 5}));

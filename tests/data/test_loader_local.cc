@@ -11,9 +11,9 @@
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
-#include "cohort/storage/checksum.h"
 #include "cohort/data/epoch_order.h"
 #include "cohort/data/sharded_loader.h"
+#include "cohort/storage/checksum.h"
 #include "data_test_util.h"
 
 namespace cohort::test {
@@ -41,7 +41,8 @@ Batches batchesOf(ShardedLoader& loader, int64_t count = -1) {
 // The global sequence a world of `world` ranks reads from `state` (or the
 // epoch's start): step by step, rank 0's slice, then rank 1's, ...
 std::vector<int64_t> globalSequence(const std::string& location, int world, bool drop_last = true,
-                                    const LoaderState* state = nullptr, std::vector<LoaderState>* ends = nullptr) {
+                                    const LoaderState* state = nullptr,
+                                    std::vector<LoaderState>* ends = nullptr) {
   std::vector<Batches> per_rank;
   for (int r = 0; r < world; ++r) {
     auto options = syntheticOptions(location, kGlobalBatch, r, world);
@@ -54,7 +55,8 @@ std::vector<int64_t> globalSequence(const std::string& location, int world, bool
   std::vector<int64_t> sequence;
   for (size_t step = 0; step < per_rank[0].size(); ++step) {
     for (int r = 0; r < world; ++r) {
-      EXPECT_EQ(per_rank[r].size(), per_rank[0].size()) << "every rank gets the same number of batches";
+      EXPECT_EQ(per_rank[r].size(), per_rank[0].size())
+          << "every rank gets the same number of batches";
       EXPECT_EQ(per_rank[r][step].size(), per_rank[0][step].size()) << "equal slices";
       sequence.insert(sequence.end(), per_rank[r][step].begin(), per_rank[r][step].end());
     }
@@ -99,9 +101,11 @@ class LocalLoader : public ::testing::Test {
 
 TEST_F(LocalLoader, EveryWorldSizeReadsTheSameSequenceExactlyOnce) {
   const std::vector<int64_t> reference = globalSequence(location_, 1);
-  EXPECT_EQ(reference.size(), 984u);  // 41 global batches of 24; the last 16 are skipped (drop_last)
+  EXPECT_EQ(reference.size(),
+            984u);  // 41 global batches of 24; the last 16 are skipped (drop_last)
   EXPECT_EQ(std::set<int64_t>(reference.begin(), reference.end()).size(), reference.size());
-  for (int world : {2, 3, 4}) EXPECT_EQ(globalSequence(location_, world), reference) << world << " ranks";
+  for (int world : {2, 3, 4})
+    EXPECT_EQ(globalSequence(location_, world), reference) << world << " ranks";
   // Without drop_last the 16 left are shared: 16 / 3 = 5 each, 1 skipped; 16 / 4 = 4 each.
   for (auto [world, covered] : {std::pair{3, 999u}, std::pair{4, 1000u}}) {
     const auto all = globalSequence(location_, world, false);
@@ -141,7 +145,8 @@ TEST_F(LocalLoader, ResumeAtAnyPointGivesTheIdenticalRemainder) {
         second.restore(LoaderState::fromJson(saved, "saved state"));
         const Batches rest = batchesOf(second);
         got.insert(got.end(), rest.begin(), rest.end());
-        EXPECT_EQ(got, reference) << "rank " << rank << " of " << world << ", resumed after " << cut;
+        EXPECT_EQ(got, reference) << "rank " << rank << " of " << world << ", resumed after "
+                                  << cut;
       }
     }
   }
@@ -159,7 +164,8 @@ TEST_F(LocalLoader, ResumeOnAnotherWorldSizeSkipsAndRepeatsNothing) {
     states.push_back(loader.state());
   }
   for (int step = 0; step < 10; ++step) {
-    for (int r = 0; r < 3; ++r) first_part.insert(first_part.end(), per_rank[r][step].begin(), per_rank[r][step].end());
+    for (int r = 0; r < 3; ++r)
+      first_part.insert(first_part.end(), per_rank[r][step].begin(), per_rank[r][step].end());
   }
   EXPECT_EQ(states[0], states[1]);
   EXPECT_EQ(states[0], states[2]);
@@ -201,7 +207,8 @@ TEST_F(LocalLoader, ATruncatedShardIsNamedEvenWithAMatchingChecksum) {
   std::ofstream(shardPath(2), std::ios::binary | std::ios::trunc) << bytes;
   // First with the index unchanged: the size disagrees.
   std::string error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
-  EXPECT_NE(error.find("shard-00002.h5 is 3000 bytes but index.json says"), std::string::npos) << error;
+  EXPECT_NE(error.find("shard-00002.h5 is 3000 bytes but index.json says"), std::string::npos)
+      << error;
   // Then with an index made to match the cut file (a SHA-256 this time): HDF5 itself refuses it.
   editIndex([&](data::Manifest& m) {
     m.shards[2].bytes = 3000;
@@ -216,7 +223,8 @@ TEST_F(LocalLoader, ATruncatedShardIsNamedEvenWithAMatchingChecksum) {
 TEST_F(LocalLoader, AShardDisagreeingWithTheIndexIsNamed) {
   editIndex([](data::Manifest& m) { m.columns[0].dtype = data::DType::kFloat64; });
   std::string error = firstError(syntheticOptions(location_, kGlobalBatch, 0, 1));
-  EXPECT_NE(error.find("'x' holds float32 but index.json says float64"), std::string::npos) << error;
+  EXPECT_NE(error.find("'x' holds float32 but index.json says float64"), std::string::npos)
+      << error;
   editIndex([](data::Manifest& m) {
     m.columns[0].dtype = data::DType::kFloat32;
     m.columns[0].shape = {4};
@@ -274,7 +282,8 @@ TEST_F(LocalLoader, TheCacheHoldsVerifiedShardsInsideItsFolderWithinItsBound) {
   ShardedLoader loader(options);
   EXPECT_EQ(drain(loader), expected);
   files = 0;
-  for (const auto& entry : fs::directory_iterator(dir_.path() + "/cache")) files += entry.is_regular_file();
+  for (const auto& entry : fs::directory_iterator(dir_.path() + "/cache"))
+    files += entry.is_regular_file();
   EXPECT_LE(files, 3);
 }
 
@@ -296,12 +305,13 @@ TEST_F(LocalLoader, LocalStorageKeepsNamesInsideItsFolder) {
 }
 
 TEST(DataSettings, AreReadFromTheEnvironmentAndSecretsAreNotShown) {
-  const Settings s = Settings::fromEnvironment(mapEnv({{"COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0"},
-                                                       {"COHORT_HDFS_DELEGATION_TOKEN", "tok"},
-                                                       {"COHORT_AZURE_ENDPOINT", "http://127.0.0.1:1/acct"},
-                                                       {"COHORT_DATA_CACHE_DIR", "/scratch/cache"},
-                                                       {"COHORT_DATA_CACHE_MB", "512"},
-                                                       {"COHORT_DATA_THREADS", "3"}}));
+  const Settings s =
+      Settings::fromEnvironment(mapEnv({{"COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0"},
+                                        {"COHORT_HDFS_DELEGATION_TOKEN", "tok"},
+                                        {"COHORT_AZURE_ENDPOINT", "http://127.0.0.1:1/acct"},
+                                        {"COHORT_DATA_CACHE_DIR", "/scratch/cache"},
+                                        {"COHORT_DATA_CACHE_MB", "512"},
+                                        {"COHORT_DATA_THREADS", "3"}}));
   EXPECT_EQ(s.azure_account_key, "c2VjcmV0");
   EXPECT_EQ(s.data_cache_dir, "/scratch/cache");
   EXPECT_EQ(s.data_cache_mib, 512);
@@ -315,7 +325,8 @@ TEST(DataSettings, AreReadFromTheEnvironmentAndSecretsAreNotShown) {
   EXPECT_EQ(options.threads, 3);
   EXPECT_EQ(options.storage.azure_endpoint, "http://127.0.0.1:1/acct");
   for (const char* bad : {"0", "x", "65"}) {
-    EXPECT_THROW(Settings::fromEnvironment(mapEnv({{"COHORT_DATA_THREADS", bad}})), ConfigError) << bad;
+    EXPECT_THROW(Settings::fromEnvironment(mapEnv({{"COHORT_DATA_THREADS", bad}})), ConfigError)
+        << bad;
   }
   EXPECT_THROW(Settings::fromEnvironment(mapEnv({{"COHORT_DATA_PREFETCH_MB", "-1"}})), ConfigError);
 }

@@ -25,7 +25,8 @@ std::string sharedFolder(Communicator& comm, const std::string& mine) {
 }
 
 // Gathers this rank's batch ids of each step into the global sequence.
-std::vector<int64_t> gatherSteps(Communicator& comm, data::ShardedLoader& loader, int64_t steps = -1) {
+std::vector<int64_t> gatherSteps(Communicator& comm, data::ShardedLoader& loader,
+                                 int64_t steps = -1) {
   std::vector<int64_t> sequence;
   for (int64_t s = 0; steps < 0 || s < steps; ++s) {
     auto batch = loader.next();
@@ -33,7 +34,8 @@ std::vector<int64_t> gatherSteps(Communicator& comm, data::ShardedLoader& loader
     comm.allreduce(flag, ReduceOp::kMin);
     auto any = torch::tensor({batch ? int64_t{1} : int64_t{0}});
     comm.allreduce(any, ReduceOp::kMax);
-    EXPECT_EQ(flag.item<int64_t>(), any.item<int64_t>()) << "ranks disagree on the end of the epoch";
+    EXPECT_EQ(flag.item<int64_t>(), any.item<int64_t>())
+        << "ranks disagree on the end of the epoch";
     if (flag.item<int64_t>() == 0) break;
     auto all = torch::empty({comm.size(), batch->size()}, torch::kInt64);
     comm.allgather(batch->ids, all);
@@ -63,7 +65,8 @@ TEST(LoaderMultirank, RanksTogetherReadTheOneProcessSequenceExactlyOnce) {
   loader.setEpoch(2);
   const auto sequence = gatherSteps(comm, loader);
   EXPECT_EQ(sequence, reference);
-  EXPECT_EQ(std::set<int64_t>(sequence.begin(), sequence.end()).size(), static_cast<size_t>(kSamples));
+  EXPECT_EQ(std::set<int64_t>(sequence.begin(), sequence.end()).size(),
+            static_cast<size_t>(kSamples));
 
   // Stop after 17 steps, resume in a new loader from the saved state.
   data::ShardedLoader first(syntheticOptions(location, kGlobalBatch, rt.rank(), rt.size()));

@@ -7,12 +7,12 @@
 #include <random>
 
 #include "cohort/core/error.h"
+#include "cohort/data/loader_state.h"
+#include "cohort/data/manifest.h"
 #include "cohort/storage/azure_auth.h"
 #include "cohort/storage/azure_xml.h"
 #include "cohort/storage/checksum.h"
 #include "cohort/storage/credentials.h"
-#include "cohort/data/loader_state.h"
-#include "cohort/data/manifest.h"
 #include "cohort/storage/object_name.h"
 #include "cohort/storage/storage_url.h"
 #include "cohort/storage/webhdfs_json.h"
@@ -27,8 +27,10 @@ std::string goodIndex() {
   return R"({"format": "cohort-dataset", "version": 1, "samples": 5,
     "columns": [{"name": "image", "dtype": "uint8", "shape": [28, 28]},
                 {"name": "label", "dtype": "int64", "shape": []}],
-    "shards": [{"file": "shard-0.h5", "samples": 3, "bytes": 100, "sha256": ")" + kSha + R"("},
-               {"file": "shard-1.h5", "samples": 2, "bytes": 90, "sha256": ")" + kSha + R"("}]})";
+    "shards": [{"file": "shard-0.h5", "samples": 3, "bytes": 100, "sha256": ")" +
+         kSha + R"("},
+               {"file": "shard-1.h5", "samples": 2, "bytes": 90, "sha256": ")" +
+         kSha + R"("}]})";
 }
 
 // The DataError message for parsing `text`, or "" when it parses.
@@ -66,7 +68,8 @@ TEST(Manifest, RefusesMalformedInputNamingTheProblem) {
       {"[]", "not a JSON object"},
       {replaced(goodIndex(), "cohort-dataset", "other"), "\"format\""},
       {replaced(goodIndex(), "\"version\": 1", "\"version\": 2"), "format version 2"},
-      {replaced(goodIndex(), "\"version\": 1", "\"version\": \"1\""), "\"version\" is not a whole number"},
+      {replaced(goodIndex(), "\"version\": 1", "\"version\": \"1\""),
+       "\"version\" is not a whole number"},
       {replaced(goodIndex(), "\"samples\": 5", "\"samples\": 6"), "the shards hold 5"},
       {replaced(goodIndex(), "\"samples\": 5", "\"samples\": -5"), "outside"},
       {replaced(goodIndex(), "\"dtype\": \"uint8\"", "\"dtype\": \"complex64\""), "unknown dtype"},
@@ -91,23 +94,27 @@ TEST(Manifest, RefusesMalformedInputNamingTheProblem) {
   };
   for (const auto& [text, expected] : cases) {
     const std::string error = indexError(text);
-    EXPECT_NE(error.find(expected), std::string::npos) << "input:\n" << text << "\nerror: " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << "input:\n"
+                                                       << text << "\nerror: " << error;
     EXPECT_NE(error.find("index.json"), std::string::npos) << error;
   }
 }
 
 TEST(Manifest, TakesEitherChecksum) {
-  const std::string xxh = replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + std::string(32, 'b'));
+  const std::string xxh =
+      replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + std::string(32, 'b'));
   const Manifest m = Manifest::parse(xxh, "index.json");
   EXPECT_EQ(m.shards[0].checksum_kind, storage::ChecksumKind::kXxh128);
   EXPECT_EQ(m.shards[1].checksum_kind, storage::ChecksumKind::kSha256);
   EXPECT_EQ(Manifest::parse(m.serialize(), "again").serialize(), m.serialize());
-  EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha)).find("32 lowercase hex"),
+  EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha))
+                .find("32 lowercase hex"),
             std::string::npos);
-  EXPECT_NE(indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha, "\"xxh128\": \"" + kSha.substr(0, 32) +
-                                                                            "\", \"sha256\": \"" + kSha))
-                .find("exactly one checksum"),
-            std::string::npos);
+  EXPECT_NE(
+      indexError(replaced(goodIndex(), "\"sha256\": \"" + kSha,
+                          "\"xxh128\": \"" + kSha.substr(0, 32) + "\", \"sha256\": \"" + kSha))
+          .find("exactly one checksum"),
+      std::string::npos);
   // Known digests: XXH3-128 and SHA-256 of "abc".
   EXPECT_EQ(storage::checksumHex(storage::ChecksumKind::kSha256, "abc", 3),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -134,7 +141,8 @@ TEST(ObjectName, AcceptsRelativeNamesOnly) {
   for (const char* ok : {"index.json", "shard-00001.h5", "a/b.h5", "a..b", ".hidden"}) {
     EXPECT_TRUE(storage::isSafeObjectName(ok)) << ok;
   }
-  for (const char* bad : {"", "/abs", "..", "../x", "a/../b", "a/..", "./a", "a//b", "a/", "a\\b", "a\nb"}) {
+  for (const char* bad :
+       {"", "/abs", "..", "../x", "a/../b", "a/..", "./a", "a//b", "a/", "a\\b", "a\nb"}) {
     EXPECT_FALSE(storage::isSafeObjectName(bad)) << bad;
     EXPECT_THROW(storage::checkObjectName(bad, "test"), DataError) << bad;
   }
@@ -195,7 +203,8 @@ TEST(StorageUrl, PercentEncodes) {
 }
 
 TEST(Credentials, ParsesKeysAndRefusesOthers) {
-  auto values = storage::parseCredentials("# comment\n\nazure_account_key = abc==\n hdfs_delegation_token=t0k\n", "f");
+  auto values = storage::parseCredentials(
+      "# comment\n\nazure_account_key = abc==\n hdfs_delegation_token=t0k\n", "f");
   EXPECT_EQ(values["azure_account_key"], "abc==");
   EXPECT_EQ(values["hdfs_delegation_token"], "t0k");
   for (const char* bad : {"azure_account_key", "password = x", "azure_sas_token =", "= x"}) {
@@ -216,11 +225,16 @@ TEST(AzureAuth, Base64AndSigning) {
   EXPECT_THROW(storage::base64Decode("abc", "k"), ConfigError);
   EXPECT_EQ(storage::rfc1123Date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
   // The string to sign: headers in their slots, x-ms-* sorted, resource with sorted query.
-  storage::SignedRequest r{"GET", "/acct/container", {{"restype", "container"}, {"comp", "list"}},
-                  {{"x-ms-version", "2021-08-06"}, {"x-ms-date", "D"}, {"x-ms-range", "bytes=0-9"}}, 0};
-  EXPECT_EQ(storage::sharedKeyStringToSign("acct", r),
-            "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:D\nx-ms-range:bytes=0-9\nx-ms-version:2021-08-06\n"
-            "/acct/acct/container\ncomp:list\nrestype:container");
+  storage::SignedRequest r{
+      "GET",
+      "/acct/container",
+      {{"restype", "container"}, {"comp", "list"}},
+      {{"x-ms-version", "2021-08-06"}, {"x-ms-date", "D"}, {"x-ms-range", "bytes=0-9"}},
+      0};
+  EXPECT_EQ(
+      storage::sharedKeyStringToSign("acct", r),
+      "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:D\nx-ms-range:bytes=0-9\nx-ms-version:2021-08-06\n"
+      "/acct/acct/container\ncomp:list\nrestype:container");
   // HMAC-SHA256 test vector (RFC 4231, case 2).
   EXPECT_EQ(storage::base64Encode(storage::hmacSha256("Jefe", "what do ya want for nothing?")),
             "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
@@ -229,9 +243,11 @@ TEST(AzureAuth, Base64AndSigning) {
 TEST(AzureXml, ParsesListingsAndErrors) {
   const std::string xml =
       "<?xml version=\"1.0\"?><EnumerationResults ServiceEndpoint=\"x\"><Blobs>"
-      "<Blob><Name>p/index.json</Name><Properties><Content-Length>731</Content-Length></Properties></Blob>"
+      "<Blob><Name>p/index.json</Name><Properties><Content-Length>731</Content-Length></"
+      "Properties></Blob>"
       "<BlobPrefix><Name>p/sub/</Name></BlobPrefix>"
-      "<Blob><Name>p/a&amp;b&#x41;.h5</Name><Properties><Content-Length>5</Content-Length></Properties></Blob>"
+      "<Blob><Name>p/a&amp;b&#x41;.h5</Name><Properties><Content-Length>5</Content-Length></"
+      "Properties></Blob>"
       "</Blobs><NextMarker>m2</NextMarker></EnumerationResults>";
   const auto page = storage::parseBlobList(xml, "url");
   ASSERT_EQ(page.blobs.size(), 2u);
@@ -240,8 +256,11 @@ TEST(AzureXml, ParsesListingsAndErrors) {
   EXPECT_EQ(page.blobs[1].name, "p/a&bA.h5");
   EXPECT_EQ(page.next_marker, "m2");
   EXPECT_THROW(storage::parseBlobList("<html>", "url"), DataError);
-  EXPECT_THROW(storage::parseBlobList("<EnumerationResults><Blob><Name>x</Name></Blob>", "url"), DataError);
-  EXPECT_EQ(storage::azureErrorText("<Error><Code>AuthenticationFailed</Code><Message>Server failed\nRequestId</Message></Error>", ""),
+  EXPECT_THROW(storage::parseBlobList("<EnumerationResults><Blob><Name>x</Name></Blob>", "url"),
+               DataError);
+  EXPECT_EQ(storage::azureErrorText("<Error><Code>AuthenticationFailed</Code><Message>Server "
+                                    "failed\nRequestId</Message></Error>",
+                                    ""),
             "AuthenticationFailed: Server failed");
   EXPECT_EQ(storage::azureErrorText("", "BlobNotFound"), "BlobNotFound");
   bool found = true;
@@ -259,30 +278,40 @@ TEST(AzureXml, ParsesListingsAndErrors) {
 }
 
 TEST(WebHdfsJson, ParsesAnswersAndRemoteExceptions) {
-  EXPECT_EQ(storage::parseFileStatusLength(R"({"FileStatus":{"length":42,"type":"FILE"}})", "u"), 42);
-  EXPECT_THROW(storage::parseFileStatusLength(R"({"FileStatus":{"length":0,"type":"DIRECTORY"}})", "u"), DataError);
+  EXPECT_EQ(storage::parseFileStatusLength(R"({"FileStatus":{"length":42,"type":"FILE"}})", "u"),
+            42);
+  EXPECT_THROW(
+      storage::parseFileStatusLength(R"({"FileStatus":{"length":0,"type":"DIRECTORY"}})", "u"),
+      DataError);
   EXPECT_THROW(storage::parseFileStatusLength(R"({"FileStatus":{"length":-1}})", "u"), DataError);
   EXPECT_THROW(storage::parseFileStatusLength("not json", "u"), DataError);
   const auto list = storage::parseListStatus(
       R"({"FileStatuses":{"FileStatus":[{"pathSuffix":"a.h5","type":"FILE","length":3},
-                                        {"pathSuffix":"d","type":"DIRECTORY","length":0}]}})", "u");
+                                        {"pathSuffix":"d","type":"DIRECTORY","length":0}]}})",
+      "u");
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].name, "a.h5");
-  EXPECT_THROW(storage::parseListStatus(R"({"FileStatuses":{"FileStatus":[{"type":"FILE"}]}})", "u"), DataError);
+  EXPECT_THROW(
+      storage::parseListStatus(R"({"FileStatuses":{"FileStatus":[{"type":"FILE"}]}})", "u"),
+      DataError);
   EXPECT_TRUE(storage::parseBoolean(R"({"boolean": true})", "u"));
   EXPECT_THROW(storage::parseBoolean(R"({"boolean": 1})", "u"), DataError);
-  EXPECT_EQ(storage::remoteExceptionText(R"({"RemoteException":{"exception":"FileNotFoundException","message":"File does not exist: /x"}})"),
-            "FileNotFoundException: File does not exist: /x");
+  EXPECT_EQ(
+      storage::remoteExceptionText(
+          R"({"RemoteException":{"exception":"FileNotFoundException","message":"File does not exist: /x"}})"),
+      "FileNotFoundException: File does not exist: /x");
   EXPECT_EQ(storage::remoteExceptionText("<html>oops</html>"), "<html>oops</html>");
 }
 
 TEST(LoaderState, RoundTripsAndRefusesJunk) {
   LoaderState s{"abc", 18446744073709551615ull, true, 4, 3, 12345};
   EXPECT_EQ(LoaderState::fromJson(s.toJson(), "t"), s);
-  for (const char* bad : {"", "{}", "[1]", R"({"format":"cohort-loader-state","version":2})",
-                          R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"-1","shuffle":true,"window_shards":1,"epoch":0,"position":0})",
-                          R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"1","shuffle":true,"window_shards":0,"epoch":0,"position":0})",
-                          R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"1","shuffle":true,"window_shards":1,"epoch":0,"position":-4})"}) {
+  for (
+      const char* bad :
+      {"", "{}", "[1]", R"({"format":"cohort-loader-state","version":2})",
+       R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"-1","shuffle":true,"window_shards":1,"epoch":0,"position":0})",
+       R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"1","shuffle":true,"window_shards":0,"epoch":0,"position":0})",
+       R"({"format":"cohort-loader-state","version":1,"dataset":"a","seed":"1","shuffle":true,"window_shards":1,"epoch":0,"position":-4})"}) {
     EXPECT_THROW(LoaderState::fromJson(bad, "t"), DataError) << bad;
   }
 }
@@ -302,12 +331,14 @@ std::string npy(const std::string& dict, int version = 1) {
 }
 
 TEST(NpyHeader, ParsesAndRefuses) {
-  auto h = cohort_pack::parseNpyHeader(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }"), "a.npy");
+  auto h = cohort_pack::parseNpyHeader(
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }"), "a.npy");
   EXPECT_EQ(h.dtype, DType::kFloat32);
   EXPECT_EQ(h.shape, (std::vector<int64_t>{10, 3}));
   EXPECT_EQ(h.data_bytes, 120);
   EXPECT_EQ(h.data_offset % 64, 0);
-  h = cohort_pack::parseNpyHeader(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (7,), }", 2), "b.npy");
+  h = cohort_pack::parseNpyHeader(
+      npy("{'descr': '|u1', 'fortran_order': False, 'shape': (7,), }", 2), "b.npy");
   EXPECT_EQ(h.dtype, DType::kUInt8);
   EXPECT_EQ(h.shape, (std::vector<int64_t>{7}));
   for (const std::string& bad :
@@ -318,7 +349,8 @@ TEST(NpyHeader, ParsesAndRefuses) {
         npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }"),
         npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999, 99999999999), }"),
         npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, x), }"),
-        npy("{'descr': '<f4', 'shape': (1,), }"), npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,", 3)}) {
+        npy("{'descr': '<f4', 'shape': (1,), }"),
+        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,", 3)}) {
     EXPECT_THROW(cohort_pack::parseNpyHeader(bad, "bad.npy"), DataError) << bad;
     for (size_t cut = 0; cut < bad.size(); ++cut) {
       try {

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "cohort/core/error.h"
+#include "cohort/data/shard_file.h"
 #include "cohort/storage/checksum.h"
 #include "cohort/storage/storage.h"
-#include "cohort/data/shard_file.h"
 
 namespace cohort::data {
 namespace {
@@ -24,8 +24,9 @@ struct Fixture {
     for (int64_t i = 0; i < samples; ++i) labels.push_back(100 + i);
   }
   std::string write() const {
-    return writeShard(columns, samples, {reinterpret_cast<const char*>(images.data()),
-                                         reinterpret_cast<const char*>(labels.data())});
+    return writeShard(columns, samples,
+                      {reinterpret_cast<const char*>(images.data()),
+                       reinterpret_cast<const char*>(labels.data())});
   }
   Manifest manifest(const std::string& image) const {
     Manifest m;
@@ -34,7 +35,8 @@ struct Fixture {
     entry.file = "s.h5";
     entry.samples = samples;
     entry.bytes = static_cast<int64_t>(image.size());
-    entry.checksum = storage::checksumHex(storage::ChecksumKind::kXxh128, image.data(), image.size());
+    entry.checksum =
+        storage::checksumHex(storage::ChecksumKind::kXxh128, image.data(), image.size());
     m.shards = {entry};
     m.samples = samples;
     return m;
@@ -78,10 +80,12 @@ TEST(ShardFile, DisagreementsWithTheIndexNameTheShardAndColumn) {
   const std::string image = f.write();
   Manifest m = f.manifest(image);
   m.columns[0].dtype = DType::kFloat32;
-  EXPECT_NE(readError(image, m).find("'image' holds uint8 but index.json says float32"), std::string::npos);
+  EXPECT_NE(readError(image, m).find("'image' holds uint8 but index.json says float32"),
+            std::string::npos);
   m = f.manifest(image);
   m.columns[0].shape = {16};
-  EXPECT_NE(readError(image, m).find("shape [9, 4, 4] but index.json says [9, 16]"), std::string::npos);
+  EXPECT_NE(readError(image, m).find("shape [9, 4, 4] but index.json says [9, 16]"),
+            std::string::npos);
   m = f.manifest(image);
   m.shards[0].samples = 10;
   EXPECT_NE(readError(image, m).find("[9, 4, 4]"), std::string::npos);
@@ -103,7 +107,8 @@ TEST(ShardFile, TruncatedOrDamagedFilesAreErrorsNotCrashes) {
     const std::string error = readError(image.substr(0, cut), m);
     EXPECT_NE(error.find("s.h5"), std::string::npos) << "cut at " << cut << ": " << error;
   }
-  EXPECT_NE(readError(std::string(1000, 'x'), m).find("not a readable HDF5 file"), std::string::npos);
+  EXPECT_NE(readError(std::string(1000, 'x'), m).find("not a readable HDF5 file"),
+            std::string::npos);
   std::mt19937 random(11);
   for (int i = 0; i < 200; ++i) {
     std::string damaged = image;

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "cohort/core/error.h"
-#include "cohort/storage/azure_auth.h"
 #include "cohort/data/sharded_loader.h"
+#include "cohort/storage/azure_auth.h"
 #include "cohort/storage/storage_azure.h"
 #include "cohort/storage/storage_url.h"
 #include "data_test_util.h"
@@ -68,12 +68,12 @@ class AzureStorageTest : public ::testing::Test {
   // An account SAS (version 2019-12-12) for blobs with permissions `permissions`.
   static std::string accountSas(const std::string& permissions) {
     const std::string sv = "2019-12-12", ss = "b", srt = "sco", se = "2099-01-01T00:00:00Z";
-    const std::string to_sign = std::string(Azurite::kAccount) + "\n" + permissions + "\n" + ss + "\n" + srt +
-                                "\n\n" + se + "\n\n\n" + sv + "\n";
+    const std::string to_sign = std::string(Azurite::kAccount) + "\n" + permissions + "\n" + ss +
+                                "\n" + srt + "\n\n" + se + "\n\n\n" + sv + "\n";
     const std::string key = storage::base64Decode(Azurite::kKey, "key");
     const std::string sig = storage::base64Encode(storage::hmacSha256(key, to_sign));
-    return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + permissions + "&se=" + storage::percentEncode(se) +
-           "&sig=" + storage::percentEncode(sig);
+    return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + permissions +
+           "&se=" + storage::percentEncode(se) + "&sig=" + storage::percentEncode(sig);
   }
 
   static TempDir* dir_;
@@ -109,7 +109,8 @@ TEST_F(AzureStorageTest, TheLoaderReadsTheSameSequenceAsFromLocalDisk) {
   }());
   EXPECT_EQ(drain(path_style), expected);
   // azure://ACCOUNT/CONTAINER/PREFIX with the endpoint override.
-  auto o = syntheticOptions(std::string("azure://") + Azurite::kAccount + "/data/sets/synthetic", 24, 0, 1);
+  auto o = syntheticOptions(std::string("azure://") + Azurite::kAccount + "/data/sets/synthetic",
+                            24, 0, 1);
   o.storage = keyOptions();
   o.storage.azure_endpoint = azurite_->endpoint;
   ShardedLoader azure_form(o);
@@ -179,7 +180,7 @@ TEST_F(AzureStorageTest, AnEpochSurvivesAzuriteStoppedAndRestarted) {
   auto o = syntheticOptions(location(), 24, 0, 1);
   o.storage = keyOptions();
   o.storage.retries = 14;  // about 10 s of backoff in all
-  o.prefetch_bytes = 1;  // only the shard in use: later ones are fetched while Azurite is down
+  o.prefetch_bytes = 1;    // only the shard in use: later ones are fetched while Azurite is down
   ShardedLoader loader(o);
   std::vector<int64_t> got = drain(loader, 4);
   azurite_->process.stop();

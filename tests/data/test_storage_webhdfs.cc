@@ -19,7 +19,9 @@ using data::ShardedLoader;
 
 class WebHdfsTest : public ::testing::Test {
  protected:
-  void SetUp() override { fixture_ = std::make_unique<WebHdfsFixture>(dir_.path(), "tok-123", true); }
+  void SetUp() override {
+    fixture_ = std::make_unique<WebHdfsFixture>(dir_.path(), "tok-123", true);
+  }
 
   std::string location() const {
     return "hdfs://127.0.0.1:" + std::to_string(fixture_->namenode_port) + "/user/cohort/synthetic";
@@ -32,7 +34,9 @@ class WebHdfsTest : public ::testing::Test {
     o.max_backoff_s = 0.5;
     return o;
   }
-  nlohmann::json log() const { return nlohmann::json::parse(fixture_->control("GET", "/_fixture/log")); }
+  nlohmann::json log() const {
+    return nlohmann::json::parse(fixture_->control("GET", "/_fixture/log"));
+  }
   std::string errorOf(const std::function<void()>& action) {
     try {
       action();
@@ -65,7 +69,9 @@ TEST_F(WebHdfsTest, WritesThroughCreateAndReadsThroughOpenRedirects) {
     const std::string op = r["op"], server = r["server"];
     if (op == "CREATE") (server == "namenode" ? nn_create : dn_create)++;
     if (op == "OPEN") (server == "namenode" ? nn_open : dn_open)++;
-    if (op == "OPEN" && server == "datanode" && r.value("offset", -1) == 100 && r.value("length", -1) == 500) ++ranged;
+    if (op == "OPEN" && server == "datanode" && r.value("offset", -1) == 100 &&
+        r.value("length", -1) == 500)
+      ++ranged;
   }
   EXPECT_EQ(nn_create, 10);
   EXPECT_EQ(dn_create, 10);
@@ -83,7 +89,8 @@ TEST_F(WebHdfsTest, WritesThroughCreateAndReadsThroughOpenRedirects) {
 TEST_F(WebHdfsTest, DelegationTokensAndUserNames) {
   packSynthetic(location(), 50, 20, options("alice"));
   EXPECT_TRUE(storage::openStorage(location(), options("", "tok-123"))->exists("index.json"));
-  std::string error = errorOf([&] { storage::openStorage(location(), options("", "wrong"))->readAll("index.json"); });
+  std::string error = errorOf(
+      [&] { storage::openStorage(location(), options("", "wrong"))->readAll("index.json"); });
   EXPECT_NE(error.find("HTTP 403"), std::string::npos) << error;
   EXPECT_NE(error.find("InvalidToken"), std::string::npos) << error;
   EXPECT_NE(error.find("COHORT_HDFS_DELEGATION_TOKEN"), std::string::npos) << error;
@@ -105,9 +112,13 @@ TEST_F(WebHdfsTest, MissingFilesAreRemoteExceptionsNamingThePath) {
     ShardedLoader loader(o);
   });
   EXPECT_NE(error.find("HTTP 404"), std::string::npos) << error;
-  EXPECT_NE(error.find("FileNotFoundException: File does not exist: /user/cohort/synthetic/index.json"),
-            std::string::npos) << error;
-  EXPECT_NE(error.find("/webhdfs/v1/user/cohort/synthetic/index.json (op=GETFILESTATUS)"), std::string::npos) << error;
+  EXPECT_NE(
+      error.find("FileNotFoundException: File does not exist: /user/cohort/synthetic/index.json"),
+      std::string::npos)
+      << error;
+  EXPECT_NE(error.find("/webhdfs/v1/user/cohort/synthetic/index.json (op=GETFILESTATUS)"),
+            std::string::npos)
+      << error;
 }
 
 TEST_F(WebHdfsTest, ReadsResumeFromTheByteAlreadyReceived) {
@@ -121,7 +132,8 @@ TEST_F(WebHdfsTest, ReadsResumeFromTheByteAlreadyReceived) {
   // After the 503 and two cut answers, each new OPEN starts where the last stopped.
   std::vector<int64_t> offsets;
   for (const auto& r : log()) {
-    if (r["op"] == "OPEN" && r["server"] == "datanode") offsets.push_back(r.value("offset", int64_t{-1}));
+    if (r["op"] == "OPEN" && r["server"] == "datanode")
+      offsets.push_back(r.value("offset", int64_t{-1}));
   }
   ASSERT_GE(offsets.size(), 4u);
   const int64_t size = static_cast<int64_t>(whole.size());

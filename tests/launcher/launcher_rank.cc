@@ -49,11 +49,16 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (arg == "--seconds") a.seconds = std::atof(next().c_str());
-    else if (arg == "--fail-rank") a.fail_rank = std::atoi(next().c_str());
-    else if (arg == "--fail") a.fail_how = next();
-    else if (arg == "--until-restart") a.until_restart = std::atoi(next().c_str());
-    else if (arg == "--ignore-term") a.ignore_term = true;
+    if (arg == "--seconds")
+      a.seconds = std::atof(next().c_str());
+    else if (arg == "--fail-rank")
+      a.fail_rank = std::atoi(next().c_str());
+    else if (arg == "--fail")
+      a.fail_how = next();
+    else if (arg == "--until-restart")
+      a.until_restart = std::atoi(next().c_str());
+    else if (arg == "--ignore-term")
+      a.ignore_term = true;
   }
   return a;
 }
@@ -124,9 +129,9 @@ int main(int argc, char** argv) {
     gethostname(host, sizeof host - 1);
     std::ofstream(rt.settings().outputs_dir + "/ready-rank-" + std::to_string(rt.rank()))
         << getpid() << "\n";
-    std::printf("contract ok: rank %d of %d, local %d of %d, on %s, restart %d, run %s\n", rt.rank(),
-                rt.size(), rt.localRank(), rt.localSize(), host, rt.settings().restart_count,
-                rt.settings().run_id.c_str());
+    std::printf("contract ok: rank %d of %d, local %d of %d, on %s, restart %d, run %s\n",
+                rt.rank(), rt.size(), rt.localRank(), rt.localSize(), host,
+                rt.settings().restart_count, rt.settings().run_id.c_str());
     std::fflush(stdout);
 
     bool this_attempt = rt.settings().restart_count < args.until_restart;

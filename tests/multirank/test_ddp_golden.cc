@@ -60,7 +60,8 @@ struct Batch {
 // none do without `with_extra`.
 Batch globalBatch(int size, int64_t seed, bool with_extra = true) {
   torch::manual_seed(seed);
-  Batch b{torch::randn({kBatch, kIn}), torch::randn({kBatch, 4}), torch::zeros({kBatch}, torch::kBool)};
+  Batch b{torch::randn({kBatch, kIn}), torch::randn({kBatch, 4}),
+          torch::zeros({kBatch}, torch::kBool)};
   if (with_extra) b.extra_rows.narrow(0, 0, kBatch / size).fill_(true);
   return b;
 }

@@ -57,12 +57,11 @@ INSTANTIATE_TEST_SUITE_P(Sizes, ReductionBuffersTest,
                                             ::testing::Values(1, 7, 64, 1003)),
                          paramName);
 INSTANTIATE_TEST_SUITE_P(Large, ReductionBuffersTest,
-                         ::testing::Values(DtypeAndSize{at::kFloat, 3000017}),
-                         paramName);
+                         ::testing::Values(DtypeAndSize{at::kFloat, 3000017}), paramName);
 
 TEST(ReductionBuffers, ManyBuffersInFlightWaitedInARankDependentOrder) {
-  std::vector<BufferSpec> specs = {{5000, at::kFloat}, {33, at::kDouble}, {1, at::kFloat},
-                                   {70001, at::kFloat}, {9, at::kHalf}};
+  std::vector<BufferSpec> specs = {
+      {5000, at::kFloat}, {33, at::kDouble}, {1, at::kFloat}, {70001, at::kFloat}, {9, at::kHalf}};
   std::vector<at::Tensor> buffers = comm().newReductionBuffers(specs);
   std::vector<WorkPtr> works;
   for (size_t i = 0; i < buffers.size(); ++i) {
@@ -72,8 +71,7 @@ TEST(ReductionBuffers, ManyBuffersInFlightWaitedInARankDependentOrder) {
   const int n = static_cast<int>(works.size());
   for (int k = 0; k < n; ++k) works[(rank() + (rank() % 2 ? -k : k) + 2 * n) % n]->wait();
   for (size_t i = 0; i < buffers.size(); ++i) {
-    EXPECT_TRUE(sameValues(buffers[i], expectedReduce(kOps[i % 4], specs[i].numel,
-                                                      specs[i].dtype)))
+    EXPECT_TRUE(sameValues(buffers[i], expectedReduce(kOps[i % 4], specs[i].numel, specs[i].dtype)))
         << "buffer " << i;
   }
 }
@@ -104,8 +102,8 @@ TEST(ReductionBuffers, OutOfPlaceFromABufferLeavesItAlone) {
 TEST(ReductionBuffers, BuffersOfDifferentSizesOnDifferentRanksAreAnErrorNotAHang) {
   if (!expectShm()) GTEST_SKIP() << "MPI cannot detect this; the watchdog would end the job";
   // Rank 0 reduces a 10-element buffer while the others reduce 20 elements.
-  std::vector<at::Tensor> buffers = comm().newReductionBuffers({{10, at::kFloat},
-                                                                {20, at::kFloat}});
+  std::vector<at::Tensor> buffers =
+      comm().newReductionBuffers({{10, at::kFloat}, {20, at::kFloat}});
   at::Tensor& mine = buffers[rank() == 0 ? 0 : 1];
   try {
     comm().allreduce(mine, ReduceOp::kSum);

@@ -151,7 +151,8 @@ TEST(SharedParameters, LoadStateFillsTheWholeSharedState) {
   for (const auto& [name, t] : trained.state()) saved.emplace_back(name, t.clone());
 
   optim::AdamW resumed(net->parameters(), optim::AdamWOptions{1e-2});
-  for (const auto& [name, t] : resumed.state()) EXPECT_EQ(t.abs().sum().item<double>(), 0.0) << name;
+  for (const auto& [name, t] : resumed.state())
+    EXPECT_EQ(t.abs().sum().item<double>(), 0.0) << name;
   comm().barrier();  // nobody writes the shared state before everyone has looked
   resumed.loadState(saved, trained.steps(), trained.stepped());
   const auto got = resumed.state();

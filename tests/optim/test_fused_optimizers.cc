@@ -49,8 +49,8 @@ double maxRelativeDifference(Mlp& a, Mlp& b) {
 
 // Trains both models 100 steps on the same batches, each with its optimizer.
 void trainSideBySide(const torch::Device& device, Mlp& ours, Mlp& theirs,
-                     const std::function<void()>& our_step,
-                     const std::function<void()>& their_step, double tolerance) {
+                     const std::function<void()>& our_step, const std::function<void()>& their_step,
+                     double tolerance) {
   torch::manual_seed(11);
   for (int step = 0; step < 100; ++step) {
     const auto x = torch::randn({16, 13}).to(device);
@@ -88,8 +88,8 @@ TEST_P(FusedOptimizers, SgdWithMomentumAndWeightDecayMatchesLibtorch) {
   cohort::optim::SGD fused(ours->parameters(), {0.05, 0.9, 0.0, 1e-3, false});
   torch::optim::SGD reference(theirs->parameters(),
                               torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(1e-3));
-  trainSideBySide(device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); },
-                  1e-5);
+  trainSideBySide(
+      device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); }, 1e-5);
 }
 
 TEST_P(FusedOptimizers, SgdNesterovAndPlainMatchLibtorch) {
@@ -97,10 +97,10 @@ TEST_P(FusedOptimizers, SgdNesterovAndPlainMatchLibtorch) {
     auto [ours, theirs] = twins(device());
     const double momentum = nesterov ? 0.8 : 0.0;
     cohort::optim::SGD fused(ours->parameters(), {0.1, momentum, 0.0, 0.0, nesterov});
-    torch::optim::SGD reference(theirs->parameters(),
-                                torch::optim::SGDOptions(0.1).momentum(momentum).nesterov(nesterov));
-    trainSideBySide(device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); },
-                    1e-5);
+    torch::optim::SGD reference(
+        theirs->parameters(), torch::optim::SGDOptions(0.1).momentum(momentum).nesterov(nesterov));
+    trainSideBySide(
+        device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); }, 1e-5);
   }
 }
 
@@ -110,8 +110,8 @@ TEST_P(FusedOptimizers, AdamWMatchesLibtorch) {
   torch::optim::AdamW reference(
       theirs->parameters(),
       torch::optim::AdamWOptions(2e-3).betas({0.9, 0.99}).eps(1e-8).weight_decay(0.05));
-  trainSideBySide(device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); },
-                  1e-5);
+  trainSideBySide(
+      device(), *ours, *theirs, [&] { fused.step(); }, [&] { reference.step(); }, 1e-5);
 }
 
 // bfloat16 parameters with float32 master weights follow a float32 run to

@@ -49,8 +49,9 @@ TEST(ModelRef, RefusesWhatCouldEscapeOrConfuse) {
 TEST(Lineage, NoSecretSurvives) {
   ::setenv("COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0LWtleS12YWx1ZQ==", 1);
   ::setenv("COHORT_AZURE_SAS_TOKEN", "?sv=2021&sig=abcdef123456", 1);
-  nlohmann::json j = {{"a", "key c2VjcmV0LWtleS12YWx1ZQ== here"},
-                      {"b", {"https://acct.blob.core.windows.net/c/x?sv=1&sig=zzz", "sv=2021&sig=abcdef123456"}}};
+  nlohmann::json j = {
+      {"a", "key c2VjcmV0LWtleS12YWx1ZQ== here"},
+      {"b", {"https://acct.blob.core.windows.net/c/x?sv=1&sig=zzz", "sv=2021&sig=abcdef123456"}}};
   const std::string text = withoutSecrets(j).dump();
   EXPECT_EQ(text.find("c2VjcmV0LWtleS12YWx1ZQ"), std::string::npos) << text;
   EXPECT_EQ(text.find("sig="), std::string::npos) << text;

@@ -136,7 +136,8 @@ TEST(Settings, DocsTableIsTheCodesTable) {
     EXPECT_TRUE(documented.emplace(variable, line).second) << variable << " is documented twice";
   }
   for (const Settings::Row& row : Settings::table()) {
-    const std::string expected = "| `" + row.variable + "` | " + row.fallback + " | " + row.meaning + " |";
+    const std::string expected =
+        "| `" + row.variable + "` | " + row.fallback + " | " + row.meaning + " |";
     auto found = documented.find(row.variable);
     if (found == documented.end()) {
       ADD_FAILURE() << row.variable << " is missing from docs/trainer.md; add:\n" << expected;

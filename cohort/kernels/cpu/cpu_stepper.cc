@@ -13,8 +13,7 @@ class CpuStepper final : public Stepper {
   }
   void adamw(const std::vector<ops::ParamSlot>& slots, ops::Precision precision,
              const ops::AdamWStep& step, float grad_multiplier) override {
-    cpu::adamwStep(slots.data(), static_cast<int>(slots.size()), precision, step,
-                   grad_multiplier);
+    cpu::adamwStep(slots.data(), static_cast<int>(slots.size()), precision, step, grad_multiplier);
   }
   ops::GradCheck check(const std::vector<ops::ParamSlot>& slots,
                        ops::Precision precision) override {

@@ -2,7 +2,6 @@
 
 #include <c10/util/BFloat16.h>
 
-
 namespace cohort::cpu {
 
 namespace {
@@ -34,8 +33,8 @@ void forEachElement(const ops::ParamSlot* slots, int count, ops::Precision preci
 // float32 SGD, written so the compiler vectorises it: restrict-qualified
 // parameters (no aliasing) and the step's fields copied in; `buf` is the
 // momentum buffer, or null without momentum.
-void sgdFloat32(float* __restrict p, const float* __restrict g, float* __restrict buf,
-                int64_t n, const ops::SgdStep step, float grad_multiplier) {
+void sgdFloat32(float* __restrict p, const float* __restrict g, float* __restrict buf, int64_t n,
+                const ops::SgdStep step, float grad_multiplier) {
   if (buf != nullptr) {
     for (int64_t i = 0; i < n; ++i) step(p[i], g[i] * grad_multiplier, buf[i]);
   } else {
@@ -53,8 +52,8 @@ void sgdStep(const ops::ParamSlot* slots, int count, ops::Precision precision,
   if (precision == ops::Precision::kFloat32) {
     for (int k = 0; k < count; ++k) {
       const ops::ParamSlot& s = slots[k];
-      sgdFloat32(static_cast<float*>(s.param), static_cast<const float*>(s.grad), s.exp_avg, s.numel,
-                 step, grad_multiplier);
+      sgdFloat32(static_cast<float*>(s.param), static_cast<const float*>(s.grad), s.exp_avg,
+                 s.numel, step, grad_multiplier);
     }
     return;
   }

@@ -1,8 +1,8 @@
 #include "cohort/kernels/cpu/reduce_slices.h"
 
+#include <immintrin.h>
 #include <algorithm>
 #include <cstring>
-#include <immintrin.h>
 
 #include "cohort/kernels/ops/reduce.h"
 
@@ -41,8 +41,8 @@ void storeOut(T* dst, const T* src, int64_t n, Store store) {
 }
 
 template <typename T, typename Op>
-void fold(const T* const* inputs, int inputs_count, T* const* outputs, int outputs_count,
-          int64_t n, Op op, T divisor, Store store) {
+void fold(const T* const* inputs, int inputs_count, T* const* outputs, int outputs_count, int64_t n,
+          Op op, T divisor, Store store) {
   const ops::DivideBy<T> divide{divisor};
   alignas(64) T acc[kBlock];
   for (int64_t start = 0; start < n; start += kBlock) {

@@ -94,9 +94,9 @@ template <typename C10>
 void decompressLaunch(const C10* in, float* out, int64_t n, Stream stream) {
   if (n == 0) return;
   const bool vector = reinterpret_cast<uintptr_t>(in) % 8 == 0 && aligned16(out);
-  decompressKernel<C10><<<blocksFor(n, vector ? 8 : 4), kBlock, 0,
-                          static_cast<cudaStream_t>(stream)>>>(
-      reinterpret_cast<const Low<C10>*>(in), out, n, vector);
+  decompressKernel<C10>
+      <<<blocksFor(n, vector ? 8 : 4), kBlock, 0, static_cast<cudaStream_t>(stream)>>>(
+          reinterpret_cast<const Low<C10>*>(in), out, n, vector);
   COHORT_CUDA_CHECK(cudaGetLastError());
 }
 

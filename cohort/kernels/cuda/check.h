@@ -9,14 +9,14 @@
 
 #include "cohort/core/error.h"
 
-#define COHORT_CUDA_CHECK(call)                                                              \
-  do {                                                                                       \
-    const cudaError_t cohort_status_ = (call);                                               \
-    if (cohort_status_ != cudaSuccess) {                                                     \
-      throw ::cohort::Error(std::string(#call) + " failed: " +                               \
-                                cudaGetErrorString(cohort_status_) + " [" +                  \
+#define COHORT_CUDA_CHECK(call)                                                             \
+  do {                                                                                      \
+    const cudaError_t cohort_status_ = (call);                                              \
+    if (cohort_status_ != cudaSuccess) {                                                    \
+      throw ::cohort::Error(std::string(#call) +                                            \
+                                " failed: " + cudaGetErrorString(cohort_status_) + " [" +   \
                                 ::cohort::detail::sourceLocation(__FILE__, __LINE__) + "]", \
-                            "check the GPU and driver (nvidia-smi); see the first error "    \
-                            "in the logs");                                                  \
-    }                                                                                        \
+                            "check the GPU and driver (nvidia-smi); see the first error "   \
+                            "in the logs");                                                 \
+    }                                                                                       \
   } while (0)

@@ -12,7 +12,9 @@ CudaStatus cudaStatus() {
     int driver = 0, runtime = 0;
     cudaDriverGetVersion(&driver);
     cudaRuntimeGetVersion(&runtime);
-    auto version = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+    auto version = [](int v) {
+      return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+    };
     status.why = driver == 0
                      ? "there is no NVIDIA driver on this machine (no GPU, or the driver is not "
                        "installed)"

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "cohort/kernels/cuda/cuda_stream.h"
 #include "cohort/kernels/cuda/check.h"
+#include "cohort/kernels/cuda/cuda_stream.h"
 #include "cohort/kernels/cuda/launch.h"
 #include "cohort/kernels/stepper.h"
 

@@ -28,7 +28,8 @@ struct NormBody {
     const ops::SquareAndCheck check;
     double local = 0;
     unsigned bad = 0;
-    for (int64_t i = c.begin + threadIdx.x; i < c.end; i += kThreads) check(element(g, i), local, bad);
+    for (int64_t i = c.begin + threadIdx.x; i < c.end; i += kThreads)
+      check(element(g, i), local, bad);
     // Fold the block: within each warp, then the warps' results through shared memory.
     for (int offset = 16; offset > 0; offset /= 2) {
       local += __shfl_down_sync(0xffffffffu, local, offset);
@@ -65,10 +66,10 @@ void checkGradients(const SlotTable& table, ops::Precision precision, double* su
   auto s = static_cast<cudaStream_t>(stream);
   if (precision == ops::Precision::kFloat32) {
     perChunk<<<table.chunkCount(), kThreads, 0, s>>>(slots, chunks, nullptr,
-                                                      NormBody<float>{sum, non_finite});
+                                                     NormBody<float>{sum, non_finite});
   } else {
     perChunk<<<table.chunkCount(), kThreads, 0, s>>>(slots, chunks, nullptr,
-                                                      NormBody<__nv_bfloat16>{sum, non_finite});
+                                                     NormBody<__nv_bfloat16>{sum, non_finite});
   }
   COHORT_CUDA_CHECK(cudaGetLastError());
 }

@@ -133,8 +133,8 @@ template <typename Body>
 void launch(const SlotTable& table, const float* skip, Body body, Stream stream) {
   if (table.chunkCount() == 0) return;
   perChunk<<<table.chunkCount(), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const ops::ParamSlot*>(table.slots()),
-      static_cast<const Chunk*>(table.chunks()), skip, body);
+      static_cast<const ops::ParamSlot*>(table.slots()), static_cast<const Chunk*>(table.chunks()),
+      skip, body);
   COHORT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -14,8 +14,8 @@ namespace {
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 bool slotAligned(const ops::ParamSlot& s) {
-  return aligned16(s.param) && aligned16(s.grad) && aligned16(s.master) &&
-         aligned16(s.exp_avg) && aligned16(s.exp_avg_sq);
+  return aligned16(s.param) && aligned16(s.grad) && aligned16(s.master) && aligned16(s.exp_avg) &&
+         aligned16(s.exp_avg_sq);
 }
 
 }  // namespace
@@ -41,8 +41,8 @@ SlotTable::SlotTable(const std::vector<ops::ParamSlot>& slots) {
   }
   if (chunk_count_ > 0) {
     COHORT_CUDA_CHECK(cudaMalloc(&chunks_, chunks.size() * sizeof(Chunk)));
-    COHORT_CUDA_CHECK(cudaMemcpy(chunks_, chunks.data(), chunks.size() * sizeof(Chunk),
-                                 cudaMemcpyHostToDevice));
+    COHORT_CUDA_CHECK(
+        cudaMemcpy(chunks_, chunks.data(), chunks.size() * sizeof(Chunk), cudaMemcpyHostToDevice));
   }
 }
 

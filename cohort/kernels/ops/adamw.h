@@ -19,15 +19,20 @@ struct AdamWStep {
   float beta2;
   float eps;
   float weight_decay;
-  float step_size;        // lr / bc1
-  float bc2_sqrt;         // sqrt(bc2)
+  float step_size;  // lr / bc1
+  float bc2_sqrt;   // sqrt(bc2)
 
   // The per-step constants for step number `step` (1, 2, ...).
   static AdamWStep at(float lr, float beta1, float beta2, float eps, float weight_decay,
                       long step) {
     const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
     const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
-    return {lr,  beta1, beta2, eps, weight_decay, static_cast<float>(lr / bc1),
+    return {lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            static_cast<float>(lr / bc1),
             static_cast<float>(std::sqrt(bc2))};
   }
 

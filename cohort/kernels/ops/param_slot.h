@@ -12,11 +12,11 @@ namespace cohort::ops {
 enum class Precision { kFloat32, kBFloat16 };
 
 struct ParamSlot {
-  void* param = nullptr;         // float or bfloat16, by Precision
-  const void* grad = nullptr;    // same storage type as param
-  float* master = nullptr;       // bfloat16 parameters only
-  float* exp_avg = nullptr;      // SGD's momentum buffer, or AdamW's first moment
-  float* exp_avg_sq = nullptr;   // AdamW's second moment
+  void* param = nullptr;        // float or bfloat16, by Precision
+  const void* grad = nullptr;   // same storage type as param
+  float* master = nullptr;      // bfloat16 parameters only
+  float* exp_avg = nullptr;     // SGD's momentum buffer, or AdamW's first moment
+  float* exp_avg_sq = nullptr;  // AdamW's second moment
   int64_t numel = 0;
 };
 

@@ -61,13 +61,19 @@ TEST(Hostfile, MpirunFormat) {
 }
 
 TEST(Hostfile, ErrorsNameFileAndLine) {
-  EXPECT_NE(what([] { parseHostfile("a slots=2\nb color=red\n", "f.txt"); }).find("f.txt:2: unknown key 'color'"),
+  EXPECT_NE(what([] {
+              parseHostfile("a slots=2\nb color=red\n", "f.txt");
+            }).find("f.txt:2: unknown key 'color'"),
             std::string::npos);
-  EXPECT_NE(what([] { parseHostfile("a slots=two\n", "f.txt"); }).find("f.txt:1"), std::string::npos);
+  EXPECT_NE(what([] { parseHostfile("a slots=two\n", "f.txt"); }).find("f.txt:1"),
+            std::string::npos);
   EXPECT_NE(what([] { parseHostfile("a 4\n", "f.txt"); }).find("not KEY=VALUE"), std::string::npos);
-  EXPECT_NE(what([] { parseHostfile("a\na\n", "f.txt"); }).find("f.txt:1 and f.txt:2"), std::string::npos);
-  EXPECT_NE(what([] { parseHostfile("# nothing\n\n", "f.txt"); }).find("lists no hosts"), std::string::npos);
-  EXPECT_NE(what([] { parseHostfile("slots=4\n", "f.txt"); }).find("not a host name"), std::string::npos);
+  EXPECT_NE(what([] { parseHostfile("a\na\n", "f.txt"); }).find("f.txt:1 and f.txt:2"),
+            std::string::npos);
+  EXPECT_NE(what([] { parseHostfile("# nothing\n\n", "f.txt"); }).find("lists no hosts"),
+            std::string::npos);
+  EXPECT_NE(what([] { parseHostfile("slots=4\n", "f.txt"); }).find("not a host name"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -35,8 +35,8 @@ TEST(Hostlist, SuffixAfterBracket) {
 }
 
 TEST(Hostlist, MalformedInputSaysWhat) {
-  for (const char* bad : {"", "a,,b", "a,", "n[1-", "n1-2]", "n[a-b]", "n[3-1]", "n[[1]]",
-                          "n[1-2", "a b", "h1:4", "n[]", "n[1-]", "n[0-99999999]"}) {
+  for (const char* bad : {"", "a,,b", "a,", "n[1-", "n1-2]", "n[a-b]", "n[3-1]", "n[[1]]", "n[1-2",
+                          "a b", "h1:4", "n[]", "n[1-]", "n[0-99999999]"}) {
     EXPECT_THROW(expandHostlist(bad), ConfigError) << bad;
   }
   try {

@@ -27,9 +27,8 @@ std::string errorOf(const std::vector<std::string>& args, const Vars& env = {}) 
   return "(no error)";
 }
 
-const Vars kAllocation = {{"SLURM_JOB_ID", "42"},
-                          {"SLURM_JOB_NODELIST", "n[1-3]"},
-                          {"SLURM_TASKS_PER_NODE", "2(x3)"}};
+const Vars kAllocation = {
+    {"SLURM_JOB_ID", "42"}, {"SLURM_JOB_NODELIST", "n[1-3]"}, {"SLURM_TASKS_PER_NODE", "2(x3)"}};
 
 TEST(JobPlan, OneMachine) {
   JobPlan p = plan({"--procs-per-node", "3", "--", "x"});
@@ -43,7 +42,8 @@ TEST(JobPlan, OneMachine) {
 }
 
 TEST(JobPlan, OneMachineIsOneNode) {
-  EXPECT_NE(errorOf({"--nodes", "2", "--", "x"}).find("one machine is one node"), std::string::npos);
+  EXPECT_NE(errorOf({"--nodes", "2", "--", "x"}).find("one machine is one node"),
+            std::string::npos);
 }
 
 TEST(JobPlan, HostListPlacesRanksInOrder) {
@@ -56,7 +56,8 @@ TEST(JobPlan, HostListPlacesRanksInOrder) {
   EXPECT_EQ(p.hostOf(3), "b");
   EXPECT_EQ(p.hostOf(5), "c");
   EXPECT_EQ(p.hostOf(6), "");
-  JobPlan two = plan({"--hosts", "a:2,b:2,c:2", "--nodes", "2", "--procs-per-node", "1", "--", "x"});
+  JobPlan two =
+      plan({"--hosts", "a:2,b:2,c:2", "--nodes", "2", "--procs-per-node", "1", "--", "x"});
   EXPECT_EQ(two.world_size, 2);
   EXPECT_EQ(two.hosts.size(), 2u);
   EXPECT_EQ(plan({"--hosts", "a,b", "--", "x"}).procs_per_node, 1) << "no slot counts: 1 each";
@@ -94,7 +95,8 @@ TEST(JobPlan, DoesNotFitTheAllocation) {
   EXPECT_NE(errorOf({"--procs-per-node", "3", "--", "x"}, kAllocation)
                 .find("host n1 has 2 slot(s) in the allocation (job 42)"),
             std::string::npos);
-  Vars cpus = {{"SLURM_JOB_ID", "7"}, {"SLURM_JOB_NODELIST", "a,b"}, {"SLURM_JOB_CPUS_PER_NODE", "4,2"}};
+  Vars cpus = {
+      {"SLURM_JOB_ID", "7"}, {"SLURM_JOB_NODELIST", "a,b"}, {"SLURM_JOB_CPUS_PER_NODE", "4,2"}};
   EXPECT_NE(errorOf({"--", "x"}, cpus).find("different slot counts"), std::string::npos);
   EXPECT_EQ(plan({"--procs-per-node", "2", "--", "x"}, cpus).world_size, 4);
   Vars mismatch = kAllocation;

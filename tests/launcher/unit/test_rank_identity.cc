@@ -33,9 +33,12 @@ TEST(RankIdentity, OpenMpiWinsOverSlurmInsideSbatch) {
 }
 
 Vars srunTask(const std::string& node, const std::string& procid, const std::string& localid) {
-  return {{"SLURM_PROCID", procid},        {"SLURM_NTASKS", "5"},
-          {"SLURM_LOCALID", localid},      {"SLURM_STEP_ID", "0"},
-          {"SLURMD_NODENAME", node},       {"SLURM_STEP_NODELIST", "gpu[07-08],cpu1"},
+  return {{"SLURM_PROCID", procid},
+          {"SLURM_NTASKS", "5"},
+          {"SLURM_LOCALID", localid},
+          {"SLURM_STEP_ID", "0"},
+          {"SLURMD_NODENAME", node},
+          {"SLURM_STEP_NODELIST", "gpu[07-08],cpu1"},
           {"SLURM_STEP_TASKS_PER_NODE", "2(x2),1"}};
 }
 

@@ -27,12 +27,13 @@ TEST(LineBuffer, CutsLinesAcrossChunks) {
 }
 
 uint32_t ip(int a, int b, int c, int d) {
-  return static_cast<uint32_t>(a) << 24 | static_cast<uint32_t>(b) << 16 | static_cast<uint32_t>(c) << 8 |
-         static_cast<uint32_t>(d);
+  return static_cast<uint32_t>(a) << 24 | static_cast<uint32_t>(b) << 16 |
+         static_cast<uint32_t>(c) << 8 | static_cast<uint32_t>(d);
 }
 
 TEST(NetworkChoice, TheNetworkHoldingEveryHost) {
-  std::vector<LocalNetwork> nets = {{"docker0", ip(172, 17, 0, 1), 16}, {"eth0", ip(10, 200, 0, 1), 24}};
+  std::vector<LocalNetwork> nets = {{"docker0", ip(172, 17, 0, 1), 16},
+                                    {"eth0", ip(10, 200, 0, 1), 24}};
   EXPECT_EQ(chooseNetwork(nets, {ip(10, 200, 0, 1), ip(10, 200, 0, 2), ip(127, 0, 0, 1)}),
             "10.200.0.0/24");
   EXPECT_EQ(chooseNetwork(nets, {ip(10, 200, 0, 2), ip(10, 201, 0, 2)}), "") << "no one network";
@@ -66,7 +67,9 @@ TEST(FailureReport, SaysWhatWhereAndShowsTheLog) {
   c.log_path = "/logs/rank-1.log";
   c.log_tail = {"step 10", "step 11"};
   std::string r = formatFailureReport(cause, c);
-  EXPECT_NE(r.find("the job failed (attempt 1 of 3, after 4.3 s; exit status 3)"), std::string::npos) << r;
+  EXPECT_NE(r.find("the job failed (attempt 1 of 3, after 4.3 s; exit status 3)"),
+            std::string::npos)
+      << r;
   EXPECT_NE(r.find("root cause: rank 1 on h2 was killed by signal 9 (SIGKILL)"), std::string::npos);
   EXPECT_NE(r.find("its error:  first line\n              second line"), std::string::npos) << r;
   EXPECT_NE(r.find("log:        /logs/rank-1.log, last lines:\n    | step 10\n    | step 11\n"),
