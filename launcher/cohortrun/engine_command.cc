@@ -17,6 +17,15 @@ EnvList RankContract::variables() const {
                   {"COHORT_RESTART_COUNT", std::to_string(restart_count)},
                   {"COHORT_OUTPUTS_DIR", outputs_dir},
                   {"COHORT_LOGS_DIR", logs_dir}};
+  auto userSets = [this](const std::string& name) {
+    for (const auto& [n, v] : user_env)
+      if (n == name) return true;
+    return false;
+  };
+  if (!master_addr.empty() && !userSets("MASTER_ADDR"))
+    vars.push_back({"MASTER_ADDR", master_addr});
+  if (master_port > 0 && !userSets("MASTER_PORT"))
+    vars.push_back({"MASTER_PORT", std::to_string(master_port)});
   vars.insert(vars.end(), user_env.begin(), user_env.end());
   return vars;
 }

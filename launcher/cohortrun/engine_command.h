@@ -25,8 +25,11 @@ struct RankContract {
   std::string outputs_dir;  // absolute
   std::string logs_dir;     // absolute
   EnvList user_env;         // --env, in order
+  std::string master_addr;  // torchrun's MASTER_ADDR ("" : not set)
+  int master_port = 0;      // and MASTER_PORT (0: not set)
 
-  // COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR, COHORT_LOGS_DIR, then --env.
+  // COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR, COHORT_LOGS_DIR,
+  // MASTER_ADDR and MASTER_PORT (unless --env names them), then --env.
   EnvList variables() const;
 };
 

@@ -29,7 +29,9 @@ const char* helpFooter() {
 
 Every rank gets COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
 COHORT_LOGS_DIR and COHORT_RANK, COHORT_WORLD_SIZE, COHORT_LOCAL_RANK,
-COHORT_LOCAL_SIZE. SIGINT or SIGTERM to cohortrun stops every rank (SIGTERM,
+COHORT_LOCAL_SIZE, and torchrun's RANK, WORLD_SIZE, LOCAL_RANK,
+LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT, so PyTorch scripts written for
+torchrun run unchanged. SIGINT or SIGTERM to cohortrun stops every rank (SIGTERM,
 then SIGKILL after the grace period); a second one stops them at once.
 
 The logs folder holds run.json (the run: command, engine, hosts, times,

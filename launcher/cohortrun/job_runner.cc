@@ -28,6 +28,7 @@
 #include "preflight.h"
 #include "rank_agent.h"
 #include "rank_records.h"
+#include "rendezvous.h"
 #include "root_cause.h"
 #include "run_record.h"
 #include "shell_quote.h"
@@ -84,7 +85,9 @@ void requireReachable(const std::vector<std::string>& hosts) {
 }
 
 EngineCommand buildCommand(const Job& job, int restart) {
-  RankContract contract{job.run_id, restart, job.outputs_dir, job.logs_dir, job.options.env};
+  const Rendezvous rendezvous = chooseRendezvous(job.plan);
+  RankContract contract{job.run_id,      restart,         job.outputs_dir, job.logs_dir,
+                        job.options.env, rendezvous.addr, rendezvous.port};
   AgentCall agent;
   agent.launcher = job.launcher;
   agent.logs_dir = job.logs_dir;
@@ -102,8 +105,9 @@ EngineCommand buildCommand(const Job& job, int restart) {
 // The engine command as a shell line, for launcher.log and --dry-run. The
 // values of the user's --env variables are left out: they may be secrets.
 std::string describeCommand(const EngineCommand& command) {
-  static const std::set<std::string> kContract = {"COHORT_RUN_ID", "COHORT_RESTART_COUNT",
-                                                  "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR"};
+  static const std::set<std::string> kContract = {"COHORT_RUN_ID",      "COHORT_RESTART_COUNT",
+                                                  "COHORT_OUTPUTS_DIR", "COHORT_LOGS_DIR",
+                                                  "MASTER_ADDR",        "MASTER_PORT"};
   std::string text;
   for (const auto& [name, value] : command.env) {
     text +=

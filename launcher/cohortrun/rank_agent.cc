@@ -208,6 +208,11 @@ int runRankAgent(const AgentOptions& options) {
   setenv("COHORT_WORLD_SIZE", std::to_string(id.size).c_str(), 1);
   setenv("COHORT_LOCAL_RANK", std::to_string(id.local_rank).c_str(), 1);
   setenv("COHORT_LOCAL_SIZE", std::to_string(id.local_size).c_str(), 1);
+  // torchrun's names for the same (See rendezvous.h).
+  setenv("RANK", std::to_string(id.rank).c_str(), 1);
+  setenv("WORLD_SIZE", std::to_string(id.size).c_str(), 1);
+  setenv("LOCAL_RANK", std::to_string(id.local_rank).c_str(), 1);
+  setenv("LOCAL_WORLD_SIZE", std::to_string(id.local_size).c_str(), 1);
   Agent agent(options, id);
   int status = agent.run();
   if (int s = agent.programSignal()) {

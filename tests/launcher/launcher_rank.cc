@@ -7,7 +7,8 @@
 //                 [--ignore-term] [TAG]
 //
 // Every rank checks COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
-// COHORT_LOGS_DIR and the four rank variables against what cohort::init found
+// COHORT_LOGS_DIR, the four rank variables and torchrun's (RANK, WORLD_SIZE,
+// LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) against what cohort::init found
 // (MPI's answer), sums the ranks with an allreduce, averages a gradient-bucket
 // buffer (printing which path it took), writes
 // OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
@@ -84,6 +85,16 @@ void checkContract(const cohort::Runtime& rt) {
   expect(env("COHORT_WORLD_SIZE") == std::to_string(rt.size()), "COHORT_WORLD_SIZE differs");
   expect(env("COHORT_LOCAL_RANK") == std::to_string(rt.localRank()), "COHORT_LOCAL_RANK differs");
   expect(env("COHORT_LOCAL_SIZE") == std::to_string(rt.localSize()), "COHORT_LOCAL_SIZE differs");
+  // torchrun's contract, for PyTorch scripts (launcher/cohortrun/rendezvous.h).
+  expect(env("RANK") == std::to_string(rt.rank()), "RANK differs from MPI's rank");
+  expect(env("WORLD_SIZE") == std::to_string(rt.size()), "WORLD_SIZE differs");
+  expect(env("LOCAL_RANK") == std::to_string(rt.localRank()), "LOCAL_RANK differs");
+  expect(env("LOCAL_WORLD_SIZE") == std::to_string(rt.localSize()), "LOCAL_WORLD_SIZE differs");
+  expect(!env("MASTER_ADDR").empty(), "MASTER_ADDR missing");
+  const std::string port = env("MASTER_PORT");
+  expect(!port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
+             std::stoi(port) > 0 && std::stoi(port) < 65536,
+         "MASTER_PORT '" + port + "' is not a port");
 }
 
 void fail(const std::string& how) {

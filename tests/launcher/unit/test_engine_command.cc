@@ -9,6 +9,7 @@
 #include "engine_command.h"
 #include "host_slots.h"
 #include "rank_agent.h"
+#include "rendezvous.h"
 #include "shell_quote.h"
 
 namespace cohort::launcher {
@@ -23,7 +24,7 @@ JobPlan plan(const Words& args, const std::map<std::string, std::string>& env = 
   return planJob(o, hosts, mapEnv(env), "me", 2);
 }
 
-RankContract contract() { return {"run-1", 2, "/o", "/l", {{"OMP_NUM_THREADS", "1"}}}; }
+RankContract contract() { return {"run-1", 2, "/o", "/l", {{"OMP_NUM_THREADS", "1"}}, "", 0}; }
 
 AgentCall agent() {
   AgentCall a;
@@ -112,6 +113,48 @@ TEST(SrunCommand, InsideAnAllocation) {
   EXPECT_EQ(c.stop_signal, 0);
   EXPECT_EQ(c.slurm_step_name, "cohort-run-1-2");
   EXPECT_EQ(c.env, contract().variables());
+}
+
+// torchrun's MASTER_ADDR/MASTER_PORT go to every rank, after the COHORT_*
+// contract; a --env that names one of them wins (and is not doubled).
+TEST(RankContract, TorchrunRendezvousVariables) {
+  RankContract c = contract();
+  c.master_addr = "h1";
+  c.master_port = 29123;
+  EnvList vars = c.variables();
+  auto count = [&vars](const std::string& name) {
+    int n = 0;
+    for (const auto& [k, v] : vars) n += k == name;
+    return n;
+  };
+  auto value = [&vars](const std::string& name) {
+    for (const auto& [k, v] : vars)
+      if (k == name) return v;
+    return std::string("(unset)");
+  };
+  EXPECT_EQ(value("MASTER_ADDR"), "h1");
+  EXPECT_EQ(value("MASTER_PORT"), "29123");
+  c.user_env.push_back({"MASTER_PORT", "40000"});
+  vars = c.variables();
+  EXPECT_EQ(count("MASTER_PORT"), 1);
+  EXPECT_EQ(value("MASTER_PORT"), "40000");
+  EXPECT_EQ(value("MASTER_ADDR"), "h1");
+  RankContract unset = contract();
+  vars = unset.variables();
+  EXPECT_EQ(count("MASTER_ADDR") + count("MASTER_PORT"), 0) << "no rendezvous chosen, none set";
+}
+
+TEST(Rendezvous, RankZerosHostAndAFreePort) {
+  JobPlan local;
+  local.engine = Engine::kMpirunLocal;
+  EXPECT_EQ(chooseRendezvous(local).addr, "127.0.0.1");
+  JobPlan hosts;
+  hosts.engine = Engine::kMpirunHosts;
+  hosts.hosts = {{"h1", 0, 2}, {"h2", 2, 2}};
+  const Rendezvous r = chooseRendezvous(hosts);
+  EXPECT_EQ(r.addr, "h1");
+  EXPECT_GT(r.port, 0);
+  EXPECT_LT(r.port, 65536);
 }
 
 TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
