@@ -31,39 +31,37 @@ class NoPolicy : public Policy {
   Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
 };
 
-class BanditPolicy : public Policy {
+// A policy set up by the sweep file's policy section and the metric's goal.
+class ConfiguredPolicy : public Policy {
  public:
-  BanditPolicy(const PolicySpec& spec, Goal goal) : spec_(spec), goal_(goal) {}
-  Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
+  ConfiguredPolicy(const PolicySpec& spec, Goal goal) : spec_(spec), goal_(goal) {}
 
- private:
+ protected:
   PolicySpec spec_;
   Goal goal_;
 };
 
-class MedianPolicy : public Policy {
+class BanditPolicy : public ConfiguredPolicy {
  public:
-  MedianPolicy(const PolicySpec& spec, Goal goal) : spec_(spec), goal_(goal) {}
+  using ConfiguredPolicy::ConfiguredPolicy;
   Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
-
- private:
-  PolicySpec spec_;
-  Goal goal_;
 };
 
-class TruncationPolicy : public Policy {
+class MedianPolicy : public ConfiguredPolicy {
  public:
-  TruncationPolicy(const PolicySpec& spec, Goal goal) : spec_(spec), goal_(goal) {}
+  using ConfiguredPolicy::ConfiguredPolicy;
   Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
-
- private:
-  PolicySpec spec_;
-  Goal goal_;
 };
 
-class AshaPolicy : public Policy {
+class TruncationPolicy : public ConfiguredPolicy {
  public:
-  AshaPolicy(const PolicySpec& spec, Goal goal) : spec_(spec), goal_(goal) {}
+  using ConfiguredPolicy::ConfiguredPolicy;
+  Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
+};
+
+class AshaPolicy : public ConfiguredPolicy {
+ public:
+  using ConfiguredPolicy::ConfiguredPolicy;
   Decision decide(const std::vector<TrialSeries>& trials, int64_t trial) const override;
   std::vector<int64_t> promotions(const std::vector<TrialSeries>& trials,
                                   const std::vector<int64_t>& paused) const override;
@@ -74,9 +72,6 @@ class AshaPolicy : public Policy {
   // Whether `series` is in the top 1/eta of the trials that reached rung r.
   Decision judgeAtRung(const std::vector<TrialSeries>& trials, const TrialSeries& series,
                        size_t r) const;
-
-  PolicySpec spec_;
-  Goal goal_;
 };
 
 }  // namespace cohort::sweep
