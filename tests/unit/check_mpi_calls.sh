@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
 # Every MPI call in the library is checked (STYLE: COHORT_MPI_CHECK, or
 # COHORT_MPI_WARN where it must not throw, or MpiCommunicator::check for the
-# collectives): a call whose result is dropped would hide a failure.
+# collectives, or a result kept in a variable and tested): a call whose result
+# is dropped would hide a failure. Calls may span lines, as clang-format
+# wraps them.
 # Usage: check_mpi_calls.sh SOURCE_DIR
 set -euo pipefail
-cd "$1"
-# A call statement: MPI_Name( at the start of a statement, not wrapped.
-unchecked=$(grep -rnE '(^\s*|[;{)]\s*)MPI_[A-Z][a-z_]+\(' cohort --include='*.cc' \
-  | grep -vE 'COHORT_MPI_(CHECK|WARN)\(|check\(MPI_|= MPI_[A-Z][a-z_]+\(|cohort/comm/mpi_check\.cc' || true)
-if [[ -n "$unchecked" ]]; then
-  echo "unchecked MPI calls (wrap them in COHORT_MPI_CHECK, or COHORT_MPI_WARN where nothing may throw):"
-  echo "$unchecked"
-  exit 1
-fi
-echo "check_mpi_calls: every MPI call in cohort/ is checked"
+exec /usr/bin/python3 - "$1" <<'PY'
+import pathlib, re, sys
+
+root = pathlib.Path(sys.argv[1])
+call = re.compile(r"\bMPI_[A-Z][a-z_]+\(")
+# What may stand before a call: a checking wrapper, or an assignment / return.
+checked = re.compile(r"(COHORT_MPI_CHECK\(|COHORT_MPI_WARN\(|check\(|=|return)\s*$")
+unchecked = []
+for path in sorted(root.glob("cohort/**/*.cc")):
+    if path.name == "mpi_check.cc":
+        continue
+    text = path.read_text()
+    # Blank out comments and strings, keeping offsets (and so line numbers).
+    text = re.sub(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\])*\"",
+                  lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    for m in call.finditer(text):
+        before = text[:m.start()]
+        if checked.search(before):
+            continue
+        line = before.count("\n") + 1
+        unchecked.append(f"{path.relative_to(root)}:{line}: {text.splitlines()[line - 1].strip()}")
+if unchecked:
+    print("unchecked MPI calls (wrap them in COHORT_MPI_CHECK, or COHORT_MPI_WARN where nothing may throw):")
+    print("\n".join(unchecked))
+    sys.exit(1)
+print("check_mpi_calls: every MPI call in cohort/ is checked")
+PY
