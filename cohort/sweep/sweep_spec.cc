@@ -1,10 +1,7 @@
 #include "cohort/sweep/sweep_spec.h"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
-
 #include "cohort/core/error.h"
+#include "cohort/storage/checksum.h"
 
 namespace cohort::sweep {
 
@@ -110,18 +107,7 @@ nlohmann::ordered_json toJson(const SweepSpec& spec) {
 std::string digestOf(const SweepSpec& spec) {
   auto canonical = toJson(spec);
   canonical.erase("limits");  // See Note [Sweep digest]
-  const std::string text = canonical.dump();
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  COHORT_CHECK(EVP_Digest(text.data(), text.size(), md, &size, EVP_sha256(), nullptr) == 1, Error,
-               "SHA-256 of the sweep spec failed", "check the OpenSSL installation");
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < size; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", md[i]);
-    hex += byte;
-  }
-  return hex;
+  return storage::sha256Hex(canonical.dump());
 }
 
 }  // namespace cohort::sweep

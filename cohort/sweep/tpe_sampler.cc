@@ -19,6 +19,24 @@ struct Scale {
   double priorMu, priorSigma;
 };
 
+// TPE's choice: of `candidates` draws from l (the good trials' estimator), the
+// one with the largest log l(x) - log g(x) (g: the bad trials'); the first
+// draw wins ties.
+template <typename Parzen>
+auto bestCandidate(const Parzen& l, const Parzen& g, int64_t candidates, Rng& rng) {
+  auto best = l.sample(rng);
+  double bestScore = l.logPdf(best) - g.logPdf(best);
+  for (int64_t i = 1; i < candidates; ++i) {
+    const auto x = l.sample(rng);
+    const double score = l.logPdf(x) - g.logPdf(x);
+    if (score > bestScore) {
+      best = x;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 Scale scaleOf(const Distribution& d) {
   double low = d.low, high = d.high;
   switch (d.kind) {
@@ -90,16 +108,7 @@ nlohmann::json sampleNumerical(const Distribution& d, const std::vector<const Ob
                                          s.spanHigh, s.priorMu, s.priorSigma);
   const NumericalParzen gBad = fitNumerical(b, observationWeights(b.size()), s.low, s.high,
                                             s.spanLow, s.spanHigh, s.priorMu, s.priorSigma);
-  double best = 0, bestScore = -std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < settings.nEiCandidates; ++i) {
-    const double x = l.sample(rng);
-    const double score = l.logPdf(x) - gBad.logPdf(x);
-    if (i == 0 || score > bestScore) {
-      best = x;
-      bestScore = score;
-    }
-  }
-  return fromScale(d, best);
+  return fromScale(d, bestCandidate(l, gBad, settings.nEiCandidates, rng));
 }
 
 nlohmann::json sampleChoice(const Distribution& d, const std::vector<const Observation*>& good,
@@ -119,17 +128,7 @@ nlohmann::json sampleChoice(const Distribution& d, const std::vector<const Obser
   const std::vector<size_t> g = indices(good), b = indices(bad);
   const CategoricalParzen l = fitCategorical(g, observationWeights(g.size()), d.values.size());
   const CategoricalParzen gBad = fitCategorical(b, observationWeights(b.size()), d.values.size());
-  size_t best = 0;
-  double bestScore = -std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < settings.nEiCandidates; ++i) {
-    const size_t c = l.sample(rng);
-    const double score = l.logPdf(c) - gBad.logPdf(c);
-    if (i == 0 || score > bestScore) {
-      best = c;
-      bestScore = score;
-    }
-  }
-  return d.values[best];
+  return d.values[bestCandidate(l, gBad, settings.nEiCandidates, rng)];
 }
 
 }  // namespace

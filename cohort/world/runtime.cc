@@ -35,9 +35,11 @@ void recordSettings(const WorldInfo& world, const Settings& settings) {
                             std::to_string(world.local_rank) + " of " +
                             std::to_string(world.local_size) + ", launcher " + world.source;
   std::string text = "world: " + where + "\n";
-  for (const auto& [name, value] : settings.describe()) text += name + "=" + value + "\n";
   log::debug("world: " + where);
-  for (const auto& [name, value] : settings.describe()) log::debug("setting " + name + "=" + value);
+  for (const auto& [name, value] : settings.describe()) {
+    text += name + "=" + value + "\n";
+    log::debug("setting " + name + "=" + value);
+  }
   if (world.rank != 0) return;
   const std::string path = settings.logs_dir + "/settings.txt";
   std::error_code failed;

@@ -21,7 +21,7 @@ for r in 0 1; do
 done
 echo "2 ranks on this machine: the DDP step matches a single process"
 
-port=$((20000 + RANDOM % 20000))
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$cohortrun" --procs-per-node 2 --env "MASTER_PORT=$port" --outputs "$work/b/outputs" --logs "$work/b/logs" -- \
   /usr/bin/python3 "$here/torch_ddp.py" >"$work/b.out" 2>&1 || fail "the run with --env MASTER_PORT failed: $(tail -n 30 "$work/b.out")"
 grep -q "torch DDP step ok via 127.0.0.1:$port" "$work/b/logs/rank-0.log" "$work/b.out" ||
