@@ -47,7 +47,11 @@ nlohmann::json valueOf(const Distribution& distribution, double x) {
       if (distribution.integralQ() && std::fabs(rounded) < 9.0e15) {
         return static_cast<int64_t>(rounded);
       }
-      return rounded;
+      // k * q carries the binary error of q (3 * 0.1 = 0.30000000000000004):
+      // 15 significant digits give the multiple as written (0.3).
+      char text[32];
+      std::snprintf(text, sizeof text, "%.15g", rounded);
+      return std::strtod(text, nullptr);
     }
     case Kind::kRandInt: {
       // Clamped: x may be high itself when drawn from a closed range.

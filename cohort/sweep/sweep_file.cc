@@ -218,6 +218,25 @@ void readTrial(const YamlReader& yaml, const YAML::Node& node, TrialResources* t
   }
 }
 
+// registry: NAME, or {name: NAME, url: URL}.
+void readRegistry(const YamlReader& yaml, const YAML::Node& node, RegistrySpec* registry) {
+  registry->line = node.Mark().line + 1;
+  if (node.IsScalar()) {
+    registry->name = yaml.text(node, "registry");
+    return;
+  }
+  yaml.checkKeys(node, "registry", {"name", "url"});
+  registry->name = yaml.text(yaml.require(node, "registry", "name", "registry: {name: fmnist}"),
+                             "registry.name");
+  if (auto n = yaml.find(node, "url"); n.IsDefined()) {
+    registry->url = yaml.text(n, "registry.url");
+    if (registry->url.find('?') != std::string::npos) {
+      yaml.fail(n, "registry.url", "has a query string: credentials must not be in the file",
+                "give the URL without '?...' and the SAS token in COHORT_AZURE_SAS_TOKEN");
+    }
+  }
+}
+
 void readArgs(const YamlReader& yaml, const YAML::Node& node, SweepSpec* spec) {
   if (!node.IsSequence()) yaml.fail(node, "args", "is not a list", "write args: [--lr, \"${lr}\"]");
   for (size_t i = 0; i < node.size(); ++i) {
@@ -282,8 +301,9 @@ SweepSpec parseSweep(const std::string& text, const std::string& file) {
   }
   if (!root.IsMap())
     yaml.fail(root, "", "does not hold a sweep", "start from the example in docs/sweep.md");
-  yaml.checkKeys(root, "",
-                 {"program", "args", "metric", "space", "sampler", "limits", "policy", "trial"});
+  yaml.checkKeys(
+      root, "",
+      {"program", "args", "metric", "space", "sampler", "limits", "policy", "trial", "registry"});
   SweepSpec spec;
   spec.file = file;
   spec.text = text;
@@ -298,6 +318,7 @@ SweepSpec parseSweep(const std::string& text, const std::string& file) {
   if (auto n = yaml.find(root, "limits"); n.IsDefined()) readLimits(yaml, n, &spec.limits);
   if (auto n = yaml.find(root, "policy"); n.IsDefined()) readPolicy(yaml, n, &spec.policy);
   if (auto n = yaml.find(root, "trial"); n.IsDefined()) readTrial(yaml, n, &spec.trial);
+  if (auto n = yaml.find(root, "registry"); n.IsDefined()) readRegistry(yaml, n, &spec.registry);
   checkWhole(yaml, root, &spec);
   return spec;
 }

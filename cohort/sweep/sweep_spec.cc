@@ -74,9 +74,8 @@ nlohmann::ordered_json policyJson(const PolicySpec& p) {
   return out;
 }
 
-}  // namespace
-
-nlohmann::ordered_json toJson(const SweepSpec& spec) {
+// Everything but `registry`.
+nlohmann::ordered_json withoutRegistry(const SweepSpec& spec) {
   nlohmann::ordered_json space = nlohmann::ordered_json::object();
   for (const auto& parameter : spec.space) space[parameter.name] = toJson(parameter.distribution);
   nlohmann::ordered_json sampler = {{"type", samplerName(spec.sampler.kind)}};
@@ -104,8 +103,17 @@ nlohmann::ordered_json toJson(const SweepSpec& spec) {
             {"hosts", spec.trial.hosts}}}};
 }
 
+}  // namespace
+
+nlohmann::ordered_json toJson(const SweepSpec& spec) {
+  nlohmann::ordered_json out = withoutRegistry(spec);
+  if (!spec.registry.name.empty())
+    out["registry"] = {{"name", spec.registry.name}, {"url", spec.registry.url}};
+  return out;
+}
+
 std::string digestOf(const SweepSpec& spec) {
-  auto canonical = toJson(spec);
+  auto canonical = withoutRegistry(spec);
   canonical.erase("limits");  // See Note [Sweep digest]
   return storage::sha256Hex(canonical.dump());
 }

@@ -60,6 +60,14 @@ struct TrialResources {
   std::vector<std::string> hosts;  // engine hosts
 };
 
+// Where the best trial's model is registered when the sweep ends (docs/sweep.md).
+struct RegistrySpec {
+  std::string name;  // the model's name; "" registers nothing
+  std::string
+      url;       // the registry; "": cohort-model's default (COHORT_REGISTRY, ~/.cohort/registry)
+  int line = 0;  // where the file names it, for the driver's check of the name
+};
+
 struct SweepSpec {
   std::string file;  // where it was read from, for messages
   std::string text;  // the file as written (the store keeps it)
@@ -71,6 +79,7 @@ struct SweepSpec {
   Limits limits;
   PolicySpec policy;
   TrialResources trial;
+  RegistrySpec registry;
 };
 
 const char* goalName(Goal goal);
@@ -82,8 +91,9 @@ const char* engineName(Engine engine);
 nlohmann::ordered_json toJson(const SweepSpec& spec);
 
 // Note [Sweep digest]: a sweep is named by the SHA-256 of its canonical JSON
-// (toJson) without `limits`: comments, spacing and key order do not change
-// it, and neither does raising max_trials or a timeout to let a sweep run on;
+// (toJson) without `limits` and `registry`: comments, spacing and key order
+// do not change it, and neither does raising max_trials or a timeout to let
+// a sweep run on, or where its best model is registered;
 // any other change (the program, the space, the sampler, the seed, the
 // policy, the resources) makes it a different sweep, which the store refuses
 // to resume (store.h). 64 hex digits.

@@ -17,16 +17,6 @@
 #include "cohort/core/settings.h"
 #include "model_commands.h"
 
-namespace {
-
-std::string defaultRegistry() {
-  if (const char* r = std::getenv("COHORT_REGISTRY"); r && *r) return r;
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.cohort/registry";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app(
       "cohort-model: versioned, immutable models with lineage, in a folder, Azure Blob Storage or "
@@ -88,8 +78,8 @@ int main(int argc, char** argv) {
   try {
     const cohort::Settings settings = cohort::Settings::fromEnvironment(cohort::processEnv());
     const auto options = cohort::storage::StorageOptions::fromSettings(settings);
-    cohort::registry::Registry registry(registry_url.empty() ? defaultRegistry() : registry_url,
-                                        options);
+    cohort::registry::Registry registry(
+        registry_url.empty() ? cohort::model::defaultRegistry() : registry_url, options);
     if (c_register->parsed()) {
       for (const auto& t : tags) {
         const auto eq = t.find('=');

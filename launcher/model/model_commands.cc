@@ -1,6 +1,7 @@
 #include "model_commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cohort/core/error.h"
@@ -56,7 +57,14 @@ std::string str(const json& j) {
 
 }  // namespace
 
-int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json) {
+std::string defaultRegistry() {
+  if (const char* r = std::getenv("COHORT_REGISTRY"); r && *r) return r;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.cohort/registry";
+}
+
+registry::VersionRecord registerOutputs(registry::Registry& r, const RegisterRequest& q,
+                                        std::vector<std::string>* notes) {
   const fs::path outputs(q.outputs), model = fs::path(q.outputs) / "model";
   std::error_code error;
   if (!fs::is_directory(outputs, error)) {
@@ -77,9 +85,13 @@ int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json)
     throw ConfigError("--logs " + logs + " is not a folder",
                       "name the run's logs folder, or leave --logs out");
   }
+  json lineage = registry::gatherLineage({q.outputs, logs, nullptr}, notes);
+  return r.registerModel(q.name, model.string(), lineage, q.tags);
+}
+
+int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json) {
   std::vector<std::string> notes;
-  json lineage = registry::gatherLineage({q.outputs, logs, nullptr}, &notes);
-  const registry::VersionRecord v = r.registerModel(q.name, model.string(), lineage, q.tags);
+  const registry::VersionRecord v = registerOutputs(r, q, &notes);
   if (as_json) {
     json j = v.toJson();
     j["registry"] = r.location();

@@ -18,6 +18,14 @@ struct RegisterRequest {
   std::map<std::string, std::string> tags;
 };
 
+// The registry cohort-model uses without --registry: COHORT_REGISTRY, else
+// ~/.cohort/registry.
+std::string defaultRegistry();
+
+// Registers OUTPUTS/model with the lineage the run left (the checks and the
+// lineage of `register`); what the lineage could not find goes to *notes.
+registry::VersionRecord registerOutputs(registry::Registry& r, const RegisterRequest& request,
+                                        std::vector<std::string>* notes);
 int registerModel(registry::Registry& r, const RegisterRequest& request, bool json);
 int list(registry::Registry& r, const std::string& name, bool json);
 int show(registry::Registry& r, const std::string& ref, bool json);

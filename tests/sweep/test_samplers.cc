@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "cohort/sweep/args_template.h"
 #include "cohort/sweep/grid_sampler.h"
 #include "cohort/sweep/parzen_estimator.h"
 #include "cohort/sweep/random_sampler.h"
@@ -26,6 +27,17 @@ Distribution range(Kind kind, double low, double high, double q = 0) {
 }
 
 bool multipleOf(double v, double q) { return std::fabs(v / q - std::round(v / q)) < 1e-9; }
+
+TEST(Space, QuantisedValuesAreTheMultiplesAsWritten) {
+  Distribution d;
+  d.kind = Kind::kQUniform;
+  d.low = 0;
+  d.high = 1;
+  d.q = 0.1;
+  // 3 * 0.1 is 0.30000000000000004 in binary; the trial gets 0.3.
+  EXPECT_EQ(valueOf(d, 0.31).get<double>(), 0.3);
+  EXPECT_EQ(argText(valueOf(d, 0.7)), "0.7");
+}
 
 TEST(RandomSampler, RangesAndQuantisation) {
   Rng rng(1, 0);

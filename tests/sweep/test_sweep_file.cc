@@ -251,6 +251,27 @@ TEST(SweepFile, DigestIgnoresLayoutAndLimitsOnly) {
   EXPECT_NE(digestOf(a), digestOf(c));
 }
 
+TEST(SweepFile, RegistryNamesTheModelAndLeavesTheDigest) {
+  const SweepSpec plain = parseSweep(with("limits: {max_trials: 3}\n"), "f");
+  const SweepSpec named = parseSweep(with("limits: {max_trials: 3}\nregistry: fmnist\n"), "f");
+  const SweepSpec full =
+      parseSweep(with("limits: {max_trials: 3}\nregistry: {name: fm, url: /srv/registry}\n"), "f");
+  EXPECT_EQ(plain.registry.name, "");
+  EXPECT_EQ(named.registry.name, "fmnist");
+  EXPECT_EQ(full.registry.name, "fm");
+  EXPECT_EQ(full.registry.url, "/srv/registry");
+  EXPECT_EQ(full.registry.line, 6);
+  EXPECT_EQ(digestOf(plain), digestOf(full));
+  EXPECT_EQ(toJson(full)["registry"]["name"], "fm");
+  EXPECT_FALSE(toJson(plain).contains("registry"));
+  EXPECT_NE(refusal(with("limits: {max_trials: 3}\nregistry: {url: /x}\n")).find("registry"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal(with("limits: {max_trials: 3}\nregistry: {name: m, url: \"azure://a/c?sig=x\"}\n"))
+          .find("query string"),
+      std::string::npos);
+}
+
 TEST(ArgsTemplate, ExpandsPlaceholders) {
   const Params params = {
       {"lr", 0.001}, {"batch", 64}, {"act", "relu"}, {"on", true}, {"tiny", 1e-5}};

@@ -1,0 +1,447 @@
+#include "driver.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "cohort/core/error.h"
+#include "cohort/sweep/args_template.h"
+#include "cohort/sweep/policy.h"
+#include "cohort/sweep/sampler.h"
+#include "cohort/sweep/store.h"
+#include "cohort/sweep/sweep_file.h"
+#include "metrics_tail.h"
+#include "posix_io.h"
+#include "signal_pipe.h"
+#include "stop_request.h"
+#include "sweep_folder.h"
+#include "sweep_registration.h"
+#include "trial_job.h"
+#include "trial_value.h"
+
+namespace cohort::sweep_tool {
+namespace {
+
+namespace fs = std::filesystem;
+using sweep::Action;
+using sweep::TrialState;
+
+struct Running {
+  Running(int64_t id, TrialJob j, MetricsTail t)
+      : trial(id), job(std::move(j)), tail(std::move(t)) {}
+  int64_t trial = 0;
+  TrialJob job;
+  MetricsTail tail;
+  std::vector<std::string> hosts;
+  std::optional<StopRequest> stop;  // why the driver stopped it
+  bool warned_skipped = false;
+};
+
+std::string paramsText(const sweep::Params& params) {
+  std::string text;
+  for (const auto& [name, value] : params.items())
+    text += (text.empty() ? "" : " ") + name + "=" + sweep::argText(value);
+  return text;
+}
+
+class Driver {
+ public:
+  Driver(const DriverOptions& options, sweep::SweepSpec spec)
+      : options_(options),
+        spec_(std::move(spec)),
+        store_(sweep::Store::open(storePath(options.dir), spec_)),
+        policy_(sweep::makePolicy(spec_.policy, spec_.metric.goal)) {
+    context_.cohortrun = options.cohortrun;
+    context_.sweep_dir = options.dir;
+    context_.digest = store_.digest();
+    context_.sweep_id = sweepId(options.dir, context_.digest);
+    context_.spec = &spec_;
+    context_.grace_s = options.grace_s;
+    for (const auto& t : store_.trials()) records_[t.id] = t;
+    series_ = store_.series();
+    created_ = static_cast<int64_t>(records_.size());
+  }
+
+  int run() {
+    launcher::SignalPipe signals({SIGINT, SIGTERM, SIGHUP});
+    started_ = launcher::unixNow();
+    say("sweep " + context_.sweep_id + " in " + options_.dir + ": " + std::to_string(created_) +
+        " trials so far of " + std::to_string(spec_.limits.maxTrials));
+    recover();
+    for (;;) {
+      for (int s : signals.take()) {
+        if (!stopping_)
+          say(std::string("stopping on ") + strsignal(s) + ": trials are stopped and requeued");
+        stopping_ = true;
+        signal_ = s;
+        for (auto& r : running_) {
+          if (!r.job.stopRequested()) r.job.stop();
+        }
+      }
+      if (!stopping_ && !timed_out_ && spec_.limits.timeoutS > 0 &&
+          launcher::unixNow() - started_ > spec_.limits.timeoutS) {
+        timed_out_ = true;
+        say("limits.timeout (" + sweep::numberText(spec_.limits.timeoutS) + " s) ran out");
+        for (auto& r : running_) requestStop(r, {Action::kStop, timeoutDecision()});
+      }
+      for (auto& r : running_) follow(r);
+      reap();
+      if (!stopping_ && !timed_out_) {
+        promote();
+        fill();
+      }
+      if (running_.empty() && (stopping_ || timed_out_ || nothingLeft())) break;
+      struct pollfd p = {signals.fd(), POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(options_.poll_s * 1000));
+    }
+    if (stopping_) return 128 + signal_;
+    cutLeftovers();
+    const auto best = bestTrial(store_.trials(), series_, spec_.metric.goal);
+    if (!best) {
+      say("the sweep ended with no completed trial that reported " + spec_.metric.name);
+      return 1;
+    }
+    say("best: trial " + std::to_string(best->trial) + ", " + spec_.metric.name + " " +
+        sweep::numberText(best->value) + " (" + paramsText(records_[best->trial].params) + ")");
+    if (!spec_.registry.name.empty()) {
+      const std::string registered = registerBest(spec_, trialPaths(options_.dir, best->trial),
+                                                  context_.sweep_id, best->trial);
+      say("registered trial " + std::to_string(best->trial) + "'s model as " + registered);
+    }
+    return 0;
+  }
+
+ private:
+  void say(const std::string& line) {
+    if (!options_.quiet) std::fprintf(stderr, "cohort-sweep: %s\n", line.c_str());
+    log_ += launcher::isoTime(launcher::unixNow()) + " " + line + "\n";
+    appendLog();
+  }
+  void appendLog() {
+    const std::string path = options_.dir + "/driver.log";
+    UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+    if (f.fd >= 0) writeAll(f.fd, log_);
+    log_.clear();
+  }
+
+  sweep::Decision timeoutDecision() const {
+    sweep::Decision d;
+    d.action = Action::kStop;
+    d.reason =
+        "limits.timeout: the sweep's " + sweep::numberText(spec_.limits.timeoutS) + " s ran out";
+    return d;
+  }
+
+  sweep::TrialSeries& seriesOf(int64_t trial) {
+    while (static_cast<int64_t>(series_.size()) < trial) {
+      sweep::TrialSeries s;
+      s.trial = static_cast<int64_t>(series_.size()) + 1;
+      series_.push_back(s);
+    }
+    return series_[static_cast<size_t>(trial - 1)];
+  }
+
+  // Note [Reattaching trials] in trial_job.h.
+  void recover() {
+    for (auto& [id, t] : records_) {
+      if (t.state != TrialState::kRunning) continue;
+      const TrialPaths paths = trialPaths(options_.dir, id);
+      if (auto job = TrialJob::reattach(t.jobId, paths)) {
+        say("trial " + std::to_string(id) + ": reattached to its job " + t.jobId);
+        Running r(id, std::move(*job),
+                  MetricsTail(paths.logs + "/metrics.jsonl", spec_.metric.name));
+        r.stop = readStopRequest(paths.dir);
+        running_.push_back(std::move(r));
+        continue;
+      }
+      const JobEnd end = readJobEnd(paths.logs);
+      if (!end.known) {
+        store_.requeue(id);
+        t.state = TrialState::kQueued;
+        say("trial " + std::to_string(id) + ": its job " + t.jobId + " is gone; requeued");
+        continue;
+      }
+      MetricsTail tail(paths.logs + "/metrics.jsonl", spec_.metric.name);
+      record(id, tail.poll(), false);
+      settle(id, end, readStopRequest(paths.dir), paths);
+    }
+  }
+
+  // New points into the store and the series, and the policy's word at each.
+  void follow(Running& r) {
+    const auto points = r.tail.poll();
+    if (r.tail.skippedLines() > 0 && !r.warned_skipped) {
+      r.warned_skipped = true;
+      say("trial " + std::to_string(r.trial) + ": skipping lines of " + r.tail.path() +
+          " that are not {\"step\": N, ...} JSON");
+    }
+    record(r.trial, points, !r.job.stopRequested());
+  }
+
+  void record(int64_t trial, const std::vector<sweep::MetricPoint>& points, bool judge) {
+    if (points.empty()) return;
+    store_.addMetrics(trial, points);
+    for (const auto& p : points) {
+      auto& s = seriesOf(trial).points;
+      auto at =
+          std::lower_bound(s.begin(), s.end(), p.step,
+                           [](const sweep::MetricPoint& a, int64_t step) { return a.step < step; });
+      if (at != s.end() && at->step == p.step) {
+        at->value = p.value;
+        continue;  // a step reported again (resumed from an earlier checkpoint): judged before
+      }
+      s.insert(at, p);
+      if (!judge) continue;
+      const sweep::Decision d = policy_->decide(series_, trial);
+      if (d.action != Action::kContinue || std::isfinite(d.threshold))
+        store_.addDecision(trial, sweep::policyName(spec_.policy.kind), d);
+      if (d.action != Action::kContinue) {
+        for (auto& r : running_) {
+          if (r.trial == trial) requestStop(r, {d.action, d});
+        }
+        return;  // it is being stopped: later points wait for it to end
+      }
+    }
+  }
+
+  void requestStop(Running& r, const StopRequest& stop) {
+    if (r.job.stopRequested()) return;
+    writeStopRequest(r.job.paths().dir, stop);
+    r.stop = stop;
+    r.job.stop();
+    say("trial " + std::to_string(r.trial) + ": " + sweep::actionName(stop.action) + ", " +
+        stop.decision.reason);
+  }
+
+  void reap() {
+    for (size_t i = 0; i < running_.size();) {
+      Running& r = running_[i];
+      if (!r.job.ended()) {
+        ++i;
+        continue;
+      }
+      record(r.trial, r.tail.poll(), false);  // the lines written last
+      for (const auto& h : r.hosts) busy_hosts_.erase(h);
+      if (stopping_ && !r.stop) {
+        store_.requeue(r.trial);
+        records_[r.trial].state = TrialState::kQueued;
+        say("trial " + std::to_string(r.trial) + ": stopped with the sweep; requeued");
+      } else {
+        settle(r.trial, r.job.end(), r.stop, r.job.paths());
+      }
+      running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  // An ended job's trial: completed, cut, paused, failed or requeued.
+  void settle(int64_t id, const JobEnd& end, const std::optional<StopRequest>& stop,
+              const TrialPaths& paths) {
+    auto& t = records_[id];
+    const std::optional<int64_t> status =
+        end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt;
+    const auto& points = seriesOf(id).points;
+    if (stop && stop->action == Action::kPause) {
+      store_.pause(id, paths.outputs);
+      t.state = TrialState::kPaused;
+      say("trial " + std::to_string(id) + ": paused, to resume from " + paths.outputs);
+    } else if (stop) {
+      const TrialState state =
+          stop->action == Action::kComplete ? TrialState::kCompleted : TrialState::kCut;
+      store_.finish(id, state, status, stop->decision.reason);
+      t.state = state;
+      say("trial " + std::to_string(id) + ": " + sweep::stateName(state));
+    } else if (!end.known) {
+      store_.requeue(id);
+      t.state = TrialState::kQueued;
+      say("trial " + std::to_string(id) + ": its job ended without a record; requeued");
+    } else if (end.exit_status == 0 && !points.empty()) {
+      store_.finish(id, TrialState::kCompleted, status, "");
+      t.state = TrialState::kCompleted;
+      say("trial " + std::to_string(id) + ": completed, " + spec_.metric.name + " " +
+          sweep::numberText(points.back().value));
+    } else {
+      std::string why;
+      if (end.exit_status == 0) {
+        why = "it exited 0 but never reported " + spec_.metric.name + " in " + paths.logs +
+              "/metrics.jsonl (docs/sweep.md: Reporting the metric)";
+      } else if (end.exit_status == 124) {
+        why = "limits.trial_timeout (" + sweep::numberText(spec_.limits.trialTimeoutS) +
+              " s) ran out";
+      } else {
+        why = end.root_cause.empty() ? "cohortrun exited " + std::to_string(end.exit_status)
+                                     : end.root_cause;
+      }
+      store_.finish(id, TrialState::kFailed, status, why);
+      t.state = TrialState::kFailed;
+      say("trial " + std::to_string(id) + ": failed: " + why + " (" + paths.console + ")");
+    }
+    seriesOf(id).finished = t.state != TrialState::kPaused && t.state != TrialState::kQueued;
+  }
+
+  int64_t slotsFree() const {
+    return spec_.limits.maxConcurrent - static_cast<int64_t>(running_.size());
+  }
+
+  // Hosts for one more trial (engine hosts), or nullopt when too few are free.
+  std::optional<std::vector<std::string>> freeHosts() const {
+    std::vector<std::string> hosts;
+    if (spec_.trial.engine != sweep::Engine::kHosts) return hosts;
+    for (const auto& h : spec_.trial.hosts) {
+      if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes && !busy_hosts_.count(h))
+        hosts.push_back(h);
+    }
+    if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes) return std::nullopt;
+    return hosts;
+  }
+
+  bool launch(int64_t id, bool resume) {
+    auto hosts = freeHosts();
+    if (!hosts) return false;
+    auto& t = records_[id];
+    TrialJob job = TrialJob::start(context_, t, *hosts, resume);
+    clearStopRequest(job.paths().dir);
+    store_.start(id, job.id());
+    t.state = TrialState::kRunning;
+    t.jobId = job.id();
+    seriesOf(id).finished = false;
+    for (const auto& h : *hosts) busy_hosts_.insert(h);
+    say("trial " + std::to_string(id) + (resume ? ": resumed (" : ": started (") +
+        paramsText(t.params) + ")");
+    const std::string metrics = job.paths().logs + "/metrics.jsonl";
+    Running r(id, std::move(job), MetricsTail(metrics, spec_.metric.name));
+    r.hosts = *hosts;
+    r.tail.skipToEnd();  // what is there the store has; the job appends from here
+    running_.push_back(std::move(r));
+    return true;
+  }
+
+  void promote() {
+    std::vector<int64_t> paused;
+    for (const auto& [id, t] : records_) {
+      if (t.state == TrialState::kPaused) paused.push_back(id);
+    }
+    if (paused.empty()) return;
+    for (int64_t id : policy_->promotions(series_, paused)) {
+      if (slotsFree() <= 0 || !launch(id, true)) return;
+    }
+    // See Note [Driver loop]: the budget is spent, nothing runs, none completed.
+    if (!running_.empty() || !nothingLeft()) return;
+    for (const auto& [id, t] : records_) {
+      if (t.state == TrialState::kCompleted) return;
+    }
+    int64_t pick = 0;
+    for (int64_t id : paused) {
+      const auto& a = seriesOf(id).points;
+      if (pick == 0) {
+        pick = id;
+        continue;
+      }
+      const auto& b = seriesOf(pick).points;
+      if (a.size() > b.size() ||
+          (a.size() == b.size() &&
+           better(trialValue(seriesOf(id)), trialValue(seriesOf(pick)), spec_.metric.goal))) {
+        pick = id;
+      }
+    }
+    say("trial " + std::to_string(pick) +
+        ": promoted as the best paused trial at the highest rung (no trial has completed and "
+        "the budget is spent)");
+    launch(pick, true);
+  }
+
+  void fill() {
+    while (slotsFree() > 0) {
+      std::optional<int64_t> next;
+      for (const auto& [id, t] : records_) {
+        if (t.state == TrialState::kQueued) {
+          next = id;
+          break;
+        }
+      }
+      if (next) {
+        if (!launch(*next, records_[*next].started > 0)) return;
+        continue;
+      }
+      if (created_ >= spec_.limits.maxTrials || exhausted_ || !freeHosts()) return;
+      const auto params =
+          sweep::nextParams(spec_, static_cast<uint64_t>(created_), history(records_, series_));
+      if (!params) {
+        exhausted_ = true;
+        return;
+      }
+      const int64_t id = store_.addTrial(*params);
+      ++created_;
+      records_[id] = store_.trial(id);
+      seriesOf(id);
+    }
+  }
+
+  bool nothingLeft() const {
+    if (created_ < spec_.limits.maxTrials && !exhausted_) return false;
+    for (const auto& [id, t] : records_) {
+      if (t.state == TrialState::kQueued) return false;
+    }
+    return true;  // paused trials no promotion can reach now: see cutLeftovers
+  }
+
+  void cutLeftovers() {
+    for (auto& [id, t] : records_) {
+      if (t.state != TrialState::kPaused) continue;
+      const std::string why = "asha: paused at interval " +
+                              std::to_string(seriesOf(id).points.size()) +
+                              " and not promoted before the sweep ended";
+      store_.finish(id, TrialState::kCut, t.exitStatus, why);
+      t.state = TrialState::kCut;
+      seriesOf(id).finished = true;
+      say("trial " + std::to_string(id) + ": cut (" + why + ")");
+    }
+  }
+
+  DriverOptions options_;
+  sweep::SweepSpec spec_;
+  sweep::Store store_;
+  std::unique_ptr<sweep::Policy> policy_;
+  LaunchContext context_;
+  std::map<int64_t, sweep::TrialRecord> records_;
+  std::vector<sweep::TrialSeries> series_;  // series_[id - 1]
+  std::vector<Running> running_;
+  std::set<std::string> busy_hosts_;
+  int64_t created_ = 0;
+  bool exhausted_ = false;
+  bool stopping_ = false;
+  int signal_ = 0;
+  bool timed_out_ = false;
+  double started_ = 0;
+  std::string log_;
+};
+
+}  // namespace
+
+int runSweep(const DriverOptions& options) {
+  sweep::SweepSpec spec = sweep::readSweepFile(options.sweep_file);
+  checkRegistryName(spec);
+  if (spec.trial.engine == sweep::Engine::kSlurm) {
+    throw ConfigError(
+        options.sweep_file + ": trial.engine slurm is not run by this cohort-sweep yet",
+        "use engine local or hosts (trials on a host list), or run cohort-sweep "
+        "inside an allocation with engine hosts over its nodes");
+  }
+  launcher::makeDirectories(options.dir);
+  DriverLock lock(options.dir);
+  const std::string copy = options.dir + "/sweep.yaml";
+  launcher::writeFileAtomically(copy, spec.text);
+  Driver driver(options, std::move(spec));
+  return driver.run();
+}
+
+}  // namespace cohort::sweep_tool

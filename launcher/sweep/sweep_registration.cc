@@ -1,0 +1,41 @@
+#include "sweep_registration.h"
+
+#include <cstdio>
+
+#include "cohort/core/env.h"
+#include "cohort/core/error.h"
+#include "cohort/core/settings.h"
+#include "cohort/registry/model_ref.h"
+#include "model_commands.h"
+
+namespace cohort::sweep_tool {
+
+void checkRegistryName(const sweep::SweepSpec& spec) {
+  if (spec.registry.name.empty()) return;
+  try {
+    registry::checkName(spec.registry.name, "model name");
+  } catch (const ConfigError& e) {
+    throw ConfigError(
+        spec.file + ":" + std::to_string(spec.registry.line) + ": registry: " + e.detail(),
+        e.hint());
+  }
+}
+
+std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,
+                         const std::string& sweep_id, int64_t trial) {
+  const Settings settings = Settings::fromEnvironment(processEnv());
+  registry::Registry registry(
+      spec.registry.url.empty() ? model::defaultRegistry() : spec.registry.url,
+      storage::StorageOptions::fromSettings(settings));
+  model::RegisterRequest request;
+  request.name = spec.registry.name;
+  request.outputs = paths.outputs;
+  request.logs = paths.logs;
+  request.tags = {{"sweep", sweep_id}, {"trial", std::to_string(trial)}};
+  std::vector<std::string> notes;
+  const auto version = model::registerOutputs(registry, request, &notes);
+  for (const auto& n : notes) std::fprintf(stderr, "cohort-sweep: note: %s\n", n.c_str());
+  return version.name + ":" + std::to_string(version.version) + " in " + registry.location();
+}
+
+}  // namespace cohort::sweep_tool

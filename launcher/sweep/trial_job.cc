@@ -1,0 +1,193 @@
+#include "trial_job.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "child_process.h"
+#include "cohort/core/error.h"
+#include "cohort/sweep/args_template.h"
+#include "posix_io.h"
+
+namespace cohort::sweep_tool {
+namespace {
+
+std::string seconds(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", s);
+  return text;
+}
+
+// Field 22 of /proc/PID/stat: when the process started, in clock ticks
+// since boot ("" when there is no such process).
+std::string startTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces and ')'
+  if (close == std::string::npos) return "";
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && (fields >> field); ++i) {
+  }
+  return field;
+}
+
+std::string hostsOption(const std::vector<std::string>& hosts, int64_t procs) {
+  std::string list;
+  for (const auto& h : hosts) list += (list.empty() ? "" : ",") + h + ":" + std::to_string(procs);
+  return list;
+}
+
+}  // namespace
+
+TrialPaths trialPaths(const std::string& sweep_dir, int64_t trial) {
+  char number[16];
+  std::snprintf(number, sizeof number, "%05lld", static_cast<long long>(trial));
+  TrialPaths p;
+  p.dir = sweep_dir + "/trials/" + number;
+  p.outputs = p.dir + "/outputs";
+  p.logs = p.dir + "/logs";
+  p.console = p.dir + "/cohortrun.log";
+  return p;
+}
+
+TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord& trial,
+                         const std::vector<std::string>& hosts, bool resume) {
+  const sweep::SweepSpec& spec = *context.spec;
+  TrialJob job;
+  job.paths_ = trialPaths(context.sweep_dir, trial.id);
+  launcher::makeDirectories(job.paths_.logs);
+  launcher::makeDirectories(job.paths_.outputs);
+  const std::string trial_id = std::to_string(trial.id);
+  nlohmann::ordered_json record = {
+      {"sweep", {{"id", context.sweep_id}, {"digest", context.digest}, {"dir", context.sweep_dir}}},
+      {"trial", trial.id},
+      {"parameters", trial.params},
+      {"resumed", resume}};
+  launcher::writeFileAtomically(job.paths_.logs + "/trial.json", record.dump(2) + "\n");
+
+  // A run id per start, so a resumed trial's earlier run moves to LOGS/previous/.
+  const std::string run_id = context.sweep_id + "-t" + trial_id + "-" +
+                             std::to_string(static_cast<long long>(launcher::unixNow() * 1000));
+  std::vector<std::string> argv = {context.cohortrun,
+                                   "--outputs",
+                                   job.paths_.outputs,
+                                   "--logs",
+                                   job.paths_.logs,
+                                   "--run-id",
+                                   run_id,
+                                   "--procs-per-node",
+                                   std::to_string(spec.trial.procsPerNode),
+                                   "--grace-period",
+                                   seconds(context.grace_s),
+                                   "--env",
+                                   "COHORT_SWEEP_ID=" + context.sweep_id,
+                                   "--env",
+                                   "COHORT_TRIAL_ID=" + trial_id};
+  if (!hosts.empty()) {
+    argv.insert(argv.end(), {"--nodes", std::to_string(spec.trial.nodes), "--hosts",
+                             hostsOption(hosts, spec.trial.procsPerNode)});
+  }
+  if (spec.limits.trialTimeoutS > 0)
+    argv.insert(argv.end(), {"--timeout", seconds(spec.limits.trialTimeoutS)});
+  argv.push_back("--");
+  argv.push_back(spec.program);
+  for (auto& a : sweep::expandArgs(spec.args, trial.params)) argv.push_back(std::move(a));
+
+  UniqueFd console{
+      ::open(job.paths_.console.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+  if (console.fd < 0) {
+    throw ConfigError("cannot create " + job.paths_.console + ": " + std::strerror(errno),
+                      "check that the sweep folder is writable");
+  }
+  launcher::ChildSpec child;
+  child.argv = argv;
+  child.in = launcher::Stream::kNull;
+  child.out = launcher::Stream::kFd;
+  child.out_fd = console.fd;
+  child.err = launcher::Stream::kLikeStdout;
+  child.own_group = true;  // See Note [Reattaching trials]: it outlives a killed driver
+  child.default_signals = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  child.clear_signal_mask = true;
+  child.exec_error_prefix = "cohort-sweep: ";
+  child.exec_error_hint = " (is cohortrun installed beside cohort-sweep?)";
+  job.child_ = std::make_unique<launcher::ChildProcess>(child);
+  job.pid_ = job.child_->pid();
+  job.start_ticks_ = startTicks(job.pid_);
+  job.id_ = "local:" + std::to_string(job.pid_) + ":" + job.start_ticks_;
+  return job;
+}
+
+std::optional<TrialJob> TrialJob::reattach(const std::string& job_id, const TrialPaths& paths) {
+  long long pid = 0;
+  char ticks[32] = {0};
+  if (std::sscanf(job_id.c_str(), "local:%lld:%31s", &pid, ticks) != 2 || pid <= 0)
+    return std::nullopt;
+  if (startTicks(static_cast<pid_t>(pid)) != ticks) return std::nullopt;
+  TrialJob job;
+  job.id_ = job_id;
+  job.paths_ = paths;
+  job.pid_ = static_cast<pid_t>(pid);
+  job.start_ticks_ = ticks;
+  return job;
+}
+
+TrialJob::TrialJob(TrialJob&&) noexcept = default;
+TrialJob& TrialJob::operator=(TrialJob&&) noexcept = default;
+TrialJob::~TrialJob() = default;
+
+void TrialJob::stop() {
+  stopped_ = true;
+  if (!ended_) ::kill(pid_, SIGTERM);
+}
+
+bool TrialJob::ended() {
+  if (ended_) return true;
+  if (child_) {
+    if (child_->poll()) {
+      ended_ = true;
+      const auto status = child_->status();
+      child_status_ = status.signal != 0 ? 128 + status.signal : status.exit_code;
+    }
+  } else if (startTicks(pid_) != start_ticks_) {
+    ended_ = true;  // not our child: gone (or another process has its pid now)
+  }
+  return ended_;
+}
+
+JobEnd TrialJob::end() const {
+  JobEnd e = readJobEnd(paths_.logs);
+  if (child_ && child_status_ >= 0) {
+    e.exit_status = child_status_;  // cohortrun's own word counts over its record
+    e.known = true;
+    if (e.root_cause.empty() && child_status_ != 0) {
+      e.root_cause = "cohortrun exited with status " + std::to_string(child_status_) + " (see " +
+                     paths_.console + ")";
+    }
+  }
+  return e;
+}
+
+JobEnd readJobEnd(const std::string& logs_dir) {
+  JobEnd e;
+  const auto run =
+      nlohmann::json::parse(launcher::readWholeFile(logs_dir + "/run.json"), nullptr, false);
+  if (!run.is_object() || run.value("state", "running") == "running" ||
+      !run["exit_status"].is_number_integer()) {
+    return e;
+  }
+  e.known = true;
+  e.exit_status = run["exit_status"].get<int>();
+  const auto& attempts = run.value("attempts", nlohmann::json::array());
+  if (!attempts.empty()) e.root_cause = attempts.back().value("root_cause", "");
+  return e;
+}
+
+}  // namespace cohort::sweep_tool
