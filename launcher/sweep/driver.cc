@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <vector>
@@ -114,8 +115,18 @@ class Driver {
     say("best: trial " + std::to_string(best->trial) + ", " + spec_.metric.name + " " +
         sweep::numberText(best->value) + " (" + paramsText(records_[best->trial].params) + ")");
     if (!spec_.registry.name.empty()) {
+      // Once per sweep: a `run` of a finished sweep does not register it again.
+      const std::string done = options_.dir + "/registered.json";
+      const auto before = nlohmann::json::parse(launcher::readWholeFile(done), nullptr, false);
+      if (before.is_object() && before.value("trial", int64_t{0}) == best->trial) {
+        say("trial " + std::to_string(best->trial) + "'s model is registered already, as " +
+            before.value("model", std::string()));
+        return 0;
+      }
       const std::string registered = registerBest(spec_, trialPaths(options_.dir, best->trial),
                                                   context_.sweep_id, best->trial);
+      launcher::writeFileAtomically(
+          done, nlohmann::json{{"trial", best->trial}, {"model", registered}}.dump() + "\n");
       say("registered trial " + std::to_string(best->trial) + "'s model as " + registered);
     }
     return 0;

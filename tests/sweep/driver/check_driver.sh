@@ -111,6 +111,11 @@ assert l["results"]["hyperparameters"]["trial"] == best["params"], l["results"][
 assert l["results"]["final"]["score"]["step"] == 9, l["results"]["final"]
 PY
 
+"$sweep" run asha.yaml --dir asha >again.txt 2>&1 || fail "running the finished sweep again exited $?"
+grep -q "registered already" again.txt || fail "a finished sweep run again: $(cat again.txt)"
+[ "$("$model" --registry "$work/registry" list toy --json | /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
+  fail "running the finished sweep again registered another version"
+
 step "kill -9 of the driver, then run again: reattached, nothing run twice"
 write_sweep resume.yaml '--steps, "5", --sleep, "0.3"' '  x: {type: uniform, low: 0, high: 1}' \
   '{type: tpe, seed: 1, n_startup_trials: 2}' '{max_trials: 6, max_concurrent: 2}'
