@@ -135,14 +135,9 @@ class Driver {
  private:
   void say(const std::string& line) {
     if (!options_.quiet) std::fprintf(stderr, "cohort-sweep: %s\n", line.c_str());
-    log_ += launcher::isoTime(launcher::unixNow()) + " " + line + "\n";
-    appendLog();
-  }
-  void appendLog() {
     const std::string path = options_.dir + "/driver.log";
     UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
-    if (f.fd >= 0) writeAll(f.fd, log_);
-    log_.clear();
+    if (f.fd >= 0) writeAll(f.fd, launcher::isoTime(launcher::unixNow()) + " " + line + "\n");
   }
 
   sweep::Decision timeoutDecision() const {
@@ -172,6 +167,7 @@ class Driver {
         Running r(id, std::move(*job),
                   MetricsTail(paths.logs + "/metrics.jsonl", spec_.metric.name));
         r.stop = readStopRequest(paths.dir);
+        r.hosts = runHosts(paths.logs);  // so no other trial is given them
         running_.push_back(std::move(r));
         continue;
       }
@@ -242,7 +238,6 @@ class Driver {
         continue;
       }
       record(r.trial, r.tail.poll(), false);  // the lines written last
-      for (const auto& h : r.hosts) busy_hosts_.erase(h);
       if (stopping_ && !r.stop) {
         store_.requeue(r.trial);
         records_[r.trial].state = TrialState::kQueued;
@@ -307,8 +302,10 @@ class Driver {
   std::optional<std::vector<std::string>> freeHosts() const {
     std::vector<std::string> hosts;
     if (spec_.trial.engine != sweep::Engine::kHosts) return hosts;
+    std::set<std::string> busy;
+    for (const auto& r : running_) busy.insert(r.hosts.begin(), r.hosts.end());
     for (const auto& h : spec_.trial.hosts) {
-      if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes && !busy_hosts_.count(h))
+      if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes && !busy.count(h))
         hosts.push_back(h);
     }
     if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes) return std::nullopt;
@@ -325,7 +322,6 @@ class Driver {
     t.state = TrialState::kRunning;
     t.jobId = job.id();
     seriesOf(id).finished = false;
-    for (const auto& h : *hosts) busy_hosts_.insert(h);
     say("trial " + std::to_string(id) + (resume ? ": resumed (" : ": started (") +
         paramsText(t.params) + ")");
     const std::string metrics = job.paths().logs + "/metrics.jsonl";
@@ -426,14 +422,12 @@ class Driver {
   std::map<int64_t, sweep::TrialRecord> records_;
   std::vector<sweep::TrialSeries> series_;  // series_[id - 1]
   std::vector<Running> running_;
-  std::set<std::string> busy_hosts_;
   int64_t created_ = 0;
   bool exhausted_ = false;
   bool stopping_ = false;
   int signal_ = 0;
   bool timed_out_ = false;
   double started_ = 0;
-  std::string log_;
 };
 
 }  // namespace

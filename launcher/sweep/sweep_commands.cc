@@ -26,9 +26,7 @@ std::string shown(double x) { return std::isfinite(x) ? sweep::numberText(x) : "
 ordered_json number(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(); }
 
 const sweep::TrialSeries* seriesOf(const SweepView& v, int64_t id) {
-  return id >= 1 && id <= static_cast<int64_t>(v.series.size())
-             ? &v.series[static_cast<size_t>(id - 1)]
-             : nullptr;
+  return sweep_tool::seriesOf(v.series, id);
 }
 
 std::string duration(const sweep::TrialRecord& t) {

@@ -175,10 +175,27 @@ JobEnd TrialJob::end() const {
   return e;
 }
 
+namespace {
+
+nlohmann::json runRecord(const std::string& logs_dir) {
+  return nlohmann::json::parse(launcher::readWholeFile(logs_dir + "/run.json"), nullptr, false);
+}
+
+}  // namespace
+
+std::vector<std::string> runHosts(const std::string& logs_dir) {
+  std::vector<std::string> hosts;
+  const auto run = runRecord(logs_dir);
+  if (!run.is_object() || !run.contains("hosts") || !run["hosts"].is_array()) return hosts;
+  for (const auto& h : run["hosts"]) {
+    if (h.is_object() && h.contains("name") && h["name"].is_string()) hosts.push_back(h["name"]);
+  }
+  return hosts;
+}
+
 JobEnd readJobEnd(const std::string& logs_dir) {
   JobEnd e;
-  const auto run =
-      nlohmann::json::parse(launcher::readWholeFile(logs_dir + "/run.json"), nullptr, false);
+  const auto run = runRecord(logs_dir);
   if (!run.is_object() || run.value("state", "running") == "running" ||
       !run["exit_status"].is_number_integer()) {
     return e;

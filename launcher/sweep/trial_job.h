@@ -100,4 +100,7 @@ class TrialJob {
 // How a finished job's run.json says it ended (known false without one).
 JobEnd readJobEnd(const std::string& logs_dir);
 
+// The hosts a job's run.json says it runs on (none when it cannot be read).
+std::vector<std::string> runHosts(const std::string& logs_dir);
+
 }  // namespace cohort::sweep_tool

@@ -4,14 +4,10 @@
 #include <limits>
 
 namespace cohort::sweep_tool {
-namespace {
-
 const sweep::TrialSeries* seriesOf(const std::vector<sweep::TrialSeries>& series, int64_t id) {
   if (id < 1 || id > static_cast<int64_t>(series.size())) return nullptr;
   return &series[static_cast<size_t>(id - 1)];
 }
-
-}  // namespace
 
 double trialValue(const sweep::TrialSeries& series) {
   return series.points.empty() ? std::numeric_limits<double>::quiet_NaN()

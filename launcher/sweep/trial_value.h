@@ -14,6 +14,10 @@
 
 namespace cohort::sweep_tool {
 
+// Trial `id`'s series in `series` (indexed by id - 1, as Store::series()
+// returns them), or null when it has none.
+const sweep::TrialSeries* seriesOf(const std::vector<sweep::TrialSeries>& series, int64_t id);
+
 // The value of `series` (NaN when it has no point).
 double trialValue(const sweep::TrialSeries& series);
 

@@ -160,20 +160,20 @@ limits: {max_trials: 2}'
 bad distribution "$head
 space: {x: {type: gaussian, low: 0, high: 1}}" "distribution.yaml:4:.*space.x.type"
 bad range "$head
-space: {x: {type: uniform, low: 1, high: 1}}" "bad-range\|range.yaml:4:"
+space: {x: {type: uniform, low: 1, high: 1}}" "range.yaml:4:.*space.x.high: uniform needs low < high"
 bad placeholder "$head
 args: [\"\${y}\"]
 space: {x: {type: uniform, low: 0, high: 1}}" 'names no parameter'
 bad policy "$head
 space: {x: {type: uniform, low: 0, high: 1}}
-policy: {type: hyperband}" 'policy'
+policy: {type: hyperband}" "policy.yaml:5:.*policy.type: 'hyperband' is not a policy"
 bad concurrency 'program: /bin/true
 metric: {name: score, goal: maximize}
 limits: {max_trials: 2, max_concurrent: 0}
-space: {x: {type: uniform, low: 0, high: 1}}' 'max_concurrent'
+space: {x: {type: uniform, low: 0, high: 1}}' 'concurrency.yaml:3:.*limits.max_concurrent'
 bad registry "$head
 space: {x: {type: uniform, low: 0, high: 1}}
-registry: {name: ../up}" 'registry'
+registry: {name: ../up}" "registry.yaml:5: registry: the model name '../up'"
 write_sweep slow.yaml '--steps, "50", --sleep, "0.1"' '  x: {type: uniform, low: 0, high: 1}' '{type: random, seed: 2}' \
   '{max_trials: 1}'
 "$sweep" run slow.yaml --dir slow --quiet --grace-period 2 & driver_pid=$!
