@@ -63,8 +63,8 @@ struct TrialResources {
 // Where the best trial's model is registered when the sweep ends (docs/sweep.md).
 struct RegistrySpec {
   std::string name;  // the model's name; "" registers nothing
-  std::string
-      url;       // the registry; "": cohort-model's default (COHORT_REGISTRY, ~/.cohort/registry)
+  // The registry; "": cohort-model's default (COHORT_REGISTRY, else ~/.cohort/registry).
+  std::string url;
   int line = 0;  // where the file names it, for the driver's check of the name
 };
 
