@@ -3,10 +3,14 @@
 # tools moving the same bytes, in the same run, alternating round by round:
 #   a folder:  cohort-model register / download   beside  cp   (and cp + fsync)
 #   Azurite:   cohort-model register / download   beside  curl (one Put Blob / Get Blob)
-# cohort-model also hashes every byte (sha256) and, on a folder, fsyncs the
-# copy before it commits the version; the peers do neither (cp + fsync shows
-# what the flush alone costs). Ratios are peer time / cohort time (above 1:
-# cohort is faster), medians over the rounds.
+# cohort-model also hashes every byte (sha256 and xxh128 on register, xxh128
+# on download) and, on a folder, fsyncs the copy before it commits the
+# version; the peers do neither (cp + fsync shows what the flush alone
+# costs). Each timed step starts after a sync, so that none pays for the
+# writeback of the one before and with memory just touched and freed (as
+# bench/README.md explains), and the peer goes first in odd rounds, cohort
+# in even ones. Ratios are peer time / cohort time (above 1: cohort is
+# faster), medians over the rounds.
 #   bench/run_registry.sh [BUILD_DIR] [ROUNDS] [MiB]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +24,7 @@ pids=()
 source "$root/tests/common/servers.sh"
 cleanup() {
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  rm -rf "$work"
+  rm -rf "$work" "/dev/shm/cohort_bench_warm.$$"
 }
 trap cleanup EXIT
 blobs() { /usr/bin/python3 "$root/tests/runlog/azure_blobs.py" "$@"; }
@@ -50,19 +54,39 @@ curl_get() {  # curl_get NAME FILE: one Get Blob
 COHORT_REGISTRY="$azurite_endpoint/peer/x" "$model" register warm --from "$work/outputs" >/dev/null 2>&1
 
 declare -A t
+warm_pages() {  # touches and frees more memory than one copy takes (See bench/README.md)
+  [ -d /dev/shm ] || return 0
+  head -c $(((mib + 256) << 20)) /dev/zero >/dev/shm/cohort_bench_warm.$$
+  rm -f /dev/shm/cohort_bench_warm.$$
+}
+timed() {  # timed KEY ROUND COMMAND...: flushes what earlier steps left dirty, then times COMMAND
+  local key="$1" r="$2"; shift 2
+  sync
+  warm_pages
+  local s; s=$(now); "$@"; t[$key,$r]=$(elapsed "$s")
+}
+pair() {  # pair ROUND PEER_KEY PEER_FUNCTION COHORT_KEY COHORT_FUNCTION: in turn, peer first in odd rounds
+  if [ $(($1 % 2)) -eq 1 ]; then timed "$2" "$1" "$3"; timed "$4" "$1" "$5"
+  else timed "$4" "$1" "$5"; timed "$2" "$1" "$3"; fi
+}
 for r in $(seq "$rounds"); do
   rm -rf "$work/copy" "$work/copy2" "$work/reg" "$work/down" "$work/down2" "$work/peer.bin"
-  s=$(now); cp "$work/outputs/model/weights.h5" "$work/copy"; t[cp,$r]=$(elapsed "$s")
-  s=$(now); cp "$work/outputs/model/weights.h5" "$work/copy2"; sync -f "$work/copy2"; t[cpsync,$r]=$(elapsed "$s")
-  s=$(now); "$model" --registry "$work/reg" register m --from "$work/outputs" >/dev/null 2>&1; t[reglocal,$r]=$(elapsed "$s")
-  s=$(now); cp "$work/reg/models/m/versions/00000001/files/weights.h5" "$work/down.bin"; t[cpdown,$r]=$(elapsed "$s")
-  s=$(now); "$model" --registry "$work/reg" download m "$work/down" >/dev/null; t[downlocal,$r]=$(elapsed "$s")
+  do_cp() { cp "$work/outputs/model/weights.h5" "$work/copy"; }
+  do_cpsync() { cp "$work/outputs/model/weights.h5" "$work/copy2"; sync -f "$work/copy2"; }
+  do_reglocal() { "$model" --registry "$work/reg" register m --from "$work/outputs" >/dev/null 2>&1; }
+  do_cpdown() { cp "$work/reg/models/m/versions/00000001/files/weights.h5" "$work/down.bin"; }
+  do_downlocal() { "$model" --registry "$work/reg" download m "$work/down" >/dev/null; }
+  do_curlput() { curl_put "round-$r.bin" "$work/outputs/model/weights.h5"; }
+  do_regazure() { "$model" --registry "$azurite_endpoint/models/r$r" register m --from "$work/outputs" >/dev/null 2>&1; }
+  do_curlget() { curl_get "round-$r.bin" "$work/peer.bin"; }
+  do_downazure() { "$model" --registry "$azurite_endpoint/models/r$r" download m "$work/down2" >/dev/null; }
+  timed cpsync "$r" do_cpsync
+  pair "$r" cp do_cp reglocal do_reglocal
+  pair "$r" cpdown do_cpdown downlocal do_downlocal
   cmp -s "$work/down/weights.h5" "$work/outputs/model/weights.h5" || { echo "local download differs"; exit 1; }
-  rm -rf "$work/down" "$work/down.bin" "$work/reg"
-  s=$(now); curl_put "round-$r.bin" "$work/outputs/model/weights.h5"; t[curlput,$r]=$(elapsed "$s")
-  s=$(now); "$model" --registry "$azurite_endpoint/models/r$r" register m --from "$work/outputs" >/dev/null 2>&1; t[regazure,$r]=$(elapsed "$s")
-  s=$(now); curl_get "round-$r.bin" "$work/peer.bin"; t[curlget,$r]=$(elapsed "$s")
-  s=$(now); "$model" --registry "$azurite_endpoint/models/r$r" download m "$work/down2" >/dev/null; t[downazure,$r]=$(elapsed "$s")
+  rm -rf "$work/down" "$work/down.bin" "$work/reg" "$work/copy" "$work/copy2"
+  pair "$r" curlput do_curlput regazure do_regazure
+  pair "$r" curlget do_curlget downazure do_downazure
   cmp -s "$work/down2/weights.h5" "$work/outputs/model/weights.h5" || { echo "Azurite download differs"; exit 1; }
   rm -rf "$work/down2" "$work/peer.bin"
   echo "round $r: cp ${t[cp,$r]} s, cp+fsync ${t[cpsync,$r]} s, register ${t[reglocal,$r]} s; cp back ${t[cpdown,$r]} s, download ${t[downlocal,$r]} s; curl PUT ${t[curlput,$r]} s, register ${t[regazure,$r]} s; curl GET ${t[curlget,$r]} s, download ${t[downazure,$r]} s"

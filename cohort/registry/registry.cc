@@ -75,8 +75,11 @@ std::string text(const json& j, const char* key) {
 
 json VersionRecord::toJson() const {
   json files_json = json::array();
-  for (const auto& f : files)
-    files_json.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+  for (const auto& f : files) {
+    json file = {{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}};
+    if (!f.xxh128.empty()) file["xxh128"] = f.xxh128;
+    files_json.push_back(std::move(file));
+  }
   return {{"schema", kRecordSchema},  {"name", name},
           {"version", version},       {"created", created},
           {"created_by", created_by}, {"tags", tags},
@@ -103,7 +106,8 @@ VersionRecord VersionRecord::fromJson(const std::string& bytes, const std::strin
     r.lineage_sha256 = j.at("lineage_sha256").get<std::string>();
     for (const auto& f : j.at("files")) {
       r.files.push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(),
-                         f.at("sha256").get<std::string>()});
+                         f.at("sha256").get<std::string>(),
+                         f.contains("xxh128") ? f.at("xxh128").get<std::string>() : ""});
     }
   } catch (const json::exception& e) {
     throw damaged(e.what());
@@ -194,21 +198,24 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
   record.created = unixNow();
   const std::string stored = prefix + "/versions/" + number(version);
 
-  // The files, each hashed while it is copied (two reads of the page cache, in parallel).
+  // The files, each hashed while it is copied (two reads of the page cache,
+  // in parallel; See Note [Two digests]).
   for (const auto& relative : files) {
     const std::string local = (fs::path(model_dir) / relative).string();
-    auto digest = std::async(std::launch::async, [&local] {
-      return storage::fileChecksumHex(storage::ChecksumKind::kSha256, local);
+    auto digests = std::async(std::launch::async, [&local] {
+      return storage::fileChecksumsHex(
+          {storage::ChecksumKind::kSha256, storage::ChecksumKind::kXxh128}, local);
     });
     try {
       storage::Storage::PutFileOptions put;
       put.part_bytes = kPartBytes;
       root_->putFile(stored + "/files/" + relative, local, put);
     } catch (...) {
-      digest.wait();
+      digests.wait();
       throw;
     }
-    record.files.push_back({relative, static_cast<int64_t>(fs::file_size(local)), digest.get()});
+    const auto hex = digests.get();
+    record.files.push_back({relative, static_cast<int64_t>(fs::file_size(local)), hex[0], hex[1]});
   }
 
   lineage["model"] = {{"name", name},
@@ -313,13 +320,16 @@ void Registry::download(const VersionRecord& version, const std::string& dir) {
     for (const auto& f : version.files) {
       const fs::path local = staging / f.path;
       fs::create_directories(local.parent_path());
-      storage::Checksum checksum(storage::ChecksumKind::kSha256);
+      // See Note [Two digests]; records made before xxh128 have only a sha256.
+      const bool fast = !f.xxh128.empty();
+      storage::Checksum checksum(fast ? storage::ChecksumKind::kXxh128
+                                      : storage::ChecksumKind::kSha256);
       root_->getFile(stored + f.path, local.string(), f.size, &checksum);
-      if (checksum.hex() != f.sha256) {
+      if (checksum.hex() != (fast ? f.xxh128 : f.sha256)) {
         throw DataError(
             "the stored file " + f.path + " of " + version.name + ":" +
                 std::to_string(version.version) + " (" + urlOf(stored + f.path) +
-                ") does not match its sha256",
+                ") does not match its " + (fast ? "xxh128" : "sha256"),
             "the registry copy was changed or damaged after registration; do not use it, and "
             "register the model again from its outputs");
       }
@@ -351,7 +361,12 @@ std::vector<FileProblem> Registry::verifyFiles(const VersionRecord& version) {
       }
       storage::Checksum checksum(storage::ChecksumKind::kSha256);
       root_->getFile(stored + f.path, scratch.string(), f.size, &checksum);
-      if (checksum.hex() != f.sha256) problems.push_back({f.path, "does not match its sha256"});
+      if (checksum.hex() != f.sha256) {
+        problems.push_back({f.path, "does not match its sha256"});
+      } else if (!f.xxh128.empty() && storage::fileChecksumHex(storage::ChecksumKind::kXxh128,
+                                                               scratch.string()) != f.xxh128) {
+        problems.push_back({f.path, "does not match its xxh128 (its sha256 does)"});
+      }
     } catch (const DataError& e) {
       problems.push_back({f.path, e.detail()});
     }

@@ -11,7 +11,7 @@
 //   models/NAME/versions/0000000V/files/PATH   the model's files
 //   models/NAME/versions/0000000V/lineage.json the lineage record (docs/registry.md)
 //   models/NAME/committed/0000000V.json        the version record: files, sizes,
-//                                              sha256s, tags; written last
+//                                              sha256s and xxh128s, tags; written last
 //   models/NAME/events/0000000N.json           alias move N (who, when, from, to)
 // A version exists once its record under committed/ does. Registering takes
 // the next free number by an exclusive create of its claim (See Note
@@ -22,6 +22,16 @@
 // takes the next number. Alias moves are numbered events made the same way,
 // so concurrent moves are ordered and none is lost; an alias's version is the
 // last event's.
+//
+// Note [Two digests]
+// Every file is recorded with two digests, both computed in one read while
+// the file is copied in. Its sha256 is the content's identity: the lineage
+// names it, and `verify` re-hashes it. Its xxh128 (as data shards use) is
+// what `download` checks: it catches any byte changed in storage or on the
+// way at memory speed, where SHA-256 (about 1.4 GB/s a core) would make a
+// download of a local registry twice as slow as `cp`. XXH3 is no defence
+// against a forger, but neither would SHA-256 be in `download`: whoever can
+// rewrite a stored file can rewrite the record beside it.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,7 +50,8 @@ namespace cohort::registry {
 struct FileRecord {
   std::string path;  // relative to the model folder
   int64_t size = 0;
-  std::string sha256;
+  std::string sha256;  // the content's identity, as the lineage names it
+  std::string xxh128;  // the fast check download makes; empty in records made before it
 };
 
 struct VersionRecord {
@@ -96,10 +107,11 @@ class Registry {
   nlohmann::json lineage(const VersionRecord& version);
 
   // Copies the version's files into the new folder `dir` (which must not
-  // exist, or be empty), checking each against its sha256; on any mismatch
-  // nothing is left at `dir` and a DataError names the file.
+  // exist, or be empty), checking each against its xxh128 (its sha256 in
+  // records without one); on any mismatch nothing is left at `dir` and a
+  // DataError names the file. See Note [Two digests].
   void download(const VersionRecord& version, const std::string& dir);
-  // Re-reads every stored file and checks its size and sha256.
+  // Re-reads every stored file and checks its size, sha256 and xxh128.
   std::vector<FileProblem> verifyFiles(const VersionRecord& version);
 
   // Points `alias` of `name` at `version` (0: removes it), as the next event.

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "cohort/core/error.h"
@@ -80,13 +81,15 @@ std::string checksumHex(ChecksumKind kind, const void* data, size_t size) {
   return checksum.hex();
 }
 
-std::string fileChecksumHex(ChecksumKind kind, const std::string& path) {
+std::vector<std::string> fileChecksumsHex(const std::vector<ChecksumKind>& kinds,
+                                          const std::string& path) {
   UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0)
     throw DataError("cannot open " + path + ": " + std::strerror(errno),
                     "check that it is readable");
   ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  Checksum checksum(kind);
+  std::vector<std::unique_ptr<Checksum>> checksums;
+  for (const auto kind : kinds) checksums.push_back(std::make_unique<Checksum>(kind));
   std::vector<char> buffer(size_t{4} << 20);
   for (;;) {
     const ssize_t n = ::read(file.fd, buffer.data(), buffer.size());
@@ -94,9 +97,15 @@ std::string fileChecksumHex(ChecksumKind kind, const std::string& path) {
     if (n < 0)
       throw DataError("cannot read " + path + ": " + std::strerror(errno), "check the disk");
     if (n == 0) break;
-    checksum.update(buffer.data(), static_cast<size_t>(n));
+    for (auto& checksum : checksums) checksum->update(buffer.data(), static_cast<size_t>(n));
   }
-  return checksum.hex();
+  std::vector<std::string> out;
+  for (auto& checksum : checksums) out.push_back(checksum->hex());
+  return out;
+}
+
+std::string fileChecksumHex(ChecksumKind kind, const std::string& path) {
+  return fileChecksumsHex({kind}, path).front();
 }
 
 }  // namespace cohort::storage

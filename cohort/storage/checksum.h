@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace cohort::storage {
 
@@ -48,5 +49,8 @@ inline std::string sha256Hex(const std::string& bytes) {
 // The digest of the local file `path`, read in large blocks; a DataError
 // naming it when it cannot be read.
 std::string fileChecksumHex(ChecksumKind kind, const std::string& path);
+// Several digests of the file in one read, in the order of `kinds`.
+std::vector<std::string> fileChecksumsHex(const std::vector<ChecksumKind>& kinds,
+                                          const std::string& path);
 
 }  // namespace cohort::storage

@@ -197,7 +197,7 @@ int download(registry::Registry& r, const std::string& ref_text, const std::stri
                {"files", v.toJson()["files"]}});
   } else {
     print("downloaded " + v.name + ":" + std::to_string(v.version) + " into " + dir + " (" +
-          std::to_string(v.files.size()) + " files, sha256 checked)\n");
+          std::to_string(v.files.size()) + " files, each checked)\n");
   }
   return 0;
 }
@@ -320,7 +320,7 @@ int verify(registry::Registry& r, const std::string& ref_text,
   std::string out;
   if (problems.empty()) {
     out += v.name + ":" + std::to_string(v.version) + ": all " + std::to_string(v.files.size()) +
-           " files match their sha256\n";
+           " files match their sha256 and xxh128\n";
   } else {
     for (const auto& p : problems) {
       out += v.name + ":" + std::to_string(v.version) + ": the stored file " + p.path + " " +

@@ -3,7 +3,10 @@
 // .npy headers. This program is built with AddressSanitizer and UBSan and
 // links only these parsers (no libtorch), so a read past a buffer fails it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "cohort/core/error.h"
@@ -123,6 +126,30 @@ TEST(Manifest, TakesEitherChecksum) {
   pieces.update("a", 1);
   pieces.update("bc", 2);
   EXPECT_EQ(pieces.hex(), storage::checksumHex(storage::ChecksumKind::kXxh128, "abc", 3));
+}
+
+TEST(Checksum, SeveralDigestsOfAFileInOneRead) {
+  // Larger than one read block (4 MiB), so the digests span several.
+  const auto path =
+      std::filesystem::temp_directory_path() / ("cohort-checksums-" + std::to_string(::getpid()));
+  std::string bytes(size_t{9} << 20, '\0');
+  std::mt19937 random(7);
+  for (auto& b : bytes) b = static_cast<char>(random());
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const auto both = storage::fileChecksumsHex(
+      {storage::ChecksumKind::kSha256, storage::ChecksumKind::kXxh128}, path.string());
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0],
+            storage::checksumHex(storage::ChecksumKind::kSha256, bytes.data(), bytes.size()));
+  EXPECT_EQ(both[1],
+            storage::checksumHex(storage::ChecksumKind::kXxh128, bytes.data(), bytes.size()));
+  EXPECT_EQ(storage::fileChecksumHex(storage::ChecksumKind::kXxh128, path.string()), both[1]);
+  std::filesystem::remove(path);
+  EXPECT_THROW(storage::fileChecksumsHex({storage::ChecksumKind::kSha256}, path.string()),
+               DataError);
 }
 
 TEST(Manifest, SurvivesRandomDamage) {

@@ -138,9 +138,22 @@ set -e
 [ $rc -eq 1 ] || fail "verify exited $rc on a damaged file: $(cat "$work/verify.txt")"
 grep -q "weights.h5 does not match its sha256" "$work/verify.txt" || fail "verify: $(cat "$work/verify.txt")"
 [ $rc2 -ne 0 ] || fail "download of a damaged file succeeded"
-grep -q "weights.h5" "$work/down-bad.txt" || fail "download does not name the file: $(cat "$work/down-bad.txt")"
+grep -q "weights.h5 of fmnist:1 (.*) does not match its xxh128" "$work/down-bad.txt" ||
+  fail "download does not name the file: $(cat "$work/down-bad.txt")"
 [ ! -e "$work/down-bad" ] || fail "a refused download left $work/down-bad"
 [ -z "$(find "$work" -maxdepth 1 -name '.down-bad*')" ] || fail "a refused download left its staging folder"
+# A record made before files had an xxh128: download checks the sha256.
+stored_get models/fmnist/committed/00000001.json "$work/record.json"
+/usr/bin/python3 -c "
+import json, sys; p = sys.argv[1]; r = json.load(open(p))
+assert all(len(f['xxh128']) == 32 for f in r['files']), r
+for f in r['files']: del f['xxh128']
+json.dump(r, open(p, 'w'))" "$work/record.json"
+stored_put models/fmnist/committed/00000001.json "$work/record.json"
+"$model" download fmnist:1 "$work/down-bad" >"$work/down-bad.txt" 2>&1 && fail "download of a damaged file (sha256 only) succeeded"
+grep -q "weights.h5 of fmnist:1 (.*) does not match its sha256" "$work/down-bad.txt" ||
+  fail "download (sha256 only): $(cat "$work/down-bad.txt")"
+[ ! -e "$work/down-bad" ] || fail "a refused download left $work/down-bad"
 
 step "aliases: moves and removals are kept in the history"
 "$model" alias race:3 production >/dev/null
