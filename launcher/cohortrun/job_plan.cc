@@ -1,5 +1,7 @@
 #include "job_plan.h"
 
+#include <algorithm>
+
 #include "cohort/core/error.h"
 #include "hostlist.h"
 #include "tasks_per_node.h"
@@ -51,8 +53,38 @@ void checkFits(const std::vector<HostSlots>& hosts, int nodes, int ppn, const st
   }
 }
 
-// The nodes of the allocation and their slots (tasks per node if the
-// allocation asked for tasks, CPUs otherwise).
+// The nodes of the allocation `host_list` names, in its order (an srun step
+// on some of them); a ConfigError for a host that is not one of them.
+std::vector<HostSlots> nodesNamed(const std::vector<HostSlots>& host_list,
+                                  const std::vector<HostSlots>& nodes, const std::string& source) {
+  std::vector<HostSlots> out;
+  for (const auto& h : host_list) {
+    auto it = std::find_if(nodes.begin(), nodes.end(),
+                           [&h](const HostSlots& n) { return n.name == h.name; });
+    if (it == nodes.end()) {
+      std::string names;
+      for (const auto& n : nodes) names += (names.empty() ? "" : ",") + n.name;
+      throw ConfigError(
+          "--hosts names " + h.name + ", which is not a node of " + source + " (" + names + ")",
+          "with --engine srun, name nodes of the allocation only");
+    }
+    // The fewer slots of the two: the allocation's are all the step can have.
+    const int slots = it->slots == 0 ? h.slots
+                      : h.slots == 0 ? it->slots
+                                     : std::min(h.slots, it->slots);
+    out.push_back({h.name, slots});
+  }
+  return out;
+}
+
+void placeRanks(const std::vector<HostSlots>& hosts, JobPlan* plan) {
+  for (int i = 0; i < plan->nodes; ++i) {
+    plan->hosts.push_back({hosts[i].name, i * plan->procs_per_node, plan->procs_per_node});
+  }
+}
+
+}  // namespace
+
 std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
   auto nodelist = env("SLURM_JOB_NODELIST");
   if (!nodelist) nodelist = env("SLURM_NODELIST");
@@ -75,14 +107,6 @@ std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
     hosts.push_back({names[i], slots.empty() ? 0 : slots[i]});
   return hosts;
 }
-
-void placeRanks(const std::vector<HostSlots>& hosts, JobPlan* plan) {
-  for (int i = 0; i < plan->nodes; ++i) {
-    plan->hosts.push_back({hosts[i].name, i * plan->procs_per_node, plan->procs_per_node});
-  }
-}
-
-}  // namespace
 
 const char* engineName(Engine engine) {
   switch (engine) {
@@ -114,7 +138,7 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
     plan.engine = Engine::kSbatch;
     plan.nodes = options.nodes ? options.nodes : 1;
     plan.procs_per_node = options.procs_per_node ? options.procs_per_node : 1;
-  } else if (!host_list.empty()) {
+  } else if (!host_list.empty() && options.engine != EngineChoice::kSrun) {
     plan.engine = Engine::kMpirunHosts;
     std::string source = options.hostfile.empty() ? "--hosts" : options.hostfile;
     plan.nodes = options.nodes ? options.nodes : static_cast<int>(host_list.size());
@@ -137,6 +161,7 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
     plan.hosts_from_slurm = true;
     std::vector<HostSlots> nodes = allocationHosts(env);
     std::string source = "the allocation (job " + *job_id + ")";
+    if (!host_list.empty()) nodes = nodesNamed(host_list, nodes, source);
     plan.nodes = options.nodes ? options.nodes : static_cast<int>(nodes.size());
     checkFits(nodes, plan.nodes, 1, source);
     plan.procs_per_node = options.procs_per_node ? options.procs_per_node

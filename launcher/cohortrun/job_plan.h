@@ -45,9 +45,15 @@ struct JobPlan {
   std::string hostOf(int rank) const;
 };
 
+// The nodes of the Slurm allocation the environment describes, with their
+// slots (tasks per node if the allocation asked for tasks, CPUs otherwise).
+std::vector<HostSlots> allocationHosts(const EnvLookup& env);
+
 // `host_list` is the parsed --hosts or --hostfile (empty if neither was given),
 // `local_host` this machine's name, `local_cpus` its core count. Throws
 // ConfigError when the options contradict each other or the job does not fit.
+// With --engine srun, a host list names the nodes of the allocation the step
+// runs on (cohort-sweep packs trials into an allocation this way).
 JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
                 const EnvLookup& env, const std::string& local_host, int local_cpus);
 

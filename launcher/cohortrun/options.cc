@@ -216,10 +216,6 @@ void checkContradictions(const CommandLine& cl, const Options& o) {
         "--slurm-submit with a host list: Slurm chooses the hosts of a batch job",
         "drop --hosts/--hostfile to submit to Slurm, or drop --slurm-submit to run on your hosts");
   }
-  if (o.engine == EngineChoice::kSrun && host_list) {
-    usage("--engine srun with a host list: srun runs on the hosts of its allocation",
-          "drop --hosts/--hostfile, or use --engine mpirun");
-  }
   if (o.slurm_submit && o.engine == EngineChoice::kMpirun) {
     usage("--slurm-submit with --engine mpirun",
           "drop --engine: a batch job runs its ranks with srun");

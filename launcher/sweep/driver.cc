@@ -21,6 +21,7 @@
 #include "cohort/sweep/sampler.h"
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
+#include "host_pool.h"
 #include "metrics_tail.h"
 #include "posix_io.h"
 #include "signal_pipe.h"
@@ -57,9 +58,10 @@ std::string paramsText(const sweep::Params& params) {
 
 class Driver {
  public:
-  Driver(const DriverOptions& options, sweep::SweepSpec spec)
+  Driver(const DriverOptions& options, sweep::SweepSpec spec, std::vector<std::string> pool)
       : options_(options),
         spec_(std::move(spec)),
+        pool_(std::move(pool)),
         store_(sweep::Store::open(storePath(options.dir), spec_)),
         policy_(sweep::makePolicy(spec_.policy, spec_.metric.goal)) {
     context_.cohortrun = options.cohortrun;
@@ -270,6 +272,14 @@ class Driver {
       store_.requeue(id);
       t.state = TrialState::kQueued;
       say("trial " + std::to_string(id) + ": its job ended without a record; requeued");
+    } else if (end.exit_status != 0 && !end.slurm_job_id.empty() &&
+               end.slurm_job_id != allocation_) {
+      // Its srun step ended with an allocation that is not this driver's:
+      // the allocation ended under it (a killed driver's), not the trial.
+      store_.requeue(id);
+      t.state = TrialState::kQueued;
+      say("trial " + std::to_string(id) + ": its allocation (Slurm job " + end.slurm_job_id +
+          ") ended under it; requeued");
     } else if (end.exit_status == 0 && !points.empty()) {
       store_.finish(id, TrialState::kCompleted, status, "");
       t.state = TrialState::kCompleted;
@@ -298,13 +308,14 @@ class Driver {
     return spec_.limits.maxConcurrent - static_cast<int64_t>(running_.size());
   }
 
-  // Hosts for one more trial (engine hosts), or nullopt when too few are free.
+  // Hosts for one more trial (engines hosts and slurm; See host_pool.h), or
+  // nullopt when too few are free.
   std::optional<std::vector<std::string>> freeHosts() const {
     std::vector<std::string> hosts;
-    if (spec_.trial.engine != sweep::Engine::kHosts) return hosts;
+    if (pool_.empty()) return hosts;
     std::set<std::string> busy;
     for (const auto& r : running_) busy.insert(r.hosts.begin(), r.hosts.end());
-    for (const auto& h : spec_.trial.hosts) {
+    for (const auto& h : pool_) {
       if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes && !busy.count(h))
         hosts.push_back(h);
     }
@@ -416,6 +427,8 @@ class Driver {
 
   DriverOptions options_;
   sweep::SweepSpec spec_;
+  std::vector<std::string> pool_;  // See host_pool.h; empty: trials run on this machine
+  std::string allocation_ = processEnv()("SLURM_JOB_ID").value_or("");  // "" outside Slurm
   sweep::Store store_;
   std::unique_ptr<sweep::Policy> policy_;
   LaunchContext context_;
@@ -435,17 +448,12 @@ class Driver {
 int runSweep(const DriverOptions& options) {
   sweep::SweepSpec spec = sweep::readSweepFile(options.sweep_file);
   checkRegistryName(spec);
-  if (spec.trial.engine == sweep::Engine::kSlurm) {
-    throw ConfigError(
-        options.sweep_file + ": trial.engine slurm is not run by this cohort-sweep yet",
-        "use engine local or hosts (trials on a host list), or run cohort-sweep "
-        "inside an allocation with engine hosts over its nodes");
-  }
+  std::vector<std::string> pool = hostPool(spec, options.sweep_file, processEnv());
   launcher::makeDirectories(options.dir);
   DriverLock lock(options.dir);
   const std::string copy = options.dir + "/sweep.yaml";
   launcher::writeFileAtomically(copy, spec.text);
-  Driver driver(options, std::move(spec));
+  Driver driver(options, std::move(spec), std::move(pool));
   return driver.run();
 }
 

@@ -92,6 +92,9 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
                                    "--env",
                                    "COHORT_TRIAL_ID=" + trial_id};
   if (!hosts.empty()) {
+    // Under Slurm, one srun step on these nodes of the allocation (See Note
+    // [Trials as srun steps] in host_pool.cc); otherwise mpirun over them.
+    if (spec.trial.engine == sweep::Engine::kSlurm) argv.insert(argv.end(), {"--engine", "srun"});
     argv.insert(argv.end(), {"--nodes", std::to_string(spec.trial.nodes), "--hosts",
                              hostsOption(hosts, spec.trial.procsPerNode)});
   }
@@ -196,6 +199,8 @@ std::vector<std::string> runHosts(const std::string& logs_dir) {
 JobEnd readJobEnd(const std::string& logs_dir) {
   JobEnd e;
   const auto run = runRecord(logs_dir);
+  if (run.is_object() && run.contains("slurm_job_id") && run["slurm_job_id"].is_string())
+    e.slurm_job_id = run["slurm_job_id"].get<std::string>();
   if (!run.is_object() || run.value("state", "running") == "running" ||
       !run["exit_status"].is_number_integer()) {
     return e;

@@ -59,6 +59,7 @@ struct JobEnd {
   bool known = false;    // false: gone without a final record (requeue it)
   int exit_status = -1;  // cohortrun's (docs/cohortrun.md's table)
   std::string root_cause;
+  std::string slurm_job_id;  // the allocation it ran in (run.json), if any
 };
 
 class TrialJob {

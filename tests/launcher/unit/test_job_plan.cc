@@ -105,6 +105,33 @@ TEST(JobPlan, DoesNotFitTheAllocation) {
             std::string::npos);
 }
 
+TEST(JobPlan, SrunOnNamedNodesOfTheAllocation) {
+  // How cohort-sweep packs trials into an allocation: each step on its own nodes.
+  JobPlan p = plan({"--engine", "srun", "--nodes", "2", "--procs-per-node", "2", "--hosts",
+                    "n3:2,n1:2", "--", "x"},
+                   kAllocation);
+  EXPECT_EQ(p.engine, Engine::kSrun);
+  EXPECT_TRUE(p.hosts_from_slurm);
+  ASSERT_EQ(p.hosts.size(), 2u);
+  EXPECT_EQ(p.hosts[0].name, "n3");
+  EXPECT_EQ(p.hosts[1].name, "n1");
+  EXPECT_EQ(p.world_size, 4);
+  EXPECT_NE(errorOf({"--engine", "srun", "--hosts", "n1:1,n7:1", "--", "x"}, kAllocation)
+                .find("--hosts names n7, which is not a node of the allocation (job 42) "
+                      "(n1,n2,n3)"),
+            std::string::npos);
+  // The allocation's 2 tasks a node are all a step can have, whatever --hosts says.
+  EXPECT_NE(errorOf({"--engine", "srun", "--procs-per-node", "3", "--hosts", "n1:4", "--", "x"},
+                    kAllocation)
+                .find("host n1 has 2 slot(s)"),
+            std::string::npos);
+  EXPECT_NE(errorOf({"--engine", "srun", "--hosts", "n1:1", "--", "x"})
+                .find("not inside a Slurm allocation"),
+            std::string::npos);
+  // Without --engine srun, a host list inside an allocation is still mpirun's.
+  EXPECT_EQ(plan({"--hosts", "n1:1", "--", "x"}, kAllocation).engine, Engine::kMpirunHosts);
+}
+
 TEST(JobPlan, SrunWithoutAnAllocation) {
   EXPECT_NE(errorOf({"--engine", "srun", "--", "x"}).find("not inside a Slurm allocation"),
             std::string::npos);

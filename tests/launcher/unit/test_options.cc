@@ -157,7 +157,6 @@ TEST(Options, BadValues) {
 TEST(Options, Contradictions) {
   expectError({"--hosts", "a", "--hostfile", "f", "--", "x"}, "give the hosts once");
   expectError({"--slurm-submit", "--hosts", "a", "--", "x"}, "Slurm chooses the hosts");
-  expectError({"--engine", "srun", "--hostfile", "f", "--", "x"}, "use --engine mpirun");
   expectError({"--slurm-submit", "--engine", "mpirun", "--", "x"}, "drop --engine");
   expectError({"--sbatch-option", "--time=1", "--", "x"}, "add --slurm-submit");
   expectError({"--network", "eth0", "--", "x"}, "--network without a host list");

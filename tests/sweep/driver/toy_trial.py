@@ -7,8 +7,10 @@ must for asha's promotions.
   toy_trial.py --x X [--steps N] [--sleep S] [--crash-at K] [--nan-at K] [--silent]
 
 score(step) = (1 - (x - 0.3)^2) * step / N: trials nearer x = 0.3 score
-higher at every step, so a policy's decisions can be predicted."""
-import argparse, json, math, os, signal, sys, time
+higher at every step, so a policy's decisions can be predicted. In a trial
+of several ranks, rank 0 reports and keeps the state; every rank prints the
+host it runs on."""
+import argparse, json, math, os, signal, socket, sys, time
 
 p = argparse.ArgumentParser()
 p.add_argument("--x", type=float, required=True)
@@ -21,6 +23,8 @@ a = p.parse_args()
 
 outputs, logs = os.environ["COHORT_OUTPUTS_DIR"], os.environ["COHORT_LOGS_DIR"]
 assert os.environ.get("COHORT_SWEEP_ID") and os.environ.get("COHORT_TRIAL_ID")
+rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+print(f"rank {rank} of {world} on {socket.gethostname()}", flush=True)
 state_path = os.path.join(outputs, "state.json")
 step = 0
 if os.path.exists(state_path):
@@ -28,6 +32,8 @@ if os.path.exists(state_path):
     print(f"resuming from step {step}", flush=True)
 
 def save():
+    if rank != 0:
+        return
     tmp = state_path + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"step": step, "x": a.x}, f)
@@ -46,10 +52,12 @@ while step < a.steps:
         raise RuntimeError(f"toy trial crashed at step {step}")
     score = (1 - (a.x - 0.3) ** 2) * step / a.steps
     value = None if step == a.nan_at else score
-    if not a.silent:
+    if not a.silent and rank == 0:
         with open(os.path.join(logs, "metrics.jsonl"), "a") as f:
             f.write(json.dumps({"step": step, "time": time.time(), "score": value}) + "\n")
     save()
+if rank != 0:
+    sys.exit(0)
 os.makedirs(os.path.join(outputs, "model"), exist_ok=True)
 with open(os.path.join(outputs, "model", "model.json"), "w") as f:
     json.dump({"architecture": "toy", "x": a.x}, f)
