@@ -37,6 +37,7 @@ std::vector<std::string> AgentCall::argv() const {
                                    "--restart",       std::to_string(restart_count),
                                    "--console-ranks", console_ranks.text(),
                                    "--grace-period",  formatSeconds(grace_s)};
+  if (world_of_one) args.push_back("--world-of-one");
   if (!stop_signal.empty()) {
     args.push_back("--stop-signal");
     args.push_back(stop_signal);

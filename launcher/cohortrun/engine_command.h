@@ -42,6 +42,7 @@ struct AgentCall {
   RankSet console_ranks = RankSet::all();
   double grace_s = 10;
   std::string stop_signal;  // "USR2" under mpirun (see Note [Stopping under mpirun]); "" otherwise
+  bool world_of_one = false;  // no engine: the agent is rank 0 of 1 (See Note [A world of one])
   std::vector<std::string> program;
 
   std::vector<std::string> argv() const;
@@ -64,6 +65,16 @@ struct MpirunSettings {
 
 EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract,
                             const AgentCall& agent, const MpirunSettings& settings);
+
+// Note [A world of one]
+// A job of one rank on this machine needs no launcher: unless --engine
+// mpirun asks for one, cohortrun starts the rank agent itself, as rank 0 of
+// 1, which saves mpirun's start (about 70 ms here, most of a short sweep
+// trial's overhead). The rank sees the same variables and leaves the same
+// records; a program that calls MPI_Init starts as an MPI singleton (world
+// size 1), which Open MPI supports without mpirun. cohortrun stops it with
+// SIGTERM to the agent, which gives the program its grace period.
+EngineCommand directCommand(const RankContract& contract, const AgentCall& agent);
 
 EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, const AgentCall& agent,
                           const std::vector<std::string>& extra);

@@ -113,6 +113,8 @@ const char* engineName(Engine engine) {
     case Engine::kMpirunLocal:
     case Engine::kMpirunHosts:
       return "mpirun";
+    case Engine::kDirect:
+      return "none";
     case Engine::kSrun:
       return "srun";
     case Engine::kSbatch:
@@ -175,9 +177,12 @@ JobPlan planJob(const Options& options, const std::vector<HostSlots>& host_list,
           "give the hosts with --hosts h1:P,h2:P or --hostfile FILE, or run inside a "
           "Slurm allocation (or submit with --slurm-submit)");
     }
-    plan.engine = Engine::kMpirunLocal;
     plan.nodes = 1;
     plan.procs_per_node = options.procs_per_node ? options.procs_per_node : 1;
+    // See Note [A world of one] in engine_command.h.
+    plan.engine = plan.procs_per_node == 1 && options.engine == EngineChoice::kAuto
+                      ? Engine::kDirect
+                      : Engine::kMpirunLocal;
     plan.oversubscribed = plan.procs_per_node > local_cpus;
     plan.hosts.push_back({local_host, 0, plan.procs_per_node});
   }

@@ -15,12 +15,14 @@ namespace cohort::launcher {
 
 enum class Engine {
   kMpirunLocal,  // mpirun on this machine
+  kDirect,  // a world of one on this machine: the rank agent, no launcher (See Note [A world of
+            // one])
   kMpirunHosts,  // mpirun over ssh (or Slurm's own launcher) to a host list
   kSrun,         // srun inside a Slurm allocation
   kSbatch,       // write a batch script and submit it
 };
 
-// "mpirun", "srun" or "sbatch".
+// "mpirun", "none" (kDirect), "srun" or "sbatch".
 const char* engineName(Engine engine);
 
 struct PlannedHost {

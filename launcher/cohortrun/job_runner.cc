@@ -98,6 +98,7 @@ EngineCommand buildCommand(const Job& job, int restart) {
   agent.program = job.options.program;
   if (job.plan.engine == Engine::kSrun)
     return srunCommand(job.plan, contract, agent, job.options.engine_options);
+  if (job.plan.engine == Engine::kDirect) return directCommand(contract, agent);
   MpirunSettings settings{geteuid() == 0, job.network, job.options.engine_options};
   return mpirunCommand(job.plan, contract, agent, settings);
 }
@@ -393,7 +394,8 @@ int launch(const std::vector<std::string>& args) {
     std::cout << describeCommand(buildCommand(job, 0)) << std::endl;
     return exit_status::kSucceeded;
   }
-  requireEngine(job.plan.engine == Engine::kSrun ? "srun" : "mpirun");
+  if (job.plan.engine != Engine::kDirect)
+    requireEngine(job.plan.engine == Engine::kSrun ? "srun" : "mpirun");
   if (!o.upload_url.empty()) {
     job.upload_program = findUploadProgram(job.launcher);
     checkUploadTarget(job.upload_program, o.upload_url);

@@ -192,6 +192,8 @@ AgentOptions parseAgentOptions(const std::vector<std::string>& args) {
   });
   cl.value("--stop-signal", "USR2", "one more signal that means stop",
            [&o](S, S v) { o.stop_signal = signalByName(v); });
+  cl.flag("--world-of-one", "rank 0 of 1, started without an engine",
+          [&o] { o.world_of_one = true; });
   cl.onUnknownOption([](S, S) { return std::string("leave the agent to cohortrun"); });
   cl.takesProgram();
   o.program = cl.parse(args);
@@ -203,7 +205,9 @@ AgentOptions parseAgentOptions(const std::vector<std::string>& args) {
 }
 
 int runRankAgent(const AgentOptions& options) {
-  RankIdentity id = rankIdentityFromEngine(processEnv());
+  RankIdentity id;  // rank 0 of 1 for a world of one (See Note [A world of one])
+  id.engine = "none";
+  if (!options.world_of_one) id = rankIdentityFromEngine(processEnv());
   setenv("COHORT_RANK", std::to_string(id.rank).c_str(), 1);
   setenv("COHORT_WORLD_SIZE", std::to_string(id.size).c_str(), 1);
   setenv("COHORT_LOCAL_RANK", std::to_string(id.local_rank).c_str(), 1);

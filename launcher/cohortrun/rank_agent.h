@@ -27,7 +27,8 @@ struct AgentOptions {
   int restart = 0;
   RankSet console_ranks = RankSet::all();
   double grace_s = 10;
-  int stop_signal = 0;  // one more signal that means "stop" (SIGUSR2 under mpirun)
+  int stop_signal = 0;        // one more signal that means "stop" (SIGUSR2 under mpirun)
+  bool world_of_one = false;  // started by cohortrun itself: rank 0 of 1 (no engine variables)
   std::vector<std::string> program;
 };
 

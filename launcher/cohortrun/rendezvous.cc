@@ -22,7 +22,8 @@ int freeTcpPort() {
 
 Rendezvous chooseRendezvous(const JobPlan& plan) {
   Rendezvous r;
-  r.addr = plan.engine == Engine::kMpirunLocal ? "127.0.0.1" : plan.hostOf(0);
+  r.addr = plan.engine == Engine::kMpirunLocal || plan.engine == Engine::kDirect ? "127.0.0.1"
+                                                                                 : plan.hostOf(0);
   r.port = freeTcpPort();
   return r;
 }

@@ -38,6 +38,10 @@ TEST(JobPlan, OneMachine) {
   ASSERT_EQ(p.hosts.size(), 1u);
   EXPECT_EQ(p.hosts[0].name, "thishost");
   EXPECT_EQ(plan({"--", "x"}).world_size, 1);
+  // A world of one needs no launcher, unless mpirun is asked for.
+  EXPECT_EQ(plan({"--", "x"}).engine, Engine::kDirect);
+  EXPECT_EQ(plan({"--engine", "mpirun", "--", "x"}).engine, Engine::kMpirunLocal);
+  EXPECT_EQ(plan({"--procs-per-node", "1", "--", "x"}).hosts[0].name, "thishost");
   EXPECT_FALSE(plan({"--procs-per-node", "2", "--", "x"}).oversubscribed);
 }
 
