@@ -24,6 +24,7 @@
 #include "host_pool.h"
 #include "metrics_tail.h"
 #include "posix_io.h"
+#include "preflight.h"
 #include "signal_pipe.h"
 #include "stop_request.h"
 #include "sweep_folder.h"
@@ -76,13 +77,15 @@ class Driver {
   }
 
   int run() {
-    launcher::SignalPipe signals({SIGINT, SIGTERM, SIGHUP});
+    // SIGCHLD only wakes the loop: a trial that ended is reaped at once.
+    launcher::SignalPipe signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
     started_ = launcher::unixNow();
     say("sweep " + context_.sweep_id + " in " + options_.dir + ": " + std::to_string(created_) +
         " trials so far of " + std::to_string(spec_.limits.maxTrials));
     recover();
     for (;;) {
       for (int s : signals.take()) {
+        if (s == SIGCHLD) continue;
         if (!stopping_)
           say(std::string("stopping on ") + strsignal(s) + ": trials are stopped and requeued");
         stopping_ = true;
@@ -449,6 +452,14 @@ int runSweep(const DriverOptions& options) {
   sweep::SweepSpec spec = sweep::readSweepFile(options.sweep_file);
   checkRegistryName(spec);
   std::vector<std::string> pool = hostPool(spec, options.sweep_file, processEnv());
+  // A program that is not there would fail every trial and spend the budget.
+  try {
+    launcher::resolveProgram(spec.program);
+  } catch (const ConfigError& e) {
+    throw ConfigError(options.sweep_file + ": program: " + e.detail(),
+                      "fix `program` in the sweep file; a relative path is taken from the "
+                      "folder cohort-sweep runs in");
+  }
   launcher::makeDirectories(options.dir);
   DriverLock lock(options.dir);
   const std::string copy = options.dir + "/sweep.yaml";

@@ -3,7 +3,8 @@
 // early-termination policy, records everything in the store, and at the
 // end registers the best trial's model.
 //
-// Note [Driver loop]: one thread, a poll every `poll_s`:
+// Note [Driver loop]: one thread, a poll every `poll_s` (or sooner, when a
+// signal arrives; a trial's end, SIGCHLD, wakes it too):
 //   1. signals: SIGINT/SIGTERM stop every trial through cohortrun; the
 //      stopped trials go back to the queue (a later `run` resumes them) and
 //      the driver exits 128+signal;

@@ -34,8 +34,8 @@ std::vector<std::string> hostPool(const sweep::SweepSpec& spec, const std::strin
                           ", or the same line in an sbatch script");
   }
   const std::vector<launcher::HostSlots> nodes = launcher::allocationHosts(env);
-  const std::string where = "the allocation (job " + *job + ", " +
-                            std::to_string(nodes.size()) + " node(s))";
+  const std::string where =
+      "the allocation (job " + *job + ", " + std::to_string(nodes.size()) + " node(s))";
   if (spec.trial.nodes > static_cast<int64_t>(nodes.size())) {
     throw ConfigError(sweep_file + ": trial.nodes is " + std::to_string(spec.trial.nodes) +
                           " but " + where + " has fewer",

@@ -171,8 +171,11 @@ JobEnd TrialJob::end() const {
     e.exit_status = child_status_;  // cohortrun's own word counts over its record
     e.known = true;
     if (e.root_cause.empty() && child_status_ != 0) {
-      e.root_cause = "cohortrun exited with status " + std::to_string(child_status_) + " (see " +
-                     paths_.console + ")";
+      // No rank to blame (cohortrun refused the job, say): its last words.
+      std::string last;
+      for (const auto& line : launcher::lastLines(paths_.console, 2)) last += " " + line;
+      e.root_cause = "cohortrun exited with status " + std::to_string(child_status_) +
+                     (last.empty() ? "" : ":" + last);
     }
   }
   return e;

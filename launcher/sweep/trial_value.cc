@@ -38,8 +38,11 @@ std::vector<sweep::Observation> history(const std::map<int64_t, sweep::TrialReco
   std::vector<sweep::Observation> out;
   for (const auto& [id, t] : trials) {
     const auto* s = seriesOf(series, id);
-    if (t.state == sweep::TrialState::kCompleted && s && !s->points.empty())
-      out.push_back({t.params, trialValue(*s)});
+    // A cut trial counts with the last value it reached, as Optuna's TPE
+    // counts pruned trials: without it, TPE keeps proposing what the policy cuts.
+    const bool judged =
+        t.state == sweep::TrialState::kCompleted || t.state == sweep::TrialState::kCut;
+    if (judged && s && !s->points.empty()) out.push_back({t.params, trialValue(*s)});
   }
   return out;
 }

@@ -33,7 +33,7 @@ struct BestTrial {
 std::optional<BestTrial> bestTrial(const std::vector<sweep::TrialRecord>& trials,
                                    const std::vector<sweep::TrialSeries>& series, sweep::Goal goal);
 
-// The completed trials as the sampler's history.
+// The completed and cut trials as the sampler's history.
 std::vector<sweep::Observation> history(const std::map<int64_t, sweep::TrialRecord>& trials,
                                         const std::vector<sweep::TrialSeries>& series);
 

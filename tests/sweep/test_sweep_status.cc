@@ -10,12 +10,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
 #include "sweep_commands.h"
 #include "sweep_folder.h"
+#include "trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {
@@ -74,6 +77,34 @@ TEST(SweepStatus, TenThousandTrials) {
       captured((dir / "best.txt").string(), [&] { printBest(dir.string(), 3, false); });
   EXPECT_NE(best.find("\n1     997 "), std::string::npos) << best;
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cohort::sweep_tool
+
+namespace cohort::sweep_tool {
+namespace {
+
+// The sampler's history: completed and cut trials with their last value;
+// failed, running and queued ones are not in it.
+TEST(SweepHistory, HoldsCompletedAndCutTrials) {
+  using sweep::TrialState;
+  std::map<int64_t, sweep::TrialRecord> trials;
+  std::vector<sweep::TrialSeries> series;
+  const TrialState states[] = {TrialState::kCompleted, TrialState::kCut, TrialState::kFailed,
+                               TrialState::kRunning, TrialState::kQueued};
+  for (int64_t id = 1; id <= 5; ++id) {
+    sweep::TrialRecord t;
+    t.id = id;
+    t.state = states[id - 1];
+    t.params["x"] = static_cast<double>(id);
+    trials[id] = t;
+    series.push_back({id, false, {{1, 0.1 * id}, {2, 0.2 * id}}});
+  }
+  const auto h = history(trials, series);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_DOUBLE_EQ(h[0].value, 0.2);
+  EXPECT_DOUBLE_EQ(h[1].value, 0.4);  // the cut trial, with the last value it reached
 }
 
 }  // namespace

@@ -174,6 +174,11 @@ space: {x: {type: uniform, low: 0, high: 1}}' 'concurrency.yaml:3:.*limits.max_c
 bad registry "$head
 space: {x: {type: uniform, low: 0, high: 1}}
 registry: {name: ../up}" "registry.yaml:5: registry: the model name '../up'"
+bad program 'program: ./no-such-trainer
+metric: {name: score, goal: maximize}
+limits: {max_trials: 1}
+space: {x: {type: uniform, low: 0, high: 1}}' "program.yaml: program: program .*/no-such-trainer does not exist"
+[ ! -e bad-program ] || fail "a sweep of a missing program made its folder"
 write_sweep slow.yaml '--steps, "50", --sleep, "0.1"' '  x: {type: uniform, low: 0, high: 1}' '{type: random, seed: 2}' \
   '{max_trials: 1}'
 "$sweep" run slow.yaml --dir slow --quiet --grace-period 2 & driver_pid=$!
