@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
+#include "cohort/core/json.h"
 #include "cohort/storage/checksum.h"
 
 namespace cohort::checkpoint {
@@ -154,7 +156,8 @@ std::string verifyCheckpoint(const fs::path& folder) {
   {
     std::ifstream in(folder / kChecksums);
     if (!in) return std::string(kChecksums) + " is missing";
-    doc = nlohmann::json::parse(in, nullptr, false);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    doc = parseUntrustedJson(text);  // See Note [Untrusted JSON]
   }
   if (doc.is_discarded() || !doc.contains("files") || !doc["files"].is_object()) {
     return std::string(kChecksums) + " is not valid JSON with a \"files\" object";

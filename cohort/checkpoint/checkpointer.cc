@@ -12,6 +12,7 @@
 
 #include "cohort/checkpoint/checkpoint_folder.h"
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/core/log.h"
 #include "cohort/data/sharded_loader.h"
 #include "cohort/world/runtime.h"
@@ -327,7 +328,7 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
         continue;
       }
       folder_name = c.folder.string();
-      const json saved_meta = json::parse(text, nullptr, false);
+      const json saved_meta = parseUntrustedJson(text);  // See Note [Untrusted JSON]
       const bool has_loader = saved_meta.is_object() && saved_meta.contains("loader");
       std::string wrong =
           optim::describeMismatch(model.tensors, state.model, "the checkpoint's model");
@@ -352,8 +353,9 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   text = broadcastText(comm, text, 0);
   folder_name = broadcastText(comm, folder_name, 0);
   if (status == 2) throw ConfigError(text, broadcastText(comm, hint, 0));
-  const json meta = json::parse(text, nullptr, false);
-  COHORT_CHECK(!meta.is_discarded(), DataError, folder_name + "/checkpoint.json is not valid JSON",
+  std::string why;
+  const json meta = parseUntrustedJson(text, &why);
+  COHORT_CHECK(!meta.is_discarded(), DataError, folder_name + "/checkpoint.json: " + why,
                "the checkpoint is damaged; move it away to resume from the one before");
   // The model, in the order of the live tensors.
   auto loadedOf = [&](const TensorFile& file, const std::string& name, const at::Tensor& live) {

@@ -20,6 +20,17 @@ inline std::string jsonText(const OrderedJson& value, int indent = -1) {
   return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Note [Untrusted JSON]: a document cohort reads from outside (index.json,
+// a checkpoint's files) can nest arrays a million levels deep in a few MB.
+// nlohmann parses that without recursion, but dump(), comparisons and
+// copies recurse and overflow the stack. kMaxJsonDepth is far deeper than any
+// file cohort writes, and a deeper document is refused while it is parsed.
+constexpr int kMaxJsonDepth = 64;
+
+// `text` parsed, or a discarded value when it is not JSON or nests deeper
+// than kMaxJsonDepth; then `why` (if given) says which, with the position.
+nlohmann::json parseUntrustedJson(const std::string& text, std::string* why = nullptr);
+
 // The member `key` of `object` as a T, or `fallback` when `object` is not an
 // object, lacks the member or holds another type there (records written by
 // an older or a newer cohort still read).

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/storage/checksum.h"
 #include "cohort/storage/object_name.h"
 
@@ -137,18 +138,9 @@ int Manifest::columnIndex(const std::string& name) const {
 }
 
 Manifest Manifest::parse(const std::string& content, const std::string& source) {
-  json doc = json::parse(content, nullptr, false);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions on, for the position of the error.
-    std::string why = "not valid JSON";
-    try {
-      const json again = json::parse(content);
-      (void)again;
-    } catch (const json::exception& e) {
-      why += " (" + std::string(e.what()) + ")";
-    }
-    bad(source, why);
-  }
+  std::string why;
+  json doc = parseUntrustedJson(content, &why);  // See Note [Untrusted JSON]
+  if (doc.is_discarded()) bad(source, why);
   if (!doc.is_object()) bad(source, "the top level is not a JSON object");
   const std::string format = text(doc, "format", source, "the top level");
   if (format != "cohort-dataset")
@@ -183,8 +175,13 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
       bad(source, where + ": \"shape\" must be a list of up to 8 sizes");
     for (const json& d : shape) {
       if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > kMaxDim) {
-        bad(source, where + " ('" + c.name + "'): shape " + shape.dump() +
-                        " has a size that is not 1.." + std::to_string(kMaxDim));
+        // The offending size quoted alone, and only when it is a number or
+        // a short string: a list or an object is named, not printed.
+        const std::string what = d.is_primitive() && d.dump().size() <= 40
+                                     ? d.dump()
+                                     : std::string(d.is_array() ? "a list" : "an object");
+        bad(source, where + " ('" + c.name + "'): shape has the size " + what +
+                        ", not a whole number 1.." + std::to_string(kMaxDim));
       }
       c.shape.push_back(d.get<int64_t>());
       if (c.sampleElements() * dtypeSize(c.dtype) > kMaxSampleBytes)

@@ -119,6 +119,14 @@ TEST(Recovery, DamagedCheckpointsAreSkippedForTheOneBefore) {
   // A checksums.json that is valid JSON of the wrong shape (a size that is a
   // string) is damage too; with every checkpoint damaged there is nothing to resume.
   if (rt.rank() == 0) {
+    // Issue 16: arrays nested 200,000 deep are refused as damage, not a crash
+    // (See Note [Untrusted JSON]).
+    const fs::path deep = checkpoints.parent_path() / "deep-checkpoint";
+    fs::create_directories(deep);
+    std::ofstream(deep / "checksums.json")
+        << "{\"files\": " << std::string(200000, '[') << std::string(200000, ']') << "}";
+    EXPECT_NE(checkpoint::verifyCheckpoint(deep).find("is not valid JSON"), std::string::npos);
+    fs::remove_all(deep);
     const fs::path sums = checkpoints / "step-00000001" / "checksums.json";
     std::string text;
     {

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/data/loader_state.h"
 #include "cohort/data/manifest.h"
 #include "cohort/storage/azure_auth.h"
@@ -126,6 +127,30 @@ TEST(Manifest, TakesEitherChecksum) {
   pieces.update("a", 1);
   pieces.update("bc", 2);
   EXPECT_EQ(pieces.hex(), storage::checksumHex(storage::ChecksumKind::kXxh128, "abc", 3));
+}
+
+TEST(Manifest, DeepNestingIsRefusedNotACrash) {
+  // Issue 16: an array 200,000 levels deep inside a shape killed the program
+  // (SIGSEGV in the error message's dump), and 50,000 levels printed 100 KB.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  const std::string error = indexError(replaced(goodIndex(), "[28, 28]", "[28, " + deep + "]"));
+  EXPECT_NE(error.find("it nests deeper than 64 levels"), std::string::npos)
+      << error.substr(0, 200);
+  EXPECT_LT(error.size(), 300u);
+  // A list or an object where a size belongs is named, not printed.
+  const std::string nested = indexError(replaced(goodIndex(), "[28, 28]", "[28, [[[1]]]]"));
+  EXPECT_NE(nested.find("shape has the size a list, not a whole number"), std::string::npos)
+      << nested;
+  const std::string long_text =
+      indexError(replaced(goodIndex(), "[28, 28]", "[28, \"" + std::string(5000, 'x') + "\"]"));
+  EXPECT_LT(long_text.size(), 300u) << long_text.substr(0, 300);
+  // The limit itself: 64 levels read, 65 do not.
+  EXPECT_FALSE(parseUntrustedJson(std::string(64, '[') + std::string(64, ']')).is_discarded());
+  std::string why;
+  EXPECT_TRUE(parseUntrustedJson(std::string(65, '[') + std::string(65, ']'), &why).is_discarded());
+  EXPECT_EQ(why, "it nests deeper than 64 levels");
+  EXPECT_TRUE(parseUntrustedJson("{\"a\": ", &why).is_discarded());
+  EXPECT_NE(why.find("not valid JSON"), std::string::npos) << why;
 }
 
 TEST(Checksum, SeveralDigestsOfAFileInOneRead) {
