@@ -1,16 +1,7 @@
 #include "engine_command.h"
-
-#include <cstdio>
+#include "options.h"
 
 namespace cohort::launcher {
-
-namespace {
-std::string formatSeconds(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", seconds);
-  return buf;
-}
-}  // namespace
 
 EnvList RankContract::variables() const {
   EnvList vars = {{"COHORT_RUN_ID", run_id},
@@ -36,7 +27,7 @@ std::vector<std::string> AgentCall::argv() const {
                                    "--run-id",        run_id,
                                    "--restart",       std::to_string(restart_count),
                                    "--console-ranks", console_ranks.text(),
-                                   "--grace-period",  formatSeconds(grace_s)};
+                                   "--grace-period",  durationText(grace_s)};
   if (world_of_one) args.push_back("--world-of-one");
   if (!stop_signal.empty()) {
     args.push_back("--stop-signal");

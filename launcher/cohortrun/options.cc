@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "cohort/core/env.h"
@@ -256,6 +257,15 @@ bool parseDuration(const std::string& text, double* seconds) {
   if (!value || *value * scale > 1e9) return false;
   *seconds = *value * scale;
   return true;
+}
+
+std::string durationText(double seconds) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  std::string out = text;
+  out.erase(out.find_last_not_of('0') + 1);
+  if (out.back() == '.') out.pop_back();
+  return out;
 }
 
 std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv) {

@@ -51,6 +51,8 @@ std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv);
 
 // Seconds in "90", "90s", "15m", "2h" or "1.5h"; false for anything else.
 bool parseDuration(const std::string& text, double* seconds);
+// `seconds` as parseDuration reads it back, to the millisecond: "90", "0.25".
+std::string durationText(double seconds);
 
 // The text of --help.
 std::string helpText();

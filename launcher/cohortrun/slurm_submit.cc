@@ -2,26 +2,18 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <iostream>
 
 #include "cohort/core/error.h"
 #include "engine_command.h"
 #include "exit_status.h"
 #include "log_folder.h"
+#include "options.h"
 #include "posix_io.h"
 #include "preflight.h"
 #include "run_record.h"
 
 namespace cohort::launcher {
-
-namespace {
-std::string seconds(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%gs", value);
-  return text;
-}
-}  // namespace
 
 // The command cohortrun runs inside the allocation of --slurm-submit.
 std::vector<std::string> innerCommand(const Job& job) {
@@ -42,10 +34,10 @@ std::vector<std::string> innerCommand(const Job& job) {
                                 "--console-ranks",
                                 o.console_ranks.text(),
                                 "--grace-period",
-                                seconds(o.grace_s),
+                                durationText(o.grace_s),
                                 "--engine",
                                 "srun"};
-  if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", seconds(o.timeout_s)});
+  if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", durationText(o.timeout_s)});
   for (const auto& [name, value] : o.env) a.insert(a.end(), {"--env", name + "=" + value});
   for (const auto& e : o.engine_options) a.insert(a.end(), {"--engine-option", e});
   a.push_back("--");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/sampler.h"
@@ -123,9 +124,9 @@ class Driver {
       // Once per sweep: a `run` of a finished sweep does not register it again.
       const std::string done = options_.dir + "/registered.json";
       const auto before = nlohmann::json::parse(launcher::readWholeFile(done), nullptr, false);
-      if (before.is_object() && before.value("trial", int64_t{0}) == best->trial) {
+      if (jsonField(before, "trial", int64_t{0}) == best->trial) {
         say("trial " + std::to_string(best->trial) + "'s model is registered already, as " +
-            before.value("model", std::string()));
+            jsonField(before, "model", std::string()));
         return 0;
       }
       const std::string registered = registerBest(spec_, trialPaths(options_.dir, best->trial),

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "cohort/core/json.h"
 #include "posix_io.h"
 
 namespace cohort::sweep_tool {
@@ -13,11 +14,6 @@ namespace {
 std::string pathIn(const std::string& trial_dir) { return trial_dir + "/stop.json"; }
 
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
-
-double numberOf(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : std::nan("");
-}
 
 }  // namespace
 
@@ -44,10 +40,10 @@ std::optional<StopRequest> readStopRequest(const std::string& trial_dir) {
   }
   if (!known) return std::nullopt;
   stop.decision.action = stop.action;
-  stop.decision.interval = j.value("interval", int64_t{0});
-  stop.decision.value = numberOf(j, "value");
-  stop.decision.threshold = numberOf(j, "threshold");
-  stop.decision.reason = j.value("reason", "");
+  stop.decision.interval = jsonField(j, "interval", int64_t{0});
+  stop.decision.value = jsonField(j, "value", std::nan(""));
+  stop.decision.threshold = jsonField(j, "threshold", std::nan(""));
+  stop.decision.reason = jsonField(j, "reason", std::string());
   return stop;
 }
 

@@ -13,17 +13,13 @@
 
 #include "child_process.h"
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
+#include "options.h"
 #include "posix_io.h"
 
 namespace cohort::sweep_tool {
 namespace {
-
-std::string seconds(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", s);
-  return text;
-}
 
 // Field 22 of /proc/PID/stat: when the process started, in clock ticks
 // since boot ("" when there is no such process).
@@ -86,7 +82,7 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
                                    "--procs-per-node",
                                    std::to_string(spec.trial.procsPerNode),
                                    "--grace-period",
-                                   seconds(context.grace_s),
+                                   launcher::durationText(context.grace_s),
                                    "--env",
                                    "COHORT_SWEEP_ID=" + context.sweep_id,
                                    "--env",
@@ -99,7 +95,7 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
                              hostsOption(hosts, spec.trial.procsPerNode)});
   }
   if (spec.limits.trialTimeoutS > 0)
-    argv.insert(argv.end(), {"--timeout", seconds(spec.limits.trialTimeoutS)});
+    argv.insert(argv.end(), {"--timeout", launcher::durationText(spec.limits.trialTimeoutS)});
   argv.push_back("--");
   argv.push_back(spec.program);
   for (auto& a : sweep::expandArgs(spec.args, trial.params)) argv.push_back(std::move(a));
@@ -192,9 +188,11 @@ nlohmann::json runRecord(const std::string& logs_dir) {
 std::vector<std::string> runHosts(const std::string& logs_dir) {
   std::vector<std::string> hosts;
   const auto run = runRecord(logs_dir);
-  if (!run.is_object() || !run.contains("hosts") || !run["hosts"].is_array()) return hosts;
-  for (const auto& h : run["hosts"]) {
-    if (h.is_object() && h.contains("name") && h["name"].is_string()) hosts.push_back(h["name"]);
+  const auto list = run.is_object() ? run.find("hosts") : run.end();
+  if (list == run.end() || !list->is_array()) return hosts;
+  for (const auto& h : *list) {
+    const std::string name = jsonField(h, "name", std::string());
+    if (!name.empty()) hosts.push_back(name);
   }
   return hosts;
 }
@@ -202,16 +200,17 @@ std::vector<std::string> runHosts(const std::string& logs_dir) {
 JobEnd readJobEnd(const std::string& logs_dir) {
   JobEnd e;
   const auto run = runRecord(logs_dir);
-  if (run.is_object() && run.contains("slurm_job_id") && run["slurm_job_id"].is_string())
-    e.slurm_job_id = run["slurm_job_id"].get<std::string>();
-  if (!run.is_object() || run.value("state", "running") == "running" ||
-      !run["exit_status"].is_number_integer()) {
+  e.slurm_job_id = jsonField(run, "slurm_job_id", std::string());
+  const auto status = run.is_object() ? run.find("exit_status") : run.end();
+  if (jsonField(run, "state", std::string("running")) == "running" || status == run.end() ||
+      !status->is_number_integer()) {
     return e;
   }
   e.known = true;
-  e.exit_status = run["exit_status"].get<int>();
-  const auto& attempts = run.value("attempts", nlohmann::json::array());
-  if (!attempts.empty()) e.root_cause = attempts.back().value("root_cause", "");
+  e.exit_status = status->get<int>();
+  const auto attempts = run.find("attempts");
+  if (attempts != run.end() && attempts->is_array() && !attempts->empty())
+    e.root_cause = jsonField(attempts->back(), "root_cause", std::string());
   return e;
 }
 

@@ -173,6 +173,14 @@ TEST(Options, Durations) {
   EXPECT_FALSE(parseDuration("", &s));
   EXPECT_FALSE(parseDuration("5d", &s));
   EXPECT_FALSE(parseDuration("-1", &s));
+  // durationText writes what parseDuration reads, to the millisecond.
+  EXPECT_EQ(durationText(10), "10");
+  EXPECT_EQ(durationText(7.5), "7.5");
+  EXPECT_EQ(durationText(0.25), "0.25");
+  for (double v : {0.0, 0.001, 2.5, 90.0, 1234.567, 1e6, 86400.0 * 30}) {
+    ASSERT_TRUE(parseDuration(durationText(v), &s)) << durationText(v);
+    EXPECT_NEAR(s, v, 5e-4) << durationText(v);
+  }
 }
 
 TEST(Options, EnvValuesHiddenFromTheRecord) {
