@@ -1,5 +1,7 @@
 #include "cohort/sweep/args_template.h"
 
+#include <cmath>
+
 #include "cohort/core/error.h"
 
 namespace cohort::sweep {
@@ -60,6 +62,15 @@ std::vector<std::string> expandArgs(const std::vector<std::string>& args, const 
             throw ConfigError("the argument '" + arg + "' names ${" + n +
                                   "}, which is not a parameter of the trial",
                               "name a parameter of the sweep's space");
+          }
+          const bool finite = it->is_number_float() ? std::isfinite(it->get<double>())
+                                                    : !it->is_null() && it->is_primitive();
+          if (!finite) {
+            throw ConfigError("the argument '" + arg + "' names ${" + n + "}, whose value " +
+                                  it->dump() + " is not a finite number or text",
+                              "a trial is never given such a value: check the space's range "
+                              "for " +
+                                  n + " (docs/sweep.md)");
           }
           expanded += argText(*it);
         });

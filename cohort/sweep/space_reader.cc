@@ -88,6 +88,13 @@ void readRange(const YamlReader& yaml, const YAML::Node& node, const std::string
               integers ? "randint draws from low up to high - 1: make high larger than low"
                        : "make high larger than low");
   }
+  if (!std::isfinite(d->high - d->low)) {
+    // A draw is low + (high - low) * u: an infinite width gives infinity or NaN.
+    yaml.fail(highNode, keyPath(key, "high"),
+              std::string(kindName(d->kind)) + "'s width high - low (" + numberText(d->high) +
+                  " - " + numberText(d->low) + ") is not a finite number",
+              "narrow the range so that high - low is below 1.7e308");
+  }
   if ((d->kind == Kind::kLogUniform || d->kind == Kind::kQLogUniform) && !(d->low > 0)) {
     yaml.fail(
         lowNode, keyPath(key, "low"),
@@ -125,6 +132,12 @@ Distribution readDistribution(const YamlReader& yaml, const YAML::Node& node,
     if (!(d.sigma > 0))
       yaml.fail(sigma, keyPath(key, "sigma"), "sigma must be > 0",
                 "write a positive standard deviation");
+    // A draw is mu + sigma * z with |z| up to about 40 (doubles' tails).
+    if (!std::isfinite(std::abs(d.mu) + 64 * d.sigma))
+      yaml.fail(sigma, keyPath(key, "sigma"),
+                "mu " + numberText(d.mu) + " and sigma " + numberText(d.sigma) +
+                    " can draw a value that is not a finite number",
+                "make sigma smaller (|mu| + 64 sigma must stay below 1.7e308)");
   } else {
     readRange(yaml, node, key, &d);
   }

@@ -1,23 +1,27 @@
 #include "cohort/sweep/sqlite_db.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "cohort/core/error.h"
 
 namespace cohort::sweep {
 
-SqliteDb::SqliteDb(const std::string& path, int busyMs) : path_(path) {
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+void SqliteDb::open(const std::string& uri, int flags, int busyMs, const std::string& hint) {
+  const int rc = sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error("cannot open the sweep store " + path + ": " + message,
-                "check that the sweep folder exists and is writable");
+    throw Error("cannot open the sweep store " + path_ + ": " + message, hint);
   }
   sqlite3_busy_timeout(db_, busyMs);
+}
+
+SqliteDb::SqliteDb(const std::string& path, int busyMs) : path_(path) {
+  open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busyMs,
+       "check that the sweep folder exists and is writable");
   Statement mode(*this, "PRAGMA journal_mode=WAL");
   if (!mode.step() || mode.text(0) != "wal") {
     fail("cannot switch to WAL mode (the file system may not support the shared memory WAL needs)");
@@ -26,6 +30,33 @@ SqliteDb::SqliteDb(const std::string& path, int busyMs) : path_(path) {
   // (only on power loss), and keeps commits cheap.
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+}
+
+SqliteDb SqliteDb::readOnly(const std::string& path, int busyMs) {
+  const std::string hint = "check that the sweep folder and its sweep.db can be read";
+  SqliteDb db;
+  db.path_ = path;
+  db.open(path, SQLITE_OPEN_READONLY, busyMs, hint);
+  // See Note [Reading a store read-only]: the first read tells whether WAL
+  // can be read here; if not, the store is read as immutable.
+  if (sqlite3_exec(db.db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
+      SQLITE_OK) {
+    return db;
+  }
+  sqlite3_close_v2(db.db_);
+  db.db_ = nullptr;
+  std::string uri = "file:";
+  for (const char c : path) {  // a URI's path: '?', '#' and '%' escaped
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  db.open(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, busyMs, hint);
+  return db;
 }
 
 SqliteDb::~SqliteDb() {

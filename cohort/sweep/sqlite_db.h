@@ -11,10 +11,19 @@
 
 namespace cohort::sweep {
 
+// Note [Reading a store read-only]: SQLite reads a WAL database without
+// write access to its file when the -wal and -shm files exist (a driver has
+// the store open) or can be created. A finished sweep in a folder that is not
+// writable has neither, so there the store is opened as immutable: nothing
+// can be changing it, since nobody could have created the -shm a writer needs.
 class SqliteDb {
  public:
   // Opens (or creates) `path` in WAL mode with a busy timeout of `busyMs`.
   SqliteDb(const std::string& path, int busyMs);
+
+  // Opens `path` for reading only: a store on a read-only mount, or in
+  // another user's folder, can be read. See Note [Reading a store read-only].
+  static SqliteDb readOnly(const std::string& path, int busyMs);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -26,6 +35,9 @@ class SqliteDb {
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
+  SqliteDb() = default;
+  void open(const std::string& uri, int flags, int busyMs, const std::string& hint);
+
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -66,26 +66,12 @@ int64_t userVersion(const SqliteDb& db) {
   return s.integer(0);
 }
 
-// Creates the tables in an empty file, or checks an existing store's schema.
-void prepare(SqliteDb& db, const SweepSpec* spec) {
-  WriteTransaction t(db);
-  const int64_t version = userVersion(db);
-  int64_t tables = 0;
-  {
-    Statement s(db, "SELECT count(*) FROM sqlite_master");
-    s.step();
-    tables = s.integer(0);
-  }
+// Checks an existing store's schema and, given `spec`, that it is that
+// sweep's; reads only.
+void checkStore(const SqliteDb& db, const SweepSpec* spec, int64_t version, int64_t tables) {
   if (version == 0 && tables == 0) {
-    if (!spec)
-      throw ConfigError(db.path() + " is not a sweep store (it is empty)",
-                        "give the sweep folder's store");
-    db.exec(kSchema);
-    Statement insert(db, "INSERT INTO sweep (id, spec, digest, created) VALUES (1, ?, ?, ?)");
-    insert.bind(1, spec->text).bind(2, digestOf(*spec)).bind(3, now()).run();
-    db.exec("PRAGMA user_version = " + std::to_string(kStoreSchema));
-    t.commit();
-    return;
+    throw ConfigError(db.path() + " is not a sweep store (it is empty)",
+                      "give the sweep folder's store");
   }
   if (version == 0) {
     throw ConfigError(
@@ -111,6 +97,27 @@ void prepare(SqliteDb& db, const SweepSpec* spec) {
                         "or give this sweep a new folder");
     }
   }
+}
+
+int64_t tableCount(const SqliteDb& db) {
+  Statement s(db, "SELECT count(*) FROM sqlite_master");
+  s.step();
+  return s.integer(0);
+}
+
+// Creates the tables in an empty file, or checks an existing store's schema.
+void prepare(SqliteDb& db, const SweepSpec& spec) {
+  WriteTransaction t(db);
+  const int64_t version = userVersion(db);
+  if (version == 0 && tableCount(db) == 0) {
+    db.exec(kSchema);
+    Statement insert(db, "INSERT INTO sweep (id, spec, digest, created) VALUES (1, ?, ?, ?)");
+    insert.bind(1, spec.text).bind(2, digestOf(spec)).bind(3, now()).run();
+    db.exec("PRAGMA user_version = " + std::to_string(kStoreSchema));
+    t.commit();
+    return;
+  }
+  checkStore(db, &spec, version, tableCount(db));
   t.commit();
 }
 
@@ -140,7 +147,7 @@ Store::~Store() = default;
 
 Store Store::open(const std::string& path, const SweepSpec& spec) {
   auto db = std::make_unique<SqliteDb>(path, kBusyMs);
-  prepare(*db, &spec);
+  prepare(*db, spec);
   return Store(std::move(db));
 }
 
@@ -150,8 +157,8 @@ Store Store::openExisting(const std::string& path) {
     throw ConfigError("there is no sweep store at " + path,
                       "give the sweep folder of a sweep that has started");
   }
-  auto db = std::make_unique<SqliteDb>(path, kBusyMs);
-  prepare(*db, nullptr);
+  auto db = std::make_unique<SqliteDb>(SqliteDb::readOnly(path, kBusyMs));
+  checkStore(*db, nullptr, userVersion(*db), tableCount(*db));
   return Store(std::move(db));
 }
 

@@ -53,7 +53,8 @@ class Store {
   // a file that is not a sweep store, or a store made for another sweep
   // (See Note [Sweep digest] in sweep_spec.h).
   static Store open(const std::string& path, const SweepSpec& spec);
-  // Opens an existing store whatever its sweep (for status and reports).
+  // Opens an existing store whatever its sweep, for reading only (status,
+  // best and reports; a read-only folder will do).
   static Store openExisting(const std::string& path);
 
   Store(Store&&) noexcept;

@@ -1,11 +1,13 @@
 #include "cohort/sweep/sweep_file.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "cohort/core/error.h"
+#include "cohort/core/utf8.h"
 #include "cohort/sweep/args_template.h"
 #include "cohort/sweep/space_reader.h"
 #include "cohort/sweep/yaml_reader.h"
@@ -293,6 +295,23 @@ void checkWhole(const YamlReader& yaml, const YAML::Node& root, SweepSpec* spec)
 
 SweepSpec parseSweep(const std::string& text, const std::string& file) {
   const YamlReader yaml(file);
+  if (const size_t bad = firstInvalidUtf8(text); bad != std::string::npos) {
+    // yaml-cpp would take the bytes; the store's JSON could not hold them.
+    YAML::Mark at;
+    at.pos = static_cast<int>(bad);
+    for (size_t i = 0; i < bad; ++i) {
+      if (text[i] == '\n') {
+        ++at.line;
+        at.column = 0;
+      } else {
+        ++at.column;
+      }
+    }
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    yaml.fail(at, "", std::string("holds the byte ") + byte + ", which is not UTF-8",
+              "save the file as UTF-8 (iconv -f LATIN1 -t UTF-8, or your editor's encoding)");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

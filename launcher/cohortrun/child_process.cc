@@ -108,13 +108,21 @@ void moveTo(int from, int to) {
   }
   environ = p.envp.data();
   execvp(p.argv[0], p.argv.data());
-  const char* why = strerror(errno);
+  const int exec_errno = errno;
+  const char* why = strerror(exec_errno);
   writeText(spec.exec_error_prefix.c_str());
   writeText("cannot run ");
   writeText(p.argv[0]);
   writeText(": ");
   writeText(why);
-  writeText(spec.exec_error_hint.c_str());
+  // The hint is about a missing or unusable program, which E2BIG is not.
+  if (exec_errno == E2BIG) {
+    writeText(
+        " (an argument, or all of them with the environment, is longer than the "
+        "system allows: 128 KiB for one argument; pass long values in a file)");
+  } else {
+    writeText(spec.exec_error_hint.c_str());
+  }
   writeText("\n");
   _exit(127);
 }

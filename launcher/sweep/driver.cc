@@ -18,6 +18,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
+#include "cohort/sweep/metrics_line.h"
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/sampler.h"
 #include "cohort/sweep/store.h"
@@ -48,6 +49,7 @@ struct Running {
   MetricsTail tail;
   std::vector<std::string> hosts;
   std::optional<StopRequest> stop;  // why the driver stopped it
+  std::string failure;              // why the driver failed it (its metrics file)
   bool warned_skipped = false;
 };
 
@@ -75,6 +77,7 @@ class Driver {
     for (const auto& t : store_.trials()) records_[t.id] = t;
     series_ = store_.series();
     created_ = static_cast<int64_t>(records_.size());
+    refuseOrphanTrials(options.dir, records_.empty() ? 0 : records_.rbegin()->first);
   }
 
   int run() {
@@ -87,13 +90,20 @@ class Driver {
     for (;;) {
       for (int s : signals.take()) {
         if (s == SIGCHLD) continue;
-        if (!stopping_)
-          say(std::string("stopping on ") + strsignal(s) + ": trials are stopped and requeued");
+        if (!stopping_) {
+          say(std::string("stopping on ") + strsignal(s) +
+              ": trials are stopped and requeued (a second signal ends their grace period)");
+          for (auto& r : running_) {
+            if (!r.job.stopRequested()) r.job.stop();
+          }
+        } else {
+          // cohortrun takes a second signal as "now": its ranks get SIGKILL.
+          say(std::string("stopping on a second ") + strsignal(s) +
+              ": the trials' grace period is cut short");
+          for (auto& r : running_) r.job.stop();
+        }
         stopping_ = true;
         signal_ = s;
-        for (auto& r : running_) {
-          if (!r.job.stopRequested()) r.job.stop();
-        }
       }
       if (!stopping_ && !timed_out_ && spec_.limits.timeoutS > 0 &&
           launcher::unixNow() - started_ > spec_.limits.timeoutS) {
@@ -185,9 +195,16 @@ class Driver {
         continue;
       }
       MetricsTail tail(paths.logs + "/metrics.jsonl", spec_.metric.name);
-      record(id, tail.poll(), false);
-      settle(id, end, readStopRequest(paths.dir), paths);
+      record(id, tail.pollToEnd(), false);
+      settle(id, end, readStopRequest(paths.dir), paths, tailFailure(tail));
     }
+  }
+
+  // Why a trial whose metrics file is not a regular file fails ("" when it is one).
+  static std::string tailFailure(const MetricsTail& tail) {
+    if (tail.problem().empty()) return "";
+    return tail.problem() + "; the driver reads a trial's metrics from a regular file only " +
+           "(docs/sweep.md: Reporting the metric)";
   }
 
   // New points into the store and the series, and the policy's word at each.
@@ -196,9 +213,14 @@ class Driver {
     if (r.tail.skippedLines() > 0 && !r.warned_skipped) {
       r.warned_skipped = true;
       say("trial " + std::to_string(r.trial) + ": skipping lines of " + r.tail.path() +
-          " that are not {\"step\": N, ...} JSON");
+          " that are not {\"step\": N, ...} JSON (" + r.tail.lastSkip() + ")");
     }
     record(r.trial, points, !r.job.stopRequested());
+    if (r.failure.empty() && !r.tail.problem().empty()) {
+      r.failure = tailFailure(r.tail);
+      say("trial " + std::to_string(r.trial) + ": stopping it: " + r.failure);
+      if (!r.job.stopRequested()) r.job.stop();
+    }
   }
 
   void record(int64_t trial, const std::vector<sweep::MetricPoint>& points, bool judge) {
@@ -243,26 +265,59 @@ class Driver {
         ++i;
         continue;
       }
-      record(r.trial, r.tail.poll(), false);  // the lines written last
-      if (stopping_ && !r.stop) {
+      record(r.trial, r.tail.pollToEnd(), false);  // the lines written last
+      if (r.failure.empty()) r.failure = tailFailure(r.tail);
+      if (stopping_ && !r.stop && r.failure.empty()) {
         store_.requeue(r.trial);
         records_[r.trial].state = TrialState::kQueued;
         say("trial " + std::to_string(r.trial) + ": stopped with the sweep; requeued");
       } else {
-        settle(r.trial, r.job.end(), r.stop, r.job.paths());
+        settle(r.trial, r.job.end(), r.stop, r.job.paths(), r.failure);
       }
       running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
 
+  // Why a trial that would complete must fail instead: its value is not a
+  // finite number (See Note [Non-finite metrics] in metrics_line.h); "" when it is.
+  std::string nonFiniteValue(int64_t id) {
+    const auto& points = seriesOf(id).points;
+    if (points.empty() || std::isfinite(points.back().value)) return "";
+    const double v = points.back().value;
+    const bool maximize = spec_.metric.goal == sweep::Goal::kMaximize;
+    std::string why = "its last " + spec_.metric.name + " (step " +
+                      std::to_string(points.back().step) + ") is " + sweep::metricValueText(v);
+    if (std::isinf(v) && (v > 0) == maximize) {
+      why += ", which is out of the metric's sense (the best a " +
+             std::string(maximize ? "maximized" : "minimized") +
+             " metric could be): a fault, not a result";
+    } else {
+      why += ": the metric diverged";
+    }
+    return why + "; a trial whose value is not a finite number is failed, never best";
+  }
+
+  void fail(int64_t id, std::optional<int64_t> status, const std::string& why,
+            const TrialPaths& paths) {
+    store_.finish(id, TrialState::kFailed, status, why);
+    records_[id].state = TrialState::kFailed;
+    say("trial " + std::to_string(id) + ": failed: " + why + " (" + paths.console + ")");
+  }
+
   // An ended job's trial: completed, cut, paused, failed or requeued.
+  // `failure`: why the driver failed it while it ran ("" when it did not).
   void settle(int64_t id, const JobEnd& end, const std::optional<StopRequest>& stop,
-              const TrialPaths& paths) {
+              const TrialPaths& paths, const std::string& failure) {
     auto& t = records_[id];
     const std::optional<int64_t> status =
         end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt;
     const auto& points = seriesOf(id).points;
-    if (stop && stop->action == Action::kPause) {
+    const std::string diverged = nonFiniteValue(id);
+    if (!failure.empty()) {
+      fail(id, status, failure, paths);
+    } else if (stop && stop->action == Action::kComplete && !diverged.empty()) {
+      fail(id, status, diverged, paths);
+    } else if (stop && stop->action == Action::kPause) {
       store_.pause(id, paths.outputs);
       t.state = TrialState::kPaused;
       say("trial " + std::to_string(id) + ": paused, to resume from " + paths.outputs);
@@ -284,6 +339,8 @@ class Driver {
       t.state = TrialState::kQueued;
       say("trial " + std::to_string(id) + ": its allocation (Slurm job " + end.slurm_job_id +
           ") ended under it; requeued");
+    } else if (end.exit_status == 0 && !points.empty() && !diverged.empty()) {
+      fail(id, status, diverged, paths);
     } else if (end.exit_status == 0 && !points.empty()) {
       store_.finish(id, TrialState::kCompleted, status, "");
       t.state = TrialState::kCompleted;
@@ -301,9 +358,7 @@ class Driver {
         why = end.root_cause.empty() ? "cohortrun exited " + std::to_string(end.exit_status)
                                      : end.root_cause;
       }
-      store_.finish(id, TrialState::kFailed, status, why);
-      t.state = TrialState::kFailed;
-      say("trial " + std::to_string(id) + ": failed: " + why + " (" + paths.console + ")");
+      fail(id, status, why, paths);
     }
     seriesOf(id).finished = t.state != TrialState::kPaused && t.state != TrialState::kQueued;
   }
@@ -461,6 +516,14 @@ int runSweep(const DriverOptions& options) {
                       "fix `program` in the sweep file; a relative path is taken from the "
                       "folder cohort-sweep runs in");
   }
+  try {
+    launcher::resolveProgram(options.cohortrun);
+  } catch (const ConfigError& e) {
+    throw ConfigError("--cohortrun: " + e.detail(),
+                      "give the path of cohortrun, or leave --cohortrun out to use the one "
+                      "beside cohort-sweep");
+  }
+  if (storeIsNew(options.dir)) refuseOrphanTrials(options.dir, 0);  // before a store is made
   launcher::makeDirectories(options.dir);
   DriverLock lock(options.dir);
   const std::string copy = options.dir + "/sweep.yaml";

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "cohort/core/error.h"
 #include "cohort/sweep/args_template.h"
 #include "posix_io.h"
 #include "report_html.h"
@@ -170,6 +172,11 @@ int writeReport(const std::string& dir, const std::string& out) {
   input.series = std::move(v.series);
   input.generated = launcher::unixNow();
   const std::string path = out.empty() ? dir + "/report.html" : out;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw ConfigError("-o " + path + " is a folder",
+                      "give the report's file name, e.g. -o " + path + "/report.html");
+  }
   launcher::writeFileAtomically(path, reportHtml(input));
   std::printf("wrote %s (%zu trials)\n", path.c_str(), input.trials.size());
   return 0;

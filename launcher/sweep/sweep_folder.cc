@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -24,6 +25,41 @@ std::string existingStorePath(const std::string& dir) {
                       "name the folder `cohort-sweep run` was given (--dir), e.g. sweeps/NAME");
   }
   return path;
+}
+
+bool storeIsNew(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const std::string store = storePath(dir);
+  if (!fs::exists(fs::symlink_status(store, error))) return true;
+  return fs::is_regular_file(store, error) && fs::file_size(store, error) == 0;
+}
+
+void refuseOrphanTrials(const std::string& dir, int64_t known_trials) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const std::string trials = dir + "/trials";
+  if (!fs::is_directory(trials, error)) return;
+  int64_t orphans = 0;
+  std::string example;
+  for (fs::directory_iterator it(trials, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const bool numbered = !name.empty() && name.size() < 18 &&
+                          name.find_first_not_of("0123456789") == std::string::npos;
+    if (known_trials > 0 && (!numbered || std::stoll(name) <= known_trials)) continue;
+    ++orphans;
+    if (example.empty()) example = name;
+  }
+  if (orphans == 0) return;
+  const std::string store = storePath(dir);
+  const std::string what = known_trials == 0
+                               ? std::string(fs::exists(store, error) ? " is empty" : " is missing")
+                               : " knows " + std::to_string(known_trials) + " trial(s) only";
+  throw ConfigError(trials + " holds " + std::to_string(orphans) + " trial folder(s) (" + example +
+                        "...) of an earlier sweep, but " + store + what +
+                        ": a new trial there would continue an old trial's checkpoint",
+                    "start the new sweep in another folder (--dir), or move " + trials +
+                        " away first; to resume the earlier sweep, restore its sweep.db");
 }
 
 DriverLock::DriverLock(const std::string& dir) {

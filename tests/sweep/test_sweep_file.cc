@@ -2,6 +2,8 @@
 // and every bad one is refused with the file, the line, the key and a hint.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "cohort/core/error.h"
 #include "cohort/sweep/args_template.h"
 #include "cohort/sweep/sweep_file.h"
@@ -270,6 +272,44 @@ TEST(SweepFile, RegistryNamesTheModelAndLeavesTheDigest) {
       refusal(with("limits: {max_trials: 3}\nregistry: {name: m, url: \"azure://a/c?sig=x\"}\n"))
           .find("query string"),
       std::string::npos);
+}
+
+// Issue 30, item 3: a range whose width overflows drew infinity, which went
+// to every trial as `--x null`.
+TEST(SweepFile, RefusesRangesThatDrawNonFiniteValues) {
+  const auto space = [](const std::string& d) { return "space:\n  x: " + d + "\n"; };
+  const std::string limits = "limits: {max_trials: 3}\n";
+  const std::string wide =
+      refusal(with(limits, space("{type: uniform, low: -1.7e308, high: 1.7e308}")));
+  EXPECT_NE(wide.find("bad.yaml:4:"), std::string::npos) << wide;
+  EXPECT_NE(wide.find("space.x.high: uniform's width high - low"), std::string::npos) << wide;
+  EXPECT_NE(wide.find("is not a finite number"), std::string::npos) << wide;
+  EXPECT_NE(refusal(with(limits, space("{type: quniform, low: -1e308, high: 1e308, q: 1}")))
+                .find("is not a finite number"),
+            std::string::npos);
+  EXPECT_NE(refusal(with(limits, space("{type: normal, mu: 1e308, sigma: 1e307}")))
+                .find("can draw a value that is not a finite number"),
+            std::string::npos);
+  EXPECT_EQ(refusal(with(limits, space("{type: uniform, low: -1e307, high: 1e307}"))), "");
+}
+
+// Issue 30, item 8: bytes that are not UTF-8 gave a raw nlohmann type_error
+// naming no file or line (and left an empty store behind).
+TEST(SweepFile, RefusesBytesThatAreNotUtf8WithTheLine) {
+  const std::string bad = refusal(with("# caf\xE9 au lait\n"));
+  EXPECT_NE(bad.find("bad.yaml:5:6: holds the byte 0xE9, which is not UTF-8"), std::string::npos)
+      << bad;
+  const std::string in_value =
+      refusal(with("", "space:\n  x: {type: choice, values: [a\xC0\xAF]}\n"));
+  EXPECT_NE(in_value.find("bad.yaml:4:"), std::string::npos) << in_value;
+  EXPECT_NE(in_value.find("0xC0"), std::string::npos) << in_value;
+  EXPECT_EQ(refusal(with("limits: {max_trials: 3}\n# caf\xC3\xA9 \xE2\x82\xAC\n")), "");  // UTF-8
+}
+
+TEST(ArgsTemplate, NeverPassesNullOrNonFiniteValues) {
+  const Params params = {{"x", nullptr}, {"inf", std::numeric_limits<double>::infinity()}};
+  EXPECT_THROW(expandArgs({"--x", "${x}"}, params), ConfigError);
+  EXPECT_THROW(expandArgs({"--x=${inf}"}, params), ConfigError);
 }
 
 TEST(ArgsTemplate, ExpandsPlaceholders) {

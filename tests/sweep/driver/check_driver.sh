@@ -5,8 +5,8 @@
 #   - a random sweep: every trial completed, its own outputs/ and logs/,
 #     LOGS/trial.json, COHORT_SWEEP_ID/COHORT_TRIAL_ID, status/best tables;
 #   - a crashing trial (failed, with cohortrun's root cause), a trial that
-#     never reports (failed, saying so), a metric that goes NaN (completed,
-#     never best), and the sweep goes on;
+#     never reports (failed, saying so), a metric that ends NaN or +Infinity
+#     as json.dumps writes them (failed, never best), and the sweep goes on;
 #   - median stopping cuts a bad trial, with the decision in the store;
 #   - asha pauses trials and resumes a promoted one from its checkpoint
 #     (not from step 0), and the best trial is registered with the sweep and
@@ -68,17 +68,23 @@ best_id=$(echo "$best_json" | /usr/bin/python3 -c 'import json,sys; print(json.l
 top=$(db random "SELECT m.trial FROM metrics m WHERE m.step = 3 ORDER BY m.value DESC LIMIT 1")
 [ "$best_id" = "$top" ] || fail "best says trial $best_id, the store's best final value is trial $top's"
 
-step "a crash, a trial that never reports, a NaN: failed, failed, completed (never best)"
+step "a crash, a trial that never reports, a NaN, +Infinity: each failed, and never best"
 write_sweep faults.yaml '--steps, "3", --sleep, "0.05", "${mode}"' \
   '  x: {type: choice, values: [0.3]}
-  mode: {type: choice, values: ["--crash-at=2", "--silent", "--nan-at=3", "--steps=3"]}' grid '{max_concurrent: 2}'
-# x = 0.3 is the best x: the NaN trial would be best if its last value were a number.
+  mode: {type: choice, values: ["--crash-at=2", "--silent", "--nan-at=3", "--steps=3", "--inf-at=3"]}' grid '{max_concurrent: 2}'
+# x = 0.3 is the best x: the NaN trial would be best if its last finite value
+# counted, and the +Infinity one would be best of all (issue 30, item 1:
+# json.dumps writes bare NaN and Infinity, which were skipped as not JSON).
 "$sweep" run faults.yaml --dir faults --quiet || fail "the faults sweep exited $?"
 reason() { db faults "SELECT state || ': ' || reason FROM trials WHERE id = $1"; }
 reason 1 | grep -q "^failed: rank 0 .*exited with code 1" || fail "the crash: $(reason 1)"
 reason 2 | grep -q "^failed: it exited 0 but never reported score" || fail "the silent trial: $(reason 2)"
-reason 3 | grep -q "^completed" || fail "the NaN trial: $(reason 3)"
+reason 3 | grep -q "^failed: its last score (step 3) is NaN: the metric diverged" || fail "the NaN trial: $(reason 3)"
+reason 5 | grep -q "^failed: its last score (step 3) is +Infinity, which is out of the metric's sense" ||
+  fail "the +Infinity trial: $(reason 5)"
 [ "$(db faults 'SELECT count(*) FROM metrics WHERE trial = 3 AND value IS NULL')" = 1 ] || fail "NaN not kept as NULL"
+[ "$(db faults 'SELECT count(*) FROM metrics WHERE trial = 5 AND step = 3 AND value > 1e308')" = 1 ] ||
+  fail "+Infinity not kept: $(db faults 'SELECT step, value FROM metrics WHERE trial = 5')"
 "$sweep" best faults --json | grep -q '"trial": 4' || fail "best is not trial 4: $("$sweep" best faults)"
 "$sweep" status faults --json | /usr/bin/python3 -c '
 import json, sys; d = json.load(sys.stdin); assert d["best"] == 4, d["best"]' || fail "status --json best"

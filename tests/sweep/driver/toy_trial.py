@@ -4,12 +4,14 @@ LOGS/metrics.jsonl as docs/sweep.md says, one line per step, and resumes
 from OUTPUTS/state.json (written at every step and on SIGTERM), as a trial
 must for asha's promotions.
 
-  toy_trial.py --x X [--steps N] [--sleep S] [--crash-at K] [--nan-at K] [--silent]
+  toy_trial.py --x X [--steps N] [--sleep S] [--crash-at K] [--nan-at K] [--inf-at K] [--silent]
 
 score(step) = (1 - (x - 0.3)^2) * step / N: trials nearer x = 0.3 score
 higher at every step, so a policy's decisions can be predicted. In a trial
 of several ranks, rank 0 reports and keeps the state; every rank prints the
-host it runs on."""
+host it runs on. --nan-at and --inf-at report float("nan") and
+float("inf") at step K, which json.dumps writes as the bare tokens NaN and
+Infinity, as a diverged Python trainer's would."""
 import argparse, json, math, os, signal, socket, sys, time
 
 p = argparse.ArgumentParser()
@@ -18,6 +20,7 @@ p.add_argument("--steps", type=int, default=5)
 p.add_argument("--sleep", type=float, default=0.1)
 p.add_argument("--crash-at", type=int, default=-1)
 p.add_argument("--nan-at", type=int, default=-1)
+p.add_argument("--inf-at", type=int, default=-1)
 p.add_argument("--silent", action="store_true")
 a = p.parse_args()
 
@@ -51,7 +54,7 @@ while step < a.steps:
     if step == a.crash_at:
         raise RuntimeError(f"toy trial crashed at step {step}")
     score = (1 - (a.x - 0.3) ** 2) * step / a.steps
-    value = None if step == a.nan_at else score
+    value = math.nan if step == a.nan_at else math.inf if step == a.inf_at else score
     if not a.silent and rank == 0:
         with open(os.path.join(logs, "metrics.jsonl"), "a") as f:
             f.write(json.dumps({"step": step, "time": time.time(), "score": value}) + "\n")
