@@ -132,11 +132,10 @@ else
 fi
 
 step "item 8: bytes that are not UTF-8 are refused with the line; nothing is created"
-sweep_file latin1.yaml "$work/good.sh"
-printf '# caf\xe9\n' >>latin1.yaml
+sweep_file latin1.yaml "$work/good.sh" '--name, "${x}"' "$(printf '  x:\n    type: choice\n    values:\n      - caf\xe9 au lait')"
 set +e; "$sweep" run latin1.yaml --dir latin1 >latin1.txt 2>&1; rc=$?; set -e
 [ "$rc" = 2 ] || fail "a Latin-1 sweep file: exit $rc: $(cat latin1.txt)"
-grep -q "latin1.yaml:9:6: holds the byte 0xE9, which is not UTF-8" latin1.txt || fail "the refusal: $(cat latin1.txt)"
+grep -q "latin1.yaml:8:12: holds the byte 0xE9, which is not UTF-8" latin1.txt || fail "the refusal: $(cat latin1.txt)"
 [ ! -e latin1 ] || fail "the refused sweep left $(ls -A latin1)"
 
 step "item 9: --cohortrun checked first, report -o FOLDER, E2BIG, exit 2, a second SIGINT"
