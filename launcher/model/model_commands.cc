@@ -139,8 +139,15 @@ int list(registry::Registry& r, const std::string& name, bool as_json) {
     cli::Table table({"model", "versions", "latest", "created", "aliases"});
     for (const auto& n : r.names()) {
       std::vector<registry::DamagedRecord> bad_versions, bad_events;
-      const auto versions = r.versions(n, &bad_versions);
-      const auto aliases = r.aliases(n, &bad_events);
+      std::vector<registry::VersionRecord> versions;
+      std::map<std::string, int64_t> aliases;
+      try {
+        versions = r.versions(n, &bad_versions);
+        aliases = r.aliases(n, &bad_events);
+      } catch (const DataError& e) {  // the model's own entry (a link, say): the others go on
+        damage.push_back(n + ": " + e.detail());
+        continue;
+      }
       noteDamage(n, bad_versions);
       noteDamage(n, bad_events);
       std::string alias_text;
