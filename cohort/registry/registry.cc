@@ -193,6 +193,12 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
     written.push_back(stored + "/lineage.json");
     root_->write(written.back(), lineage_text);
     record.lineage_sha256 = storage::sha256Hex(lineage_text);
+    // Still ours: `cohort-model gc` removes a claim it takes for dead (See Note [Leftovers]).
+    const std::string claim_object = prefix + "/claims/" + number(version);
+    COHORT_CHECK(root_->exists(claim_object) && root_->readAll(claim_object) == claim.dump(),
+                 DataError,
+                 "the claim " + urlOf(claim_object) + " of this registration was removed",
+                 "`cohort-model gc --remove` took it for dead; register the model again");
     // The name again: a registration that failed meanwhile may have removed it
     // (See undoRegistration); a committed version always has its name.
     root_->createExclusive("names/" + name, name_text);

@@ -256,6 +256,18 @@ if [ "$backend" != azurite ]; then  # (stored_list of a folder lists only its bl
   [ -z "$(stored_list models/crash/versions/00000002)" ] || fail "gc --remove left: $(stored_list models/crash/versions/00000002)"
 fi
 "$model" gc --older-than 0 | grep -q "nothing left" || fail "gc found more after --remove"
+if [ "$backend" = local ]; then
+  # A registration whose claim gc removes under it (--older-than 0) fails rather than commit.
+  "$model" register inflight --from "$work/big/outputs" >"$work/inflight.txt" 2>&1 &
+  victim=$!
+  for _ in $(seq 600); do [ -n "$(stored_list models/inflight/versions/00000001/files/extra)" ] && break; sleep 0.05; done
+  "$model" gc inflight --older-than 0 --remove >/dev/null 2>&1 || true
+  set +e; wait "$victim"; rc=$?; set -e
+  [ $rc -eq 1 ] || fail "a registration whose claim gc removed exited $rc: $(cat "$work/inflight.txt")"
+  # (Its claim found gone before the commit, or a file of its gc removed mid-copy.)
+  grep -q "what to do" "$work/inflight.txt" || fail "inflight: $(cat "$work/inflight.txt")"
+  [ -z "$(stored_list models/inflight)" ] || fail "the stopped registration left: $(stored_list models/inflight)"
+fi
 "$model" list crash --json | /usr/bin/python3 -c 'import json,sys; v=[x["version"] for x in json.load(sys.stdin)]; assert v == [1, 3], v' ||
   fail "gc touched a committed version"
 
