@@ -18,21 +18,50 @@ bool nameCharacter(char c) {
          c == '_' || c == '-';
 }
 
-// The text quoted for a message: printable, and cut short when long.
+// The length of the UTF-8 sequence at `text[at]`, or 0 when none starts there.
+size_t utf8Length(const std::string& text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t n = lead < 0x80           ? 1
+                   : (lead >> 5) == 0x6  ? 2
+                   : (lead >> 4) == 0xe  ? 3
+                   : (lead >> 3) == 0x1e ? 4
+                                         : 0;
+  if (n == 0 || at + n > text.size()) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((static_cast<unsigned char>(text[at + i]) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+// The character at `text[at]` as a message shows it: itself when printable
+// (a whole UTF-8 sequence, never part of one), else its bytes as \xNN.
+std::string characterAt(const std::string& text, size_t at, size_t* length) {
+  const auto u = static_cast<unsigned char>(text[at]);
+  *length = utf8Length(text, at);
+  if (*length == 0 || u < 0x20 || u == 0x7f) {
+    *length = 1;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02x", u);
+    return hex;
+  }
+  return text.substr(at, *length);
+}
+
+// The text quoted for a message: printable, and cut short (between
+// characters) when long.
 std::string shown(const std::string& text) {
+  constexpr size_t kShown = 40;
   std::string out;
-  for (char c : text.substr(0, 40)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", u);
-      out += hex;
-    } else {
-      out += c;
-    }
+  size_t characters = 0, at = 0;
+  while (at < text.size()) {
+    size_t length = 0;
+    const std::string c = characterAt(text, at, &length);
+    if (characters < kShown) out += c;
+    ++characters;
+    at += length;
   }
   return "'" + out +
-         (text.size() > 40 ? "...' (" + std::to_string(text.size()) + " characters)" : "'");
+         (characters > kShown ? "...' (" + std::to_string(characters) + " characters)" : "'");
 }
 
 }  // namespace
@@ -47,20 +76,24 @@ void checkName(const std::string& name, const std::string& what) {
   const std::string hint =
       "use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
   if (name.empty()) throw ConfigError("the " + what + " is empty", hint);
+  for (size_t at = 0; at < name.size(); ++at) {
+    const char c = name[at];
+    if (!nameCharacter(c)) {
+      const auto u = static_cast<unsigned char>(c);
+      size_t length = 0;
+      const std::string which = c == '/'   ? "'/'"
+                                : c == ' ' ? "a space"
+                                : (u < 0x20 || u == 0x7f)
+                                    ? "a control character"
+                                    : "'" + characterAt(name, at, &length) + "'";
+      throw ConfigError("the " + what + " " + shown(name) + " holds " + which, hint);
+    }
+  }
+  // Only ASCII from here on: a byte is a character.
   if (name.size() > kMaxName) {
     throw ConfigError("the " + what + " " + shown(name) + " is longer than " +
                           std::to_string(kMaxName) + " characters",
                       hint);
-  }
-  for (char c : name) {
-    if (!nameCharacter(c)) {
-      const auto u = static_cast<unsigned char>(c);
-      const std::string which = c == '/'                  ? "'/'"
-                                : c == ' '                ? "a space"
-                                : (u < 0x20 || u == 0x7f) ? "a control character"
-                                                          : "'" + std::string(1, c) + "'";
-      throw ConfigError("the " + what + " " + shown(name) + " holds " + which, hint);
-    }
   }
   if (!std::isalnum(static_cast<unsigned char>(name[0]))) {
     throw ConfigError("the " + what + " " + shown(name) + " does not start with a letter or digit",

@@ -12,6 +12,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
 #include "cohort/registry/lineage.h"
+#include "cohort/registry/registry_paths.h"
 #include "cohort/storage/checksum.h"
 
 namespace cohort::registry {
@@ -19,33 +20,16 @@ namespace cohort::registry {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::modelPrefix;
+using detail::number;
+using detail::numberOf;
+using detail::unixNow;
 using nlohmann::json;
 
-constexpr const char* kRecordSchema = "cohort.model-version/1";
 // A model file up to this size goes to Azure in one streamed Put Blob (Azure
 // allows 5000 MiB); larger ones in blocks, 4 in flight. One Put moved 1 GiB to
 // Azurite about twice as fast as 64 MiB blocks did (bench/run_registry.sh).
 constexpr int64_t kPartBytes = int64_t{4} << 30;
-
-double unixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string number(int64_t n) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%08lld", static_cast<long long>(n));
-  return text;
-}
-
-// The number a listed "0000000V" or "0000000V.json" stands for, or 0.
-int64_t numberOf(const std::string& object) {
-  const std::string digits =
-      object.size() == 13 && object.compare(8, 5, ".json") == 0 ? object.substr(0, 8) : object;
-  if (digits.size() != 8 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(digits);
-}
-
-std::string modelPrefix(const std::string& name) { return "models/" + name; }
 
 // The regular files under `dir`, as sorted relative paths (no hidden ones).
 std::vector<std::string> filesUnder(const std::string& dir) {
@@ -67,62 +51,29 @@ std::vector<std::string> filesUnder(const std::string& dir) {
   return out;
 }
 
-std::string text(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+// Each of `objects` read with `read`; one that cannot be read goes to
+// `damaged` when given, else its DataError is thrown (See Note [Damaged records]).
+// `folder` is the objects' folder under the location, `root` the location.
+template <typename T, typename Read>
+std::vector<T> readEach(storage::Storage& root, const std::string& folder,
+                        const std::vector<storage::ObjectInfo>& objects, Read read,
+                        std::vector<DamagedRecord>* damaged) {
+  std::vector<T> out;
+  for (const auto& o : objects) {
+    const int64_t n = numberOf(o.name);
+    if (n == 0) continue;
+    const std::string object = folder + "/" + o.name;
+    try {
+      out.push_back(read(root.readAll(object), n, root.urlOf(object)));
+    } catch (const DataError& e) {
+      if (!damaged) throw;
+      damaged->push_back({n, root.urlOf(object), e.detail()});
+    }
+  }
+  return out;
 }
 
 }  // namespace
-
-json VersionRecord::toJson() const {
-  json files_json = json::array();
-  for (const auto& f : files) {
-    json file = {{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}};
-    if (!f.xxh128.empty()) file["xxh128"] = f.xxh128;
-    files_json.push_back(std::move(file));
-  }
-  return {{"schema", kRecordSchema},  {"name", name},
-          {"version", version},       {"created", created},
-          {"created_by", created_by}, {"tags", tags},
-          {"files", files_json},      {"lineage_sha256", lineage_sha256}};
-}
-
-VersionRecord VersionRecord::fromJson(const std::string& bytes, const std::string& where) {
-  const json j = json::parse(bytes, nullptr, false);
-  const auto damaged = [&](const std::string& what) {
-    return DataError(
-        where + " is not a version record: " + what,
-        "the registry is damaged there; restore it from a backup, or register the model again");
-  };
-  if (j.is_discarded() || !j.is_object()) throw damaged("not a JSON object");
-  if (text(j, "schema") != kRecordSchema)
-    throw damaged("its schema is '" + text(j, "schema") + "'");
-  VersionRecord r;
-  try {
-    r.name = j.at("name").get<std::string>();
-    r.version = j.at("version").get<int64_t>();
-    r.created = j.at("created").get<double>();
-    r.created_by = j.at("created_by").get<std::string>();
-    r.tags = j.at("tags").get<std::map<std::string, std::string>>();
-    r.lineage_sha256 = j.at("lineage_sha256").get<std::string>();
-    for (const auto& f : j.at("files")) {
-      r.files.push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(),
-                         f.at("sha256").get<std::string>(),
-                         f.contains("xxh128") ? f.at("xxh128").get<std::string>() : ""});
-    }
-  } catch (const json::exception& e) {
-    throw damaged(e.what());
-  }
-  return r;
-}
-
-json AliasEvent::toJson() const {
-  return {{"sequence", sequence},
-          {"alias", alias},
-          {"from", from == 0 ? json() : json(from)},
-          {"to", to == 0 ? json() : json(to)},
-          {"by", by},
-          {"at", at}};
-}
 
 std::string currentUser() {
   std::string user;
@@ -178,55 +129,83 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
   record.name = name;
   record.created_by = currentUser();
   record.tags = tags;
-  // The claim: the next number not taken (See Note [Registry layout]).
-  const json claim = {
-      {"by", record.created_by}, {"pid", ::getpid()}, {"token", uniqueSuffix()}, {"at", unixNow()}};
-  root_->createExclusive(
-      "names/" + name,
-      json{{"name", name}, {"created", unixNow()}, {"by", record.created_by}}.dump());
-  int64_t version = 1;
-  for (const auto& o : under(prefix + "/claims")->list())
-    version = std::max(version, numberOf(o.name) + 1);
-  for (int tries = 0; !root_->createExclusive(prefix + "/claims/" + number(version), claim.dump());
-       ++tries) {
-    COHORT_CHECK(tries < 10000, Error,
-                 "could not claim a version of '" + name + "' in " + location_,
-                 "too many registrations at once; try again");
-    ++version;
+  const std::string name_text =
+      json{{"name", name}, {"created", unixNow()}, {"by", record.created_by}}.dump();
+  const bool made_name = root_->createExclusive("names/" + name, name_text);
+  // The claim: the next number not taken (See Note [Registry layout]), with
+  // the files it is going to copy (See Note [Leftovers]).
+  const json claim = {{"by", record.created_by},
+                      {"pid", ::getpid()},
+                      {"token", uniqueSuffix()},
+                      {"at", unixNow()},
+                      {"files", files}};
+  int64_t version = 0;
+  std::vector<std::string> written;  // to remove if the registration fails
+  try {
+    version = 1;
+    for (const auto& o : under(prefix + "/claims")->list())
+      version = std::max(version, numberOf(o.name) + 1);
+    for (int tries = 0;
+         !root_->createExclusive(prefix + "/claims/" + number(version), claim.dump()); ++tries) {
+      COHORT_CHECK(tries < 10000, Error,
+                   "could not claim a version of '" + name + "' in " + location_,
+                   "too many registrations at once; try again");
+      ++version;
+    }
+  } catch (...) {
+    undoRegistration(name, 0, written, made_name);
+    throw;
   }
   record.version = version;
   record.created = unixNow();
   const std::string stored = prefix + "/versions/" + number(version);
 
-  // The files, each hashed while it is copied (two reads of the page cache,
-  // in parallel; See Note [Two digests]).
-  for (const auto& relative : files) {
-    const std::string local = (fs::path(model_dir) / relative).string();
-    auto digests = std::async(std::launch::async, [&local] {
-      return storage::fileChecksumsHex(
-          {storage::ChecksumKind::kSha256, storage::ChecksumKind::kXxh128}, local);
-    });
-    try {
-      storage::Storage::PutFileOptions put;
-      put.part_bytes = kPartBytes;
-      root_->putFile(stored + "/files/" + relative, local, put);
-    } catch (...) {
-      digests.wait();
-      throw;
+  try {
+    // The files, each hashed while it is copied (two reads of the page cache,
+    // in parallel; See Note [Two digests]).
+    for (const auto& relative : files) {
+      const std::string local = (fs::path(model_dir) / relative).string();
+      auto digests = std::async(std::launch::async, [&local] {
+        return storage::fileChecksumsHex(
+            {storage::ChecksumKind::kSha256, storage::ChecksumKind::kXxh128}, local);
+      });
+      written.push_back(stored + "/files/" + relative);
+      try {
+        storage::Storage::PutFileOptions put;
+        put.part_bytes = kPartBytes;
+        root_->putFile(written.back(), local, put);
+      } catch (...) {
+        digests.wait();
+        throw;
+      }
+      const auto hex = digests.get();
+      record.files.push_back(
+          {relative, static_cast<int64_t>(fs::file_size(local)), hex[0], hex[1]});
     }
-    const auto hex = digests.get();
-    record.files.push_back({relative, static_cast<int64_t>(fs::file_size(local)), hex[0], hex[1]});
-  }
 
-  lineage["model"] = {{"name", name},
-                      {"version", version},
-                      {"created", record.created},
-                      {"created_by", record.created_by},
-                      {"tags", tags},
-                      {"files", record.toJson()["files"]}};
-  const std::string lineage_text = withoutSecrets(std::move(lineage)).dump(2) + "\n";
-  root_->write(stored + "/lineage.json", lineage_text);
-  record.lineage_sha256 = storage::sha256Hex(lineage_text);
+    lineage["model"] = {{"name", name},
+                        {"version", version},
+                        {"created", record.created},
+                        {"created_by", record.created_by},
+                        {"tags", tags},
+                        {"files", record.toJson()["files"]}};
+    const std::string lineage_text = withoutSecrets(std::move(lineage)).dump(2) + "\n";
+    written.push_back(stored + "/lineage.json");
+    root_->write(written.back(), lineage_text);
+    record.lineage_sha256 = storage::sha256Hex(lineage_text);
+    // Still ours: `cohort-model gc` removes a claim it takes for dead (See Note [Leftovers]).
+    const std::string claim_object = prefix + "/claims/" + number(version);
+    COHORT_CHECK(root_->exists(claim_object) && root_->readAll(claim_object) == claim.dump(),
+                 DataError,
+                 "the claim " + urlOf(claim_object) + " of this registration was removed",
+                 "`cohort-model gc --remove` took it for dead; register the model again");
+    // The name again: a registration that failed meanwhile may have removed it
+    // (See undoRegistration); a committed version always has its name.
+    root_->createExclusive("names/" + name, name_text);
+  } catch (...) {
+    undoRegistration(name, version, written, made_name);
+    throw;
+  }
   // The commit: from here on the version exists, and nothing replaces it.
   COHORT_CHECK(root_->createExclusive(prefix + "/committed/" + number(version) + ".json",
                                       record.toJson().dump(2) + "\n"),
@@ -235,6 +214,48 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
                    " was committed by someone else",
                "something other than cohort-model writes into the registry; check who");
   return record;
+}
+
+void Registry::undoRegistration(const std::string& name, int64_t version,
+                                const std::vector<std::string>& written, bool made_name) noexcept {
+  // In this order, each step only when the ones before it succeeded, so what
+  // is left can still be found by `leftovers` (See Note [Leftovers]).
+  try {
+    for (auto it = written.rbegin(); it != written.rend(); ++it) root_->remove(*it);
+    if (version > 0) root_->remove(modelPrefix(name) + "/claims/" + number(version));
+    if (made_name && under(modelPrefix(name) + "/claims")->list().empty())
+      root_->remove("names/" + name);
+  } catch (const std::exception&) {
+    // The registration's own error is the one to report; `cohort-model gc` finds the rest.
+  }
+}
+
+void Registry::checkWritable() {
+  const std::string probe = "write-probe." + uniqueSuffix();
+  const std::string text = json{{"by", currentUser()}, {"at", unixNow()}}.dump();
+  try {
+    root_->createLocation();
+    under("names")->list();
+    root_->createExclusive(probe, text);
+    std::string back;
+    try {
+      back = root_->readAll(probe);
+    } catch (const DataError&) {
+      try {
+        root_->remove(probe);
+      } catch (const DataError&) {
+      }
+      throw;
+    }
+    root_->remove(probe);
+    if (back != text) {
+      throw DataError("the probe " + urlOf(probe) + " read back differs from what was written",
+                      "check the storage");
+    }
+  } catch (const DataError& e) {
+    throw DataError("the model registry " + location_ + " cannot be written: " + e.detail(),
+                    e.hint());
+  }
 }
 
 std::vector<std::string> Registry::names() {
@@ -250,15 +271,20 @@ std::vector<std::string> Registry::names() {
   return out;
 }
 
-std::vector<VersionRecord> Registry::versions(const std::string& name) {
+std::vector<VersionRecord> Registry::versions(const std::string& name,
+                                              std::vector<DamagedRecord>* damaged) {
   requireModel(name);
-  std::vector<VersionRecord> out;
-  auto committed = under(modelPrefix(name) + "/committed");
-  for (const auto& o : committed->list()) {
-    if (numberOf(o.name) == 0 || o.name.size() != 13) continue;
-    out.push_back(VersionRecord::fromJson(committed->readAll(o.name), committed->urlOf(o.name)));
-  }
-  return out;
+  const std::string folder = modelPrefix(name) + "/committed";
+  auto listed = under(folder)->list();
+  listed.erase(std::remove_if(listed.begin(), listed.end(),
+                              [](const storage::ObjectInfo& o) { return o.name.size() != 13; }),
+               listed.end());
+  return readEach<VersionRecord>(
+      *root_, folder, listed,
+      [](const std::string& bytes, int64_t, const std::string& where) {
+        return VersionRecord::fromJson(bytes, where);
+      },
+      damaged);
 }
 
 VersionRecord Registry::resolve(const ModelRef& ref) {
@@ -301,114 +327,28 @@ json Registry::lineage(const VersionRecord& version) {
   return json::parse(bytes);
 }
 
-void Registry::download(const VersionRecord& version, const std::string& dir) {
-  std::error_code error;
-  if (fs::exists(dir, error) && !(fs::is_directory(dir, error) && fs::is_empty(dir, error))) {
-    throw ConfigError("cannot download into " + dir + ": it exists and is not an empty folder",
-                      "name a new folder, or remove that one first");
-  }
-  const fs::path target = fs::absolute(dir);
-  const fs::path staging =
-      target.parent_path() / ("." + target.filename().string() + ".partial." + uniqueSuffix());
-  fs::create_directories(staging, error);
-  if (error)
-    throw DataError("cannot create " + staging.string() + ": " + error.message(),
-                    "choose a writable folder");
-  const std::string stored =
-      modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
-  try {
-    for (const auto& f : version.files) {
-      const fs::path local = staging / f.path;
-      fs::create_directories(local.parent_path());
-      // See Note [Two digests]; records made before xxh128 have only a sha256.
-      const bool fast = !f.xxh128.empty();
-      storage::Checksum checksum(fast ? storage::ChecksumKind::kXxh128
-                                      : storage::ChecksumKind::kSha256);
-      root_->getFile(stored + f.path, local.string(), f.size, &checksum);
-      if (checksum.hex() != (fast ? f.xxh128 : f.sha256)) {
-        throw DataError(
-            "the stored file " + f.path + " of " + version.name + ":" +
-                std::to_string(version.version) + " (" + urlOf(stored + f.path) +
-                ") does not match its " + (fast ? "xxh128" : "sha256"),
-            "the registry copy was changed or damaged after registration; do not use it, and "
-            "register the model again from its outputs");
-      }
-    }
-    fs::remove(target, error);  // an empty folder, if it was there
-    fs::rename(staging, target);
-  } catch (...) {
-    fs::remove_all(staging, error);
-    throw;
-  }
-}
-
-std::vector<FileProblem> Registry::verifyFiles(const VersionRecord& version) {
-  std::vector<FileProblem> problems;
-  const std::string stored =
-      modelPrefix(version.name) + "/versions/" + number(version.version) + "/files/";
-  const fs::path scratch = fs::temp_directory_path() / ("cohort-verify." + uniqueSuffix());
-  for (const auto& f : version.files) {
-    try {
-      if (!root_->exists(stored + f.path)) {
-        problems.push_back({f.path, "is missing"});
-        continue;
-      }
-      const int64_t size = root_->size(stored + f.path);
-      if (size != f.size) {
-        problems.push_back(
-            {f.path, "is " + std::to_string(size) + " bytes, not " + std::to_string(f.size)});
-        continue;
-      }
-      storage::Checksum checksum(storage::ChecksumKind::kSha256);
-      root_->getFile(stored + f.path, scratch.string(), f.size, &checksum);
-      if (checksum.hex() != f.sha256) {
-        problems.push_back({f.path, "does not match its sha256"});
-      } else if (!f.xxh128.empty() && storage::fileChecksumHex(storage::ChecksumKind::kXxh128,
-                                                               scratch.string()) != f.xxh128) {
-        problems.push_back({f.path, "does not match its xxh128 (its sha256 does)"});
-      }
-    } catch (const DataError& e) {
-      problems.push_back({f.path, e.detail()});
-    }
-  }
-  std::error_code error;
-  fs::remove(scratch, error);
-  return problems;
-}
-
-std::vector<AliasEvent> Registry::aliasHistory(const std::string& name) {
+std::vector<AliasEvent> Registry::aliasHistory(const std::string& name,
+                                               std::vector<DamagedRecord>* damaged) {
   requireModel(name);
-  std::vector<AliasEvent> out;
-  auto events = under(modelPrefix(name) + "/events");
-  for (const auto& o : events->list()) {
-    if (numberOf(o.name) == 0) continue;
-    const json j = json::parse(events->readAll(o.name), nullptr, false);
-    try {
-      AliasEvent e;
-      e.sequence = numberOf(o.name);
-      e.alias = j.at("alias").get<std::string>();
-      e.from = j.at("from").is_null() ? 0 : j.at("from").get<int64_t>();
-      e.to = j.at("to").is_null() ? 0 : j.at("to").get<int64_t>();
-      e.by = j.at("by").get<std::string>();
-      e.at = j.at("at").get<double>();
-      out.push_back(e);
-    } catch (const json::exception& e) {
-      throw DataError(events->urlOf(o.name) + " is not an alias event: " + e.what(),
-                      "the registry is damaged there; restore it from a backup");
-    }
-  }
-  return out;
+  const std::string folder = modelPrefix(name) + "/events";
+  return readEach<AliasEvent>(*root_, folder, under(folder)->list(), &AliasEvent::fromJson,
+                              damaged);
 }
 
-std::map<std::string, int64_t> Registry::aliases(const std::string& name) {
+std::map<std::string, int64_t> aliasesAfter(const std::vector<AliasEvent>& history) {
   std::map<std::string, int64_t> now;
-  for (const auto& e : aliasHistory(name)) {
+  for (const auto& e : history) {
     if (e.to == 0)
       now.erase(e.alias);
     else
       now[e.alias] = e.to;
   }
   return now;
+}
+
+std::map<std::string, int64_t> Registry::aliases(const std::string& name,
+                                                 std::vector<DamagedRecord>* damaged) {
+  return aliasesAfter(aliasHistory(name, damaged));
 }
 
 AliasEvent Registry::moveAlias(const std::string& name, const std::string& alias, int64_t version) {

@@ -7,7 +7,8 @@
 // Note [Registry layout]
 // Under the location:
 //   names/NAME                                 the model exists (first registration)
-//   models/NAME/claims/0000000V                version V is taken (exclusive create)
+//   models/NAME/claims/0000000V                version V is taken (exclusive create),
+//                                              by whom, when, and the files it copies
 //   models/NAME/versions/0000000V/files/PATH   the model's files
 //   models/NAME/versions/0000000V/lineage.json the lineage record (docs/registry.md)
 //   models/NAME/committed/0000000V.json        the version record: files, sizes,
@@ -21,7 +22,25 @@
 // halfway leaves a claim and some files that nothing lists, and the next one
 // takes the next number. Alias moves are numbered events made the same way,
 // so concurrent moves are ordered and none is lost; an alias's version is the
-// last event's.
+// last event's. A registration that fails (rather than being killed)
+// removes what it wrote: its files, its claim, and the name when it made the
+// name and no other registration has claimed a version since.
+//
+// Note [Damaged records]
+// A version record or alias event that is not what cohort-model wrote (not
+// JSON, a field missing or of the wrong type, a symbolic link in a local
+// registry) is damage in one object, not in the registry: listings go on
+// with what is readable and name the damaged object (DamagedRecord), while
+// whatever reads that object itself (show, download, an alias) fails with a
+// DataError naming it.
+//
+// Note [Leftovers]
+// A registration killed halfway leaves its claim and some of its files.
+// The claim lists the files it was going to copy, so `leftovers` finds what
+// is there without listing folders (no backend lists recursively), and
+// `removeLeftover` removes them, the claim last. A claim younger than the
+// grace period given may belong to a registration still copying and is left
+// alone; a name whose every registration failed is a leftover too.
 //
 // Note [Two digests]
 // Every file is recorded with two digests, both computed in one read while
@@ -77,6 +96,26 @@ struct AliasEvent {
   double at = 0;     // Unix seconds
 
   nlohmann::json toJson() const;
+  // A DataError naming `where` when the event is malformed.
+  static AliasEvent fromJson(const std::string& text, int64_t sequence, const std::string& where);
+};
+
+// A stored record that cannot be read (See Note [Damaged records]).
+struct DamagedRecord {
+  int64_t number = 0;   // the version, or the alias event's sequence
+  std::string where;    // the object's URL (a path for a local registry)
+  std::string problem;  // "not a JSON object", "'to' is missing or not a number"
+};
+
+// What a registration that never committed left (See Note [Leftovers]).
+struct Leftover {
+  std::string name;
+  int64_t version = 0;               // 0: only the name is left (no claim, no version)
+  double claimed_at = 0;             // Unix seconds; 0 when the claim cannot be read
+  std::string claimed_by;            // user@host
+  std::vector<std::string> objects;  // what is there, relative to the location
+  int64_t bytes = 0;                 // their size
+  bool files_unknown = false;        // a claim without a file list (made before gc existed)
 };
 
 struct FileProblem {
@@ -92,6 +131,12 @@ class Registry {
 
   const std::string& location() const { return location_; }
 
+  // Creates the location if needed, then creates and removes a small probe
+  // object the way a registration creates its claim (an exclusive create),
+  // so a location that cannot be reached, or read but not written, fails
+  // here with a DataError naming it, before any work that would register.
+  void checkWritable();
+
   // Registers the files under `model_dir` (recursively) as the next version
   // of `name`. `lineage` is completed with the model's name, version and
   // files and stored beside them.
@@ -101,7 +146,10 @@ class Registry {
 
   std::vector<std::string> names();
   // Committed versions, oldest first; a ConfigError for an unknown name.
-  std::vector<VersionRecord> versions(const std::string& name);
+  // With `damaged`, a record that cannot be read is put there and the others
+  // are returned; without, it is a DataError (See Note [Damaged records]).
+  std::vector<VersionRecord> versions(const std::string& name,
+                                      std::vector<DamagedRecord>* damaged = nullptr);
   // The version `ref` means; a ConfigError naming what is not there.
   VersionRecord resolve(const ModelRef& ref);
   nlohmann::json lineage(const VersionRecord& version);
@@ -116,20 +164,38 @@ class Registry {
 
   // Points `alias` of `name` at `version` (0: removes it), as the next event.
   AliasEvent moveAlias(const std::string& name, const std::string& alias, int64_t version);
-  std::vector<AliasEvent> aliasHistory(const std::string& name);
-  // Each alias's version now.
-  std::map<std::string, int64_t> aliases(const std::string& name);
+  // The alias moves, oldest first; `damaged` as for versions().
+  std::vector<AliasEvent> aliasHistory(const std::string& name,
+                                       std::vector<DamagedRecord>* damaged = nullptr);
+  // Each alias's version now, from the readable events when `damaged` is given.
+  std::map<std::string, int64_t> aliases(const std::string& name,
+                                         std::vector<DamagedRecord>* damaged = nullptr);
+
+  // What killed or failed registrations of `name` (every model when empty)
+  // left; claims made less than `grace_s` seconds ago are not leftovers (See
+  // Note [Leftovers]).
+  std::vector<Leftover> leftovers(const std::string& name, double grace_s);
+  // Removes what `leftover` found, the claim last.
+  void removeLeftover(const Leftover& leftover);
 
  private:
   // The storage under `prefix` of the location ("models/NAME/claims").
   std::unique_ptr<storage::Storage> under(const std::string& prefix);
   void requireModel(const std::string& name);
   std::string urlOf(const std::string& name) const;
+  // After a registration failed: removes `written` (objects), the claim of
+  // `version` and, when `made_name`, the name if no version is claimed.
+  void undoRegistration(const std::string& name, int64_t version,
+                        const std::vector<std::string>& written, bool made_name) noexcept;
+  std::vector<Leftover> leftoversOf(const std::string& name, double grace_s);
 
   std::string location_;
   storage::StorageOptions options_;
   std::unique_ptr<storage::Storage> root_;
 };
+
+// Each alias's version after `history` (oldest first).
+std::map<std::string, int64_t> aliasesAfter(const std::vector<AliasEvent>& history);
 
 // "user@host" of this process.
 std::string currentUser();

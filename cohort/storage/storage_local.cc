@@ -52,6 +52,27 @@ std::string LocalStorage::urlOf(const std::string& name) const {
   return (fs::path(folder_) / name).string();
 }
 
+std::string LocalStorage::pathOf(const std::string& name, bool final_link_ok) const {
+  const std::string path = urlOf(name);
+  std::string below = folder_;
+  for (size_t start = 0;;) {
+    const size_t slash = name.find('/', start);
+    below += "/" + name.substr(start, slash == std::string::npos ? slash : slash - start);
+    struct stat st;
+    if (::lstat(below.c_str(), &st) != 0) break;  // not there (yet)
+    const bool last = slash == std::string::npos;
+    if (S_ISLNK(st.st_mode) && !(last && final_link_ok)) {
+      throw DataError(below +
+                          " is a symbolic link, and links inside a storage location are not "
+                          "followed",
+                      "replace the link with what it points at, or remove it");
+    }
+    if (last) break;
+    start = slash + 1;
+  }
+  return path;
+}
+
 std::vector<ObjectInfo> LocalStorage::list() {
   std::error_code error;
   std::vector<ObjectInfo> objects;
@@ -75,11 +96,11 @@ std::vector<ObjectInfo> LocalStorage::list() {
 
 bool LocalStorage::exists(const std::string& name) {
   std::error_code error;
-  return fs::is_regular_file(urlOf(name), error);
+  return fs::is_regular_file(pathOf(name), error);
 }
 
 int64_t LocalStorage::size(const std::string& name) {
-  const std::string path = urlOf(name);
+  const std::string path = pathOf(name);
   std::error_code error;
   const auto bytes = fs::file_size(path, error);
   if (error) {
@@ -90,8 +111,8 @@ int64_t LocalStorage::size(const std::string& name) {
 }
 
 void LocalStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
-  const std::string path = urlOf(name);
-  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const std::string path = pathOf(name);
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   if (file.fd < 0) {
     throw DataError("cannot open " + path + ": " + errnoText(),
                     "check that the data set is complete and this user may read it");
@@ -102,8 +123,8 @@ void LocalStorage::read(const std::string& name, int64_t offset, int64_t length,
 std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size,
                                             Checksum* checksum) {
   constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
-  const std::string path = urlOf(name);
-  UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const std::string path = pathOf(name);
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   struct stat st;
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
     throw DataError("cannot open " + path + ": " + errnoText(),
@@ -172,7 +193,7 @@ void commitRename(const std::string& temp, const std::string& path) {
 }  // namespace
 
 void LocalStorage::write(const std::string& name, const std::string& bytes) {
-  const std::string path = urlOf(name);
+  const std::string path = pathOf(name, true);  // a link there is replaced, not followed
   commitRename(writeTemporary(path, -1, 0, bytes), path);
 }
 
@@ -186,7 +207,7 @@ void LocalStorage::createLocation() {
 }
 
 bool LocalStorage::createExclusive(const std::string& name, const std::string& bytes) {
-  const std::string path = urlOf(name);
+  const std::string path = pathOf(name, true);  // link(2) fails on a link there
   const std::string temp = writeTemporary(path, -1, 0, bytes);
   // See Note [Exclusive create]: link(2) is atomic, on NFS too.
   bool created = ::link(temp.c_str(), path.c_str()) == 0;
@@ -210,8 +231,8 @@ bool LocalStorage::createExclusive(const std::string& name, const std::string& b
 }
 
 void LocalStorage::remove(const std::string& name) {
-  const std::string path = urlOf(name);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+  const std::string path = pathOf(name, true);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {  // not there
     throw DataError("cannot remove " + path + ": " + errnoText(), "check the folder's permissions");
   }
 }
@@ -224,14 +245,14 @@ void LocalStorage::putFile(const std::string& name, const std::string& path,
     throw DataError("cannot open " + path + ": " + errnoText(),
                     "check that it exists and is readable");
   }
-  const std::string target = urlOf(name);
+  const std::string target = pathOf(name, true);
   commitRename(writeTemporary(target, source.fd, st.st_size, ""), target);
 }
 
 void LocalStorage::getFile(const std::string& name, const std::string& path, int64_t expected_size,
                            Checksum* checksum) {
-  const std::string source_path = urlOf(name);
-  UniqueFd source{::open(source_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const std::string source_path = pathOf(name);
+  UniqueFd source{::open(source_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   struct stat st;
   if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
     throw DataError("cannot open " + source_path + ": " + errnoText(),

@@ -1,6 +1,13 @@
 // Storage on a local disk or an NFS mount: a folder, read with pread and
 // written through a temporary file renamed (or, for an exclusive create,
 // hard-linked) into place.
+//
+// Note [No links]
+// A name is a path inside the location, and nothing outside it may be read
+// or written through one (storage.h). A symbolic link inside the location
+// would break that, so an object whose path, below the location, passes
+// through a link is refused with a DataError naming the link (the location
+// itself may be reached through links). Removing a link removes the link.
 #pragma once
 
 #include "cohort/storage/storage.h"
@@ -31,6 +38,9 @@ class LocalStorage : public Storage {
                Checksum* checksum) override;
 
  private:
+  // The object's path, checked against Note [No links] (`final_link_ok`: the
+  // object itself may be a link, as unlink(2) does not follow it).
+  std::string pathOf(const std::string& name, bool final_link_ok = false) const;
   // A new temporary file beside `final_path` holding `source`'s first `size`
   // bytes, or `bytes` (when source < 0), fsynced; returns its path.
   std::string writeTemporary(const std::string& final_path, int source, int64_t size,

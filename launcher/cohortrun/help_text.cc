@@ -46,7 +46,8 @@ link was lost; 5 the engine failed with no rank to blame; 124 --timeout ran
 out; 128+S stopped by signal S (130 for SIGINT, 143 for SIGTERM); 6 the job
 succeeded but the last --upload failed (the files are still in the logs and
 outputs folders; see upload.log); 7 the job succeeded but --register failed
-(the model is still in the outputs folder; see launcher.log).)";
+(the model, if the job wrote one, is still in the outputs folder; see
+launcher.log).)";
 }
 
 }  // namespace cohort::launcher

@@ -211,7 +211,7 @@ class Attempts {
   }
 
   // --register, after a job that succeeded: its status becomes kRegisterFailed
-  // when the registration fails (the model is still in the outputs folder).
+  // when the registration fails (the model, if any, is still in the outputs folder).
   int registerOutputs(int status) {
     say("registering " + job_.outputs_dir + "/model as " + job_.options.register_name);
     std::string output;
@@ -228,8 +228,7 @@ class Attempts {
       saveRecord();
       return status;
     }
-    say("the registration of " + job_.outputs_dir + "/model failed (cohort-model exit status " +
-        std::to_string(rc) + "); the model is still there:\n  " + output);
+    say(registrationFailure(job_.outputs_dir, rc, output));
     return exit_status::kRegisterFailed;
   }
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "cohort/core/error.h"
 #include "posix_io.h"
 
@@ -33,14 +35,14 @@ std::string findModelProgram(const std::string& launcher) {
 
 void checkRegistry(const std::string& program, const std::string& registry) {
   std::vector<std::string> argv = withRegistry(program, registry);
-  argv.insert(argv.end(), {"list", "--json"});
+  argv.insert(argv.end(), {"check"});
   std::string output;
   const int status = runCommand(argv, &output, kCheckTimeoutS);
   if (status == 0) return;
   if (status < 0 && output.empty())
     output = "cannot run " + program + " (or it took longer than 120 s)";
   throw ConfigError(
-      "--register: the model registry cannot be read, so the job was not started:\n" +
+      "--register: the model registry cannot be written, so the job was not started:\n" +
           trimmed(output),
       "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
       "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
@@ -56,6 +58,20 @@ int registerModel(const std::string& program, const std::string& registry, const
   const int status = runCommand(argv, output, kRegisterTimeoutS);
   *output = trimmed(*output);
   return status;
+}
+
+std::string registrationFailure(const std::string& outputs_dir, int status,
+                                const std::string& output) {
+  const std::string model = outputs_dir + "/model";
+  std::error_code error;
+  const bool there =
+      std::filesystem::is_directory(model, error) && !std::filesystem::is_empty(model, error);
+  return "the registration of " + model + " failed (cohort-model exit status " +
+         std::to_string(status) + "); " +
+         (there ? "the model is still there"
+                : "the job left no model there (a trainer writes it at the end, "
+                  "cohort::checkpoint::exportModel)") +
+         ":\n  " + output;
 }
 
 }  // namespace cohort::launcher

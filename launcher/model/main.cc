@@ -7,6 +7,7 @@
 //   cohort-model alias fmnist:3 production        cohort-model alias --remove fmnist staging
 //   cohort-model download fmnist:3 ./model
 //   cohort-model lineage fmnist:3                  cohort-model verify fmnist@production
+//   cohort-model check                             cohort-model gc [NAME] [--remove]
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -69,6 +70,21 @@ int main(int argc, char** argv) {
       "re-hash the stored files, and re-read each data set's index.json: exit 0 "
       "when all is as registered, 1 for a damaged file, 3 when a data set changed");
   c_verify->add_option("model", ref, "NAME, NAME:VERSION or NAME@ALIAS")->required();
+  auto* c_check = app.add_subcommand(
+      "check",
+      "check that the registry can be reached, read and written (creates it if needed, then "
+      "writes and removes a small probe object): exit 0, else 1 saying what failed");
+  double grace_hours = 24;
+  bool gc_remove = false;
+  auto* c_gc = app.add_subcommand(
+      "gc",
+      "list what registrations that never committed left (killed or failed: claims, files), and "
+      "with --remove remove it; registrations younger than --older-than are left alone");
+  c_gc->add_option("name", name, "only this model");
+  c_gc->add_option("--older-than", grace_hours,
+                   "hours since the claim before a registration counts as dead (default 24)")
+      ->check(CLI::Range(0.0, 1e6));
+  c_gc->add_flag("--remove", gc_remove, "remove what is listed (default: only list it)");
 
   try {
     app.parse(argc, argv);
@@ -95,6 +111,8 @@ int main(int argc, char** argv) {
     if (c_download->parsed()) return cohort::model::download(registry, ref, dir, as_json);
     if (c_lineage->parsed()) return cohort::model::lineage(registry, ref, as_json);
     if (c_verify->parsed()) return cohort::model::verify(registry, ref, options, as_json);
+    if (c_check->parsed()) return cohort::model::check(registry, as_json);
+    if (c_gc->parsed()) return cohort::model::gc(registry, name, grace_hours, gc_remove, as_json);
     if (c_alias->parsed()) {
       const auto parsed = cohort::registry::parseModelRef(ref);
       if (remove) {

@@ -49,6 +49,26 @@ json versionJson(const registry::VersionRecord& v, const std::map<std::string, i
   return j;
 }
 
+json damagedJson(const std::vector<registry::DamagedRecord>& versions,
+                 const std::vector<registry::DamagedRecord>& events) {
+  json out = json::array();
+  for (const auto& d : versions)
+    out.push_back({{"version", d.number}, {"record", d.where}, {"problem", d.problem}});
+  for (const auto& d : events)
+    out.push_back({{"alias_event", d.number}, {"record", d.where}, {"problem", d.problem}});
+  return out;
+}
+
+// Damaged records, named on stderr after the table (See Note [Damaged records]).
+void printDamage(const std::vector<std::string>& damage) {
+  for (const auto& d : damage) std::fprintf(stderr, "cohort-model: damaged: %s\n", d.c_str());
+  if (!damage.empty()) {
+    std::fprintf(stderr,
+                 "  what to do: restore the named record from a backup; the rest is read from the "
+                 "records that are sound\n");
+  }
+}
+
 std::string str(const json& j) {
   if (j.is_null()) return "";
   if (j.is_string()) return j.get<std::string>();
@@ -107,59 +127,111 @@ int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json)
 }
 
 int list(registry::Registry& r, const std::string& name, bool as_json) {
+  // What is readable is listed; a damaged record is marked and named (See
+  // Note [Damaged records] in cohort/registry/registry.h).
+  std::vector<std::string> damage;
+  const auto noteDamage = [&](const std::string& model,
+                              const std::vector<registry::DamagedRecord>& records) {
+    for (const auto& d : records) damage.push_back(model + ": " + d.problem);
+  };
   if (name.empty()) {
     json all = json::array();
     cli::Table table({"model", "versions", "latest", "created", "aliases"});
     for (const auto& n : r.names()) {
-      const auto versions = r.versions(n);
-      const auto aliases = r.aliases(n);
+      std::vector<registry::DamagedRecord> bad_versions, bad_events;
+      std::vector<registry::VersionRecord> versions;
+      std::map<std::string, int64_t> aliases;
+      try {
+        versions = r.versions(n, &bad_versions);
+        aliases = r.aliases(n, &bad_events);
+      } catch (const DataError& e) {  // the model's own entry (a link, say): the others go on
+        damage.push_back(n + ": " + e.detail());
+        continue;
+      }
+      noteDamage(n, bad_versions);
+      noteDamage(n, bad_events);
       std::string alias_text;
       for (const auto& [a, v] : aliases)
         alias_text += (alias_text.empty() ? "" : ", ") + a + "=" + std::to_string(v);
-      if (versions.empty()) continue;  // only uncommitted registrations so far
-      const auto& last = versions.back();
-      table.add({n, std::to_string(versions.size()), std::to_string(last.version),
-                 cli::localTime(last.created), alias_text});
-      all.push_back({{"name", n},
-                     {"versions", versions.size()},
-                     {"latest", last.version},
-                     {"aliases", aliases}});
+      if (versions.empty() && bad_versions.empty()) continue;  // only uncommitted registrations
+      std::string count = std::to_string(versions.size());
+      if (!bad_versions.empty()) count += " (+" + std::to_string(bad_versions.size()) + " damaged)";
+      table.add({n, count, versions.empty() ? "-" : std::to_string(versions.back().version),
+                 versions.empty() ? "-" : cli::localTime(versions.back().created), alias_text});
+      json entry = {{"name", n},
+                    {"versions", versions.size()},
+                    {"latest", versions.empty() ? json() : json(versions.back().version)},
+                    {"aliases", aliases}};
+      entry["damaged"] = damagedJson(bad_versions, bad_events);
+      all.push_back(std::move(entry));
     }
     if (as_json)
       printJson(all);
     else
       print(table.empty() ? "no models in " + r.location() + "\n" : table.text());
+    printDamage(damage);
     return 0;
   }
-  const auto versions = r.versions(name);
-  const auto aliases = r.aliases(name);
-  json all = json::array();
+  std::vector<registry::DamagedRecord> bad_versions, bad_events;
+  const auto versions = r.versions(name, &bad_versions);
+  const auto aliases = r.aliases(name, &bad_events);
+  noteDamage(name, bad_versions);
+  noteDamage(name, bad_events);
+  std::map<int64_t, json> rows;  // by version, the damaged ones in their place
   cli::Table table({"version", "created", "by", "size", "files", "aliases", "tags"});
+  std::map<int64_t, std::vector<std::string>> cells;
   for (const auto& v : versions) {
-    table.add({std::to_string(v.version), cli::localTime(v.created), v.created_by,
-               cli::byteSize(static_cast<double>(totalBytes(v))), std::to_string(v.files.size()),
-               aliasesOf(aliases, v.version), tagsText(v.tags)});
-    all.push_back(versionJson(v, aliases));
+    cells[v.version] = {std::to_string(v.version),
+                        cli::localTime(v.created),
+                        v.created_by,
+                        cli::byteSize(static_cast<double>(totalBytes(v))),
+                        std::to_string(v.files.size()),
+                        aliasesOf(aliases, v.version),
+                        tagsText(v.tags)};
+    rows[v.version] = versionJson(v, aliases);
+  }
+  for (const auto& d : bad_versions) {
+    cells[d.number] = {std::to_string(d.number),
+                       "(damaged: see below)",
+                       "",
+                       "",
+                       "",
+                       aliasesOf(aliases, d.number),
+                       ""};
+    rows[d.number] = {{"name", name},
+                      {"version", d.number},
+                      {"damaged", {{"record", d.where}, {"problem", d.problem}}}};
+  }
+  json all = json::array();
+  for (auto& [version, row] : cells) {
+    table.add(row);
+    all.push_back(rows[version]);
   }
   if (as_json)
     printJson(all);
   else
     print(table.empty() ? "'" + name + "' has no committed version in " + r.location() + "\n"
                         : table.text());
+  printDamage(damage);
   return 0;
 }
 
 int show(registry::Registry& r, const std::string& ref_text, bool as_json) {
   const registry::ModelRef ref = registry::parseModelRef(ref_text);
   const registry::VersionRecord v = r.resolve(ref);
-  const auto aliases = r.aliases(v.name);
-  const auto history = r.aliasHistory(v.name);
+  std::vector<registry::DamagedRecord> bad_events;
+  const auto history = r.aliasHistory(v.name, &bad_events);
+  const auto aliases = registry::aliasesAfter(history);
+  std::vector<std::string> damage;
+  for (const auto& d : bad_events) damage.push_back(v.name + ": " + d.problem);
   if (as_json) {
     json j = versionJson(v, aliases);
     json h = json::array();
     for (const auto& e : history) h.push_back(e.toJson());
     j["alias_history"] = h;
+    j["damaged"] = damagedJson({}, bad_events);
     printJson(j);
+    printDamage(damage);
     return 0;
   }
   std::string out = v.name + ":" + std::to_string(v.version) + "\n";
@@ -183,6 +255,7 @@ int show(registry::Registry& r, const std::string& ref_text, bool as_json) {
     out += "\nalias history of " + v.name + "\n" + moves.text();
   }
   print(out);
+  printDamage(damage);
   return 0;
 }
 

@@ -38,4 +38,10 @@ int lineage(registry::Registry& r, const std::string& ref, bool json);
 int verify(registry::Registry& r, const std::string& ref, const storage::StorageOptions& options,
            bool json);
 
+// `check`: the registry can be read and written (Registry::checkWritable).
+int check(registry::Registry& r, bool json);
+// `gc`: lists what registrations that never committed left (claims older
+// than `grace_hours`), and removes it when `remove` is set.
+int gc(registry::Registry& r, const std::string& name, double grace_hours, bool remove, bool json);
+
 }  // namespace cohort::model

@@ -139,8 +139,18 @@ class Driver {
             jsonField(before, "model", std::string()));
         return 0;
       }
-      const std::string registered = registerBest(spec_, trialPaths(options_.dir, best->trial),
-                                                  context_.sweep_id, best->trial);
+      const TrialPaths paths = trialPaths(options_.dir, best->trial);
+      std::string registered;
+      try {
+        registered = registerBest(spec_, paths, context_.sweep_id, best->trial);
+      } catch (const Error& e) {
+        // The sweep did its work: its own exit status says that only the registration failed.
+        say("the sweep completed, but registering trial " + std::to_string(best->trial) +
+            "'s model (" + paths.outputs + "/model) as " + spec_.registry.name +
+            " failed: " + e.detail() + "\n  what to do: " + e.hint() +
+            "; then `cohort-sweep run` on this folder registers it");
+        return kRegisterFailed;
+      }
       launcher::writeFileAtomically(
           done, nlohmann::json{{"trial", best->trial}, {"model", registered}}.dump() + "\n");
       say("registered trial " + std::to_string(best->trial) + "'s model as " + registered);
@@ -506,7 +516,7 @@ class Driver {
 
 int runSweep(const DriverOptions& options) {
   sweep::SweepSpec spec = sweep::readSweepFile(options.sweep_file);
-  checkRegistryName(spec);
+  checkRegistry(spec);  // the name, and that the registry can be written
   std::vector<std::string> pool = hostPool(spec, options.sweep_file, processEnv());
   // A program that is not there would fail every trial and spend the budget.
   try {

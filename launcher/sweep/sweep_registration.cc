@@ -10,23 +10,38 @@
 
 namespace cohort::sweep_tool {
 
-void checkRegistryName(const sweep::SweepSpec& spec) {
+namespace {
+
+registry::Registry openRegistry(const sweep::SweepSpec& spec) {
+  const Settings settings = Settings::fromEnvironment(processEnv());
+  return registry::Registry(
+      spec.registry.url.empty() ? model::defaultRegistry() : spec.registry.url,
+      storage::StorageOptions::fromSettings(settings));
+}
+
+}  // namespace
+
+void checkRegistry(const sweep::SweepSpec& spec) {
   if (spec.registry.name.empty()) return;
+  const std::string where = spec.file + ":" + std::to_string(spec.registry.line) + ": registry: ";
   try {
     registry::checkName(spec.registry.name, "model name");
   } catch (const ConfigError& e) {
-    throw ConfigError(
-        spec.file + ":" + std::to_string(spec.registry.line) + ": registry: " + e.detail(),
-        e.hint());
+    throw ConfigError(where + e.detail(), e.hint());
+  }
+  try {
+    openRegistry(spec).checkWritable();
+  } catch (const Error& e) {
+    throw ConfigError(where + e.detail() + " (no trial was started)",
+                      e.hint() +
+                          "; or fix `registry` in the sweep file (its url, else COHORT_REGISTRY) "
+                          "and the credentials in the environment");
   }
 }
 
 std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,
                          const std::string& sweep_id, int64_t trial) {
-  const Settings settings = Settings::fromEnvironment(processEnv());
-  registry::Registry registry(
-      spec.registry.url.empty() ? model::defaultRegistry() : spec.registry.url,
-      storage::StorageOptions::fromSettings(settings));
+  registry::Registry registry = openRegistry(spec);
   model::RegisterRequest request;
   request.name = spec.registry.name;
   request.outputs = paths.outputs;

@@ -12,9 +12,14 @@
 
 namespace cohort::sweep_tool {
 
+// cohort-sweep run's exit status when the sweep completed but registering
+// its best trial's model failed (cohortrun --register's is 7 too).
+constexpr int kRegisterFailed = 7;
+
 // Throws ConfigError when the sweep file's model name cannot be a registry
-// name (checked before any trial runs).
-void checkRegistryName(const sweep::SweepSpec& spec);
+// name, or its registry cannot be reached and written (checked before any
+// trial runs, with Registry::checkWritable).
+void checkRegistry(const sweep::SweepSpec& spec);
 
 // Registers TRIAL/outputs/model; returns "NAME:VERSION".
 std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,

@@ -9,7 +9,10 @@
 # download and verify fail naming the file; alias moves are kept in the
 # history; bad input (names, versions, --from, an unreachable registry,
 # refused credentials, a missing container) gets a clear error, a non-zero
-# exit and nothing half-written.
+# exit and nothing half-written; `check` fails where the registry cannot be
+# written; a damaged record is named while list shows the rest; `gc` finds
+# and removes what a killed registration left; a failed registration leaves
+# nothing; a symbolic link in a local registry is refused.
 #   check_registry.sh BUILD_DIR BACKEND
 set -euo pipefail
 build="$1"
@@ -215,4 +218,107 @@ case "$backend" in
     ;;
 esac
 [ "$(stored_list models | sort)" = "$before" ] || fail "a refused command changed the registry"
+
+step "check: the registry can be written, or exit 1 naming it"
+"$model" check >"$work/check.txt" 2>&1 || fail "check of a sound registry: $(cat "$work/check.txt")"
+case "$backend" in
+  local)
+    refused 1 "the model registry $work/file cannot be written" check --registry "$work/file"
+    refused 1 "cannot be written" check --registry /proc/cohort-registry
+    ;;
+  azurite)
+    COHORT_AZURE_ACCOUNT_KEY="$(printf 'x%.0s' $(seq 64) | base64 -w0)" refused 1 "HTTP 403" check
+    ;;
+  webhdfs)
+    refused 1 "127.0.0.1:$port" check --registry "hdfs://127.0.0.1:$port/user/cohort/registry"
+    ;;
+esac
+[ "$(stored_list models | sort)" = "$before" ] || fail "check changed the registry"
+
+step "gc: lists what the killed registration left, removes it only when asked"
+"$model" gc >"$work/gc.txt" 2>&1 || fail "gc: $(cat "$work/gc.txt")"
+grep -q "nothing left" "$work/gc.txt" || fail "gc took a registration of the last 24 hours as dead: $(cat "$work/gc.txt")"
+"$model" gc --older-than 0 --json >"$work/gc.json" || fail "gc --older-than 0 failed"
+/usr/bin/python3 - "$work/gc.json" "$backend" <<'PY' || fail "gc did not find the killed registration: $(cat "$work/gc.json")"
+import json, sys
+left = json.load(open(sys.argv[1]))
+assert [(l["name"], l["version"]) for l in left] == [("crash", 2)], left
+assert left[0]["objects"][-1] == "models/crash/claims/00000002", left
+# A local registry: everything under the version's folder, the copy cut short included.
+assert sys.argv[2] != "local" or left[0]["bytes"] > 0, left
+assert not left[0]["files_unknown"] and not left[0]["removed"], left
+PY
+[ -n "$(stored_list models/crash/claims/00000002)" ] || fail "gc without --remove removed the claim"
+"$model" gc --older-than 0 --remove >"$work/gc.txt" || fail "gc --remove: $(cat "$work/gc.txt")"
+grep -q "removed 1 unfinished" "$work/gc.txt" || fail "gc --remove: $(cat "$work/gc.txt")"
+[ -z "$(stored_list models/crash/claims/00000002)" ] || fail "gc --remove left the claim"
+if [ "$backend" != azurite ]; then  # (stored_list of a folder lists only its blobs there)
+  [ -z "$(stored_list models/crash/versions/00000002)" ] || fail "gc --remove left: $(stored_list models/crash/versions/00000002)"
+fi
+"$model" gc --older-than 0 | grep -q "nothing left" || fail "gc found more after --remove"
+if [ "$backend" = local ]; then
+  # A registration whose claim gc removes under it (--older-than 0) fails rather than commit.
+  "$model" register inflight --from "$work/big/outputs" >"$work/inflight.txt" 2>&1 &
+  victim=$!
+  for _ in $(seq 600); do [ -n "$(stored_list models/inflight/versions/00000001/files/extra)" ] && break; sleep 0.05; done
+  "$model" gc inflight --older-than 0 --remove >/dev/null 2>&1 || true
+  set +e; wait "$victim"; rc=$?; set -e
+  [ $rc -eq 1 ] || fail "a registration whose claim gc removed exited $rc: $(cat "$work/inflight.txt")"
+  # (Its claim found gone before the commit, or a file of its gc removed mid-copy.)
+  grep -q "what to do" "$work/inflight.txt" || fail "inflight: $(cat "$work/inflight.txt")"
+  [ -z "$(stored_list models/inflight)" ] || fail "the stopped registration left: $(stored_list models/inflight)"
+fi
+"$model" list crash --json | /usr/bin/python3 -c 'import json,sys; v=[x["version"] for x in json.load(sys.stdin)]; assert v == [1, 3], v' ||
+  fail "gc touched a committed version"
+
+step "a damaged version record and alias event: list shows the rest and names them"
+"$model" register dmg --from "$work/run/outputs" >/dev/null
+"$model" register dmg --from "$work/run/outputs" >/dev/null
+"$model" alias dmg:2 good >/dev/null
+echo "not json" >"$work/garbage"
+stored_put models/dmg/committed/00000001.json "$work/garbage"
+echo '{"alias": 7, "from": null}' >"$work/event"
+stored_put models/dmg/events/00000002.json "$work/event"
+"$model" list >"$work/list.txt" 2>"$work/list.err" || fail "list with a damaged record: $(cat "$work/list.txt" "$work/list.err")"
+grep -q "^fmnist  *1 " "$work/list.txt" || fail "list lost the other models: $(cat "$work/list.txt")"
+grep -q "^dmg  *1 (+1 damaged)  *2 .*good=2" "$work/list.txt" || fail "list: $(cat "$work/list.txt")"
+grep -q "models/dmg/committed/00000001.json is not a version record" "$work/list.err" || fail "list does not name the record: $(cat "$work/list.err")"
+grep -q "models/dmg/events/00000002.json is not an alias event: 'alias' is missing or not a string" "$work/list.err" ||
+  fail "list does not name the event: $(cat "$work/list.err")"
+grep -q "json.exception" "$work/list.txt" "$work/list.err" && fail "list quotes the JSON library: $(cat "$work/list.err")"
+"$model" list dmg --json 2>/dev/null >"$work/dmg.json" || fail "list dmg failed"
+/usr/bin/python3 - "$work/dmg.json" <<'PY' || fail "list dmg --json: $(cat "$work/dmg.json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert [x["version"] for x in v] == [1, 2], v
+assert v[0]["damaged"]["record"].endswith("models/dmg/committed/00000001.json"), v[0]
+assert "files" in v[1] and "damaged" not in v[1], v[1]
+PY
+"$model" show dmg:2 >/dev/null 2>&1 || fail "show of the sound version failed"
+refused 1 "models/dmg/committed/00000001.json is not a version record" show dmg:1
+
+if [ "$backend" = local ]; then
+  step "a failed registration leaves no name, claim or file"
+  mkdir -p "$REG/models/fails"
+  echo "in the way" >"$REG/models/fails/versions"
+  refused 1 "versions/00000001/files" register fails --from "$work/run/outputs"
+  [ ! -e "$REG/names/fails" ] || fail "a failed registration left its name"
+  [ -z "$(find "$REG/models/fails" -type f ! -path "$REG/models/fails/versions")" ] ||
+    fail "a failed registration left: $(find "$REG/models/fails" -type f)"
+  rm "$REG/models/fails/versions"
+
+  step "a symbolic link in the registry is refused, not followed"
+  cp "$REG/models/fmnist/committed/00000001.json" "$work/record-copy.json"
+  ln -sf "$work/record-copy.json" "$REG/models/dmg/committed/00000003.json"
+  "$model" list dmg 2>"$work/link.err" >/dev/null || fail "list with a link: $(cat "$work/link.err")"
+  grep -q "00000003.json is a symbolic link" "$work/link.err" || fail "list: $(cat "$work/link.err")"
+  refused 1 "is a symbolic link" show dmg:3
+  cp "$REG/models/race/versions/00000001/files/weights.h5" "$work/weights-copy.h5"
+  ln -sf "$work/weights-copy.h5" "$REG/models/race/versions/00000001/files/weights.h5"
+  refused 1 "weights.h5 is a symbolic link" download race:1 "$work/down-link"
+  [ ! -e "$work/down-link" ] || fail "a refused download left $work/down-link"
+  mv "$REG/models/race/versions" "$work/race-versions"
+  ln -s "$work/race-versions" "$REG/models/race/versions"
+  refused 1 "models/race/versions is a symbolic link" download race:2 "$work/down-link"
+fi
 echo "check_registry[$backend]: passed"

@@ -46,6 +46,37 @@ TEST(ModelRef, RefusesWhatCouldEscapeOrConfuse) {
   EXPECT_EQ(refusal(std::string(128, 'm')), "");
 }
 
+// Whether `text` is whole UTF-8: no sequence cut in the middle.
+bool validUtf8(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(ModelRef, QuotesWholeCharacters) {
+  // The refused character is named whole, not as its first byte.
+  const std::string accent = refusal("mod\xc3\xa8le");
+  EXPECT_NE(accent.find("holds '\xc3\xa8'"), std::string::npos) << accent;
+  EXPECT_TRUE(validUtf8(accent)) << accent;
+  // A long name is cut between characters, and counted in characters.
+  std::string long_name = "m";
+  for (int i = 0; i < 100; ++i) long_name += "\xc3\xa9";  // 'é' is 2 bytes
+  const std::string cut = refusal(long_name);
+  EXPECT_TRUE(validUtf8(cut)) << cut;
+  EXPECT_NE(cut.find("(101 characters)"), std::string::npos) << cut;
+  // Bytes that are not UTF-8 are shown as \xNN.
+  const std::string bad = refusal("a\xff");
+  EXPECT_TRUE(validUtf8(bad)) << bad;
+  EXPECT_NE(bad.find("\\xff"), std::string::npos) << bad;
+}
+
 TEST(Lineage, NoSecretSurvives) {
   ::setenv("COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0LWtleS12YWx1ZQ==", 1);
   ::setenv("COHORT_AZURE_SAS_TOKEN", "?sv=2021&sig=abcdef123456", 1);
