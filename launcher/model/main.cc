@@ -89,7 +89,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // --help: 0 on stdout; a bad command line: 2 with what to write
+    // --help: 0 on stdout; a bad command line: what to write, and 2 (CLI11's
+    // own codes, 105 and up, are not the convention of cohort's tools).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     const cohort::Settings settings = cohort::Settings::fromEnvironment(cohort::processEnv());

@@ -145,10 +145,14 @@ class Driver {
         registered = registerBest(spec_, paths, context_.sweep_id, best->trial);
       } catch (const Error& e) {
         // The sweep did its work: its own exit status says that only the registration failed.
-        say("the sweep completed, but registering trial " + std::to_string(best->trial) +
-            "'s model (" + paths.outputs + "/model) as " + spec_.registry.name +
-            " failed: " + e.detail() + "\n  what to do: " + e.hint() +
-            "; then `cohort-sweep run` on this folder registers it");
+        const std::string why = "the sweep completed, but registering trial " +
+                                std::to_string(best->trial) + "'s model (" + paths.outputs +
+                                "/model) as " + spec_.registry.name + " failed: " + e.detail() +
+                                "\n  what to do: " + e.hint() +
+                                "; then `cohort-sweep run` on this folder registers it";
+        say(why);
+        if (options_.quiet)
+          std::fprintf(stderr, "cohort-sweep: %s\n", why.c_str());  // a failure is never quiet
         return kRegisterFailed;
       }
       launcher::writeFileAtomically(
