@@ -7,7 +7,8 @@
 #   - a crashing trial (failed, with cohortrun's root cause), a trial that
 #     never reports (failed, saying so), a metric that ends NaN or +Infinity
 #     as json.dumps writes them (failed, never best), and the sweep goes on;
-#   - median stopping cuts a bad trial, with the decision in the store;
+#   - median stopping cuts a bad trial, with the decision in the store, and
+#     a cut trial's slot goes to the next trial within 0.5 s of its end;
 #   - asha pauses trials and resumes a promoted one from its checkpoint
 #     (not from step 0), and the best trial is registered with the sweep and
 #     the trial's parameters in its lineage;
@@ -97,6 +98,26 @@ write_sweep median.yaml '--steps, "6", --sleep, "0.15"' '  x: {type: choice, val
 db median "SELECT reason FROM trials WHERE id = 4" | grep -q "median" || fail "the cut's reason does not name the policy"
 [ "$(db median "SELECT count(*) FROM decisions WHERE trial = 4 AND action = 'stop'")" = 1 ] || fail "no stop decision recorded"
 [ "$(state_count median completed)" = 3 ] || fail "the good trials did not complete"
+
+step "a cut trial frees its slot at once: stop -> end -> next trial start (issue 31, item 6)"
+write_sweep refill.yaml '--steps, "8", --sleep, "0.3"' '  x: {type: choice, values: [0.3, 1.0, 0.35]}' grid \
+  '{max_concurrent: 1}' 'policy: {type: median, evaluation_interval: 1, delay_evaluation: 2}'
+"$sweep" run refill.yaml --dir refill --quiet --grace-period 5 || fail "the refill sweep exited $?"
+[ "$(db refill 'SELECT state FROM trials WHERE id = 2')" = cut ] || fail "x=1.0 was not cut: $(db refill 'SELECT id, state, reason FROM trials')"
+/usr/bin/python3 - refill/driver.log <<'PY' || fail "slow refill: $(cat refill/driver.log)"
+import datetime, re, sys
+at = {}
+for line in open(sys.argv[1]):
+    stamp, text = line.split(" ", 1)
+    t = datetime.datetime.fromisoformat(stamp.rstrip("Z")).timestamp()
+    for key, pattern in (("stop", r"^trial 2: stop, "), ("end", r"^trial 2: cut"), ("next", r"^trial 3: started")):
+        if re.match(pattern, text):
+            at[key] = t
+stop_to_end, refill = at["end"] - at["stop"], at["next"] - at["end"]
+print(f"cut trial: decision to end of its job {stop_to_end:.2f} s, end to the next trial's start {refill:.3f} s")
+assert refill < 0.5, f"the freed slot waited {refill:.3f} s"
+assert stop_to_end < 3, f"the cut trial took {stop_to_end:.2f} s to end after the decision"
+PY
 
 step "asha: paused trials resume from their checkpoint; the best is registered with its lineage"
 write_sweep asha.yaml '--steps, "9", --sleep, "0.1"' '  x: {type: choice, values: [0.9, 0.8, 0.3, 0.7, 0.35, 0.1]}' grid \
