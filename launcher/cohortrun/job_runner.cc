@@ -123,8 +123,14 @@ class Attempts {
 
   int run() {
     const Options& o = job_.options;
-    makeDirectories(job_.logs_dir);
-    makeDirectories(job_.outputs_dir);
+    // A refused --outputs leaves no new logs folder behind.
+    const std::vector<std::string> created = makeDirectories(job_.logs_dir);
+    try {
+      makeDirectories(job_.outputs_dir);
+    } catch (const Error&) {
+      removeFolders(created);
+      throw;
+    }
     std::string moved = archivePreviousRun(job_.logs_dir, job_.run_id);
     if (!moved.empty())
       say("moved the files of an earlier run in " + job_.logs_dir + " to " + moved);

@@ -19,23 +19,36 @@
 
 namespace cohort::launcher {
 
-void makeDirectories(const std::string& path) {
+std::vector<std::string> makeDirectories(const std::string& path) {
+  std::vector<std::string> created;
   std::string partial;
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
     if (slash == std::string::npos) slash = path.size();
     partial = path.substr(0, slash);
-    if (!partial.empty() && mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw ConfigError("cannot create folder " + partial + ": " + std::strerror(errno),
-                        "choose a folder you can write (--logs, --outputs)");
+    if (!partial.empty()) {
+      if (mkdir(partial.c_str(), 0755) == 0) {
+        created.push_back(partial);
+      } else if (errno != EEXIST) {
+        const int why = errno;
+        removeFolders(created);
+        throw ConfigError("cannot create folder " + partial + ": " + std::strerror(why),
+                          "choose a folder you can write (--logs, --outputs)");
+      }
     }
     start = slash + 1;
   }
   struct stat info {};
   if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    removeFolders(created);
     throw ConfigError(path + " is not a folder", "choose a folder for --logs and --outputs");
   }
+  return created;
+}
+
+void removeFolders(const std::vector<std::string>& created) {
+  for (auto it = created.rbegin(); it != created.rend(); ++it) rmdir(it->c_str());
 }
 
 void writeFileAtomically(const std::string& path, const std::string& text) {

@@ -39,6 +39,20 @@ for n in 1 2 3; do
   expect_no_leftovers
 done
 
+# ---- a world of one (an MPI singleton) that crashes or leaves without
+# MPI_Finalize leaves no Open MPI session folder (ompi.*/jf.*) in TMPDIR
+# (issue 30, item 17) ----
+for how in segv exit0; do
+  new_case
+  singleton_tmp=$work_dir/tmp-singleton-$how
+  mkdir -p "$singleton_tmp"
+  run_case "singleton-$how" 60 env TMPDIR="$singleton_tmp" "${cr[@]}" -- "$rank" --fail-rank 0 --fail "$how" "$tag"
+  expect_status "$([ "$how" = segv ] && echo 3 || echo 0)"
+  left=$(find "$singleton_tmp" -mindepth 1 | head -n 5)
+  [ -z "$left" ] || fail "the singleton's start left in TMPDIR: $left"
+  expect_no_leftovers
+done
+
 # ---- --console-ranks and --env ----
 new_case
 run_case console 60 "${cr[@]}" --procs-per-node 2 --console-ranks 0 --env COHORT_LOG_LEVEL=debug \

@@ -13,9 +13,10 @@
 // buffer (printing which path it took), writes
 // OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
 // runs allreduces for S seconds (default 0), so that a fault finds every rank
-// inside a collective. Rank R then fails with HOW: exception, segv, exit3 or
-// abort. With --until-restart K, the S seconds and the failure happen only
-// while COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
+// inside a collective. Rank R then fails with HOW: exception, segv, exit3,
+// abort, or exit0 (it leaves while the others still wait in a collective).
+// With --until-restart K, the S seconds and the failure happen only while
+// COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
 // makes every rank ignore SIGTERM (to test the grace period). Any other
 // argument is ignored: the drivers pass a tag to find the processes by.
 #include <ATen/ops/add.h>
@@ -102,6 +103,7 @@ void fail(const std::string& how) {
   std::fflush(stderr);
   if (how == "exception") throw cohort::Error("the rank failed on purpose", "nothing: a test");
   if (how == "exit3") std::_Exit(3);
+  if (how == "exit0") std::_Exit(0);
   if (how == "abort") std::abort();
   if (how == "segv") {
     volatile int* nowhere = nullptr;

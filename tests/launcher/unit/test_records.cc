@@ -1,6 +1,7 @@
 // The records ranks and agents leave (cohort/core/error_record.h,
 // rank_records.h) written and read back, run.json, and the logs folder
 // between runs and attempts (log_folder.h).
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
 #include "log_folder.h"
 #include "posix_io.h"
@@ -126,6 +128,19 @@ TEST(Records, FatalSignalRecordReadsBack) {
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+// The names in `dir`, but "." and "..".
+std::vector<std::string> namesIn(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+        names.push_back(e->d_name);
+    }
+    closedir(d);
+  }
+  return names;
+}
+
 class LogsFolder : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -183,6 +198,16 @@ TEST_F(LogsFolder, AttemptsMoveAsideAndEarlierRunsToo) {
   EXPECT_TRUE(exists("attempt-0/exit-rank-0.json"));
   EXPECT_TRUE(exists("launcher.log"));
   EXPECT_EQ(lastLines(dir_ + "/attempt-0/rank-0.log", 5), std::vector<std::string>{"attempt 0"});
+}
+
+// Issue 30, item 17: a refused --outputs left the logs folder it had made.
+TEST_F(LogsFolder, FoldersMadeAreTheOnesRemovedAndAFailureLeavesNone) {
+  EXPECT_EQ(makeDirectories(dir_ + "/a/b"), (std::vector<std::string>{dir_ + "/a", dir_ + "/a/b"}));
+  EXPECT_EQ(makeDirectories(dir_ + "/a/b"), std::vector<std::string>{});
+  EXPECT_THROW(makeDirectories(dir_ + "/n/" + std::string(300, 'x')), ConfigError);
+  EXPECT_FALSE(exists("n")) << "the failure left the folder it had made";
+  removeFolders({dir_ + "/a", dir_ + "/a/b"});
+  EXPECT_EQ(namesIn(dir_), std::vector<std::string>{});
 }
 
 }  // namespace
