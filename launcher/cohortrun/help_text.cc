@@ -47,7 +47,8 @@ engine failed with no rank to blame; 124 --timeout ran out; 128+S stopped by
 signal S (130 for SIGINT, 143 for SIGTERM); 6 the job succeeded but the last
 --upload failed (the files are still in the logs and outputs folders; see
 upload.log); 7 the job succeeded but --register failed (the model is still in
-the outputs folder; see launcher.log).)";
+the outputs folder; see launcher.log); 8 the job succeeded but its logs
+(run.json) could not be written (a full disk?).)";
 }
 
 }  // namespace cohort::launcher

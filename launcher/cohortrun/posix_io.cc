@@ -1,5 +1,6 @@
 #include "posix_io.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,19 +53,28 @@ void removeFolders(const std::vector<std::string>& created) {
 }
 
 void writeFileAtomically(const std::string& path, const std::string& text) {
-  std::string temporary = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw ConfigError("cannot write " + temporary + ": " + std::strerror(errno),
-                        "check that the logs folder is writable and not full");
-    }
+  const std::string temporary = path + ".tmp." + std::to_string(getpid());
+  UniqueFd fd(open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.fd < 0) {
+    throw ConfigError("cannot write " + path + ": " + std::strerror(errno),
+                      "check that the logs folder is writable and not full");
+  }
+  // A full disk fails the write or, on some file systems, only the close.
+  const bool written = writeAll(fd.fd, text);
+  const int write_errno = errno;
+  const bool closed = close(fd.release()) == 0;
+  const int why = written ? errno : write_errno;
+  if (!written || !closed) {
+    unlink(temporary.c_str());  // leave no half-written file behind
+    throw ConfigError("cannot write " + path + ": " + std::strerror(why),
+                      "check that the logs folder is writable and not full");
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw ConfigError("cannot rename " + temporary + " to " + path + ": " + std::strerror(errno),
-                      "check that the logs folder is writable");
+    const int rename_errno = errno;
+    unlink(temporary.c_str());
+    throw ConfigError(
+        "cannot rename " + temporary + " to " + path + ": " + std::strerror(rename_errno),
+        "check that the logs folder is writable");
   }
 }
 

@@ -17,7 +17,8 @@ std::vector<std::string> makeDirectories(const std::string& path);
 void removeFolders(const std::vector<std::string>& created);
 
 // Writes `text` to `path` through a temporary file and a rename, so readers
-// never see half a file. Throws ConfigError.
+// never see half a file. Throws ConfigError (a full disk included), leaving
+// no temporary file behind.
 void writeFileAtomically(const std::string& path, const std::string& text);
 
 // The whole file, or "" if it cannot be read.

@@ -269,10 +269,17 @@ RootCause findRootCause(const RootCauseInput& in) {
     }
     return cause;
   }
-  if (auto early = firstEarlyExit(in, std::numeric_limits<double>::infinity()))
-    return blameEarlyExit(in, *early);
-  cause = blameVanished(in);
-  if (!cause.headline.empty()) return cause;
+  if (!in.logs_problem.empty()) {
+    // Records that could not be written blame no one.
+    cause.notes.push_back("the logs folder cannot be written (" + in.logs_problem +
+                          "): the ranks' records of how they ended may be missing; see the "
+                          "rank logs, free space and start again");
+  } else {
+    if (auto early = firstEarlyExit(in, std::numeric_limits<double>::infinity()))
+      return blameEarlyExit(in, *early);
+    cause = blameVanished(in);
+    if (!cause.headline.empty()) return cause;
+  }
 
   auto notes = cause.notes;
   cause = RootCause{};

@@ -38,6 +38,9 @@ struct RootCauseInput {
   EngineOutcome engine;
   std::vector<std::string> unreachable_hosts;  // checked after the failure
   std::string engine_name = "mpirun";
+  // Why the logs folder cannot be written now (a full disk), or "": then
+  // missing records say nothing of how the ranks ended.
+  std::string logs_problem;
 };
 
 // Note [A rank that leaves early]

@@ -4,7 +4,7 @@
 // output, its files and cohortrun's records).
 //
 //   launcher_rank [--seconds S] [--fail-rank R --fail HOW] [--until-restart K]
-//                 [--ignore-term] [TAG]
+//                 [--ignore-term] [--fill-disk] [TAG]
 //
 // Every rank checks COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
 // COHORT_LOGS_DIR, the four rank variables and torchrun's (RANK, WORLD_SIZE,
@@ -15,6 +15,7 @@
 // runs allreduces for S seconds (default 0), so that a fault finds every rank
 // inside a collective. Rank R then fails with HOW: exception, segv, exit3,
 // abort, or exit0 (it leaves while the others still wait in a collective).
+// With --fill-disk, rank 0 first writes OUTPUTS/fill until its disk is full.
 // With --until-restart K, the S seconds and the failure happen only while
 // COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
 // makes every rank ignore SIGTERM (to test the grace period). Any other
@@ -44,6 +45,7 @@ struct Args {
   std::string fail_how;
   int until_restart = 1 << 30;
   bool ignore_term = false;
+  bool fill_disk = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -61,6 +63,8 @@ Args parse(int argc, char** argv) {
       a.until_restart = std::atoi(next().c_str());
     else if (arg == "--ignore-term")
       a.ignore_term = true;
+    else if (arg == "--fill-disk")
+      a.fill_disk = true;
   }
   return a;
 }
@@ -96,6 +100,17 @@ void checkContract(const cohort::Runtime& rt) {
   expect(!port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
              std::stoi(port) > 0 && std::stoi(port) < 65536,
          "MASTER_PORT '" + port + "' is not a port");
+}
+
+// Writes `path` until the disk is full (as checkpoints can fill it).
+void fillDisk(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  static const char block[65536] = {};
+  while (file != nullptr && std::fwrite(block, 1, sizeof block, file) == sizeof block) {
+  }
+  if (file != nullptr) std::fclose(file);
+  std::printf("filled the disk of %s\n", path.c_str());
+  std::fflush(stdout);
 }
 
 void fail(const std::string& how) {
@@ -155,6 +170,7 @@ int main(int argc, char** argv) {
       if (!will_fail) rt.comm().allreduce(t, cohort::ReduceOp::kSum);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    if (args.fill_disk && rt.rank() == 0) fillDisk(rt.settings().outputs_dir + "/fill");
     if (will_fail) fail(args.fail_how);
     rt.comm().barrier();
     if (rt.rank() == 0) std::printf("all ranks finished\n");

@@ -182,6 +182,21 @@ TEST_F(RootCauseTest, RanksThatAllFinishedAreNotEarly) {
   EXPECT_EQ(c.rank, -1);
 }
 
+// Issue 30, item 15: on a full disk missing exit records are not a vanished
+// host; the logs folder is named instead.
+TEST_F(RootCauseTest, MissingRecordsOnAFullDiskBlameNoOne) {
+  exitOf(0, 10, 0, 0, false);
+  input_.logs_problem = "cannot write /l/exit-rank-1.json: No space left on device";
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kEngineFailed);
+  EXPECT_EQ(c.rank, -1);
+  EXPECT_EQ(c.headline, "mpirun exited with status 1 and no rank recorded a failure");
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("the logs folder cannot be written (cannot write "
+                            "/l/exit-rank-1.json: No space left on device)"),
+            std::string::npos);
+}
+
 TEST_F(RootCauseTest, InterruptAndTimeoutComeFirst) {
   exitOf(2, 11.0, -1, SIGKILL, false);
   input_.engine.interrupted_by = SIGINT;
