@@ -179,8 +179,9 @@ void onFatalSignal(int signal, siginfo_t* info, void* context) {
     at = appendNumber(text, at, sizeof text, static_cast<unsigned long long>(now.tv_nsec / 1000000),
                       3);
     at = appendText(text, at, sizeof text, g_prepared.after_time[index]);
-    writeAll(fd, text, at);
-    close(fd);
+    const bool written = writeAll(fd, text, at);
+    // A full disk: no empty or cut record (unlink is async-signal-safe).
+    if (close(fd) != 0 || !written) unlink(g_prepared.path);
   }
   // Hand the signal on: to the handler that was there before, or the default.
   if (index < kSignalCount) {
@@ -236,12 +237,15 @@ void writeErrorRecord(const std::string& kind, const std::string& message) noexc
     if (!g_site_set || g_written) return;  // the first record of a process stands
     g_written = 1;
     mkdir(g_site.logs_dir.c_str(), 0755);
-    UniqueFd fd(open(recordPath(g_site).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    const std::string path = recordPath(g_site);
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.fd < 0) return;
     ErrorRecord record = recordAt(g_site, kind, message);
     record.time = nowToTheMillisecond();
     const std::string text = record.toJson();
-    writeAll(fd.fd, text.data(), text.size());
+    const bool written = writeAll(fd.fd, text.data(), text.size());
+    // A full disk: no empty or cut record; the launcher still has the exit record.
+    if (close(fd.release()) != 0 || !written) unlink(path.c_str());
   } catch (...) {
     // Out of memory while dying: the launcher still has the exit record.
   }

@@ -10,6 +10,8 @@
 // "watchdog": a collective timed out (the rank waited for others).
 // Only the first record of a process is written, so the cause is not
 // overwritten by what it caused (a later run of the same rank replaces it).
+// A record that cannot be written whole (a full disk) is removed, never left
+// empty or cut.
 // The folder is COHORT_LOGS_DIR (Settings). ErrorRecord is the schema: the
 // runtime writes it and cohortrun reads it with the same toJson/fromJson.
 #pragma once

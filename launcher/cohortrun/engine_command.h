@@ -73,7 +73,9 @@ EngineCommand mpirunCommand(const JobPlan& plan, const RankContract& contract,
 // trial's overhead). The rank sees the same variables and leaves the same
 // records; a program that calls MPI_Init starts as an MPI singleton (world
 // size 1), which Open MPI supports without mpirun. cohortrun stops it with
-// SIGTERM to the agent, which gives the program its grace period.
+// SIGTERM to the agent, which gives the program its grace period. The
+// singleton's session folder is the agent's own, removed when the program
+// ends (See Note [Singleton session folders] in singleton_session.h).
 EngineCommand directCommand(const RankContract& contract, const AgentCall& agent);
 
 EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, const AgentCall& agent,

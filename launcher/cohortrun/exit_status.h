@@ -12,6 +12,7 @@ constexpr int kHostLost = 4;        // a host, or its link, went away
 constexpr int kEngineFailed = 5;    // the engine failed and no rank is to blame
 constexpr int kUploadFailed = 6;    // the job succeeded, the last --upload did not
 constexpr int kRegisterFailed = 7;  // the job succeeded, --register did not
+constexpr int kLogsNotWritten = 8;  // the job succeeded, its logs (run.json) could not be written
 constexpr int kTimedOut = 124;      // --timeout ran out
 // Stopped by SIGINT, SIGTERM or SIGHUP: 128 + the signal, as shells report it.
 constexpr int kInterruptedBase = 128;

@@ -40,14 +40,15 @@ rank-N.log, exit-rank-N.json (how each rank ended) and error-rank-N.json (the
 error of a rank that died of an exception or a fatal signal); earlier attempts
 are moved to attempt-K/.
 
-Exit status: 0 success; 1 a rank failed; 2 bad command line or a check before
-start failed (nothing was started); 3 a rank died of a signal; 4 a host or its
-link was lost; 5 the engine failed with no rank to blame; 124 --timeout ran
-out; 128+S stopped by signal S (130 for SIGINT, 143 for SIGTERM); 6 the job
-succeeded but the last --upload failed (the files are still in the logs and
-outputs folders; see upload.log); 7 the job succeeded but --register failed
-(the model, if the job wrote one, is still in the outputs folder; see
-launcher.log).)";
+Exit status: 0 success; 1 a rank failed (or left while the others were still
+running); 2 bad command line or a check before start failed (nothing was
+started); 3 a rank died of a signal; 4 a host or its link was lost; 5 the
+engine failed with no rank to blame; 124 --timeout ran out; 128+S stopped by
+signal S (130 for SIGINT, 143 for SIGTERM); 6 the job succeeded but the last
+--upload failed (the files are still in the logs and outputs folders; see
+upload.log); 7 the job succeeded but --register failed (the model, if the job
+wrote one, is still in the outputs folder; see launcher.log); 8 the job
+succeeded but its logs (run.json) could not be written (a full disk?).)";
 }
 
 }  // namespace cohort::launcher

@@ -123,8 +123,14 @@ class Attempts {
 
   int run() {
     const Options& o = job_.options;
-    makeDirectories(job_.logs_dir);
-    makeDirectories(job_.outputs_dir);
+    // A refused --outputs leaves no new logs folder behind.
+    const std::vector<std::string> created = makeDirectories(job_.logs_dir);
+    try {
+      makeDirectories(job_.outputs_dir);
+    } catch (const Error&) {
+      removeFolders(created);
+      throw;
+    }
     std::string moved = archivePreviousRun(job_.logs_dir, job_.run_id);
     if (!moved.empty())
       say("moved the files of an earlier run in " + job_.logs_dir + " to " + moved);
@@ -154,7 +160,7 @@ class Attempts {
     int status = exit_status::kEngineFailed;
     for (int restart = 0; restart <= o.max_restarts; ++restart) {
       if (restart > 0) {
-        record_.attempts.back().logs = archiveAttempt(job_.logs_dir, restart - 1);
+        if (!archiveForRestart(restart - 1)) break;
         if (!checkHostsForRestart(&status)) break;
         say("starting again (restart " + std::to_string(restart) + " of " +
             std::to_string(o.max_restarts) + ")");
@@ -179,6 +185,7 @@ class Attempts {
     if (status == exit_status::kSucceeded && !job_.options.register_name.empty())
       status = registerOutputs(status);
     if (upload) status = finishUpload(*upload, status);
+    if (!logs_problem_.empty()) return reportUnwrittenLogs(status);
     if (status == exit_status::kSucceeded) {
       say("run " + job_.run_id + " succeeded; logs in " + job_.logs_dir);
     }
@@ -186,6 +193,19 @@ class Attempts {
   }
 
  private:
+  // The job ran, but run.json could not be written (a full disk): say how
+  // the job ended and that its logs are incomplete. A failed job keeps its
+  // status; one that succeeded ends with kLogsNotWritten.
+  int reportUnwrittenLogs(int status) {
+    say(std::string("run ") + job_.run_id +
+        (status == exit_status::kSucceeded ? " succeeded"
+                                           : " ended with exit status " + std::to_string(status)) +
+        ", but its logs could not be written: " + logs_problem_ + "; " + job_.logs_dir +
+        "/run.json is missing or out of date (free space in " + job_.logs_dir +
+        ", or choose another folder with --logs)");
+    return status == exit_status::kSucceeded ? exit_status::kLogsNotWritten : status;
+  }
+
   // The last copy of the logs (run.json included) and outputs. A failure does
   // not change a failed job's status; a job that succeeded ends with
   // kUploadFailed, its files still in the local folders.
@@ -205,9 +225,18 @@ class Attempts {
     return status == exit_status::kSucceeded ? exit_status::kUploadFailed : status;
   }
 
+  // Writes run.json. Once the job has started, a logs folder that cannot be
+  // written (a full disk) no longer ends the run: the job goes on, and the
+  // run ends saying so (reportUnwrittenLogs).
   void saveRecord() {
     record_.inputs = readInputs(job_.logs_dir);
-    writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_));
+    try {
+      writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_));
+    } catch (const Error& e) {
+      if (!job_started_) throw;  // nothing ran yet: refuse to start
+      if (logs_problem_.empty()) say("warning: " + std::string(e.detail()));
+      logs_problem_ = e.detail();
+    }
   }
 
   // --register, after a job that succeeded: its status becomes kRegisterFailed
@@ -234,6 +263,19 @@ class Attempts {
 
   void logLine(const std::string& line) { launcher_log_ << line << '\n' << std::flush; }
 
+  // Moves attempt `restart`'s files aside for the next. When they cannot be
+  // moved (a full disk) there is no restart: the failed attempt's status stands.
+  bool archiveForRestart(int restart) {
+    try {
+      record_.attempts.back().logs = archiveAttempt(job_.logs_dir, restart);
+      return true;
+    } catch (const Error& e) {
+      logs_problem_ = e.detail();
+      say("not restarting: " + logs_problem_);
+      return false;
+    }
+  }
+
   // Before a restart every host must answer again; a lost one ends the run.
   bool checkHostsForRestart(int* status) {
     if (job_.plan.engine != Engine::kMpirunHosts || job_.plan.hosts_from_slurm) return true;
@@ -254,6 +296,7 @@ class Attempts {
     attempt.logs = job_.logs_dir;
     record_.attempts.push_back(attempt);
     saveRecord();
+    job_started_ = true;
     std::string where = job_.plan.hosts.size() == 1
                             ? "on " + job_.plan.hosts[0].name
                             : "on " + std::to_string(job_.plan.hosts.size()) + " hosts";
@@ -305,7 +348,9 @@ class Attempts {
     input.plan = &job_.plan;
     input.records = readRankRecords(job_.logs_dir, job_.run_id, restart);
     input.engine = outcome;
-    input.engine_name = request.engine_name;
+    input.engine_name =
+        job_.plan.engine == Engine::kDirect ? "the rank agent" : request.engine_name;
+    if (missingExitRecords(input.records)) input.logs_problem = logsWriteProblem(job_.logs_dir);
     bool failed = outcome.exit_code != 0 || outcome.signal != 0;
     bool rank_to_blame = !input.records.errors.empty();
     for (const auto& x : input.records.exits) rank_to_blame |= x.failed();
@@ -331,7 +376,7 @@ class Attempts {
     context.max_restarts = job_.options.max_restarts;
     context.seconds = done.end - done.start;
     context.engine_summary =
-        request.engine_name +
+        input.engine_name +
         (outcome.signal ? " was killed by " + signalName(outcome.signal)
                         : " exited with status " + std::to_string(outcome.exit_code)) +
         (outcome.forced ? " (cohortrun had to kill it)" : "");
@@ -346,10 +391,22 @@ class Attempts {
     return cause.status;
   }
 
+  // A rank that started (its log exists) has no exit record.
+  static bool missingExitRecords(const RankRecords& records) {
+    std::set<int> ended;
+    for (const auto& x : records.exits) ended.insert(x.rank);
+    for (int rank : records.started) {
+      if (!ended.count(rank)) return true;
+    }
+    return false;
+  }
+
   const Job& job_;
   RunRecord record_;
   std::ofstream launcher_log_;
   int interrupted_ = 0;
+  bool job_started_ = false;  // the first attempt's engine was started
+  std::string logs_problem_;  // why run.json could not be written, if it could not
 };
 
 int launch(const std::vector<std::string>& args) {

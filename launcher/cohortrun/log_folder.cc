@@ -1,6 +1,8 @@
 #include "log_folder.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -79,6 +81,19 @@ std::string archiveAttempt(const std::string& logs_dir, int restart) {
   std::string target = logs_dir + "/attempt-" + std::to_string(restart);
   moveAll(logs_dir, namesIn(logs_dir, isAttemptFile), target);
   return target;
+}
+
+std::string logsWriteProblem(const std::string& logs_dir) {
+  const std::string probe = logs_dir + "/.cohortrun-probe-" + uniqueSuffix();
+  UniqueFd fd(open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  bool ok = fd.fd >= 0 && writeAll(fd.fd, std::string(512, ' '));  // an exit record's size
+  int why = errno;
+  if (fd.fd >= 0 && close(fd.release()) != 0 && ok) {
+    ok = false;
+    why = errno;
+  }
+  std::remove(probe.c_str());
+  return ok ? "" : "cannot write files in " + logs_dir + ": " + std::strerror(why);
 }
 
 }  // namespace cohort::launcher

@@ -17,4 +17,9 @@ std::string archivePreviousRun(const std::string& logs_dir, const std::string& r
 // Returns that folder.
 std::string archiveAttempt(const std::string& logs_dir, int restart);
 
+// "" when a small file can be written in the logs folder now, else why not
+// ("cannot write files in LOGS: No space left on device"): asked when ranks left no
+// exit record, which a full disk explains as well as a killed rank does.
+std::string logsWriteProblem(const std::string& logs_dir);
+
 }  // namespace cohort::launcher

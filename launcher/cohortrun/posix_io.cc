@@ -1,5 +1,6 @@
 #include "posix_io.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,39 +20,61 @@
 
 namespace cohort::launcher {
 
-void makeDirectories(const std::string& path) {
+std::vector<std::string> makeDirectories(const std::string& path) {
+  std::vector<std::string> created;
   std::string partial;
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
     if (slash == std::string::npos) slash = path.size();
     partial = path.substr(0, slash);
-    if (!partial.empty() && mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw ConfigError("cannot create folder " + partial + ": " + std::strerror(errno),
-                        "choose a folder you can write (--logs, --outputs)");
+    if (!partial.empty()) {
+      if (mkdir(partial.c_str(), 0755) == 0) {
+        created.push_back(partial);
+      } else if (errno != EEXIST) {
+        const int why = errno;
+        removeFolders(created);
+        throw ConfigError("cannot create folder " + partial + ": " + std::strerror(why),
+                          "choose a folder you can write (--logs, --outputs)");
+      }
     }
     start = slash + 1;
   }
   struct stat info {};
   if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    removeFolders(created);
     throw ConfigError(path + " is not a folder", "choose a folder for --logs and --outputs");
   }
+  return created;
+}
+
+void removeFolders(const std::vector<std::string>& created) {
+  for (auto it = created.rbegin(); it != created.rend(); ++it) rmdir(it->c_str());
 }
 
 void writeFileAtomically(const std::string& path, const std::string& text) {
-  std::string temporary = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw ConfigError("cannot write " + temporary + ": " + std::strerror(errno),
-                        "check that the logs folder is writable and not full");
-    }
+  const std::string temporary = path + ".tmp." + std::to_string(getpid());
+  UniqueFd fd(open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.fd < 0) {
+    throw ConfigError("cannot write " + path + ": " + std::strerror(errno),
+                      "check that the logs folder is writable and not full");
+  }
+  // A full disk fails the write or, on some file systems, only the close.
+  const bool written = writeAll(fd.fd, text);
+  const int write_errno = errno;
+  const bool closed = close(fd.release()) == 0;
+  const int why = written ? errno : write_errno;
+  if (!written || !closed) {
+    unlink(temporary.c_str());  // leave no half-written file behind
+    throw ConfigError("cannot write " + path + ": " + std::strerror(why),
+                      "check that the logs folder is writable and not full");
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw ConfigError("cannot rename " + temporary + " to " + path + ": " + std::strerror(errno),
-                      "check that the logs folder is writable");
+    const int rename_errno = errno;
+    unlink(temporary.c_str());
+    throw ConfigError(
+        "cannot rename " + temporary + " to " + path + ": " + std::strerror(rename_errno),
+        "check that the logs folder is writable");
   }
 }
 

@@ -8,11 +8,17 @@
 
 namespace cohort::launcher {
 
-// Creates `path` and its parents; throws ConfigError saying what failed.
-void makeDirectories(const std::string& path);
+// Creates `path` and its parents; throws ConfigError saying what failed
+// (having removed what it created). Returns the folders it created, outermost
+// first, for removeFolders.
+std::vector<std::string> makeDirectories(const std::string& path);
+
+// Removes the (empty) folders makeDirectories created, innermost first.
+void removeFolders(const std::vector<std::string>& created);
 
 // Writes `text` to `path` through a temporary file and a rename, so readers
-// never see half a file. Throws ConfigError.
+// never see half a file. Throws ConfigError (a full disk included), leaving
+// no temporary file behind.
 void writeFileAtomically(const std::string& path, const std::string& text);
 
 // The whole file, or "" if it cannot be read.

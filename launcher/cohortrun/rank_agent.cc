@@ -20,6 +20,7 @@
 #include "rank_identity.h"
 #include "rank_records.h"
 #include "signal_pipe.h"
+#include "singleton_session.h"
 
 namespace cohort::launcher {
 
@@ -72,6 +73,12 @@ class Agent {
     spec.default_signals = caught;       // the agent's handlers are not the program's
     spec.clear_signal_mask = true;
     spec.exec_error_prefix = "cohortrun: ";
+    // See Note [Singleton session folders]: removed when `run` returns.
+    std::unique_ptr<SingletonSessionFolder> session;
+    if (options_.world_of_one) {
+      session = std::make_unique<SingletonSessionFolder>();
+      spec.env = session->variables();
+    }
     child_ = std::make_unique<ChildProcess>(spec);
     pump(signals);
 

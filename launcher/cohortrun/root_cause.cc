@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <csignal>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "exit_status.h"
+#include "posix_io.h"
 
 namespace cohort::launcher {
 
@@ -82,6 +85,53 @@ RootCause blameRank(const RootCauseInput& in, const Candidate& first) {
     cause.notes.push_back("rank(s) " + rankRanges({others.begin(), others.end()}) +
                           " failed after it (probably as a consequence)");
   }
+  return cause;
+}
+
+// See Note [A rank that leaves early] in root_cause.h.
+struct EarlyExit {
+  const ExitRecord* exit = nullptr;
+  std::vector<int> still_running;  // the ranks it left behind
+};
+
+bool leftByItself(const ExitRecord& x) { return !x.stopped && x.signal == 0 && x.exit_code == 0; }
+
+// The first rank whose program exited 0 by itself, before `before`, while
+// other ranks that had started were still running: they have no exit record,
+// or one written after it that says they were stopped or failed.
+std::optional<EarlyExit> firstEarlyExit(const RootCauseInput& in, double before) {
+  std::vector<const ExitRecord*> leavers;
+  for (const auto& x : in.records.exits) {
+    if (leftByItself(x) && x.time < before) leavers.push_back(&x);
+  }
+  std::stable_sort(leavers.begin(), leavers.end(),
+                   [](const ExitRecord* a, const ExitRecord* b) { return a->time < b->time; });
+  for (const ExitRecord* leaver : leavers) {
+    EarlyExit early;
+    early.exit = leaver;
+    for (int rank : std::set<int>(in.records.started.begin(), in.records.started.end())) {
+      if (rank == leaver->rank) continue;
+      const ExitRecord* other = exitOf(in.records, rank);
+      if (!other || (other->time > leaver->time && !leftByItself(*other)))
+        early.still_running.push_back(rank);
+    }
+    if (!early.still_running.empty()) return early;
+  }
+  return std::nullopt;
+}
+
+RootCause blameEarlyExit(const RootCauseInput& in, const EarlyExit& early) {
+  const ExitRecord& x = *early.exit;
+  RootCause cause;
+  cause.status = exit_status::kRankFailed;
+  cause.rank = x.rank;
+  cause.host = x.host.empty() ? in.plan->hostOf(x.rank) : x.host;
+  cause.headline = "rank " + std::to_string(x.rank) + " on " + cause.host + " exited 0 at " +
+                   isoTime(x.time) + " while rank(s) " + rankRanges(early.still_running) +
+                   " were still running: a rank that leaves before the others makes them wait "
+                   "in a collective";
+  cause.notes.push_back("rank(s) " + rankRanges(early.still_running) +
+                        " ended after it (stopped, failed, or without a record): consequences");
   return cause;
 }
 
@@ -192,7 +242,14 @@ RootCause findRootCause(const RootCauseInput& in) {
     return cause;
   }
   auto all = candidates(in.records);
-  if (!all.empty()) return blameRank(in, all.front());
+  if (!all.empty()) {
+    // A collective that timed out waited for someone: for a rank that had left?
+    const Candidate& first = all.front();
+    if (first.error && first.error->kind == "watchdog") {
+      if (auto early = firstEarlyExit(in, first.time)) return blameEarlyExit(in, *early);
+    }
+    return blameRank(in, first);
+  }
   if (engine.exit_code == 0 && engine.signal == 0) return cause;  // success
 
   if (!in.unreachable_hosts.empty()) {
@@ -212,8 +269,17 @@ RootCause findRootCause(const RootCauseInput& in) {
     }
     return cause;
   }
-  cause = blameVanished(in);
-  if (!cause.headline.empty()) return cause;
+  if (!in.logs_problem.empty()) {
+    // Records that could not be written blame no one.
+    cause.notes.push_back("the logs folder cannot be written (" + in.logs_problem +
+                          "): the ranks' records of how they ended may be missing; see the "
+                          "rank logs, free space and start again");
+  } else {
+    if (auto early = firstEarlyExit(in, std::numeric_limits<double>::infinity()))
+      return blameEarlyExit(in, *early);
+    cause = blameVanished(in);
+    if (!cause.headline.empty()) return cause;
+  }
 
   auto notes = cause.notes;
   cause = RootCause{};

@@ -38,8 +38,22 @@ struct RootCauseInput {
   EngineOutcome engine;
   std::vector<std::string> unreachable_hosts;  // checked after the failure
   std::string engine_name = "mpirun";
+  // Why the logs folder cannot be written now (a full disk), or "": then
+  // missing records say nothing of how the ranks ended.
+  std::string logs_problem;
 };
 
+// Note [A rank that leaves early]
+// A rank whose program exits 0 while other ranks are still running leaves
+// them waiting in their next collective (Open MPI's MPI_Finalize waits for
+// every rank, so a program that leaves early has skipped it): mpirun then
+// ends the job, and the others end without a record of their own (their agent
+// killed with them), stopped, or with a collective that timed out. Those ends
+// are consequences; the cause is the rank that left first, though its exit
+// code is 0. So when no rank failed by itself, or the first failure is a
+// collective timeout, the earliest rank that exited 0 by itself while a rank
+// that had started was still running (no exit record, or a later one that says
+// it was stopped or failed) is blamed, with exit status kRankFailed.
 RootCause findRootCause(const RootCauseInput& input);
 
 // "SIGKILL", "SIGSEGV", ... or "signal N".

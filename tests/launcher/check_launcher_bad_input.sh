@@ -44,6 +44,11 @@ refused not-executable 'not-executable is not executable' -- "$scratch/not-execu
 expect_output 'what to do: make it executable \(chmod \+x'
 refused folder 'is a folder, not a program' -- "$scratch/folder" "$tag"
 
+# An --outputs that cannot be a folder: refused, and the logs folder made
+# before it is gone again (issue 30, item 17).
+refused outputs-not-a-folder "cannot create folder .*not-executable/sub: Not a directory" \
+  --outputs "$scratch/not-executable/sub" -- "$rank" "$tag"
+
 # N x P that does not fit the host slots.
 refused too-many-nodes '3 x 1 ranks do not fit: --nodes 3 but --hosts has 2 host\(s\)' \
   --hosts localhost:2,otherhost:2 --nodes 3 -- "$rank" "$tag"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cohortrun on one machine with real mpirun: 1, 2 and 3 ranks keep the
 # environment contract and leave logs and run.json; a rank that throws,
-# crashes or is killed is named as the root cause within seconds, and a
+# crashes, is killed or leaves early is named as the root cause within seconds, and a
 # restart then succeeds; SIGTERM and --timeout stop every rank (with the
 # grace period); no case leaves a process behind.
 #
@@ -39,6 +39,20 @@ for n in 1 2 3; do
   expect_no_leftovers
 done
 
+# ---- a world of one (an MPI singleton) that crashes or leaves without
+# MPI_Finalize leaves no Open MPI session folder (ompi.*/jf.*) in TMPDIR
+# (issue 30, item 17) ----
+for how in segv exit0; do
+  new_case
+  singleton_tmp=$work_dir/tmp-singleton-$how
+  mkdir -p "$singleton_tmp"
+  run_case "singleton-$how" 60 env TMPDIR="$singleton_tmp" "${cr[@]}" -- "$rank" --fail-rank 0 --fail "$how" "$tag"
+  expect_status "$([ "$how" = segv ] && echo 3 || echo 0)"
+  left=$(find "$singleton_tmp" -mindepth 1 | head -n 5)
+  [ -z "$left" ] || fail "the singleton's start left in TMPDIR: $left"
+  expect_no_leftovers
+done
+
 # ---- --console-ranks and --env ----
 new_case
 run_case console 60 "${cr[@]}" --procs-per-node 2 --console-ranks 0 --env COHORT_LOG_LEVEL=debug \
@@ -71,6 +85,18 @@ expect_status 3
 expect_output "root cause: rank 2 on $host was killed by signal 11 \(SIGSEGV\)"
 expect_output 'its error:  fatal signal SIGSEGV'
 expect_file '"kind": "signal"' "$case_logs/error-rank-2.json"
+expect_no_leftovers
+
+# ---- a rank that exits 0 while the others wait in a collective (issue 30,
+# item 12): it is the root cause, not the ranks mpirun ended after it ----
+new_case
+run_case early-exit 60 "${cr[@]}" --procs-per-node 3 -- "$rank" --seconds 1 --fail-rank 1 --fail exit0 "$tag"
+expect_failure_within 15
+expect_status 1
+expect_output "root cause: rank 1 on $host exited 0 at [0-9T:.-]+Z while rank\(s\) 0,2 were still running: a rank that leaves before the others makes them wait in a collective"
+expect_output "log: +$case_logs/rank-1.log"
+expect_file '"exit_code": 0' "$case_logs/exit-rank-1.json"
+expect_run_json "d['exit_status'] == 1 and d['attempts'][0]['rank'] == 1"
 expect_no_leftovers
 
 # ---- a rank killed with SIGKILL; the restart succeeds ----

@@ -4,7 +4,7 @@
 // output, its files and cohortrun's records).
 //
 //   launcher_rank [--seconds S] [--fail-rank R --fail HOW] [--until-restart K]
-//                 [--ignore-term] [TAG]
+//                 [--ignore-term] [--fill-disk] [TAG]
 //
 // Every rank checks COHORT_RUN_ID, COHORT_RESTART_COUNT, COHORT_OUTPUTS_DIR,
 // COHORT_LOGS_DIR, the four rank variables and torchrun's (RANK, WORLD_SIZE,
@@ -13,9 +13,11 @@
 // buffer (printing which path it took), writes
 // OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
 // runs allreduces for S seconds (default 0), so that a fault finds every rank
-// inside a collective. Rank R then fails with HOW: exception, segv, exit3 or
-// abort. With --until-restart K, the S seconds and the failure happen only
-// while COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
+// inside a collective. Rank R then fails with HOW: exception, segv, exit3,
+// abort, or exit0 (it leaves while the others still wait in a collective).
+// With --fill-disk, rank 0 first writes OUTPUTS/fill until its disk is full.
+// With --until-restart K, the S seconds and the failure happen only while
+// COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
 // makes every rank ignore SIGTERM (to test the grace period). Any other
 // argument is ignored: the drivers pass a tag to find the processes by.
 #include <ATen/ops/add.h>
@@ -43,6 +45,7 @@ struct Args {
   std::string fail_how;
   int until_restart = 1 << 30;
   bool ignore_term = false;
+  bool fill_disk = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -60,6 +63,8 @@ Args parse(int argc, char** argv) {
       a.until_restart = std::atoi(next().c_str());
     else if (arg == "--ignore-term")
       a.ignore_term = true;
+    else if (arg == "--fill-disk")
+      a.fill_disk = true;
   }
   return a;
 }
@@ -97,11 +102,23 @@ void checkContract(const cohort::Runtime& rt) {
          "MASTER_PORT '" + port + "' is not a port");
 }
 
+// Writes `path` until the disk is full (as checkpoints can fill it).
+void fillDisk(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  static const char block[65536] = {};
+  while (file != nullptr && std::fwrite(block, 1, sizeof block, file) == sizeof block) {
+  }
+  if (file != nullptr) std::fclose(file);
+  std::printf("filled the disk of %s\n", path.c_str());
+  std::fflush(stdout);
+}
+
 void fail(const std::string& how) {
   std::fprintf(stderr, "failing on purpose: %s\n", how.c_str());
   std::fflush(stderr);
   if (how == "exception") throw cohort::Error("the rank failed on purpose", "nothing: a test");
   if (how == "exit3") std::_Exit(3);
+  if (how == "exit0") std::_Exit(0);
   if (how == "abort") std::abort();
   if (how == "segv") {
     volatile int* nowhere = nullptr;
@@ -153,6 +170,7 @@ int main(int argc, char** argv) {
       if (!will_fail) rt.comm().allreduce(t, cohort::ReduceOp::kSum);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    if (args.fill_disk && rt.rank() == 0) fillDisk(rt.settings().outputs_dir + "/fill");
     if (will_fail) fail(args.fail_how);
     rt.comm().barrier();
     if (rt.rank() == 0) std::printf("all ranks finished\n");

@@ -1,16 +1,20 @@
 // The records ranks and agents leave (cohort/core/error_record.h,
 // rank_records.h) written and read back, run.json, and the logs folder
 // between runs and attempts (log_folder.h).
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
+#include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
 #include "log_folder.h"
 #include "posix_io.h"
@@ -126,6 +130,34 @@ TEST(Records, FatalSignalRecordReadsBack) {
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+// Runs `body` in a child whose files cannot grow past `limit_bytes` (as on a
+// full disk, a write fails: EFBIG); the child's exit status, or -1.
+int withFileSizeLimit(rlim_t limit_bytes, const std::function<int()>& body) {
+  const pid_t child = fork();
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{limit_bytes, limit_bytes};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    _exit(body());
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// The names in `dir`, but "." and "..".
+std::vector<std::string> namesIn(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+        names.push_back(e->d_name);
+    }
+    closedir(d);
+  }
+  return names;
+}
+
 class LogsFolder : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -183,6 +215,64 @@ TEST_F(LogsFolder, AttemptsMoveAsideAndEarlierRunsToo) {
   EXPECT_TRUE(exists("attempt-0/exit-rank-0.json"));
   EXPECT_TRUE(exists("launcher.log"));
   EXPECT_EQ(lastLines(dir_ + "/attempt-0/rank-0.log", 5), std::vector<std::string>{"attempt 0"});
+}
+
+// Issue 30, item 15: a full logs disk left run.json.tmp.PID behind.
+TEST_F(LogsFolder, WriteThatFailsLeavesNoTemporaryFile) {
+  const std::string path = dir_ + "/run.json";
+  const int status = withFileSizeLimit(100, [&] {
+    try {
+      writeFileAtomically(path, std::string(4096, 'x'));
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      return what.find("cannot write " + path + ": File too large") != std::string::npos ? 0 : 2;
+    }
+    return 1;
+  });
+  EXPECT_EQ(status, 0) << "1: no error; 2: the error does not name the file and the reason";
+  EXPECT_EQ(namesIn(dir_), std::vector<std::string>{}) << "debris of the failed write";
+}
+
+// Issue 30, item 15: the runtime's error record on a full disk was left empty.
+TEST_F(LogsFolder, ErrorRecordThatCannotBeWrittenWholeIsRemoved) {
+  EXPECT_EQ(withFileSizeLimit(16,
+                              [&] {
+                                setErrorRecordSite({dir_, 3, "run-a", 0});
+                                writeErrorRecord("exception", "the disk is full");
+                                return 0;
+                              }),
+            0);
+  EXPECT_EQ(withFileSizeLimit(16,
+                              [&] {
+                                setErrorRecordSite({dir_, 4, "run-a", 0});
+                                armFatalSignalRecords();
+                                raise(SIGBUS);
+                                return 0;
+                              }),
+            -1)
+      << "the signal is handed on";
+  EXPECT_EQ(namesIn(dir_), std::vector<std::string>{}) << "an empty or cut error record";
+}
+
+TEST_F(LogsFolder, WriteProblemIsFoundAndLeavesNothing) {
+  EXPECT_EQ(logsWriteProblem(dir_), "");
+  EXPECT_EQ(withFileSizeLimit(100,
+                              [&] {
+                                const std::string why = logsWriteProblem(dir_);
+                                return why.find("File too large") != std::string::npos ? 0 : 1;
+                              }),
+            0);
+  EXPECT_EQ(namesIn(dir_), std::vector<std::string>{});
+}
+
+// Issue 30, item 17: a refused --outputs left the logs folder it had made.
+TEST_F(LogsFolder, FoldersMadeAreTheOnesRemovedAndAFailureLeavesNone) {
+  EXPECT_EQ(makeDirectories(dir_ + "/a/b"), (std::vector<std::string>{dir_ + "/a", dir_ + "/a/b"}));
+  EXPECT_EQ(makeDirectories(dir_ + "/a/b"), std::vector<std::string>{});
+  EXPECT_THROW(makeDirectories(dir_ + "/n/" + std::string(300, 'x')), ConfigError);
+  EXPECT_FALSE(exists("n")) << "the failure left the folder it had made";
+  removeFolders({dir_ + "/a", dir_ + "/a/b"});
+  EXPECT_EQ(namesIn(dir_), std::vector<std::string>{});
 }
 
 }  // namespace

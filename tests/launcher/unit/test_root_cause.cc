@@ -134,6 +134,69 @@ TEST_F(RootCauseTest, LogsNotSharedSaysSo) {
   EXPECT_NE(c.notes[0].find("not on a file system that host shares"), std::string::npos);
 }
 
+// Issue 30, item 12: rank 1 exits 0 early; mpirun ends the job and the others
+// vanish with their agents. Rank 1 is the cause, not "rank(s) 0 vanished".
+TEST_F(RootCauseTest, RankThatExitedZeroWhileOthersRanIsTheCause) {
+  exitOf(1, 1765000000.5, 0, 0, false);
+  exitOf(2, 1765000001.0, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankFailed);
+  EXPECT_EQ(c.rank, 1);
+  EXPECT_EQ(c.host, "h1");
+  EXPECT_EQ(c.headline,
+            "rank 1 on h1 exited 0 at 2025-12-06T05:46:40.500Z while rank(s) 0,2-3 were still "
+            "running: a rank that leaves before the others makes them wait in a collective");
+}
+
+// Its partners' collectives time out (the watchdog's records) before mpirun
+// ends them: still the rank that left.
+TEST_F(RootCauseTest, CollectiveTimeoutsAfterAnEarlyExitBlameTheRankThatLeft) {
+  exitOf(3, 100.0, 0, 0, false);
+  errorOf(0, 160.0, "watchdog", "rank 0: allreduce did not complete within 60 s");
+  exitOf(0, 160.1, 1, 0, false);
+  exitOf(1, 160.2, -1, SIGTERM, true);
+  exitOf(2, 160.2, -1, SIGTERM, true);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kRankFailed);
+  EXPECT_EQ(c.rank, 3);
+  EXPECT_NE(c.headline.find("rank 3 on h2 exited 0 at "), std::string::npos) << c.headline;
+  EXPECT_NE(c.headline.find("while rank(s) 0-2 were still running"), std::string::npos);
+}
+
+// A rank that ended cleanly before another failed on its own (an exception, not
+// a collective timeout) is not blamed: the exception is the cause.
+TEST_F(RootCauseTest, CleanExitBeforeAnExceptionIsNotBlamed) {
+  for (int r = 1; r < 4; ++r) exitOf(r, 100.0, 0, 0, false);
+  errorOf(0, 101.0, "exception", "rank 0: cannot save the model");
+  exitOf(0, 101.1, 1, 0, false);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.rank, 0);
+  EXPECT_EQ(c.headline, "rank 0 on h1 failed with an exception (exit code 1)");
+}
+
+// Ranks that all exited 0 while the engine failed: no rank left early.
+TEST_F(RootCauseTest, RanksThatAllFinishedAreNotEarly) {
+  for (int r = 0; r < 4; ++r) exitOf(r, 100.0 + r, 0, 0, false);
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kEngineFailed);
+  EXPECT_EQ(c.rank, -1);
+}
+
+// Issue 30, item 15: on a full disk missing exit records are not a vanished
+// host; the logs folder is named instead.
+TEST_F(RootCauseTest, MissingRecordsOnAFullDiskBlameNoOne) {
+  exitOf(0, 10, 0, 0, false);
+  input_.logs_problem = "cannot write /l/exit-rank-1.json: No space left on device";
+  RootCause c = findRootCause(input_);
+  EXPECT_EQ(c.status, exit_status::kEngineFailed);
+  EXPECT_EQ(c.rank, -1);
+  EXPECT_EQ(c.headline, "mpirun exited with status 1 and no rank recorded a failure");
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("the logs folder cannot be written (cannot write "
+                            "/l/exit-rank-1.json: No space left on device)"),
+            std::string::npos);
+}
+
 TEST_F(RootCauseTest, InterruptAndTimeoutComeFirst) {
   exitOf(2, 11.0, -1, SIGKILL, false);
   input_.engine.interrupted_by = SIGINT;
