@@ -20,6 +20,7 @@ std::string LoaderState::toJson() const {
               {"window_shards", window_shards},
               {"epoch", epoch},
               {"position", position}};
+  if (first_sample != 0 || end_sample != 0) doc["samples"] = {first_sample, end_sample};
   return doc.dump();
 }
 
@@ -65,6 +66,18 @@ LoaderState LoaderState::fromJson(const std::string& text, const std::string& so
     throw DataError(source + ": the loader state's window_shards is 0", hint);
   s.epoch = count("epoch", int64_t{1} << 40);
   s.position = count("position", int64_t{1} << 50);
+  if (const auto range = doc.find("samples"); range != doc.end()) {  // absent: the whole set
+    const bool pair = range->is_array() && range->size() == 2 && (*range)[0].is_number_integer() &&
+                      (*range)[1].is_number_integer();
+    if (!pair || (*range)[0].get<int64_t>() < 0 ||
+        (*range)[1].get<int64_t>() <= (*range)[0].get<int64_t>() ||
+        (*range)[1].get<int64_t>() > (int64_t{1} << 50)) {
+      throw DataError(source + ": the loader state's \"samples\" is not a range [first, end)",
+                      hint);
+    }
+    s.first_sample = (*range)[0].get<int64_t>();
+    s.end_sample = (*range)[1].get<int64_t>();
+  }
   return s;
 }
 

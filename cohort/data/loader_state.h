@@ -15,6 +15,11 @@ struct LoaderState {
   int window_shards = 1;
   int64_t epoch = 0;
   int64_t position = 0;  // samples of this epoch already handed out, over all ranks
+  // The loader's samples [first_sample, end_sample) of the data set (both 0:
+  // all of them; LoaderOptions::first_sample). A state of one range does not
+  // resume a loader of another.
+  int64_t first_sample = 0;
+  int64_t end_sample = 0;
 
   // A small JSON document (store it in a checkpoint, a file, anywhere).
   std::string toJson() const;
@@ -23,7 +28,8 @@ struct LoaderState {
 
   bool operator==(const LoaderState& o) const {
     return dataset == o.dataset && seed == o.seed && shuffle == o.shuffle &&
-           window_shards == o.window_shards && epoch == o.epoch && position == o.position;
+           window_shards == o.window_shards && epoch == o.epoch && position == o.position &&
+           first_sample == o.first_sample && end_sample == o.end_sample;
   }
 };
 

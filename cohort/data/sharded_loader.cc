@@ -55,6 +55,21 @@ void checkOptions(const LoaderOptions& o) {
   }
 }
 
+// [begin, end) of the data set's `samples` that `o` asks for (negative
+// counts from the end, end 0 is the end), or a ConfigError naming them.
+void resolveRange(const LoaderOptions& o, int64_t samples, int64_t* begin, int64_t* end) {
+  *begin = o.first_sample < 0 ? samples + o.first_sample : o.first_sample;
+  *end = o.end_sample <= 0 ? samples + o.end_sample : o.end_sample;
+  if (*begin < 0 || *end > samples || *begin >= *end) {
+    throw ConfigError("the sample range first_sample " + std::to_string(o.first_sample) +
+                          ", end_sample " + std::to_string(o.end_sample) + " is [" +
+                          std::to_string(*begin) + ", " + std::to_string(*end) + ") of the " +
+                          std::to_string(samples) + " samples of " + o.location +
+                          ", which is empty or outside them",
+                      "pick a range inside the data set (negative values count from its end)");
+  }
+}
+
 }  // namespace
 
 LoaderOptions LoaderOptions::fromSettings(const Settings& settings, std::string location, int rank,
@@ -88,8 +103,10 @@ struct ShardedLoader::Impl {
   std::unique_ptr<ShardSource> source;
   std::unique_ptr<Prefetcher> prefetcher;
   std::vector<int64_t> shard_samples;
-  std::vector<int64_t> shard_first_id;  // file-order index of each shard's first sample
-  std::vector<int64_t> shard_bytes;     // decoded size
+  std::vector<int64_t> shard_first_id;     // file-order index of each shard's first sample
+  std::vector<int64_t> shard_first_row;    // the shard's first row in the loader's range
+  int64_t range_begin = 0, range_end = 0;  // the samples [begin, end) of file order read
+  std::vector<int64_t> shard_bytes;        // decoded size
 
   uint64_t seed = 0;
   bool shuffle = true;
@@ -123,8 +140,13 @@ ShardedLoader::ShardedLoader(LoaderOptions options)
   m.source = std::make_unique<ShardSource>(*m.storage, *m.cache, m.manifest);
   int64_t first = 0, sample_bytes = 0;
   for (const Column& c : m.manifest.columns) sample_bytes += c.sampleBytes();
+  resolveRange(options_, m.manifest.samples, &m.range_begin, &m.range_end);
   for (const ShardEntry& s : m.manifest.shards) {
-    m.shard_samples.push_back(s.samples);
+    // The rows of this shard inside the range (a shard outside it has none).
+    const int64_t lo = std::max(m.range_begin, first);
+    const int64_t hi = std::min(m.range_end, first + s.samples);
+    m.shard_samples.push_back(std::max<int64_t>(0, hi - lo));
+    m.shard_first_row.push_back(hi > lo ? lo - first : 0);
     m.shard_first_id.push_back(first);
     m.shard_bytes.push_back(s.samples * sample_bytes);
     first += s.samples;
@@ -233,10 +255,11 @@ std::optional<Batch> ShardedLoader::next() {
     if (it == shards.end())
       it = shards.emplace(ref.shard, m.prefetcher->get(w - m.plan_base, ref.shard)).first;
     const int64_t i = pos - s.begin;
-    ids[i] = m.shard_first_id[ref.shard] + ref.row;
+    const int64_t row = m.shard_first_row[ref.shard] + ref.row;
+    ids[i] = m.shard_first_id[ref.shard] + row;
     for (size_t c = 0; c < out.size(); ++c) {
       const int64_t bytes = m.manifest.columns[c].sampleBytes();
-      std::memcpy(out[c] + i * bytes, it->second->row(c, ref.row), static_cast<size_t>(bytes));
+      std::memcpy(out[c] + i * bytes, it->second->row(c, row), static_cast<size_t>(bytes));
     }
   }
   m.position = s.next_position;
@@ -251,7 +274,7 @@ std::optional<Batch> ShardedLoader::next() {
 }
 
 int64_t ShardedLoader::epochSize() const {
-  const int64_t all = impl_->manifest.samples;
+  const int64_t all = impl_->range_end - impl_->range_begin;
   return options_.epoch_samples > 0 ? std::min(all, options_.epoch_samples) : all;
 }
 
@@ -272,7 +295,12 @@ int64_t ShardedLoader::batchesPerEpoch() const {
 
 LoaderState ShardedLoader::state() const {
   const Impl& m = *impl_;
-  return LoaderState{m.fingerprint, m.seed, m.shuffle, m.window_shards, m.epoch, m.position};
+  LoaderState state{m.fingerprint, m.seed, m.shuffle, m.window_shards, m.epoch, m.position};
+  if (m.range_begin != 0 || m.range_end != m.manifest.samples) {
+    state.first_sample = m.range_begin;
+    state.end_sample = m.range_end;
+  }
+  return state;
 }
 
 void ShardedLoader::restore(const LoaderState& state) {
@@ -282,10 +310,22 @@ void ShardedLoader::restore(const LoaderState& state) {
                           " (its index.json differs)",
                       "resume with the data set the state was taken on, or start the epoch afresh");
   }
-  if (state.position > m.manifest.samples) {
+  const LoaderState mine = this->state();
+  if (state.first_sample != mine.first_sample || state.end_sample != mine.end_sample) {
+    const auto range = [&](const LoaderState& s) {
+      return s.end_sample == 0
+                 ? std::string("all ") + std::to_string(m.manifest.samples)
+                 : "[" + std::to_string(s.first_sample) + ", " + std::to_string(s.end_sample) + ")";
+    };
+    throw ConfigError("the loader state is of samples " + range(state) + " of " +
+                          options_.location + ", this loader reads samples " + range(mine),
+                      "resume with the sample range the state was taken with (first_sample, "
+                      "end_sample: a held-out split of the same size), or start the epoch afresh");
+  }
+  if (state.position > m.range_end - m.range_begin) {
     throw ConfigError("the loader state's position " + std::to_string(state.position) +
-                          " is past the " + std::to_string(m.manifest.samples) + " samples of " +
-                          options_.location,
+                          " is past the " + std::to_string(m.range_end - m.range_begin) +
+                          " samples of " + options_.location,
                       "pass a state taken from this data set");
   }
   // The state defines the order: its seed, shuffle and window replace the options'.

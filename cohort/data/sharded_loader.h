@@ -44,6 +44,14 @@ struct LoaderOptions {
   // An epoch is the first epoch_samples samples of its order (0: all of them),
   // for short runs on part of a data set; the order itself does not change.
   int64_t epoch_samples = 0;
+  // Only samples [first_sample, end_sample) of the data set's file order: a
+  // fixed split of one data set (the last 5,000 training images held out
+  // for validation: {-5000, 0} and {0, -5000}). Negative values count from
+  // the end; end_sample 0 is the end. The epoch order is over these samples
+  // alone (as over a data set that held only them), and a batch's ids stay
+  // the data set's file-order indices.
+  int64_t first_sample = 0;
+  int64_t end_sample = 0;
   int rank = 0;
   int world = 1;
   storage::StorageOptions storage;

@@ -1,8 +1,10 @@
-// The example's model: a small CNN for 28x28 grey images and 10 classes.
+// The example's model: a small CNN for 28x28 grey images and 10 classes,
+// with C1, C2 channels and H hidden units (--conv1, --conv2, --hidden;
+// 16, 32 and 128 by default):
 //
-//   conv 5x5 (1 -> 16) -> ReLU -> max-pool 2   28x28 -> 14x14
-//   conv 5x5 (16 -> 32) -> ReLU -> max-pool 2  14x14 -> 7x7
-//   linear (32*7*7 -> 128) -> ReLU -> linear (128 -> 10)
+//   conv 5x5 (1 -> C1) -> ReLU -> max-pool 2    28x28 -> 14x14
+//   conv 5x5 (C1 -> C2) -> ReLU -> max-pool 2   14x14 -> 7x7
+//   linear (C2*7*7 -> H) -> ReLU -> dropout -> linear (H -> 10)
 #pragma once
 
 #include <torch/nn/module.h>
@@ -13,7 +15,7 @@ namespace fashion_mnist {
 
 class ConvNet : public torch::nn::Module {
  public:
-  ConvNet();
+  ConvNet(int64_t conv1, int64_t conv2, int64_t hidden, double dropout);
 
   // images [N, 1, 28, 28] -> logits [N, 10]
   torch::Tensor forward(const torch::Tensor& images);
@@ -23,6 +25,7 @@ class ConvNet : public torch::nn::Module {
   torch::nn::Conv2d conv2_;
   torch::nn::Linear fc1_;
   torch::nn::Linear fc2_;
+  double dropout_;
 };
 
 }  // namespace fashion_mnist

@@ -21,6 +21,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 #include "cohort/cohort.h"
 #include "conv_net.h"
@@ -41,11 +43,29 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The learning rate falls from `peak` to 0 along half a cosine over the run:
-// large steps early, small ones at the end so the last epoch settles.
-double cosineLr(double peak, int64_t step, int64_t total_steps) {
+// --schedule cosine: the learning rate falls from `peak` to 0 along half a
+// cosine over the run (large steps early, small ones at the end so the last
+// epoch settles); constant: `peak` throughout.
+double scheduledLr(const TrainOptions& options, int64_t step, int64_t total_steps) {
   constexpr double kPi = 3.14159265358979323846;
-  return peak * 0.5 * (1 + std::cos(kPi * static_cast<double>(step) / total_steps));
+  if (options.schedule == "constant") return options.lr;
+  return options.lr * 0.5 * (1 + std::cos(kPi * static_cast<double>(step) / total_steps));
+}
+
+// --optimizer: cohort's fused SGD (momentum, L2 weight decay) or AdamW.
+std::unique_ptr<cohort::optim::FusedOptimizer> makeOptimizer(const TrainOptions& options,
+                                                             std::vector<torch::Tensor> params) {
+  if (options.optimizer == "adamw") {
+    cohort::optim::AdamWOptions o;
+    o.lr = options.lr;
+    o.weight_decay = options.weight_decay;
+    return std::make_unique<cohort::optim::AdamW>(std::move(params), o);
+  }
+  cohort::optim::SgdOptions o;
+  o.lr = options.lr;
+  o.momentum = options.momentum;
+  o.weight_decay = options.weight_decay;
+  return std::make_unique<cohort::optim::SGD>(std::move(params), o);
 }
 
 // Fashion-MNIST's training pixels (in [0, 1]) have mean 0.2860 and standard
@@ -54,10 +74,11 @@ torch::Tensor normalise(const torch::Tensor& images) {
   return images.to(torch::kFloat32).div_(255).sub_(0.2860f).div_(0.3530f).unsqueeze(1);
 }
 
-// Accuracy on the whole test set; each rank classifies an equal share
-// (with more ranks than divide 10,000, the few left over are not counted).
-// `predictions` (int64, one per test sample, -1 where none): this rank's
-// predicted classes are put at their samples' indices.
+// Accuracy on the whole of `test` (the test set, or the held-out images);
+// each rank classifies an equal share (with more ranks than divide it, the
+// few left over are not counted). `predictions` (if given; int64, one per
+// test sample, -1 where none): this rank's predicted classes are put at
+// their samples' indices.
 double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communicator& comm,
                 torch::Tensor* predictions) {
   torch::NoGradGuard no_grad;
@@ -67,7 +88,7 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   int64_t correct = 0, seen = 0;
   while (auto batch = test.next()) {
     auto predicted = net.forward(normalise((*batch)["image"].to(device))).argmax(1);
-    predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
+    if (predictions) predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
     correct += predicted.eq((*batch)["label"].to(device, torch::kInt64)).sum().item<int64_t>();
     seen += batch->size();
   }
@@ -89,9 +110,12 @@ void writePredictions(const std::string& path, const torch::Tensor& predictions)
   }
 }
 
-// The loaders of the packed data set's two halves, LOCATION/train and LOCATION/test.
-cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& options,
-                                       const char* split, int64_t global_batch, bool training) {
+// The loaders of the packed data set's two halves, LOCATION/train and
+// LOCATION/test; of the training images, samples [first, end) (negative:
+// from the end; end 0: the end), so the last --val can be held out.
+cohort::data::LoaderOptions loaderOptions(cohort::Runtime& rt, const TrainOptions& options,
+                                          const char* split, int64_t global_batch, bool training,
+                                          int64_t first = 0, int64_t end = 0) {
   auto o = cohort::data::LoaderOptions::fromSettings(rt.settings(), options.data + "/" + split,
                                                      rt.rank(), rt.size());
   o.global_batch = global_batch;
@@ -99,8 +123,10 @@ cohort::data::ShardedLoader openLoader(cohort::Runtime& rt, const TrainOptions& 
   o.window_shards = options.window_shards;
   o.shuffle = training;
   o.drop_last = training;
+  o.first_sample = first;
+  o.end_sample = end;
   if (training) o.epoch_samples = options.max_train;
-  return cohort::data::ShardedLoader(o);
+  return o;
 }
 
 // --device auto: this rank's GPU if every rank has one, else the CPU (the
@@ -126,8 +152,13 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       options.seed);  // the same everywhere (DataParallel broadcasts rank 0's weights anyway)
 
   // Everything that can fail on bad input happens before the first collective.
-  cohort::data::ShardedLoader train = openLoader(rt, options, "train", options.global_batch, true);
-  cohort::data::ShardedLoader test = openLoader(rt, options, "test", 100 * rt.size(), false);
+  cohort::data::ShardedLoader train(
+      loaderOptions(rt, options, "train", options.global_batch, true, 0, -options.val));
+  cohort::data::ShardedLoader test(loaderOptions(rt, options, "test", 100 * rt.size(), false));
+  // The held-out images (--val): what a sweep tunes on, never the test set.
+  std::optional<cohort::data::ShardedLoader> val;
+  if (options.val > 0)
+    val.emplace(loaderOptions(rt, options, "train", 100 * rt.size(), false, -options.val, 0));
   const int64_t steps = train.batchesPerEpoch();
   if (steps < 1) {
     throw cohort::ConfigError("--batch " + std::to_string(options.global_batch) +
@@ -137,20 +168,23 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   }
   const torch::Device device = chooseDevice(rt, options.device);
 
-  auto net = std::make_shared<ConvNet>();
+  auto net =
+      std::make_shared<ConvNet>(options.conv1, options.conv2, options.hidden, options.dropout);
   net->to(device);
   cohort::DataParallel dp(net);  // over MPI on CPUs, NCCL on GPUs
-  cohort::optim::SGD optimizer(net->parameters(), {options.lr, options.momentum});
+  const auto optimizer = makeOptimizer(options, net->parameters());
+  // Models are chosen on the held-out images; without them, on the test set.
+  const std::string selection = val ? "val_accuracy" : "test_accuracy";
 
   ckpt::CheckpointPolicy policy;
   policy.every_steps = options.checkpoint_every;
   policy.every_seconds = options.checkpoint_seconds;
-  policy.retention = {options.keep_checkpoints, "test_accuracy", true};
+  policy.retention = {options.keep_checkpoints, selection, true};
   policy.async = options.checkpoint_async;
   ckpt::Checkpointer checkpointer(rt, rt.settings().outputs_dir + "/checkpoints", policy);
   ckpt::TrainState state;
   state.model = ckpt::moduleState(*net);
-  state.optimizer = &optimizer;
+  state.optimizer = optimizer.get();
   state.loader = &train;
   state.config = options.toJson(rt.size());
   if (options.resume) {
@@ -166,16 +200,21 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   if (lead) {
     std::printf(
         "fashion_mnist: %d rank(s) on %s x %d torch thread(s); global batch %lld (%lld per "
-        "rank); %d epoch(s); lr %g (cosine to 0); momentum %g\n",
+        "rank); %d epoch(s); %s, lr %g (%s), momentum %g, weight decay %g; conv %d-%d, hidden "
+        "%d, dropout %g\n",
         rt.size(), device.str().c_str(), torch::get_num_threads(),
         static_cast<long long>(options.global_batch),
-        static_cast<long long>(options.global_batch / rt.size()), options.epochs, options.lr,
-        options.momentum);
+        static_cast<long long>(options.global_batch / rt.size()), options.epochs,
+        options.optimizer.c_str(), options.lr,
+        options.schedule == "cosine" ? "cosine to 0" : "constant", options.momentum,
+        options.weight_decay, options.conv1, options.conv2, options.hidden, options.dropout);
     std::printf(
-        "data %s: %lld training images in %zu shards, %lld global batches per epoch (the last %lld "
-        "do not fill a batch and are skipped); testing on %lld images\n",
-        options.data.c_str(), static_cast<long long>(train.manifest().samples),
-        train.manifest().shards.size(), static_cast<long long>(steps),
+        "data %s: %lld training images in %zu shards (%lld held out for validation), %lld global "
+        "batches per epoch (the last %lld do not fill a batch and are skipped); testing on %lld "
+        "images\n",
+        options.data.c_str(), static_cast<long long>(train.manifest().samples - options.val),
+        train.manifest().shards.size(), static_cast<long long>(options.val),
+        static_cast<long long>(steps),
         static_cast<long long>(train.epochSize() - steps * options.global_batch),
         static_cast<long long>(test.manifest().samples));
     std::fflush(stdout);
@@ -191,9 +230,9 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
     auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device).dtype(torch::kFloat64));
     int64_t ran = 0;
     while (auto batch = log.next(train)) {
-      const double lr = cosineLr(options.lr, state.step, steps * options.epochs);
-      optimizer.setLr(lr);
-      optimizer.zeroGrad();
+      const double lr = scheduledLr(options, state.step, steps * options.epochs);
+      optimizer->setLr(lr);
+      optimizer->zeroGrad();
       torch::Tensor loss;
       {
         auto span = log.span("forward");
@@ -207,7 +246,7 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       }
       {
         auto span = log.span("optimizer");
-        optimizer.step();
+        optimizer->step();
       }
       loss_sum += loss.detach();  // on the device: no wait for the GPU every step
       ++ran;
@@ -242,19 +281,35 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
     const double train_loss =
         totals[1].item<double>() > 0 ? totals[0].item<double>() / totals[1].item<double>() : 0;
     const auto test_start = Clock::now();
-    accuracy = evaluate(*net, test, rt.comm(), &predictions);
-    log.report(state.step, {{"test_accuracy", accuracy}, {"epoch_train_loss", train_loss}}, epoch);
+    // After each epoch the held-out images (the metric a sweep follows); the
+    // test set only after the last one, so nothing is chosen on it.
+    const bool last = epoch + 1 == options.epochs;
+    std::vector<std::pair<std::string, double>> report;
+    if (val) report.push_back({"val_accuracy", evaluate(*net, *val, rt.comm(), nullptr)});
+    if (!val || last) {
+      accuracy = evaluate(*net, test, rt.comm(), &predictions);
+      report.push_back({"test_accuracy", accuracy});
+    }
+    cohort::runlog::Scalars scalars = report;
+    scalars.push_back({"epoch_train_loss", train_loss});
+    log.report(state.step, scalars, epoch);
     if (lead) {
+      std::string measured;
+      for (const auto& [name, value] : report) {
+        char text[64];
+        std::snprintf(text, sizeof text, ", %s %.4f", name.c_str(), value);
+        measured += text;
+      }
       std::printf(
-          "epoch %lld/%d: train loss %.4f, test accuracy %.4f, %.0f samples/s (train %.1f s, test "
-          "%.1f s)\n",
-          static_cast<long long>(epoch + 1), options.epochs, train_loss, accuracy,
+          "epoch %lld/%d: train loss %.4f%s, %.0f samples/s (train %.1f s, evaluation %.1f s)\n",
+          static_cast<long long>(epoch + 1), options.epochs, train_loss, measured.c_str(),
           static_cast<double>(ran * options.global_batch) / train_s, train_s,
           secondsSince(test_start));
       std::fflush(stdout);
     }
     auto span = log.span("checkpoint", Timeline::kCheckpoint);
-    state.metrics = {{"test_accuracy", accuracy}, {"train_loss", train_loss}};
+    state.metrics = {report.begin(), report.end()};
+    state.metrics["train_loss"] = train_loss;
     checkpointer.save(state);
   }
   checkpointer.wait();
@@ -262,10 +317,12 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   // A run resumed at its end has not evaluated the final model yet.
   if (accuracy < 0) accuracy = evaluate(*net, test, rt.comm(), &predictions);
   rt.comm().allreduce(predictions, cohort::ReduceOp::kMax);  // every rank's share on rank 0
+  const double val_accuracy = val ? evaluate(*net, *val, rt.comm(), nullptr) : -1;  // every rank
   if (lead) {
     ckpt::ModelCard card;
     card.architecture = "fashion_mnist.ConvNet";
     card.metrics = {{"test_accuracy", accuracy}};
+    if (val) card.metrics["val_accuracy"] = val_accuracy;
     card.dataset = train.state().dataset;
     card.config = state.config;
     const auto model = ckpt::exportModel(rt.settings().outputs_dir, state.model, card);

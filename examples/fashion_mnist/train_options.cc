@@ -22,12 +22,40 @@ TrainOptions TrainOptions::parse(int argc, char** argv, std::string* help) {
   app.add_option("--batch", o.global_batch, "global batch over all ranks")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-  app.add_option("--lr", o.lr, "peak SGD learning rate, cosine-decayed to 0")
+  app.add_option("--lr", o.lr, "peak learning rate (see --schedule)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--schedule", o.schedule,
+                 "the learning rate over the run: cosine (from --lr to 0) or constant")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cosine", "constant"}));
+  app.add_option("--optimizer", o.optimizer, "sgd (with --momentum) or adamw")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "adamw"}));
   app.add_option("--momentum", o.momentum, "SGD momentum")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--weight-decay", o.weight_decay,
+                 "SGD's L2 penalty, or AdamW's decoupled weight decay")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--conv1", o.conv1, "channels of the first convolution")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--conv2", o.conv2, "channels of the second convolution")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--hidden", o.hidden, "units of the hidden fully connected layer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
+  app.add_option("--dropout", o.dropout, "dropout before the last layer, while training")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--val", o.val,
+                 "hold out the last N training images for validation (val_accuracy after each "
+                 "epoch; 0: none, and test_accuracy after each epoch instead)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--seed", o.seed, "seed for the weights and the shuffles")->capture_default_str();
   app.add_option("--threads", o.threads,
                  "torch threads per rank (default 1 with several ranks, else torch's)")
@@ -89,7 +117,15 @@ std::string TrainOptions::toJson(int world) const {
                         {"epochs", epochs},
                         {"global_batch", global_batch},
                         {"lr", lr},
+                        {"schedule", schedule},
+                        {"optimizer", optimizer},
                         {"momentum", momentum},
+                        {"weight_decay", weight_decay},
+                        {"conv1", conv1},
+                        {"conv2", conv2},
+                        {"hidden", hidden},
+                        {"dropout", dropout},
+                        {"val", val},
                         {"seed", seed},
                         {"max_train", max_train},
                         {"window_shards", window_shards},

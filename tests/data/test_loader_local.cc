@@ -179,6 +179,73 @@ TEST_F(LocalLoader, ResumeOnAnotherWorldSizeSkipsAndRepeatsNothing) {
   }
 }
 
+// A fixed split of one data set (LoaderOptions::first_sample, end_sample):
+// the held-out part and the rest are disjoint and cover it, each exactly
+// once at any world size, the samples' contents are theirs (drain checks
+// each sample's data against its id), and a state of one range does not
+// resume a loader of another.
+TEST_F(LocalLoader, ASampleRangeIsAFixedSplitReadExactlyOnce) {
+  const auto read = [&](int64_t first, int64_t end, int world, bool shuffle) {
+    std::vector<int64_t> all;
+    for (int r = 0; r < world; ++r) {
+      auto options = syntheticOptions(location_, 6, r, world);
+      options.first_sample = first;
+      options.end_sample = end;
+      options.drop_last = false;
+      options.shuffle = shuffle;
+      ShardedLoader loader(options);
+      const auto ids = drain(loader);
+      all.insert(all.end(), ids.begin(), ids.end());
+    }
+    return all;
+  };
+  for (int world : {1, 2, 3}) {
+    // 1000 samples in shards of 37: the cut at 900 falls inside shard 24 (888..924).
+    const auto train = read(0, -100, world, true);
+    const auto held = read(-100, 0, world, true);
+    const std::set<int64_t> t(train.begin(), train.end()), h(held.begin(), held.end());
+    EXPECT_EQ(t.size(), train.size()) << world << " ranks: a training sample twice";
+    EXPECT_EQ(h.size(), held.size()) << world << " ranks: a held-out sample twice";
+    // 100 = 16 batches of 6 + 4, which 3 ranks share 1 each (1 skipped).
+    EXPECT_EQ(h.size(), world == 3 ? 99u : 100u) << world;
+    EXPECT_GE(*h.begin(), 900);
+    EXPECT_LT(*h.rbegin(), 1000);
+    EXPECT_EQ(t.size(), 900u) << world;  // 150 batches of 6
+    EXPECT_EQ(*t.rbegin(), 899) << "a held-out sample in training";
+  }
+  // Unshuffled, the held-out part is the file order's last 100, in order.
+  const auto tail = read(900, 0, 1, false);
+  ASSERT_EQ(tail.size(), 100u);
+  for (size_t i = 0; i < tail.size(); ++i) EXPECT_EQ(tail[i], 900 + static_cast<int64_t>(i));
+  // A state carries its range: the same range resumes, another is refused.
+  auto options = syntheticOptions(location_, 6, 0, 1);
+  options.end_sample = -100;
+  ShardedLoader first(options);
+  drain(first, 3);
+  const LoaderState state = LoaderState::fromJson(first.state().toJson(), "saved");
+  EXPECT_EQ(state.first_sample, 0);
+  EXPECT_EQ(state.end_sample, 900);
+  ShardedLoader same(options);
+  same.restore(state);
+  EXPECT_EQ(same.batchesLeft(), 900 / 6 - 3);
+  ShardedLoader whole(syntheticOptions(location_, 6, 0, 1));
+  EXPECT_THROW(whole.restore(state), ConfigError);
+  EXPECT_EQ(whole.state().toJson().find("samples"), std::string::npos);  // as before ranges
+  // Ranges outside the data set, or empty, are refused naming the numbers.
+  for (auto [a, b] : {std::pair<int64_t, int64_t>{0, 1001}, {-1001, 0}, {500, 500}, {600, -500}}) {
+    auto bad = syntheticOptions(location_, 6, 0, 1);
+    bad.first_sample = a;
+    bad.end_sample = b;
+    try {
+      ShardedLoader loader(bad);
+      ADD_FAILURE() << a << ", " << b << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("of the 1000 samples of"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST_F(LocalLoader, ACorruptedShardIsNamed) {
   {
     std::fstream f(shardPath(3), std::ios::in | std::ios::out | std::ios::binary);

@@ -18,12 +18,12 @@ from torch import nn
 class ConvNet(nn.Module):
     """examples/fashion_mnist/conv_net.cc, in PyTorch."""
 
-    def __init__(self):
+    def __init__(self, conv1, conv2, hidden):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, 5, padding=2)
-        self.conv2 = nn.Conv2d(16, 32, 5, padding=2)
-        self.fc1 = nn.Linear(32 * 7 * 7, 128)
-        self.fc2 = nn.Linear(128, 10)
+        self.conv1 = nn.Conv2d(1, conv1, 5, padding=2)
+        self.conv2 = nn.Conv2d(conv1, conv2, 5, padding=2)
+        self.fc1 = nn.Linear(conv2 * 7 * 7, hidden)
+        self.fc2 = nn.Linear(hidden, 10)
 
     def forward(self, x):
         x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
@@ -46,7 +46,8 @@ def main():
         state = {name: torch.from_numpy(f[name][...]) for name in f}
     for t in card["tensors"]:
         assert list(state[t["name"]].shape) == t["shape"], t
-    net = ConvNet()
+    config = card["config"]  # the options the model was trained with (--conv1, --conv2, --hidden)
+    net = ConvNet(config["conv1"], config["conv2"], config["hidden"])  # dropout: none in eval
     net.load_state_dict(state, strict=True)  # every name and shape must match
     net.eval()
     images = torch.from_numpy(idx_images(f"{idx_dir}/t10k-images-idx3-ubyte.gz").copy())
