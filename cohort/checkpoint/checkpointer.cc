@@ -336,7 +336,7 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   if (rt_.rank() == 0) {
     for (const auto& name : removeUnfinished(dir_)) {
       log::warn("removed " + (fs::path(dir_) / name).string() +
-                ", a checkpoint whose write did not finish");
+                ", left by a checkpoint write that did not finish");
     }
     std::vector<std::string> unreadable;
     const auto committed = listCheckpoints(dir_, &unreadable);

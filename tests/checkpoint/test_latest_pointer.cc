@@ -127,6 +127,7 @@ TEST(LatestPointer, AWrongLatestIsRewrittenWithAWarning) {
     if (rt.rank() == 0) {
       fs::remove(latest);
       if (!c.content.empty()) std::ofstream(latest) << c.content;
+      std::ofstream(t.checkpoints / ".latest.tmp") << "a leftover of an older cohort";
     }
     rt.comm().barrier();
     int64_t step = 0;
@@ -137,6 +138,8 @@ TEST(LatestPointer, AWrongLatestIsRewrittenWithAWarning) {
         << "latest holding '" << c.content << "': " << log;
     EXPECT_TRUE(rank0Says(rt.comm(), rt.rank() == 0 && readText(latest) == "step-00000002\n"))
         << "latest holding '" << c.content << "' was not repaired";
+    EXPECT_TRUE(rank0Says(rt.comm(), rt.rank() == 0 && !fs::exists(t.checkpoints / ".latest.tmp")))
+        << "a leftover .latest.tmp was not removed";
   }
   // A right latest is left alone, quietly.
   int64_t step = 0;
