@@ -13,6 +13,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "cohort/checkpoint/latest_pointer.h"
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
 #include "cohort/core/json.h"
@@ -23,17 +24,10 @@ namespace cohort::checkpoint {
 namespace {
 
 const char* kChecksums = "checksums.json";
-const char* kLatest = "latest";
+const char* kLatestTemp = ".latest.tmp";
 const char* kFreeSpace = "check that the outputs folder is writable and has free space";
 
 std::string systemError(int error) { return std::strerror(error); }
-
-void fsyncPath(const fs::path& path) {
-  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0 || ::fsync(f.fd) != 0) {
-    throw Error("cannot fsync " + path.string() + ": " + systemError(errno), kFreeSpace);
-  }
-}
 
 // The XXH3-128 digest and size of a file, read through a read-only mapping.
 // `sync`: also start the file's writeback first and wait for it at the end.
@@ -61,14 +55,21 @@ std::string hashFile(const fs::path& file, int64_t* bytes, bool sync) {
   return checksum.hex();
 }
 
+}  // namespace
+
+void fsyncPath(const fs::path& path) {
+  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0 || ::fsync(f.fd) != 0) {
+    throw Error("cannot fsync " + path.string() + ": " + systemError(errno), kFreeSpace);
+  }
+}
+
 void renamePath(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     throw Error("cannot rename " + from.string() + " to " + to.string() + ": " + systemError(errno),
                 kFreeSpace);
   }
 }
-
-}  // namespace
 
 void writeTextFile(const fs::path& path, const std::string& text) {
   UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
@@ -104,6 +105,7 @@ PendingCheckpoint::PendingCheckpoint(fs::path checkpoints_dir, int64_t step)
     : dir_(std::move(checkpoints_dir)),
       temp_(dir_ / ("." + stepFolderName(step) + ".tmp")),
       step_(step) {
+  refuseLatestFolder(dir_);  // commit() could not replace it
   std::error_code error;
   fs::create_directories(dir_, error);
   if (!error) fs::remove_all(temp_, error);
@@ -136,7 +138,8 @@ fs::path PendingCheckpoint::commit() {
   const fs::path final_folder = dir_ / stepFolderName(step_);
   const fs::path replaced = dir_ / ("." + stepFolderName(step_) + ".old");
   std::error_code error;
-  const bool had_old = fs::exists(final_folder, error);
+  // symlink_status: a symbolic link of that name (one that loops included) is moved aside too.
+  const bool had_old = fs::exists(fs::symlink_status(final_folder, error));
   if (had_old) {
     fs::remove_all(replaced, error);
     renamePath(final_folder, replaced);
@@ -144,9 +147,7 @@ fs::path PendingCheckpoint::commit() {
   renamePath(temp_, final_folder);
   committed_ = true;
   fsyncPath(dir_);
-  writeTextFile(dir_ / ".latest.tmp", stepFolderName(step_) + "\n");
-  renamePath(dir_ / ".latest.tmp", dir_ / kLatest);
-  fsyncPath(dir_);
+  pointLatestAt(dir_, stepFolderName(step_));
   if (had_old) fs::remove_all(replaced, error);
   return final_folder;
 }
@@ -190,13 +191,20 @@ std::string verifyCheckpoint(const fs::path& folder) {
   return "";
 }
 
-std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir) {
+std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir,
+                                                 std::vector<std::string>* unreadable) {
   std::vector<CommittedCheckpoint> found;
   std::error_code error;
   for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end;
        it.increment(error)) {
+    std::error_code type_error;
+    const fs::file_status status = it->status(type_error);  // follows symbolic links
+    if (type_error) {
+      if (unreadable) unreadable->push_back(it->path().string() + ": " + type_error.message());
+      continue;
+    }
     int64_t step = 0;
-    if (it->is_directory() && parseStepFolderName(it->path().filename().string(), &step)) {
+    if (fs::is_directory(status) && parseStepFolderName(it->path().filename().string(), &step)) {
       found.push_back({step, it->path()});
     }
   }
@@ -212,8 +220,7 @@ std::vector<std::string> removeUnfinished(const fs::path& checkpoints_dir) {
   for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end;
        it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.size() > 1 && name[0] == '.' && name.compare(0, 6, ".step-") == 0)
-      leftovers.push_back(it->path());
+    if (name.compare(0, 6, ".step-") == 0 || name == kLatestTemp) leftovers.push_back(it->path());
   }
   for (const auto& path : leftovers) {
     std::error_code ignored;

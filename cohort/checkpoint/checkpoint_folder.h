@@ -7,7 +7,8 @@
 // fsynced as it is finished; checksums.json (each file's size and digest) is
 // written and fsynced, then the folder itself; the folder is renamed to
 // step-NNNNNNNN and the parent fsynced; last, `latest` is replaced by writing
-// .latest.tmp, fsyncing it, renaming it over `latest` and fsyncing the parent.
+// .latest.tmp, fsyncing it, renaming it over `latest` and fsyncing the parent
+// (See Note [Latest pointer] in latest_pointer.h).
 // A crash at any point leaves either the old state or the new one: a
 // dot-named folder is never read (and removed on the next start), and a
 // committed folder is used only if every file still matches checksums.json,
@@ -33,6 +34,11 @@ bool parseStepFolderName(const std::string& name, int64_t* step);
 // cohort::Error naming the file and the system's reason on failure.
 void writeTextFile(const fs::path& path, const std::string& text);
 
+// Forces a file's or folder's entry to disk; renames `from` to `to`. Both
+// throw cohort::Error naming the path and the system's reason.
+void fsyncPath(const fs::path& path);
+void renamePath(const fs::path& from, const fs::path& to);
+
 // Hashes a finished file and forces it to disk; returns its XXH3-128 digest.
 // Throws cohort::Error (naming the file and the system's reason) on failure.
 std::string sealFile(const fs::path& file, int64_t* bytes);
@@ -42,7 +48,9 @@ std::string sealFile(const fs::path& file, int64_t* bytes);
 class PendingCheckpoint {
  public:
   // Creates CHECKPOINTS/.step-NNNNNNNN.tmp/ (and CHECKPOINTS), replacing a
-  // leftover of the same name. Throws cohort::Error when it cannot.
+  // leftover of the same name. Throws cohort::Error when it cannot, or when
+  // CHECKPOINTS/latest is a folder that commit() could not replace
+  // (refuseLatestFolder), before anything is written.
   PendingCheckpoint(fs::path checkpoints_dir, int64_t step);
   ~PendingCheckpoint();
   PendingCheckpoint(const PendingCheckpoint&) = delete;
@@ -77,10 +85,14 @@ struct CommittedCheckpoint {
   fs::path folder;
 };
 // The committed folders in CHECKPOINTS, newest step first (none if the folder
-// does not exist).
-std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir);
+// does not exist). An entry whose type cannot be read (a symbolic link that
+// loops or dangles) is skipped, and added to `unreadable` (if given) as
+// "PATH: the system's reason".
+std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir,
+                                                 std::vector<std::string>* unreadable = nullptr);
 
-// Removes the dot-named leftovers of writes a crash interrupted; returns their names.
+// Removes the dot-named leftovers of writes a crash interrupted (unfinished
+// step folders and .latest.tmp); returns their names.
 std::vector<std::string> removeUnfinished(const fs::path& checkpoints_dir);
 
 }  // namespace cohort::checkpoint

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cohort/checkpoint/checkpoint_folder.h"
+#include "cohort/checkpoint/latest_pointer.h"
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 #include "cohort/core/log.h"
@@ -134,6 +136,24 @@ std::string describeMissingParts(const TrainState& state, const TensorFile* opti
     return "it holds no loader position, but the TrainState has a loader";
   }
   return "";
+}
+
+// Whether an error's text says the disk (or the user's quota) is full.
+bool saysDiskFull(const std::string& detail) {
+  return detail.find(std::strerror(ENOSPC)) != std::string::npos ||
+         detail.find(std::strerror(EDQUOT)) != std::string::npos;
+}
+
+// What to do about a full disk, in the words of whoever sets `rule`.
+std::string diskFullHint(const std::string& dir, const Retention& rule) {
+  const std::string setting =
+      rule.keep_last_option.empty()
+          ? std::string("the trainer's CheckpointPolicy::retention.keep_last")
+          : rule.keep_last_option;
+  const std::string now = rule.keep_last > 0 ? "now " + std::to_string(rule.keep_last)
+                                             : std::string("now 0: every checkpoint is kept");
+  return "free space on the disk of " + dir + ", or keep fewer checkpoints (" + setting + ", " +
+         now + ")";
 }
 
 }  // namespace
@@ -269,6 +289,15 @@ void Checkpointer::save(const TrainState& state) {
 }
 
 void Checkpointer::write(const Snapshot& s) {
+  try {
+    writeFiles(s);
+  } catch (const Error& e) {
+    if (!saysDiskFull(e.detail())) throw;
+    throw Error(e.detail(), diskFullHint(dir_, policy_.retention));
+  }
+}
+
+void Checkpointer::writeFiles(const Snapshot& s) {
   const auto start = Clock::now();
   PendingCheckpoint folder(dir_, s.step);
   writeTensorFile(folder.path("model.h5").string(), s.model, {{"kind", "model"}});
@@ -307,9 +336,12 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
   if (rt_.rank() == 0) {
     for (const auto& name : removeUnfinished(dir_)) {
       log::warn("removed " + (fs::path(dir_) / name).string() +
-                ", a checkpoint whose write did not finish");
+                ", left by a checkpoint write that did not finish");
     }
-    for (const auto& c : listCheckpoints(dir_)) {
+    std::vector<std::string> unreadable;
+    const auto committed = listCheckpoints(dir_, &unreadable);
+    for (const auto& entry : unreadable) log::warn("skipping " + entry);
+    for (const auto& c : committed) {
       const std::string problem = verifyCheckpoint(c.folder);
       if (!problem.empty()) {
         log::warn("skipping the checkpoint " + c.folder.string() + ": " + problem);
@@ -344,6 +376,16 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
       }
       status = wrong.empty() ? 1 : 2;
       break;
+    }
+    if (status != 2) {
+      // See Note [Latest pointer]: `latest` must name what is resumed.
+      try {
+        repairLatest(dir_, status == 1 ? fs::path(folder_name).filename().string() : "");
+      } catch (const Error& e) {
+        status = 2;
+        text = e.detail();
+        hint = e.hint();
+      }
     }
   }
   at::Tensor header = at::tensor({status}, at::kLong);

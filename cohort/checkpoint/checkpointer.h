@@ -103,8 +103,11 @@ class Checkpointer {
 
   // Collective: restores `state` from the newest committed checkpoint that
   // passes its checksums (others are skipped with a warning saying why), or
-  // returns nothing when there is none. Throws ConfigError when it was written
-  // by another model or optimizer (names or shapes differ) or for another data set.
+  // returns nothing when there is none. Entries that cannot be read (a
+  // symbolic link that loops) are skipped with a warning, and `latest` is made
+  // to name what was resumed (See Note [Latest pointer]). Throws ConfigError
+  // when it was written by another model or optimizer (names or shapes
+  // differ) or for another data set, or when `latest` is a folder.
   std::optional<Resumed> resume(TrainState& state);
 
   double lastBlockedSeconds() const { return last_blocked_s_; }  // the last save()'s
@@ -118,7 +121,8 @@ class Checkpointer {
  private:
   struct Snapshot;
   void snapshot(const TrainState& state, Snapshot* out);
-  void write(const Snapshot& s);
+  void write(const Snapshot& s);  // writeFiles, its full-disk error with retention's advice
+  void writeFiles(const Snapshot& s);
 
   Runtime& rt_;
   std::string dir_;

@@ -13,6 +13,10 @@ struct Retention {
   int keep_last = 3;        // 0: keep every checkpoint
   std::string best_metric;  // "": no best-of rule
   bool higher_is_better = true;
+  // How the run's user sets keep_last, for the advice when the disk fills up:
+  // the trainer's own option, e.g. "--keep-checkpoints" (empty: the advice
+  // names CheckpointPolicy::retention.keep_last).
+  std::string keep_last_option;
 };
 
 // Deletes the committed folders the rule does not keep (each is first renamed

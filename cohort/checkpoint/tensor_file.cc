@@ -161,10 +161,9 @@ void reserveSpace(int fd, uint64_t bytes) {
   if (bytes == 0 || ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0) return;
   const int error = errno;
   if (error == EOPNOTSUPP || error == ENOSYS || error == EINVAL) return;
-  throw Error(
-      "cannot reserve its " + std::to_string((bytes + (1 << 20) - 1) >> 20) +
-          " MiB on the disk: " + std::strerror(error),
-      "free space on the outputs folder's disk, or keep fewer checkpoints (Retention::keep_last)");
+  throw Error("cannot reserve its " + std::to_string((bytes + (1 << 20) - 1) >> 20) +
+                  " MiB on the disk: " + std::strerror(error),
+              "free space on the disk");
 }
 
 [[noreturn]] void damaged(const std::string& path, const std::string& what) {

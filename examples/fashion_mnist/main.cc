@@ -179,7 +179,7 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   ckpt::CheckpointPolicy policy;
   policy.every_steps = options.checkpoint_every;
   policy.every_seconds = options.checkpoint_seconds;
-  policy.retention = {options.keep_checkpoints, selection, true};
+  policy.retention = {options.keep_checkpoints, selection, true, "--keep-checkpoints"};
   policy.async = options.checkpoint_async;
   ckpt::Checkpointer checkpointer(rt, rt.settings().outputs_dir + "/checkpoints", policy);
   ckpt::TrainState state;

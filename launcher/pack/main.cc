@@ -1,6 +1,8 @@
 // cohort-pack: turns idx files, .npy arrays or the Fashion-MNIST files into a
-// cohort data set on any supported storage. See pack_options.cc for the options.
+// cohort data set on any supported storage. See pack_options.cc for the
+// options, packer.h for how a data set is checked and written.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -8,16 +10,17 @@
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
 #include "cohort/storage/storage.h"
-#include "cohort/storage/storage_url.h"
 #include "dataset_writer.h"
 #include "idx_file.h"
 #include "npy_file.h"
 #include "pack_options.h"
+#include "packer.h"
 
 namespace cohort_pack {
 
 namespace {
 
+namespace fs = std::filesystem;
 using cohort::data::Column;
 using cohort::data::DType;
 
@@ -53,20 +56,24 @@ ColumnData fromNpy(const std::string& name, const std::string& path) {
 
 void printLine(const std::string& line) { std::printf("cohort-pack: %s\n", line.c_str()); }
 
-void pack(const PackOptions& o, const cohort::storage::StorageOptions& storage_options,
-          const std::string& to, const std::vector<ColumnData>& columns) {
-  auto storage = cohort::storage::openStorage(to, storage_options);
-  if (o.create_container) {
-    storage->createLocation();
-  }
-  const int64_t per_shard =
-      o.shard_samples > 0 ? o.shard_samples
-                          : rowsPerShard(columns, static_cast<int64_t>(o.shard_mb * (1 << 20)));
-  const auto manifest = writeDataset(
-      *storage, columns, per_shard, o.force, printLine,
-      o.sha256 ? cohort::storage::ChecksumKind::kSha256 : cohort::storage::ChecksumKind::kXxh128);
-  std::printf("cohort-pack: %s holds %lld samples in %zu shards\n", to.c_str(),
-              static_cast<long long>(manifest.samples), manifest.shards.size());
+// Refuses an input folder that is not there, naming the option that gave it.
+void checkInputFolder(const std::string& option, const std::string& folder) {
+  std::error_code error;
+  if (fs::is_directory(folder, error)) return;
+  const bool missing = !fs::exists(fs::symlink_status(folder, error));
+  throw cohort::DataError("cannot open the folder " + folder + " given to " + option + ": " +
+                              (missing ? "it does not exist" : "it is not a folder"),
+                          "check the path given to " + option);
+}
+
+// Refuses an input file whose folder is not there (its own absence is fromIdx's or fromNpy's).
+void checkInputFile(const std::string& option, const std::string& path) {
+  const fs::path folder = fs::path(path).parent_path();
+  std::error_code error;
+  if (folder.empty() || fs::is_directory(folder, error)) return;
+  throw cohort::DataError("cannot open " + path + " given to " + option + ": its folder " +
+                              folder.string() + " does not exist",
+                          "check the path given to " + option);
 }
 
 std::string fashionFile(const std::string& dir, const std::string& name) {
@@ -74,25 +81,39 @@ std::string fashionFile(const std::string& dir, const std::string& name) {
   return gz ? dir + "/" + name + ".gz" : dir + "/" + name;
 }
 
+// Every data set to pack, its columns read whole.
+std::vector<PackJob> readJobs(const PackOptions& o) {
+  std::vector<PackJob> jobs;
+  if (!o.fashion_mnist.empty()) {
+    checkInputFolder("--fashion-mnist", o.fashion_mnist);
+    std::string to = o.to;
+    while (to.size() > 1 && to.back() == '/') to.pop_back();
+    for (const auto& [split, prefix] :
+         {std::pair<std::string, std::string>{"train", "train"}, {"test", "t10k"}}) {
+      jobs.push_back(
+          {to + "/" + split,
+           {fromIdx("image", fashionFile(o.fashion_mnist, prefix + "-images-idx3-ubyte")),
+            fromIdx("label", fashionFile(o.fashion_mnist, prefix + "-labels-idx1-ubyte"))}});
+    }
+    return jobs;
+  }
+  PackJob job{o.to, {}};
+  for (const auto& [name, path] : o.idx) {
+    checkInputFile("--idx", path);
+    job.columns.push_back(fromIdx(name, path));
+  }
+  for (const auto& [name, path] : o.npy) {
+    checkInputFile("--npy", path);
+    job.columns.push_back(fromNpy(name, path));
+  }
+  jobs.push_back(std::move(job));
+  return jobs;
+}
+
 int run(const PackOptions& o) {
   const auto settings = cohort::Settings::fromEnvironment(cohort::processEnv());
   const auto storage_options = cohort::storage::StorageOptions::fromSettings(settings);
-  if (!o.fashion_mnist.empty()) {
-    for (const auto& [split, prefix] :
-         {std::pair<std::string, std::string>{"train", "train"}, {"test", "t10k"}}) {
-      const std::vector<ColumnData> columns = {
-          fromIdx("image", fashionFile(o.fashion_mnist, prefix + "-images-idx3-ubyte")),
-          fromIdx("label", fashionFile(o.fashion_mnist, prefix + "-labels-idx1-ubyte"))};
-      std::string to = o.to;
-      while (to.size() > 1 && to.back() == '/') to.pop_back();
-      pack(o, storage_options, to + "/" + split, columns);
-    }
-    return 0;
-  }
-  std::vector<ColumnData> columns;
-  for (const auto& [name, path] : o.idx) columns.push_back(fromIdx(name, path));
-  for (const auto& [name, path] : o.npy) columns.push_back(fromNpy(name, path));
-  pack(o, storage_options, o.to, columns);
+  packAll(readJobs(o), o, storage_options, printLine);
   return 0;
 }
 

@@ -51,6 +51,11 @@ run --dir "$ckpts" --mb 150 --first-step 2 --steps 1
 echo "$out" | grep -q 'No space left on device' || fail "the error does not say the disk is full"
 echo "$out" | grep -q 'model.h5' || fail "the error does not name the file"
 echo "$out" | grep -q 'what to do: ' || fail "the error has no hint"
+# Issue 30, item 17: the hint names the option the user sets (save_loop's
+# --keep), not the library's Retention::keep_last.
+echo "$out" | grep -q 'what to do: .*keep fewer checkpoints (--keep, now 2)' ||
+  fail "the hint does not name the trainer's option (--keep) and its value"
+echo "$out" | grep -q 'Retention::keep_last' && fail "the hint names Retention::keep_last"
 
 leftovers=$(compgen -G "$ckpts/.step-*")
 [ -z "$leftovers" ] || fail "the failed save left $leftovers"

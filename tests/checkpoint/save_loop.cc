@@ -3,9 +3,9 @@
 // float32 in 30 tensors whose values are a function of the step, so a resumed
 // state can be checked against the step it claims to be.
 //
-//   checkpoint_save_loop --dir DIR [--mb MB] [--first-step S] [--steps N]
-//       saves (sync mode, keeping the last 2) steps S, S+1, ... (N of them;
-//       0: until killed), printing "committed step K" after each
+//   checkpoint_save_loop --dir DIR [--mb MB] [--first-step S] [--steps N] [--keep K]
+//       saves (sync mode, keeping the last K, default 2) steps S, S+1, ... (N
+//       of them; 0: until killed), printing "committed step K" after each
 //   checkpoint_save_loop --dir DIR [--mb MB] --verify
 //       resumes from DIR and checks the state against its step: prints
 //       "resumed step K: state verified" and exits 0, or exits 1
@@ -32,6 +32,7 @@ struct Options {
   int64_t mb = 150;
   int64_t first_step = 1;
   int64_t steps = 0;
+  int keep = 2;
   bool verify = false;
 };
 
@@ -50,10 +51,12 @@ Options parseOptions(int argc, char** argv) {
       o.first_step = std::atoll(argv[++i]);
     } else if (arg == "--steps" && has_value) {
       o.steps = std::atoll(argv[++i]);
+    } else if (arg == "--keep" && has_value) {
+      o.keep = std::atoi(argv[++i]);
     } else {
       throw cohort::ConfigError("checkpoint_save_loop: unknown argument " + arg,
                                 "usage: checkpoint_save_loop --dir DIR [--mb MB] [--first-step S] "
-                                "[--steps N] [--verify]");
+                                "[--steps N] [--keep K] [--verify]");
     }
   }
   if (o.dir.empty() || o.mb <= 0)
@@ -80,7 +83,8 @@ int saveLoop(cohort::Runtime& rt, const Options& o) {
   const auto base = basePattern(o.mb);
   cohort::checkpoint::CheckpointPolicy policy;
   policy.async = false;
-  policy.retention.keep_last = 2;
+  policy.retention.keep_last = o.keep;
+  policy.retention.keep_last_option = "--keep";  // named when the disk fills up
   cohort::checkpoint::Checkpointer ckpt(rt, o.dir, policy);
   cohort::checkpoint::TrainState state;
   for (int i = 0; i < kTensors; ++i)

@@ -69,9 +69,48 @@ refuses --to "$work/o7" --npy y="$work/y.npy" --shard-mb 1e30 "at most 1000000, 
 refuses --to "$work/o8" --npy y="$work/y.npy" --account-key abc "unknown option '--account-key'"
 refuses --to "$work/o9" --fashion-mnist "$work/nothing" "cannot open"
 refuses --to "$work/o10" --npy y="$work/y.npy" --checksum md5 "xxh128 or sha256"
-for out in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10; do
+# Issue 30, item 17: a missing input folder is named as such.
+refuses --to "$work/o11" --fashion-mnist "$work/nothing" "cannot open the folder $work/nothing given to --fashion-mnist: it does not exist"
+refuses --to "$work/o12" --npy x="$work/nodir/x.npy" "its folder $work/nodir does not exist"
+for out in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12; do
   [ ! -e "$work/$out/index.json" ] || { echo "FAILED: a refused pack left $work/$out/index.json"; failures=$((failures + 1)); }
 done
+
+# Issue 30, item 16: everything is checked before anything is written, and a
+# data set is replaced whole. (1) --fashion-mnist into a location whose test/
+# holds a data set: refused, and train/ (the shards of a pack cut short) left as it was.
+"$pack" --to "$work/two/train" --npy x="$work/x.npy" --shard-samples 40 >/dev/null
+rm "$work/two/train/index.json"
+"$pack" --to "$work/two/test" --npy y="$work/y.npy" >/dev/null
+before="$(cd "$work/two" && find . -type f | sort | xargs sha256sum)"
+refuses --to "$work/two" --fashion-mnist /usr/share/datasets/fashion-mnist "$work/two/test already holds a data set"
+[ "$(cd "$work/two" && find . -type f | sort | xargs sha256sum)" = "$before" ] ||
+  { echo "FAILED: the refused --fashion-mnist pack changed $work/two"; failures=$((failures + 1)); }
+# (2) --force leaves none of the old set's shards (10 shards, then 2).
+"$pack" --to "$work/re" --npy y="$work/y.npy" --shard-samples 10 >/dev/null
+mkdir "$work/plain"
+[ "$(stat -c %a "$work/re")" = "$(stat -c %a "$work/plain")" ] ||
+  { echo "FAILED: $work/re has mode $(stat -c %a "$work/re"), not the umask's"; failures=$((failures + 1)); }
+chmod 2775 "$work/re"
+"$pack" --to "$work/re" --npy y="$work/y.npy" --shard-samples 50 --force >/dev/null
+[ "$(ls -A "$work/re" | tr '\n' ' ')" = "index.json shard-00000.h5 shard-00001.h5 " ] ||
+  { echo "FAILED: --force left $(ls -A "$work/re" | tr '\n' ' ')"; failures=$((failures + 1)); }
+"$python" "$here/check_shards.py" "$work/re" --npy y="$work/y.npy"
+[ "$(stat -c %a "$work/re")" = 2775 ] || { echo "FAILED: --force did not keep the folder's mode"; failures=$((failures + 1)); }
+# (3) A folder holding other files is not replaced (nor written into), with or without --force.
+mkdir -p "$work/notes" && echo "mine" >"$work/notes/notes.txt"
+refuses --to "$work/notes" --npy y="$work/y.npy" "$work/notes holds notes.txt, which a data set does not"
+refuses --to "$work/notes" --npy y="$work/y.npy" --force "$work/notes holds notes.txt, which a data set does not"
+[ "$(ls -A "$work/notes")" = "notes.txt" ] || { echo "FAILED: $work/notes was changed"; failures=$((failures + 1)); }
+# (4) A symbolic link to a data set: the folder it names is replaced, the link stays.
+ln -s re "$work/re-link"
+"$pack" --to "$work/re-link" --npy z="$work/z.npy" --force >/dev/null
+[ -L "$work/re-link" ] || { echo "FAILED: the link $work/re-link was replaced"; failures=$((failures + 1)); }
+"$python" "$here/check_shards.py" "$work/re" --npy z="$work/z.npy"
+# (5) No hidden staging folder is left, after a pack or a refusal.
+leftovers="$(find "$work" -name '.*.pack-*')"
+[ -z "$leftovers" ] || { echo "FAILED: staging folders left behind: $leftovers"; failures=$((failures + 1)); }
+
 "$pack" --to "$work/set" --npy y="$work/y.npy" --force >/dev/null
 "$python" "$here/check_shards.py" "$work/set" --npy y="$work/y.npy"
 [ "$failures" -eq 0 ] || { echo "check_pack: $failures failure(s)"; exit 1; }

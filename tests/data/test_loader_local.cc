@@ -354,6 +354,19 @@ TEST_F(LocalLoader, TheCacheHoldsVerifiedShardsInsideItsFolderWithinItsBound) {
   EXPECT_LE(files, 3);
 }
 
+// Issue 30, item 16: writeDataset replacing a set in place (as on object
+// stores) removes the old set's shards the new one does not name.
+TEST_F(LocalLoader, ReplacingInPlaceLeavesNoneOfTheOldShards) {
+  auto storage = storage::openStorage(location_, {});
+  const size_t old_objects = storage->list().size();
+  ASSERT_GT(old_objects, 3u);
+  const auto manifest = packSynthetic(*storage, kSamples, kSamples / 2 + 1);  // 2 shards
+  std::vector<std::string> names;
+  for (const auto& object : storage->list()) names.push_back(object.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"index.json", "shard-00000.h5", "shard-00001.h5"}));
+  EXPECT_EQ(manifest.shards.size(), 2u);
+}
+
 TEST_F(LocalLoader, LocalStorageKeepsNamesInsideItsFolder) {
   auto storage = storage::openStorage(location_, {});
   EXPECT_TRUE(storage->exists("index.json"));
