@@ -9,17 +9,8 @@
 set -u
 prog=$1
 
-if [ "${2:-}" != "--inside" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "skipped: needs root to mount a small tmpfs in a private mount namespace"
-    exit 77
-  fi
-  if ! unshare --mount true 2>/dev/null; then
-    echo "skipped: unshare --mount does not work here (no CAP_SYS_ADMIN in this container?)"
-    exit 77
-  fi
-  exec unshare --mount --propagation private bash "$0" "$prog" --inside
-fi
+source "$(dirname "$0")/../common/private_mount.sh"
+in_private_mount "$0" "$@"
 
 # ---- inside the private mount namespace ----
 disk=$(mktemp -d "${TMPDIR:-/tmp}/cohort_ckpt_full.XXXXXX")

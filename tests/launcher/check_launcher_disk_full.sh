@@ -11,17 +11,8 @@ set -u
 cohortrun=$1
 rank=$2
 
-if [ "${3:-}" != "--inside" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "skipped: needs root to mount a small tmpfs in a private mount namespace"
-    exit 77
-  fi
-  if ! unshare --mount true 2>/dev/null; then
-    echo "skipped: unshare --mount does not work here (no CAP_SYS_ADMIN in this container?)"
-    exit 77
-  fi
-  exec unshare --mount --propagation private bash "$0" "$cohortrun" "$rank" --inside
-fi
+source "$(dirname "$0")/../common/private_mount.sh"
+in_private_mount "$0" "$@"
 
 # ---- inside the private mount namespace ----
 source "$(dirname "$0")/launcher_checks.sh"

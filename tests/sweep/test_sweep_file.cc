@@ -306,6 +306,17 @@ TEST(SweepFile, RefusesBytesThatAreNotUtf8WithTheLine) {
   EXPECT_EQ(refusal(with("limits: {max_trials: 3}\n# caf\xC3\xA9 \xE2\x82\xAC\n")), "");  // UTF-8
 }
 
+// The examples' sweep files read, with the keys their READMEs describe.
+TEST(SweepFile, TheExamplesSweepFilesRead) {
+  const std::string root = COHORT_SOURCE_DIR;
+  const SweepSpec fashion = readSweepFile(root + "/examples/fashion_mnist/sweep.yaml");
+  EXPECT_EQ(fashion.metric.name, "val_accuracy");  // never the test set
+  EXPECT_EQ(fashion.policy.kind, PolicyKind::kAsha);
+  EXPECT_EQ(fashion.space.size(), 8u);
+  const SweepSpec sklearn = readSweepFile(root + "/examples/sklearn_sweep/sweep.yaml");
+  EXPECT_EQ(sklearn.metric.name, "val_accuracy");
+}
+
 TEST(ArgsTemplate, NeverPassesNullOrNonFiniteValues) {
   const Params params = {{"x", nullptr}, {"inf", std::numeric_limits<double>::infinity()}};
   EXPECT_THROW(expandArgs({"--x", "${x}"}, params), ConfigError);
