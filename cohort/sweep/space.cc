@@ -93,6 +93,12 @@ std::vector<nlohmann::json> discreteValues(const Distribution& d) {
 
 std::string numberText(double x) {
   char text[40];
+  // A whole number is written whole ("60", not the shorter "6e+01" that %g
+  // also reads back as 60).
+  if (std::isfinite(x) && std::floor(x) == x && std::fabs(x) < 1e15) {
+    std::snprintf(text, sizeof text, "%.0f", x);
+    return text;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(text, sizeof text, "%.*g", precision, x);
     if (std::strtod(text, nullptr) == x) break;

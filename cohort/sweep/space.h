@@ -63,7 +63,8 @@ double discreteCount(const Distribution& distribution);
 // written). Call only when discreteCount is small.
 std::vector<nlohmann::json> discreteValues(const Distribution& distribution);
 
-// `x` in the shortest form that reads back as the same double (0.001, 1e-05).
+// `x` in the shortest form that reads back as the same double (0.001, 1e-05),
+// a whole number written whole (60, not 6e+01).
 std::string numberText(double x);
 
 // The JSON form of a distribution, as the store and the digest keep it.

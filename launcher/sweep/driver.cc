@@ -18,7 +18,6 @@
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
-#include "cohort/sweep/metrics_line.h"
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/sampler.h"
 #include "cohort/sweep/store.h"
@@ -32,6 +31,7 @@
 #include "sweep_folder.h"
 #include "sweep_registration.h"
 #include "trial_job.h"
+#include "trial_outcome.h"
 #include "trial_value.h"
 
 namespace cohort::sweep_tool {
@@ -292,88 +292,24 @@ class Driver {
     }
   }
 
-  // Why a trial that would complete must fail instead: its value is not a
-  // finite number (See Note [Non-finite metrics] in metrics_line.h); "" when it is.
-  std::string nonFiniteValue(int64_t id) {
-    const auto& points = seriesOf(id).points;
-    if (points.empty() || std::isfinite(points.back().value)) return "";
-    const double v = points.back().value;
-    const bool maximize = spec_.metric.goal == sweep::Goal::kMaximize;
-    std::string why = "its last " + spec_.metric.name + " (step " +
-                      std::to_string(points.back().step) + ") is " + sweep::metricValueText(v);
-    if (std::isinf(v) && (v > 0) == maximize) {
-      why += ", which is out of the metric's sense (the best a " +
-             std::string(maximize ? "maximized" : "minimized") +
-             " metric could be): a fault, not a result";
-    } else {
-      why += ": the metric diverged";
-    }
-    return why + "; a trial whose value is not a finite number is failed, never best";
-  }
-
-  void fail(int64_t id, std::optional<int64_t> status, const std::string& why,
-            const TrialPaths& paths) {
-    store_.finish(id, TrialState::kFailed, status, why);
-    records_[id].state = TrialState::kFailed;
-    say("trial " + std::to_string(id) + ": failed: " + why + " (" + paths.console + ")");
-  }
-
-  // An ended job's trial: completed, cut, paused, failed or requeued.
-  // `failure`: why the driver failed it while it ran ("" when it did not).
+  // An ended job's trial: completed, cut, paused, failed or requeued
+  // (trial_outcome.h). `failure`: why the driver failed it while it ran ("" when it did not).
   void settle(int64_t id, const JobEnd& end, const std::optional<StopRequest>& stop,
               const TrialPaths& paths, const std::string& failure) {
     auto& t = records_[id];
-    const std::optional<int64_t> status =
-        end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt;
-    const auto& points = seriesOf(id).points;
-    const std::string diverged = nonFiniteValue(id);
-    if (!failure.empty()) {
-      fail(id, status, failure, paths);
-    } else if (stop && stop->action == Action::kComplete && !diverged.empty()) {
-      fail(id, status, diverged, paths);
-    } else if (stop && stop->action == Action::kPause) {
+    const TrialOutcome o = settleTrial(
+        {end, stop, failure, seriesOf(id).points, allocation_, paths.logs, paths.outputs}, spec_);
+    if (o.state == TrialState::kPaused) {
       store_.pause(id, paths.outputs);
-      t.state = TrialState::kPaused;
-      say("trial " + std::to_string(id) + ": paused, to resume from " + paths.outputs);
-    } else if (stop) {
-      const TrialState state =
-          stop->action == Action::kComplete ? TrialState::kCompleted : TrialState::kCut;
-      store_.finish(id, state, status, stop->decision.reason);
-      t.state = state;
-      say("trial " + std::to_string(id) + ": " + sweep::stateName(state));
-    } else if (!end.known) {
+    } else if (o.state == TrialState::kQueued) {
       store_.requeue(id);
-      t.state = TrialState::kQueued;
-      say("trial " + std::to_string(id) + ": its job ended without a record; requeued");
-    } else if (end.exit_status != 0 && !end.slurm_job_id.empty() &&
-               end.slurm_job_id != allocation_) {
-      // Its srun step ended with an allocation that is not this driver's:
-      // the allocation ended under it (a killed driver's), not the trial.
-      store_.requeue(id);
-      t.state = TrialState::kQueued;
-      say("trial " + std::to_string(id) + ": its allocation (Slurm job " + end.slurm_job_id +
-          ") ended under it; requeued");
-    } else if (end.exit_status == 0 && !points.empty() && !diverged.empty()) {
-      fail(id, status, diverged, paths);
-    } else if (end.exit_status == 0 && !points.empty()) {
-      store_.finish(id, TrialState::kCompleted, status, "");
-      t.state = TrialState::kCompleted;
-      say("trial " + std::to_string(id) + ": completed, " + spec_.metric.name + " " +
-          sweep::numberText(points.back().value));
     } else {
-      std::string why;
-      if (end.exit_status == 0) {
-        why = "it exited 0 but never reported " + spec_.metric.name + " in " + paths.logs +
-              "/metrics.jsonl (docs/sweep.md: Reporting the metric)";
-      } else if (end.exit_status == 124) {
-        why = "limits.trial_timeout (" + sweep::numberText(spec_.limits.trialTimeoutS) +
-              " s) ran out";
-      } else {
-        why = end.root_cause.empty() ? "cohortrun exited " + std::to_string(end.exit_status)
-                                     : end.root_cause;
-      }
-      fail(id, status, why, paths);
+      store_.finish(id, o.state, end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt,
+                    o.reason);
     }
+    t.state = o.state;
+    say("trial " + std::to_string(id) + ": " + o.note +
+        (o.state == TrialState::kFailed ? " (" + paths.console + ")" : ""));
     seriesOf(id).finished = t.state != TrialState::kPaused && t.state != TrialState::kQueued;
   }
 
