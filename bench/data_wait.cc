@@ -73,7 +73,7 @@ cohort::data::LoaderOptions loaderOptions(const std::string& location, int64_t b
 
 Result runLoader(const std::string& location, int64_t batch, int steps) {
   torch::manual_seed(1);
-  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's default model
+  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
   torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
   cohort::data::ShardedLoader loader(loaderOptions(location, batch, true));
   double wait = 0, total = 0;
@@ -98,7 +98,7 @@ Result runLoader(const std::string& location, int64_t batch, int steps) {
 Result runInMemory(const torch::Tensor& images, const torch::Tensor& labels, int64_t batch,
                    int steps) {
   torch::manual_seed(1);
-  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's default model
+  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
   torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
   const auto order = torch::randperm(images.size(0), torch::kInt64);
   double total = 0;

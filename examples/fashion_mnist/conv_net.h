@@ -1,6 +1,6 @@
 // The example's model: a small CNN for 28x28 grey images and 10 classes,
 // with C1, C2 channels and H hidden units (--conv1, --conv2, --hidden;
-// 16, 32 and 128 by default):
+// 16, 64 and 256 by default):
 //
 //   conv 5x5 (1 -> C1) -> ReLU -> max-pool 2    28x28 -> 14x14
 //   conv 5x5 (C1 -> C2) -> ReLU -> max-pool 2   14x14 -> 7x7

@@ -9,18 +9,23 @@ namespace fashion_mnist {
 struct TrainOptions {
   // The packed data set: LOCATION/train and LOCATION/test (cohort-pack --fashion-mnist).
   std::string data = "data/fashion-mnist";
-  int epochs = 3;
+  int epochs = 8;
   int64_t global_batch = 64;  // over all ranks; each rank takes global_batch / world
-  double lr = 0.05;
-  double momentum = 0.9;            // SGD's (--optimizer sgd)
-  std::string optimizer = "sgd";    // sgd (with momentum) or adamw
-  double weight_decay = 0;          // SGD's L2 term, or AdamW's decoupled decay
+  double lr = 0.0290015218805991;
+  double momentum = 0.8420517692135139;        // SGD's (--optimizer sgd)
+  std::string optimizer = "sgd";               // sgd (with momentum) or adamw
+  double weight_decay = 6.48102528491268e-06;  // SGD's L2, or AdamW's decoupled decay
   std::string schedule = "cosine";  // the learning rate over the run: cosine (to 0) or constant
+  // The defaults of the model and its training are the best trial of
+  // examples/fashion_mnist/sweep.yaml (docs/sweep.md), to the digit, so that
+  // they are what was measured: 0.923 test accuracy after 8 epochs, about
+  // 3.2 minutes on 2 ranks of a 2-core machine
+  // (bench/sweep/results/example_seeds.csv).
   // The model (conv_net.h): the convolutions' channels, the hidden layer, its dropout.
   int conv1 = 16;
-  int conv2 = 32;
-  int hidden = 128;
-  double dropout = 0;
+  int conv2 = 64;
+  int hidden = 256;
+  double dropout = 0.15022081847417962;
   // The last `val` training images are held out: val_accuracy after each
   // epoch is measured on them (a sweep's metric), test_accuracy once at the end.
   int64_t val = 5000;
