@@ -6,6 +6,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/utf8.h"
 
 namespace cohort::registry {
 
@@ -18,26 +19,11 @@ bool nameCharacter(char c) {
          c == '_' || c == '-';
 }
 
-// The length of the UTF-8 sequence at `text[at]`, or 0 when none starts there.
-size_t utf8Length(const std::string& text, size_t at) {
-  const auto lead = static_cast<unsigned char>(text[at]);
-  const size_t n = lead < 0x80           ? 1
-                   : (lead >> 5) == 0x6  ? 2
-                   : (lead >> 4) == 0xe  ? 3
-                   : (lead >> 3) == 0x1e ? 4
-                                         : 0;
-  if (n == 0 || at + n > text.size()) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((static_cast<unsigned char>(text[at + i]) & 0xc0) != 0x80) return 0;
-  }
-  return n;
-}
-
 // The character at `text[at]` as a message shows it: itself when printable
 // (a whole UTF-8 sequence, never part of one), else its bytes as \xNN.
 std::string characterAt(const std::string& text, size_t at, size_t* length) {
   const auto u = static_cast<unsigned char>(text[at]);
-  *length = utf8Length(text, at);
+  *length = utf8SequenceLength(text, at);
   if (*length == 0 || u < 0x20 || u == 0x7f) {
     *length = 1;
     char hex[8];

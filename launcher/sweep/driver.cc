@@ -49,7 +49,6 @@ struct Running {
   MetricsTail tail;
   std::vector<std::string> hosts;
   std::optional<StopRequest> stop;  // why the driver stopped it
-  std::string failure;              // why the driver failed it (its metrics file)
   bool warned_skipped = false;
 };
 
@@ -230,10 +229,9 @@ class Driver {
           " that are not {\"step\": N, ...} JSON (" + r.tail.lastSkip() + ")");
     }
     record(r.trial, points, !r.job.stopRequested());
-    if (r.failure.empty() && !r.tail.problem().empty()) {
-      r.failure = tailFailure(r.tail);
-      say("trial " + std::to_string(r.trial) + ": stopping it: " + r.failure);
-      if (!r.job.stopRequested()) r.job.stop();
+    if (!r.tail.problem().empty() && !r.job.stopRequested()) {
+      say("trial " + std::to_string(r.trial) + ": stopping it: " + tailFailure(r.tail));
+      r.job.stop();
     }
   }
 
@@ -280,13 +278,13 @@ class Driver {
         continue;
       }
       record(r.trial, r.tail.pollToEnd(), false);  // the lines written last
-      if (r.failure.empty()) r.failure = tailFailure(r.tail);
-      if (stopping_ && !r.stop && r.failure.empty()) {
+      const std::string failure = tailFailure(r.tail);
+      if (stopping_ && !r.stop && failure.empty()) {
         store_.requeue(r.trial);
         records_[r.trial].state = TrialState::kQueued;
         say("trial " + std::to_string(r.trial) + ": stopped with the sweep; requeued");
       } else {
-        settle(r.trial, r.job.end(), r.stop, r.job.paths(), r.failure);
+        settle(r.trial, r.job.end(), r.stop, r.job.paths(), failure);
       }
       running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     }
