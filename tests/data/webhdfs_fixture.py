@@ -51,6 +51,10 @@ class State:
         self.nn_port = args.namenode_port
         self.dn_port = args.datanode_port
         self.lock = threading.Lock()
+        # A NameNode applies namespace operations one at a time, so a listing
+        # never names a file that a concurrent delete or rename has removed
+        # before its status is read; the fixture does the same.
+        self.namespace = threading.Lock()
         self.cut = 0
         self.unavailable = 0
         self.log = []
@@ -194,6 +198,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply_error(400, "IllegalArgumentException", "java.lang.IllegalArgumentException",
                                     "Invalid value for webhdfs parameter \"op\": No enum constant "
                                     "org.apache.hadoop.hdfs.web.resources.%sOpParam.Op.%s" % (self.command.capitalize(), self.op))
+        if self.role == "namenode":
+            with self.state.namespace:
+                return handler()
         handler()
 
     do_GET = do_PUT = do_POST = do_DELETE = handle_any
