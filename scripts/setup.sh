@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
+  ccache                              # rebuilds reuse what was compiled before (cmake/CohortCcache.cmake)
   openmpi-bin libopenmpi-dev          # MPI engine and headers (Open MPI 4.1)
   libhdf5-dev                         # HDF5 shards and checkpoints
   libtorch-dev                        # libtorch 1.13 CPU

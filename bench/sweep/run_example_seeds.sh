@@ -19,10 +19,10 @@ for seed in $seeds; do
   grep -q "^$seed," "$results" && { echo "seed $seed: measured already"; continue; }
   start=$(date +%s.%N)
   COHORT_OUTPUTS_DIR="$work/s$seed/outputs" COHORT_LOGS_DIR="$work/s$seed/logs" \
-    "$root/scripts/run-example.sh" --seed "$seed" "$@" >"$work/s$seed.log" 2>&1
+    COHORT_REGISTRY="$work/registry" "$root/scripts/run-example.sh" --seed "$seed" "$@" >"$work/s$seed.log" 2>&1
   end=$(date +%s.%N)
-  test_acc=$(grep '^test accuracy:' "$work/s$seed/logs/fashion_mnist_run.log" | awk '{print $3}')
-  val_acc=$(grep -o 'val_accuracy [0-9.]*' "$work/s$seed/logs/fashion_mnist_run.log" | tail -1 | awk '{print $2}')
+  test_acc=$(grep -o 'test accuracy: [0-9.]*' "$work/s$seed.log" | tail -n 1 | awk '{print $3}')
+  val_acc=$(grep -o 'val_accuracy [0-9.]*' "$work/s$seed.log" | tail -1 | awk '{print $2}')
   echo "$seed,$test_acc,$val_acc,$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}'),\"$*\"" >>"$results"
   tail -1 "$results"
 done

@@ -208,6 +208,11 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
         options.optimizer.c_str(), options.lr,
         options.schedule == "cosine" ? "cosine to 0" : "constant", options.momentum,
         options.weight_decay, options.conv1, options.conv2, options.hidden, options.dropout);
+    if (options.tunedDefaults())
+      std::printf(
+          "fashion_mnist: these are the defaults, the best trial of examples/fashion_mnist/"
+          "sweep.yaml (docs/sweep.md): 0.9232 test accuracy, the median of 3 seeds, trained in "
+          "about 3.5 minutes on 2 ranks of a 2-core machine\n");
     std::printf(
         "data %s: %lld training images in %zu shards (%lld held out for validation), %lld global "
         "batches per epoch (the last %lld do not fill a batch and are skipped); testing on %lld "

@@ -112,6 +112,14 @@ void TrainOptions::checkWorld(int world) const {
   }
 }
 
+bool TrainOptions::tunedDefaults() const {
+  const TrainOptions d;
+  return epochs == d.epochs && global_batch == d.global_batch && lr == d.lr &&
+         schedule == d.schedule && optimizer == d.optimizer && momentum == d.momentum &&
+         weight_decay == d.weight_decay && conv1 == d.conv1 && conv2 == d.conv2 &&
+         hidden == d.hidden && dropout == d.dropout && val == d.val && max_train == d.max_train;
+}
+
 std::string TrainOptions::toJson(int world) const {
   return nlohmann::json{{"data", data},
                         {"epochs", epochs},

@@ -48,6 +48,10 @@ struct TrainOptions {
   // cohort::ConfigError for an unknown option or a missing or malformed value.
   static TrainOptions parse(int argc, char** argv, std::string* help);
 
+  // Whether the model and its training are the defaults, the sweep's best
+  // trial (the data, the checkpoints and the threads may differ).
+  bool tunedDefaults() const;
+
   // A ConfigError when `world` ranks cannot share the global batch evenly.
   void checkWorld(int world) const;
 

@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "cohort/world/runtime.h"
+#include "tests/common/nothing_ran.h"
 
 namespace {
 
@@ -67,6 +68,12 @@ int main(int argc, char** argv) {
                                      : "tests FAILED on at least one of %d ranks\n",
                    rt.size());
     }
+    // Every case skipped on every rank: say so (see tests/common/nothing_ran.h).
+    const int ran_here = cohort::testing::anyCaseRan() ? 1 : 0;
+    int ran_anywhere = 0;
+    MPI_Allreduce(&ran_here, &ran_anywhere, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (rt.rank() == 0 && passed_everywhere && !ran_anywhere)
+      std::printf("%s\n", cohort::testing::kNothingRan);
     return passed_everywhere ? 0 : 1;
   });
 }

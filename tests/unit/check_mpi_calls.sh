@@ -14,7 +14,10 @@ call = re.compile(r"\bMPI_[A-Z][a-z_]+\(")
 # What may stand before a call: a checking wrapper, or an assignment / return.
 checked = re.compile(r"(COHORT_MPI_CHECK\(|COHORT_MPI_WARN\(|check\(|=|return)\s*$")
 unchecked = []
-for path in sorted(root.glob("cohort/**/*.cc")):
+sources = sorted(root.glob("runtime/cohort/**/*.cc")) + sorted(root.glob("kernels/cohort/**/*.cc"))
+if len(sources) < 50:
+    sys.exit(f"check_mpi_calls: found only {len(sources)} library sources under {root}; has the layout moved?")
+for path in sources:
     if path.name == "mpi_check.cc":
         continue
     text = path.read_text()
@@ -31,5 +34,5 @@ if unchecked:
     print("unchecked MPI calls (wrap them in COHORT_MPI_CHECK, or COHORT_MPI_WARN where nothing may throw):")
     print("\n".join(unchecked))
     sys.exit(1)
-print("check_mpi_calls: every MPI call in cohort/ is checked")
+print(f"check_mpi_calls: every MPI call in the {len(sources)} library sources is checked")
 PY

@@ -9,12 +9,7 @@
 
 #include "cohort/cohort.h"
 #include "cohort/kernels/cuda/cuda_device.h"
-
-__global__ void spin(long long cycles) {
-  const long long start = clock64();
-  while (clock64() - start < cycles) {
-  }
-}
+#include "spin_kernel.h"
 
 int main(int argc, char** argv) {
   if (!cohort::cudaStatus().usable) {
@@ -29,7 +24,7 @@ int main(int argc, char** argv) {
     cudaDeviceSynchronize();
     std::printf("first allreduce done\n");
     std::fflush(stdout);
-    spin<<<1, 1>>>(40LL * 1000 * 1000 * 1000);  // ~20 s at 2 GHz, on libtorch's default stream
+    launchSpin(40LL * 1000 * 1000 * 1000);  // ~20 s at 2 GHz, on libtorch's default stream
     comm.allreduceAsync(t, cohort::ReduceOp::kSum)->wait();
     cudaDeviceSynchronize();  // the watch ends the job long before this returns
     std::printf("the stuck allreduce returned\n");
