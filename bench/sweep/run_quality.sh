@@ -19,7 +19,7 @@
 # soon as it is measured; a rerun skips the rows there. quality_table.py
 # prints the tables.
 #   bench/sweep/run_quality.sh [BUILD_DIR] [SEEDS] [TRIALS] [CONCURRENT]
-#   (defaults: build "1 2 3" 24 2; about 13 minutes a seed on 2 cores; RESULTS=FILE
+#   (defaults: build "1 2 3" 24 2; 10-13 minutes a seed on 2 cores; RESULTS=FILE
 #   writes elsewhere)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -6,8 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 namespace cohort::testing {
 
 inline constexpr const char* kNothingRan = "cohort-test: every case skipped, none ran";
