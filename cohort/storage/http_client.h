@@ -38,10 +38,10 @@ struct HttpRequest {
 struct HttpResponse {
   long status = 0;                             // 0 when no response came
   std::map<std::string, std::string> headers;  // names in lowercase
-  std::string body;                            // non-2xx bodies, or 2xx without a sink (capped)
-  int64_t sink_bytes = 0;                      // body bytes written to the sink
-  std::string transport_error;                 // curl's message when the exchange failed
-  bool transient = false;                      // the failure or status is worth a retry
+  std::string body;        // non-2xx bodies (first 64 KiB), or 2xx without a sink (up to 64 MiB)
+  int64_t sink_bytes = 0;  // body bytes written to the sink
+  std::string transport_error;  // curl's message when the exchange failed
+  bool transient = false;       // the failure or status is worth a retry
 
   bool ok() const { return transport_error.empty() && status >= 200 && status < 300; }
   std::string header(const std::string& lowercase_name) const;
