@@ -41,14 +41,6 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
   if (t->request->stream && successful(t->curl)) {
     if (!t->request->stream(data, bytes)) return 0;  // the receiver gave up: abort
     t->response->sink_bytes += static_cast<int64_t>(bytes);
-  } else if (t->request->sink && successful(t->curl)) {
-    if (t->response->sink_bytes + static_cast<int64_t>(bytes) > t->request->sink_capacity) {
-      return 0;  // more than asked for: abort (reported as a write error)
-    }
-    std::memcpy(t->request->sink + t->response->sink_bytes, data, bytes);
-    if (t->request->on_sink_data)
-      t->request->on_sink_data(t->request->sink + t->response->sink_bytes, bytes);
-    t->response->sink_bytes += static_cast<int64_t>(bytes);
   } else if (successful(t->curl)) {
     if (t->response->body.size() + bytes > kMaxAnswerBody) {
       t->too_long = true;
@@ -227,8 +219,8 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (code == CURLE_ABORTED_BY_CALLBACK && request.body_fd >= 0) {
       response.transport_error = "the file being sent could not be read, or became shorter";
     }
-    if (code == CURLE_WRITE_ERROR && request.sink) {
-      response.transport_error = "the server sent more bytes than were asked for";
+    if (code == CURLE_WRITE_ERROR && request.stream) {
+      response.transport_error = "the receiver stopped the transfer";
     }
     if (code == CURLE_WRITE_ERROR && transfer.too_long) {
       response.transport_error =
