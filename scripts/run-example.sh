@@ -18,7 +18,7 @@ cmake --build "$build" --target fashion_mnist cohort-pack
 # The data set: HDF5 shards of about 4 MB and an index.json, for train/ and test/.
 dataset="$root/data/fashion-mnist"
 if [ ! -f "$dataset/train/index.json" ] || [ ! -f "$dataset/test/index.json" ]; then
-  "$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist \
+  "$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist \
     --to "$dataset" --shard-mb 4 --force
 fi
 
