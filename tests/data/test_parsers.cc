@@ -20,7 +20,7 @@
 #include "cohort/storage/object_name.h"
 #include "cohort/storage/storage_url.h"
 #include "cohort/storage/webhdfs_json.h"
-#include "npy_file.h"
+#include "pack/npy_file.h"
 
 namespace cohort::data {
 namespace {

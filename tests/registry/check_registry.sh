@@ -19,7 +19,7 @@ build="$1"
 backend="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-model="$build/launcher/cohortrun/cohort-model"
+model="$build/bin/cohort-model"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_registry.XXXXXX")"
 pids=()
 source "$root/tests/common/servers.sh"
