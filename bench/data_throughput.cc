@@ -36,7 +36,7 @@
 #include "cohort/data/sharded_loader.h"
 #include "cohort/storage/azure_auth.h"
 #include "cohort/storage/storage_url.h"
-#include "dataset_writer.h"
+#include "pack/dataset_writer.h"
 
 namespace {
 

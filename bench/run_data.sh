@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 azurite=$here/../.deps/azurite/node_modules/.bin/azurite-blob
-for bin in bench/bench_data_throughput bench/bench_data_wait launcher/pack/cohort-pack; do
+for bin in bench/bench_data_throughput bench/bench_data_wait bin/cohort-pack; do
   [[ -x $build/$bin ]] || { echo "no $build/$bin: build it first" >&2; exit 1; }
 done
 [[ -x $azurite ]] || { echo "no Azurite at $azurite: run scripts/setup.sh" >&2; exit 1; }
@@ -57,8 +57,8 @@ fi
 
 echo
 echo "== Fashion-MNIST training step: waiting for data with prefetch on =="
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/fm" --shard-mb 4 >/dev/null
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$endpoint/fmnist/set" \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/fm" --shard-mb 4 >/dev/null
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$endpoint/fmnist/set" \
   --shard-mb 4 --create-container >/dev/null
 for data in "$work/fm/train" "$endpoint/fmnist/set/train"; do
   "$build/bench/bench_data_wait" --data "$data" --steps "${STEPS:-400}" --rounds "${ROUNDS_WAIT:-3}"

@@ -17,7 +17,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build}"
 rounds="${2:-3}"
 mib="${3:-1024}"
-model="$build/launcher/cohortrun/cohort-model"
+model="$build/bin/cohort-model"
 [ -x "$model" ] || { echo "build cohort-model first (ninja -C $build cohort-model)"; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/cohort_bench_registry.XXXXXX")"
 pids=()

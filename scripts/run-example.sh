@@ -17,12 +17,12 @@ build="${COHORT_BUILD_DIR:-$root/build}"
 # The same build folder and type as scripts/test.sh, so each reuses the other's objects.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" --target fashion_mnist cohort-pack cohortrun cohort-model
-tools="$build/launcher/cohortrun"  # cohortrun and cohort-model
+tools="$build/bin"  # every tool: cohortrun, cohort-model, cohort-pack, ...
 
 # The data set: HDF5 shards of about 4 MB and an index.json, for train/ and test/.
 dataset="$root/data/fashion-mnist"
 if [ ! -f "$dataset/train/index.json" ] || [ ! -f "$dataset/test/index.json" ]; then
-  "$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist \
+  "$tools/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist \
     --to "$dataset" --shard-mb 4 --force
 fi
 

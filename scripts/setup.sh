@@ -20,6 +20,7 @@ packages=(
   iproute2 util-linux                 # ip netns, nsenter, unshare for those hosts
   libcurl4-openssl-dev libssl-dev     # data storage: HTTP(S) for Azure Blob and WebHDFS, SHA-256, HMAC
   nlohmann-json3-dev                  # index.json and the storages' JSON answers
+  libexpat1-dev                       # Azure Blob Storage's XML answers
   libxxhash-dev xxhash                # XXH3-128, the shards' default checksum (xxhsum -H2 checks it)
   python3-h5py python3-xxhash         # tests: h5py must open every shard, its checksum recomputed
   nodejs curl                         # Azurite (the Azure Blob emulator) for the data tests; curl for bench/

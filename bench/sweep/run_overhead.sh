@@ -14,7 +14,7 @@ build="$(cd "${1:-$root/build}" && pwd)"
 trials="${2:-200}"
 seconds="${3:-2}"
 concurrent="${4:-2}"
-sweep="$build/launcher/cohortrun/cohort-sweep"
+sweep="$build/bin/cohort-sweep"
 [ -x "$sweep" ] || { echo "build cohort-sweep first (ninja -C $build cohort-sweep cohortrun)"; exit 1; }
 here="$root/bench/sweep"
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/cohort_bench_sweep.XXXXXX")"

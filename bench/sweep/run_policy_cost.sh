@@ -12,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 rounds="${2:-3}"
-sweep="$build/launcher/cohortrun/cohort-sweep"
+sweep="$build/bin/cohort-sweep"
 [ -x "$sweep" ] || { echo "build cohort-sweep first (ninja -C $build cohort-sweep cohortrun)"; exit 1; }
 results="$root/bench/sweep/results/policy_cost.csv"
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/cohort_bench_policy.XXXXXX")"

@@ -29,9 +29,9 @@ trials="${3:-24}"
 concurrent="${4:-2}"
 # The objective; a smaller one (e.g. MAX_TRAIN=500 VAL=500 EPOCHS=2) only to try the script out.
 max_train="${MAX_TRAIN:-3000}" val="${VAL:-2000}" epochs="${EPOCHS:-4}" startup=6
-sweep="$build/launcher/cohortrun/cohort-sweep"
+sweep="$build/bin/cohort-sweep"
 example="$build/examples/fashion_mnist/fashion_mnist"
-pack="$build/launcher/pack/cohort-pack"
+pack="$build/bin/cohort-pack"
 for f in "$sweep" "$example" "$pack"; do
   [ -x "$f" ] || { echo "build it first: ninja -C $build cohort-sweep cohortrun fashion_mnist cohort-pack"; exit 1; }
 done

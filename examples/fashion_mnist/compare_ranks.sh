@@ -13,7 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build"
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build="$1"; shift; fi
 example="$build/examples/fashion_mnist/fashion_mnist"
-pack="$build/launcher/pack/cohort-pack"
+pack="$build/bin/cohort-pack"
 [ -x "$example" ] || { echo "compare_ranks: no $example; build it first (scripts/run-example.sh does)" >&2; exit 1; }
 [ -x "$pack" ] || { echo "compare_ranks: no $pack; build it first (scripts/run-example.sh does)" >&2; exit 1; }
 

@@ -1,4 +1,4 @@
-#include "code_identity.h"
+#include "cohortrun/code_identity.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,7 +7,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/storage/checksum.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

@@ -2,7 +2,7 @@
 // of one] in engine_command.h).
 #include <csignal>
 
-#include "engine_command.h"
+#include "cohortrun/engine_command.h"
 
 namespace cohort::launcher {
 

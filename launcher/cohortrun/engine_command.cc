@@ -1,5 +1,6 @@
-#include "engine_command.h"
-#include "options.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/options.h"
+#include "common/duration.h"
 
 namespace cohort::launcher {
 

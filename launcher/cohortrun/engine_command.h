@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "job_plan.h"
-#include "rank_set.h"
+#include "cohortrun/job_plan.h"
+#include "cohortrun/rank_set.h"
 
 namespace cohort::launcher {
 

@@ -1,8 +1,8 @@
-#include "failure_report.h"
+#include "cohortrun/failure_report.h"
 
 #include <cstdio>
 
-#include "exit_status.h"
+#include "cohortrun/exit_status.h"
 
 namespace cohort::launcher {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "root_cause.h"
+#include "cohortrun/root_cause.h"
 
 namespace cohort::launcher {
 

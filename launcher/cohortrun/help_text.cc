@@ -1,4 +1,4 @@
-#include "help_text.h"
+#include "cohortrun/help_text.h"
 
 namespace cohort::launcher {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "job_plan.h"
-#include "options.h"
+#include "cohortrun/job_plan.h"
+#include "cohortrun/options.h"
 
 namespace cohort::launcher {
 

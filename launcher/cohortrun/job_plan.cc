@@ -1,10 +1,8 @@
-#include "job_plan.h"
+#include "cohortrun/job_plan.h"
 
 #include <algorithm>
 
 #include "cohort/core/error.h"
-#include "hostlist.h"
-#include "tasks_per_node.h"
 
 namespace cohort::launcher {
 
@@ -84,29 +82,6 @@ void placeRanks(const std::vector<HostSlots>& hosts, JobPlan* plan) {
 }
 
 }  // namespace
-
-std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
-  auto nodelist = env("SLURM_JOB_NODELIST");
-  if (!nodelist) nodelist = env("SLURM_NODELIST");
-  if (!nodelist) {
-    throw ConfigError("SLURM_JOB_ID is set but SLURM_JOB_NODELIST is not",
-                      "run cohortrun inside salloc or an sbatch script, as Slurm sets both");
-  }
-  std::vector<std::string> names = expandHostlist(*nodelist);
-  std::string variable =
-      env("SLURM_TASKS_PER_NODE") ? "SLURM_TASKS_PER_NODE" : "SLURM_JOB_CPUS_PER_NODE";
-  std::vector<int> slots;
-  if (auto text = env(variable)) slots = expandTasksPerNode(*text, variable);
-  if (!slots.empty() && slots.size() != names.size()) {
-    throw ConfigError(variable + " lists " + std::to_string(slots.size()) +
-                          " nodes but SLURM_JOB_NODELIST lists " + std::to_string(names.size()),
-                      "run cohortrun inside an unmodified Slurm allocation");
-  }
-  std::vector<HostSlots> hosts;
-  for (size_t i = 0; i < names.size(); ++i)
-    hosts.push_back({names[i], slots.empty() ? 0 : slots[i]});
-  return hosts;
-}
 
 const char* engineName(Engine engine) {
   switch (engine) {

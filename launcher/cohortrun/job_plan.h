@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cohort/core/env.h"
-#include "host_slots.h"
-#include "options.h"
+#include "cohortrun/options.h"
+#include "common/host_slots.h"
 
 namespace cohort::launcher {
 
@@ -46,10 +46,6 @@ struct JobPlan {
   // The host that runs `rank`, or "" when not known before the start.
   std::string hostOf(int rank) const;
 };
-
-// The nodes of the Slurm allocation the environment describes, with their
-// slots (tasks per node if the allocation asked for tasks, CPUs otherwise).
-std::vector<HostSlots> allocationHosts(const EnvLookup& env);
 
 // `host_list` is the parsed --hosts or --hostfile (empty if neither was given),
 // `local_host` this machine's name, `local_cpus` its core count. Throws

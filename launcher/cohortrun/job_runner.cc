@@ -1,4 +1,4 @@
-#include "job_runner.h"
+#include "cohortrun/job_runner.h"
 
 #include <unistd.h>
 
@@ -12,31 +12,33 @@
 #include <random>
 #include <set>
 
-#include "code_identity.h"
 #include "cohort/core/error.h"
-#include "engine_command.h"
-#include "exit_status.h"
-#include "failure_report.h"
-#include "host_slots.h"
-#include "job.h"
-#include "job_plan.h"
-#include "log_folder.h"
-#include "model_registration.h"
-#include "network_choice.h"
-#include "options.h"
-#include "posix_io.h"
-#include "preflight.h"
-#include "rank_agent.h"
-#include "rank_records.h"
-#include "rendezvous.h"
-#include "root_cause.h"
-#include "run_record.h"
-#include "shell_quote.h"
-#include "signal_pipe.h"
-#include "slurm_control.h"
-#include "slurm_submit.h"
-#include "supervisor.h"
-#include "upload_sidecar.h"
+#include "cohortrun/code_identity.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/exit_status.h"
+#include "cohortrun/failure_report.h"
+#include "cohortrun/job.h"
+#include "cohortrun/job_plan.h"
+#include "cohortrun/log_folder.h"
+#include "cohortrun/model_registration.h"
+#include "cohortrun/network_choice.h"
+#include "cohortrun/options.h"
+#include "cohortrun/preflight.h"
+#include "cohortrun/rank_agent.h"
+#include "cohortrun/rank_records.h"
+#include "cohortrun/rendezvous.h"
+#include "cohortrun/root_cause.h"
+#include "cohortrun/run_record.h"
+#include "cohortrun/shell_quote.h"
+#include "cohortrun/slurm_control.h"
+#include "cohortrun/slurm_submit.h"
+#include "cohortrun/supervisor.h"
+#include "cohortrun/upload_sidecar.h"
+#include "common/host_slots.h"
+#include "common/posix_io.h"
+#include "common/program_path.h"
+#include "common/run_tool.h"
+#include "common/signal_pipe.h"
 
 namespace cohort::launcher {
 
@@ -59,13 +61,6 @@ std::string makeRunId() {
   char suffix[8];
   std::snprintf(suffix, sizeof suffix, "%04x", random() & 0xFFFF);
   return std::string(stamp) + "-" + suffix;
-}
-
-std::string selfPath() {
-  char path[4096];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) throw ConfigError("cannot find cohortrun's own path in /proc/self/exe", "");
-  return std::string(path, static_cast<size_t>(n));
 }
 
 std::vector<std::string> hostNames(const JobPlan& plan) {
@@ -437,7 +432,7 @@ int launch(const std::vector<std::string>& args) {
   job.run_id = o.run_id.empty() ? makeRunId() : o.run_id;
   job.logs_dir = absolutePath(o.logs);
   job.outputs_dir = absolutePath(o.outputs);
-  job.launcher = selfPath();
+  job.launcher = selfPath("cohortrun");
   o.program[0] = resolveProgram(o.program[0]);
   if (job.plan.engine == Engine::kSbatch) return submitToSlurm(job);
 
@@ -453,11 +448,11 @@ int launch(const std::vector<std::string>& args) {
   if (job.plan.engine != Engine::kDirect)
     requireEngine(job.plan.engine == Engine::kSrun ? "srun" : "mpirun");
   if (!o.upload_url.empty()) {
-    job.upload_program = findUploadProgram(job.launcher);
+    job.upload_program = siblingProgram("cohort-upload");
     checkUploadTarget(job.upload_program, o.upload_url);
   }
   if (!o.register_name.empty()) {
-    job.model_program = findModelProgram(job.launcher);
+    job.model_program = siblingProgram("cohort-model");
     checkRegistry(job.model_program, o.registry);
   }
   if (job.plan.engine == Engine::kMpirunHosts && !job.plan.hosts_from_slurm) {
@@ -469,15 +464,14 @@ int launch(const std::vector<std::string>& args) {
 }  // namespace
 
 int runCohortrun(const std::vector<std::string>& args) {
-  try {
+  // Whatever escapes is refused before the start (See Note [A tool's main]):
+  // once the job has started, every failure is an exit status of its own.
+  return cli::runTool("cohortrun", {exit_status::kNotStarted, exit_status::kNotStarted}, [&] {
     if (!args.empty() && args[0] == "--rank-agent") {
       return runRankAgent(parseAgentOptions({args.begin() + 1, args.end()}));
     }
     return launch(args);
-  } catch (const Error& e) {
-    std::cerr << "cohortrun: error: " << e.what() << std::endl;
-    return exit_status::kNotStarted;
-  }
+  });
 }
 
 }  // namespace cohort::launcher

@@ -1,4 +1,4 @@
-#include "log_folder.h"
+#include "cohortrun/log_folder.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

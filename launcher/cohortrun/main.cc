@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "job_runner.h"
+#include "cohortrun/job_runner.h"
 
 int main(int argc, char** argv) {
   return cohort::launcher::runCohortrun(std::vector<std::string>(argv + 1, argv + argc));

@@ -1,11 +1,9 @@
-#include "model_registration.h"
-
-#include <unistd.h>
+#include "cohortrun/model_registration.h"
 
 #include <filesystem>
 
 #include "cohort/core/error.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 
@@ -26,12 +24,6 @@ std::string trimmed(std::string s) {
 }
 
 }  // namespace
-
-std::string findModelProgram(const std::string& launcher) {
-  const std::string beside = launcher.substr(0, launcher.rfind('/') + 1) + "cohort-model";
-  if (access(beside.c_str(), X_OK) == 0) return beside;
-  return "cohort-model";  // searched on the PATH
-}
 
 void checkRegistry(const std::string& program, const std::string& registry) {
   std::vector<std::string> argv = withRegistry(program, registry);

@@ -13,8 +13,6 @@
 
 namespace cohort::launcher {
 
-std::string findModelProgram(const std::string& launcher);
-
 // `cohort-model [--registry URL] check`: a ConfigError with its message when
 // the registry cannot be read and written.
 void checkRegistry(const std::string& program, const std::string& registry);

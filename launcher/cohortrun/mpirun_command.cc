@@ -10,7 +10,7 @@
 // grace period. A rank that fails still ends the job within about 2 s.
 #include <csignal>
 
-#include "engine_command.h"
+#include "cohortrun/engine_command.h"
 
 namespace cohort::launcher {
 

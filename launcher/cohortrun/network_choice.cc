@@ -1,4 +1,4 @@
-#include "network_choice.h"
+#include "cohortrun/network_choice.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>

@@ -1,4 +1,4 @@
-#include "options.h"
+#include "cohortrun/options.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,8 +8,9 @@
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
 #include "cohort/registry/model_ref.h"
-#include "command_line.h"
-#include "help_text.h"
+#include "cohortrun/help_text.h"
+#include "common/command_line.h"
+#include "common/duration.h"
 
 namespace cohort::launcher {
 
@@ -232,41 +233,6 @@ void checkContradictions(const CommandLine& cl, const Options& o) {
 }
 
 }  // namespace
-
-bool parseDuration(const std::string& text, double* seconds) {
-  if (text.empty()) return false;
-  double scale = 1;
-  std::string number = text;
-  switch (text.back()) {
-    case 's':
-      scale = 1;
-      number.pop_back();
-      break;
-    case 'm':
-      scale = 60;
-      number.pop_back();
-      break;
-    case 'h':
-      scale = 3600;
-      number.pop_back();
-      break;
-    default:
-      break;
-  }
-  auto value = parseNonNegative(number);
-  if (!value || *value * scale > 1e9) return false;
-  *seconds = *value * scale;
-  return true;
-}
-
-std::string durationText(double seconds) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.3f", seconds);
-  std::string out = text;
-  out.erase(out.find_last_not_of('0') + 1);
-  if (out.back() == '.') out.pop_back();
-  return out;
-}
 
 std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv) {
   auto hide = [](const std::string& assignment) {

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "rank_set.h"
+#include "cohortrun/rank_set.h"
 
 namespace cohort::launcher {
 
@@ -48,11 +48,6 @@ Options parseOptions(const std::vector<std::string>& args);
 // `argv` (cohortrun's own, argv[0] first) with the values of --env NAME=VALUE
 // replaced by <hidden>, for run.json: they may be secrets.
 std::vector<std::string> withoutEnvValues(const std::vector<std::string>& argv);
-
-// Seconds in "90", "90s", "15m", "2h" or "1.5h"; false for anything else.
-bool parseDuration(const std::string& text, double* seconds);
-// `seconds` as parseDuration reads it back, to the millisecond: "90", "0.25".
-std::string durationText(double seconds);
 
 // The text of --help.
 std::string helpText();

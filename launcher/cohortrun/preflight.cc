@@ -1,4 +1,4 @@
-#include "preflight.h"
+#include "cohortrun/preflight.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,35 +9,16 @@
 #include <cstdlib>
 #include <memory>
 
-#include "child_process.h"
 #include "cohort/core/error.h"
-#include "network_choice.h"
-#include "output_pump.h"
-#include "posix_io.h"
+#include "cohortrun/network_choice.h"
+#include "common/child_process.h"
+#include "common/output_pump.h"
+#include "common/posix_io.h"
+#include "common/program_path.h"
 
 namespace cohort::launcher {
 
 namespace {
-
-std::vector<std::string> pathDirectories() {
-  const char* path = std::getenv("PATH");
-  std::string text = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::vector<std::string> dirs;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t colon = text.find(':', start);
-    if (colon == std::string::npos) colon = text.size();
-    std::string dir = text.substr(start, colon - start);
-    dirs.push_back(dir.empty() ? "." : dir);
-    start = colon + 1;
-  }
-  return dirs;
-}
-
-bool isExecutableFile(const std::string& path) {
-  struct stat info {};
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(path.c_str(), X_OK) == 0;
-}
 
 // The remote shell mpirun would use: OMPI_MCA_plm_rsh_agent's first choice, or ssh.
 std::vector<std::string> remoteShell() {
@@ -55,41 +36,6 @@ std::vector<std::string> remoteShell() {
 }
 
 }  // namespace
-
-std::string findInPath(const std::string& name) {
-  for (const auto& dir : pathDirectories()) {
-    std::string candidate = dir + "/" + name;
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return "";
-}
-
-std::string resolveProgram(const std::string& program) {
-  std::string path = program;
-  if (program.find('/') == std::string::npos) {
-    path = findInPath(program);
-    if (path.empty()) {
-      throw ConfigError("program '" + program + "' is not in PATH",
-                        "give its path (e.g. ./" + program + "), or add its folder to PATH");
-    }
-  }
-  path = absolutePath(path);
-  struct stat info {};
-  if (stat(path.c_str(), &info) != 0) {
-    throw ConfigError("program " + path + " does not exist", "check the path after '--'");
-  }
-  if (S_ISDIR(info.st_mode)) {
-    throw ConfigError("program " + path + " is a folder, not a program", "name the program to run");
-  }
-  if (access(path.c_str(), X_OK) != 0) {
-    throw ConfigError("program " + path + " is not executable", "make it executable (chmod +x " +
-                                                                    path +
-                                                                    "), or run it through its "
-                                                                    "interpreter (-- python3 " +
-                                                                    path + ")");
-  }
-  return path;
-}
 
 void requireEngine(const std::string& name) {
   if (!findInPath(name).empty()) return;

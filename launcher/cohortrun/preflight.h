@@ -1,6 +1,7 @@
 // Checks made before anything starts, so bad input fails in a second with a
-// message instead of leaving half a job behind: the program exists and can be
-// run, the engine is installed, every host resolves and answers ssh.
+// message instead of leaving half a job behind: the engine is installed,
+// every host resolves and answers ssh (that the program can be run is
+// resolveProgram's, in common/program_path.h).
 #pragma once
 
 #include <cstdint>
@@ -8,13 +9,6 @@
 #include <vector>
 
 namespace cohort::launcher {
-
-// The absolute path of PROGRAM: itself when it holds a '/', else the first
-// match in PATH. Throws ConfigError when it is missing, a folder, or not executable.
-std::string resolveProgram(const std::string& program);
-
-// The path of executable `name` in PATH, or "" (no throw).
-std::string findInPath(const std::string& name);
 
 // Throws ConfigError naming the engine and the package that provides it.
 void requireEngine(const std::string& name);

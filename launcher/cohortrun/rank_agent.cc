@@ -1,4 +1,4 @@
-#include "rank_agent.h"
+#include "cohortrun/rank_agent.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -11,16 +11,17 @@
 #include <cstring>
 #include <memory>
 
-#include "child_process.h"
 #include "cohort/core/error.h"
-#include "command_line.h"
-#include "options.h"
-#include "output_pump.h"
-#include "posix_io.h"
-#include "rank_identity.h"
-#include "rank_records.h"
-#include "signal_pipe.h"
-#include "singleton_session.h"
+#include "cohortrun/options.h"
+#include "cohortrun/rank_identity.h"
+#include "cohortrun/rank_records.h"
+#include "cohortrun/singleton_session.h"
+#include "common/child_process.h"
+#include "common/command_line.h"
+#include "common/duration.h"
+#include "common/output_pump.h"
+#include "common/posix_io.h"
+#include "common/signal_pipe.h"
 
 namespace cohort::launcher {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "rank_set.h"
+#include "cohortrun/rank_set.h"
 
 namespace cohort::launcher {
 

@@ -1,8 +1,8 @@
-#include "rank_identity.h"
+#include "cohortrun/rank_identity.h"
 
 #include "cohort/core/error.h"
-#include "hostlist.h"
-#include "tasks_per_node.h"
+#include "common/hostlist.h"
+#include "common/tasks_per_node.h"
 
 namespace cohort::launcher {
 

@@ -1,9 +1,9 @@
-#include "rank_records.h"
+#include "cohortrun/rank_records.h"
 
 #include <dirent.h>
 
 #include "cohort/core/json.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

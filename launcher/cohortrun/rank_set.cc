@@ -1,4 +1,4 @@
-#include "rank_set.h"
+#include "cohortrun/rank_set.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "rendezvous.h"
+#include "cohortrun/rendezvous.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

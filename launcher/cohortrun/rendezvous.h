@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "job_plan.h"
+#include "cohortrun/job_plan.h"
 
 namespace cohort::launcher {
 

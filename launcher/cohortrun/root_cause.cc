@@ -1,4 +1,4 @@
-#include "root_cause.h"
+#include "cohortrun/root_cause.h"
 
 #include <algorithm>
 #include <csignal>
@@ -7,8 +7,8 @@
 #include <optional>
 #include <set>
 
-#include "exit_status.h"
-#include "posix_io.h"
+#include "cohortrun/exit_status.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "job_plan.h"
-#include "rank_records.h"
+#include "cohortrun/job_plan.h"
+#include "cohortrun/rank_records.h"
 
 namespace cohort::launcher {
 

@@ -1,10 +1,10 @@
-#include "run_record.h"
+#include "cohortrun/run_record.h"
 
 #include <cstdio>
 
 #include "cohort/core/json.h"
-#include "posix_io.h"
-#include "preflight.h"
+#include "common/posix_io.h"
+#include "common/program_path.h"
 
 namespace cohort::launcher {
 

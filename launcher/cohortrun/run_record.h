@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "job_plan.h"
+#include "cohortrun/job_plan.h"
 
 namespace cohort::launcher {
 

@@ -1,8 +1,8 @@
 // The batch script of --slurm-submit.
 #include <cmath>
 
-#include "engine_command.h"
-#include "shell_quote.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/shell_quote.h"
 
 namespace cohort::launcher {
 

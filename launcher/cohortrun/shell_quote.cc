@@ -1,4 +1,4 @@
-#include "shell_quote.h"
+#include "cohortrun/shell_quote.h"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "singleton_session.h"
+#include "cohortrun/singleton_session.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,9 +1,9 @@
-#include "slurm_control.h"
+#include "cohortrun/slurm_control.h"
 
 #include <sstream>
 #include <vector>
 
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

@@ -1,17 +1,18 @@
-#include "slurm_submit.h"
+#include "cohortrun/slurm_submit.h"
 
 #include <unistd.h>
 
 #include <iostream>
 
 #include "cohort/core/error.h"
-#include "engine_command.h"
-#include "exit_status.h"
-#include "log_folder.h"
-#include "options.h"
-#include "posix_io.h"
-#include "preflight.h"
-#include "run_record.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/exit_status.h"
+#include "cohortrun/log_folder.h"
+#include "cohortrun/options.h"
+#include "cohortrun/preflight.h"
+#include "cohortrun/run_record.h"
+#include "common/duration.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "job.h"
+#include "cohortrun/job.h"
 
 namespace cohort::launcher {
 

@@ -1,6 +1,6 @@
 // srun's command line for a job inside a Slurm allocation.
-#include "engine_command.h"
-#include "slurm_control.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/slurm_control.h"
 
 namespace cohort::launcher {
 

@@ -1,4 +1,4 @@
-#include "supervisor.h"
+#include "cohortrun/supervisor.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -8,9 +8,9 @@
 #include <fstream>
 #include <map>
 
-#include "child_process.h"
-#include "output_pump.h"
-#include "posix_io.h"
+#include "common/child_process.h"
+#include "common/output_pump.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 

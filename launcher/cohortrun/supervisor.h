@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "engine_command.h"
-#include "root_cause.h"
-#include "signal_pipe.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/root_cause.h"
+#include "common/signal_pipe.h"
 
 namespace cohort::launcher {
 

@@ -1,4 +1,4 @@
-#include "upload_sidecar.h"
+#include "cohortrun/upload_sidecar.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cohort/core/error.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 
@@ -17,12 +17,6 @@ namespace {
 constexpr double kCheckTimeoutS = 120;  // the check itself retries transient failures
 
 }  // namespace
-
-std::string findUploadProgram(const std::string& launcher) {
-  const std::string beside = launcher.substr(0, launcher.rfind('/') + 1) + "cohort-upload";
-  if (access(beside.c_str(), X_OK) == 0) return beside;
-  return "cohort-upload";  // execvp searches the PATH
-}
 
 void checkUploadTarget(const std::string& program, const std::string& url) {
   std::string output;

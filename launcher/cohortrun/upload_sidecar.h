@@ -8,12 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "child_process.h"
+#include "common/child_process.h"
 
 namespace cohort::launcher {
-
-// cohort-upload beside `launcher` (cohortrun's own path), else on the PATH.
-std::string findUploadProgram(const std::string& launcher);
 
 // Runs `cohort-upload --check` (opens the destination, which tests the
 // credentials); a ConfigError carrying its message when it fails.

@@ -1,4 +1,4 @@
-#include "model_commands.h"
+#include "model/model_commands.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include "cohort/core/error.h"
 #include "cohort/registry/lineage.h"
 #include "cohort/storage/checksum.h"
-#include "table.h"
+#include "common/table.h"
 
 namespace cohort::model {
 
@@ -77,41 +77,9 @@ std::string str(const json& j) {
 
 }  // namespace
 
-std::string defaultRegistry() {
-  if (const char* r = std::getenv("COHORT_REGISTRY"); r && *r) return r;
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.cohort/registry";
-}
-
-registry::VersionRecord registerOutputs(registry::Registry& r, const RegisterRequest& q,
-                                        std::vector<std::string>* notes) {
-  const fs::path outputs(q.outputs), model = fs::path(q.outputs) / "model";
-  std::error_code error;
-  if (!fs::is_directory(outputs, error)) {
-    throw ConfigError("--from " + q.outputs + " is not a folder",
-                      "name the outputs folder of a finished run");
-  }
-  if (!fs::is_directory(model, error) || fs::is_empty(model, error)) {
-    throw ConfigError(
-        "--from " + q.outputs + " holds no model (" + model.string() + " is missing or empty)",
-        "name the outputs folder of a run that finished: the trainer writes OUTPUTS/model/ at the "
-        "end (cohort::checkpoint::exportModel)");
-  }
-  std::string logs = q.logs;
-  if (logs.empty() && fs::is_directory(outputs.parent_path() / "logs", error)) {
-    logs = (outputs.parent_path() / "logs").string();
-  }
-  if (!logs.empty() && !fs::is_directory(logs, error)) {
-    throw ConfigError("--logs " + logs + " is not a folder",
-                      "name the run's logs folder, or leave --logs out");
-  }
-  json lineage = registry::gatherLineage({q.outputs, logs, nullptr}, notes);
-  return r.registerModel(q.name, model.string(), lineage, q.tags);
-}
-
-int registerModel(registry::Registry& r, const RegisterRequest& q, bool as_json) {
+int registerModel(registry::Registry& r, const registry::RunOutputs& q, bool as_json) {
   std::vector<std::string> notes;
-  const registry::VersionRecord v = registerOutputs(r, q, &notes);
+  const registry::VersionRecord v = registry::registerRunOutputs(r, q, &notes);
   if (as_json) {
     json j = v.toJson();
     j["registry"] = r.location();
@@ -361,7 +329,7 @@ int verify(registry::Registry& r, const std::string& ref_text,
     if (as_json)
       printJson({{"name", v.name}, {"version", v.version}, {"lineage", e.detail()}});
     else
-      std::fprintf(stderr, "cohort-model: %s\n", e.what());
+      std::fprintf(stderr, "cohort-model: error: %s\n", e.what());
     return 1;
   }
   for (const auto& d : l.value("data", json::array())) {

@@ -8,25 +8,12 @@
 #include <vector>
 
 #include "cohort/registry/registry.h"
+#include "cohort/registry/run_outputs.h"
 
 namespace cohort::model {
 
-struct RegisterRequest {
-  std::string name;
-  std::string outputs;  // OUTPUTS (holds model/)
-  std::string logs;     // "": OUTPUTS/../logs when it exists
-  std::map<std::string, std::string> tags;
-};
-
-// The registry cohort-model uses without --registry: COHORT_REGISTRY, else
-// ~/.cohort/registry.
-std::string defaultRegistry();
-
-// Registers OUTPUTS/model with the lineage the run left (the checks and the
-// lineage of `register`); what the lineage could not find goes to *notes.
-registry::VersionRecord registerOutputs(registry::Registry& r, const RegisterRequest& request,
-                                        std::vector<std::string>* notes);
-int registerModel(registry::Registry& r, const RegisterRequest& request, bool json);
+// `register`: registry::registerRunOutputs, then what was registered.
+int registerModel(registry::Registry& r, const registry::RunOutputs& run, bool json);
 int list(registry::Registry& r, const std::string& name, bool json);
 int show(registry::Registry& r, const std::string& ref, bool json);
 int download(registry::Registry& r, const std::string& ref, const std::string& dir, bool json);

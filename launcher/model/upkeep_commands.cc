@@ -2,8 +2,8 @@
 #include <cstdio>
 
 #include "cohort/core/error.h"
-#include "model_commands.h"
-#include "table.h"
+#include "common/table.h"
+#include "model/model_commands.h"
 
 namespace cohort::model {
 

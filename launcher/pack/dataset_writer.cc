@@ -1,4 +1,4 @@
-#include "dataset_writer.h"
+#include "pack/dataset_writer.h"
 
 #include <algorithm>
 #include <set>

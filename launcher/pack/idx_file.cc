@@ -1,4 +1,4 @@
-#include "idx_file.h"
+#include "pack/idx_file.h"
 
 #include <zlib.h>
 

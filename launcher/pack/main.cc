@@ -10,11 +10,12 @@
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
 #include "cohort/storage/storage.h"
-#include "dataset_writer.h"
-#include "idx_file.h"
-#include "npy_file.h"
-#include "pack_options.h"
-#include "packer.h"
+#include "common/run_tool.h"
+#include "pack/dataset_writer.h"
+#include "pack/idx_file.h"
+#include "pack/npy_file.h"
+#include "pack/pack_options.h"
+#include "pack/packer.h"
 
 namespace cohort_pack {
 
@@ -121,23 +122,13 @@ int run(const PackOptions& o) {
 }  // namespace cohort_pack
 
 int main(int argc, char** argv) {
-  cohort_pack::PackOptions options;
-  try {
-    options = cohort_pack::PackOptions::parse(argc, argv);
-  } catch (const cohort::Error& e) {
-    std::fprintf(stderr, "cohort-pack: error: %s\n", e.what());
-    return 2;  // a bad command line, as for cohortrun and cohort-upload
-  }
-  if (options.help) {  // before anything (settings, storage) is touched
-    std::printf("%s", cohort_pack::PackOptions::usage().c_str());
-    return 0;
-  }
-  try {
+  // 2: a bad command line or setting; 1: a source or destination that fails.
+  return cohort::cli::runTool("cohort-pack", {2, 1}, [&] {
+    const cohort_pack::PackOptions options = cohort_pack::PackOptions::parse(argc, argv);
+    if (options.help) {  // before anything (settings, storage) is touched
+      std::printf("%s", cohort_pack::PackOptions::usage().c_str());
+      return 0;
+    }
     return cohort_pack::run(options);
-  } catch (const cohort::Error& e) {
-    std::fprintf(stderr, "cohort-pack: error: %s\n", e.what());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort-pack: error: %s\n", e.what());
-  }
-  return 1;
+  });
 }

@@ -1,4 +1,4 @@
-#include "npy_file.h"
+#include "pack/npy_file.h"
 
 #include <cctype>
 #include <limits>

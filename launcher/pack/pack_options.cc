@@ -1,6 +1,6 @@
-#include "pack_options.h"
+#include "pack/pack_options.h"
 
-#include "command_line.h"
+#include "common/command_line.h"
 
 namespace cohort_pack {
 
@@ -27,7 +27,10 @@ const char* kFooter = R"(Examples:
 
 Credentials come from the environment or COHORT_CREDENTIALS_FILE, never from the
 command line: COHORT_AZURE_ACCOUNT_KEY or COHORT_AZURE_SAS_TOKEN, COHORT_AZURE_ENDPOINT
-(emulators, Azure Stack Hub); COHORT_HDFS_USER or COHORT_HDFS_DELEGATION_TOKEN.)";
+(emulators, Azure Stack Hub); COHORT_HDFS_USER or COHORT_HDFS_DELEGATION_TOKEN.
+
+Exit status: 0 packed; 2 bad command line or setting (nothing was written); 1 a
+source that cannot be read or a destination that cannot be written.)";
 
 std::pair<std::string, std::string> column(const CommandLine& cl, S option, S value) {
   const auto eq = value.find('=');

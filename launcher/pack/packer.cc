@@ -1,11 +1,11 @@
-#include "packer.h"
+#include "pack/packer.h"
 
 #include <filesystem>
 #include <memory>
 
 #include "cohort/core/error.h"
 #include "cohort/storage/storage_url.h"
-#include "staged_folder.h"
+#include "pack/staged_folder.h"
 
 namespace cohort_pack {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "cohort/storage/storage.h"
-#include "dataset_writer.h"
-#include "pack_options.h"
+#include "pack/dataset_writer.h"
+#include "pack/pack_options.h"
 
 namespace cohort_pack {
 

@@ -1,4 +1,4 @@
-#include "staged_folder.h"
+#include "pack/staged_folder.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
 #include "cohort/data/manifest.h"
-#include "dataset_writer.h"
+#include "pack/dataset_writer.h"
 
 namespace cohort_pack {
 

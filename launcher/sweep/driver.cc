@@ -1,4 +1,4 @@
-#include "driver.h"
+#include "sweep/driver.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -22,17 +22,17 @@
 #include "cohort/sweep/sampler.h"
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
-#include "host_pool.h"
-#include "metrics_tail.h"
-#include "posix_io.h"
-#include "preflight.h"
-#include "signal_pipe.h"
-#include "stop_request.h"
-#include "sweep_folder.h"
-#include "sweep_registration.h"
-#include "trial_job.h"
-#include "trial_outcome.h"
-#include "trial_value.h"
+#include "common/posix_io.h"
+#include "common/program_path.h"
+#include "common/signal_pipe.h"
+#include "sweep/host_pool.h"
+#include "sweep/metrics_tail.h"
+#include "sweep/stop_request.h"
+#include "sweep/sweep_folder.h"
+#include "sweep/sweep_registration.h"
+#include "sweep/trial_job.h"
+#include "sweep/trial_outcome.h"
+#include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {

@@ -1,8 +1,7 @@
-#include "host_pool.h"
+#include "sweep/host_pool.h"
 
 #include "cohort/core/error.h"
-#include "host_slots.h"
-#include "job_plan.h"
+#include "common/host_slots.h"
 
 namespace cohort::sweep_tool {
 

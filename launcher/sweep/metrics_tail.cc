@@ -1,4 +1,4 @@
-#include "metrics_tail.h"
+#include "sweep/metrics_tail.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "report_html.h"
+#include "sweep/report_html.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "cohort/sweep/args_template.h"
-#include "report_svg.h"
-#include "table.h"
-#include "trial_value.h"
+#include "common/table.h"
+#include "sweep/report_svg.h"
+#include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {

@@ -1,4 +1,4 @@
-#include "report_svg.h"
+#include "sweep/report_svg.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "stop_request.h"
+#include "sweep/stop_request.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cohort/core/json.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::sweep_tool {
 namespace {

@@ -1,4 +1,4 @@
-#include "sweep_commands.h"
+#include "sweep/sweep_commands.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,12 +9,12 @@
 
 #include "cohort/core/error.h"
 #include "cohort/sweep/args_template.h"
-#include "posix_io.h"
-#include "report_html.h"
-#include "sweep_view.h"
-#include "table.h"
-#include "trial_job.h"
-#include "trial_value.h"
+#include "common/posix_io.h"
+#include "common/table.h"
+#include "sweep/report_html.h"
+#include "sweep/sweep_view.h"
+#include "sweep/trial_job.h"
+#include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {

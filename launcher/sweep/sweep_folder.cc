@@ -1,4 +1,4 @@
-#include "sweep_folder.h"
+#include "sweep/sweep_folder.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "cohort/core/error.h"
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 namespace cohort::sweep_tool {
 

@@ -1,4 +1,4 @@
-#include "sweep_registration.h"
+#include "sweep/sweep_registration.h"
 
 #include <cstdio>
 
@@ -6,7 +6,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
 #include "cohort/registry/model_ref.h"
-#include "model_commands.h"
+#include "cohort/registry/run_outputs.h"
 
 namespace cohort::sweep_tool {
 
@@ -14,9 +14,10 @@ namespace {
 
 registry::Registry openRegistry(const sweep::SweepSpec& spec) {
   const Settings settings = Settings::fromEnvironment(processEnv());
-  return registry::Registry(
-      spec.registry.url.empty() ? model::defaultRegistry() : spec.registry.url,
-      storage::StorageOptions::fromSettings(settings));
+  return registry::Registry(spec.registry.url.empty()
+                                ? registry::defaultRegistryLocation(processEnv())
+                                : spec.registry.url,
+                            storage::StorageOptions::fromSettings(settings));
 }
 
 }  // namespace
@@ -42,13 +43,13 @@ void checkRegistry(const sweep::SweepSpec& spec) {
 std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,
                          const std::string& sweep_id, int64_t trial) {
   registry::Registry registry = openRegistry(spec);
-  model::RegisterRequest request;
+  registry::RunOutputs request;
   request.name = spec.registry.name;
   request.outputs = paths.outputs;
   request.logs = paths.logs;
   request.tags = {{"sweep", sweep_id}, {"trial", std::to_string(trial)}};
   std::vector<std::string> notes;
-  const auto version = model::registerOutputs(registry, request, &notes);
+  const auto version = registry::registerRunOutputs(registry, request, &notes);
   for (const auto& n : notes) std::fprintf(stderr, "cohort-sweep: note: %s\n", n.c_str());
   return version.name + ":" + std::to_string(version.version) + " in " + registry.location();
 }

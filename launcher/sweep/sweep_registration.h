@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cohort/sweep/sweep_spec.h"
-#include "trial_job.h"
+#include "sweep/trial_job.h"
 
 namespace cohort::sweep_tool {
 

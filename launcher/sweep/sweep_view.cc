@@ -1,7 +1,7 @@
-#include "sweep_view.h"
+#include "sweep/sweep_view.h"
 
 #include "cohort/sweep/sweep_file.h"
-#include "sweep_folder.h"
+#include "sweep/sweep_folder.h"
 
 namespace cohort::sweep_tool {
 

@@ -1,4 +1,4 @@
-#include "trial_job.h"
+#include "sweep/trial_job.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,12 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "child_process.h"
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
-#include "options.h"
-#include "posix_io.h"
+#include "common/child_process.h"
+#include "common/duration.h"
+#include "common/posix_io.h"
 
 namespace cohort::sweep_tool {
 namespace {

@@ -1,4 +1,4 @@
-#include "trial_outcome.h"
+#include "sweep/trial_outcome.h"
 
 #include <cmath>
 

@@ -12,8 +12,8 @@
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_spec.h"
-#include "stop_request.h"
-#include "trial_job.h"
+#include "sweep/stop_request.h"
+#include "sweep/trial_job.h"
 
 namespace cohort::sweep_tool {
 

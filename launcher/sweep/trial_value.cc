@@ -1,4 +1,4 @@
-#include "trial_value.h"
+#include "sweep/trial_value.h"
 
 #include <cmath>
 #include <limits>

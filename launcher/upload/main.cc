@@ -12,8 +12,9 @@
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
-#include "command_line.h"
-#include "upload_loop.h"
+#include "common/command_line.h"
+#include "common/run_tool.h"
+#include "upload/upload_loop.h"
 
 namespace {
 
@@ -32,7 +33,10 @@ constexpr const char* kFooter = R"(Examples:
   cohort-upload --to /mnt/archive/exp-1 --logs logs --watch --interval 60
 
 Credentials: COHORT_AZURE_ACCOUNT_KEY, COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN
-or COHORT_CREDENTIALS_FILE (never on the command line).)";
+or COHORT_CREDENTIALS_FILE (never on the command line).
+
+Exit status: 0 copied; 1 the last copy failed (the files are still in the local folders);
+2 bad command line or setting, or a destination that cannot be used.)";
 
 struct UploadCommand {
   cohort::upload::LoopOptions loop;
@@ -71,7 +75,9 @@ int main(int argc, char** argv) {
   UploadCommand o;
   cohort::cli::CommandLine cl("cohort-upload", kDescription, kFooter);
   defineOptions(cl, o);
-  try {
+  // 2 for every failure: cohortrun --upload tells a refused destination (2)
+  // from a last copy that failed (runUpload's own status).
+  return cohort::cli::runTool("cohort-upload", {2, 2}, [&] {
     cl.parse(std::vector<std::string>(argv + 1, argv + argc));
     if (o.help) {  // before anything (settings, storage) is touched
       std::cout << cl.help();
@@ -85,8 +91,5 @@ int main(int argc, char** argv) {
       cl.fail("nothing to copy", "pass --logs DIR and/or --outputs DIR");
     }
     return cohort::upload::runUpload(o.loop, settings);
-  } catch (const cohort::Error& e) {
-    std::cerr << "cohort-upload: error: " << e.what() << std::endl;
-    return 2;
-  }
+  });
 }

@@ -1,4 +1,4 @@
-#include "upload_loop.h"
+#include "upload/upload_loop.h"
 
 #include <poll.h>
 #include <unistd.h>

@@ -8,7 +8,7 @@
 set -euo pipefail
 build="$1"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-pack="$build/launcher/pack/cohort-pack"
+pack="$build/bin/cohort-pack"
 example="$build/examples/fashion_mnist/fashion_mnist"
 azurite="$root/.deps/azurite/node_modules/.bin/azurite-blob"
 [ -x "$azurite" ] || { echo "no Azurite at $azurite: run scripts/setup.sh"; exit 1; }

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "dataset_writer.h"
+#include "pack/dataset_writer.h"
 
 namespace cohort::test {
 

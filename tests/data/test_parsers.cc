@@ -20,7 +20,7 @@
 #include "cohort/storage/object_name.h"
 #include "cohort/storage/storage_url.h"
 #include "cohort/storage/webhdfs_json.h"
-#include "npy_file.h"
+#include "pack/npy_file.h"
 
 namespace cohort::data {
 namespace {
@@ -327,6 +327,70 @@ TEST(AzureXml, ParsesListingsAndErrors) {
     }
     storage::azureErrorText(xml.substr(0, cut), "");
   }
+}
+
+// Azure's answers are network input (See azure_xml.h): expat reads them, and
+// what a hostile server could send is refused, quickly and without expansion.
+TEST(AzureXml, RefusesHostileDocuments) {
+  const auto listingError = [](const std::string& xml) {
+    try {
+      storage::parseBlobList(xml, "url");
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(parsed)");
+  };
+  const std::string blob =
+      "<Blob><Name>a</Name><Properties><Content-Length>1</Content-Length></Properties></Blob>";
+  const std::string good = "<EnumerationResults><Blobs>" + blob + "</Blobs></EnumerationResults>";
+  ASSERT_EQ(storage::parseBlobList(good, "url").blobs.size(), 1u);
+
+  // Deep nesting.
+  std::string deep = "<EnumerationResults>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  EXPECT_NE(listingError(deep).find("nested deeper than 64"), std::string::npos);
+  EXPECT_EQ(storage::azureErrorText(deep, "Header"), "Header");
+
+  // Entities: a billion laughs, an external entity, an undefined one.
+  std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE Error [<!ENTITY l0 \"ha\">";
+  for (int i = 1; i <= 9; ++i) {
+    laughs += "<!ENTITY l" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) laughs += "&l" + std::to_string(i - 1) + ";";
+    laughs += "\">";
+  }
+  laughs += "]><Error><Code>&l9;</Code><Message>m</Message></Error>";
+  EXPECT_NE(listingError(laughs).find("document type declaration"), std::string::npos)
+      << listingError(laughs);
+  EXPECT_LE(storage::azureErrorText(laughs, "").size(), 200u);
+  const std::string external =
+      "<!DOCTYPE Error [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<Error><Code>&x;</Code><Message>m</Message></Error>";
+  EXPECT_EQ(storage::azureErrorText(external, "Header"), "Header");
+  EXPECT_NE(listingError(external).find("document type declaration"), std::string::npos);
+  EXPECT_NE(listingError("<EnumerationResults><Blobs><Blob><Name>&x;</Name></Blob></Blobs>"
+                         "</EnumerationResults>")
+                .find("undefined entity"),
+            std::string::npos);
+
+  // Truncated documents are refused, saying where they break; an error answer
+  // gives what it said before the break.
+  const std::string cut = listingError(good.substr(0, good.size() - 5));
+  EXPECT_NE(cut.find("is not a well-formed List Blobs answer"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("line 1"), std::string::npos) << cut;
+  EXPECT_EQ(storage::azureErrorText("<Error><Code>ServerBusy</Code><Message>cut", ""),
+            "ServerBusy");
+
+  // Huge text: one element's text over 1 MiB.
+  const std::string huge = "<EnumerationResults><Blobs><Blob><Name>" +
+                           std::string((size_t{1} << 20) + 1, 'n') + "</Name></Blob></Blobs>" +
+                           "</EnumerationResults>";
+  EXPECT_NE(listingError(huge).find("longer than 1048576 bytes"), std::string::npos);
+  // Not a listing at all, and a listing's blob without its size.
+  EXPECT_NE(listingError("<Error/>").find("is not a List Blobs answer"), std::string::npos);
+  EXPECT_NE(listingError("<EnumerationResults><Blobs><Blob><Name>x</Name></Blob></Blobs>"
+                         "</EnumerationResults>")
+                .find("without a name or size"),
+            std::string::npos);
 }
 
 TEST(WebHdfsJson, ParsesAnswersAndRemoteExceptions) {

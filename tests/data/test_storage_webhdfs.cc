@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "cohort/core/error.h"
 #include "cohort/data/sharded_loader.h"
 #include "data_test_util.h"
@@ -139,6 +141,59 @@ TEST_F(WebHdfsTest, ReadsResumeFromTheByteAlreadyReceived) {
   const int64_t size = static_cast<int64_t>(whole.size());
   const std::vector<int64_t> last(offsets.end() - 3, offsets.end());
   EXPECT_EQ(last, (std::vector<int64_t>{0, size / 2, size / 2 + (size - size / 2) / 2})) << size;
+}
+
+// See Note [Storage messages]: what the registry and uploads read from
+// storage fails in storage terms; the data layer adds the data set's advice.
+TEST_F(WebHdfsTest, StorageSpeaksOfObjectsAndTheLoaderAddsTheDataSetsAdvice) {
+  packSynthetic(location(), 300, 100, options("alice"));
+  auto storage = storage::openStorage(location(), options("alice"));
+  const std::string shard = "shard-00001.h5";
+  const int64_t size = storage->size(shard);
+  const std::vector<std::string> storage_errors = {
+      errorOf([&] { storage->readAll("absent.bin"); }),
+      errorOf([&] { storage->getFile("absent.bin", dir_.path() + "/got", 10, nullptr); }),
+      errorOf([&] { storage->fetch(shard, size + 1, nullptr); }),
+      errorOf([&] { storage->fetch(shard, size - 1, nullptr); })};
+  for (const std::string& error : storage_errors) {
+    EXPECT_NE(error, "");
+    EXPECT_EQ(error.find("cohort-pack"), std::string::npos) << error;
+    EXPECT_EQ(error.find("index.json"), std::string::npos) << error;
+    EXPECT_EQ(error.find("data set"), std::string::npos) << error;
+  }
+  EXPECT_NE(storage_errors[0].find("FileNotFoundException"), std::string::npos)
+      << storage_errors[0];
+  EXPECT_NE(storage_errors[2].find(shard + " is " + std::to_string(size) + " bytes, not the " +
+                                   std::to_string(size + 1) + " expected"),
+            std::string::npos)
+      << storage_errors[2];
+  EXPECT_NE(storage_errors[3].find(shard + " is longer than the " + std::to_string(size - 1) +
+                                   " bytes expected"),
+            std::string::npos)
+      << storage_errors[3];
+
+  // The same failures under the loader: the data set's words and advice.
+  const std::string stored = dir_.path() + "/hdfs/user/cohort/synthetic/" + shard;
+  auto loaderError = [&] {
+    return errorOf([&] {
+      auto o = syntheticOptions(location(), 24, 0, 1);
+      o.storage = options("alice");
+      ShardedLoader loader(o);
+      drain(loader);
+    });
+  };
+  std::filesystem::resize_file(stored, static_cast<uintmax_t>(size - 100));
+  std::string error = loaderError();
+  EXPECT_NE(error.find(shard + " is " + std::to_string(size - 100) + " bytes but index.json says " +
+                       std::to_string(size)),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("repack the data set with cohort-pack"), std::string::npos) << error;
+  std::filesystem::remove(stored);
+  error = loaderError();
+  EXPECT_NE(error.find("FileNotFoundException"), std::string::npos) << error;
+  EXPECT_NE(error.find("the data set's index.json names this shard"), std::string::npos) << error;
+  EXPECT_NE(error.find("cohort-pack"), std::string::npos) << error;
 }
 
 }  // namespace

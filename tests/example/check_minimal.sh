@@ -9,13 +9,13 @@ set -euo pipefail
 build="$1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 program="$build/examples/minimal/minimal"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+cohortrun="$build/bin/cohortrun"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "check_minimal: FAILED: $*"; exit 1; }
 source "$root/tests/example/resume_checks.sh"
 
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
   --shard-mb 4 | tail -n 1
 # 2 epochs of 937 steps, a checkpoint every 100.
 launch ref -- "$program" "$work/data/train" 2

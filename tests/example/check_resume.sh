@@ -15,12 +15,12 @@ set -euo pipefail
 build="$1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 example="$build/examples/fashion_mnist/fashion_mnist"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+cohortrun="$build/bin/cohortrun"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "check_resume: FAILED: $*"; exit 1; }
 
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
   --shard-mb 4 | tail -n 1
 # 2 epochs of 200 steps; momentum and the cosine schedule make every step's
 # state matter, so a resume that is off by one sample or one step shows.

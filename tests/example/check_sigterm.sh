@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "check_sigterm: FAILED: $*"; exit 1; }
 
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
   --shard-mb 4 >/dev/null
 
 # run NAME WAIT_FOR: starts 2 ranks under mpirun --quiet in $work (so both runs

@@ -15,8 +15,8 @@ set -euo pipefail
 build="$(cd "$1" && pwd)"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 example="$root/examples/sklearn_sweep"
-sweep="$build/launcher/cohortrun/cohort-sweep"
-model="$build/launcher/cohortrun/cohort-model"
+sweep="$build/bin/cohort-sweep"
+model="$build/bin/cohort-model"
 py=/usr/bin/python3
 
 if ! "$py" -c "import sklearn, joblib" 2>/dev/null; then

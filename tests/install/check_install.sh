@@ -26,7 +26,9 @@ test -f "$prefix/lib/cmake/cohort/cohortConfig.cmake" || fail "no cohortConfig.c
 
 # 1. Every installed program finds its libraries by itself.
 installed=("$prefix"/bin/*)
-[ "${#installed[@]}" -ge 4 ] || fail "expected cohortrun, cohort-pack, cohort-upload and cohort-model in $prefix/bin"
+for tool in cohortrun cohort-pack cohort-upload cohort-model cohort-sweep; do
+  [ -x "$prefix/bin/$tool" ] || fail "no $tool in $prefix/bin (every tool is installed there, side by side)"
+done
 for path in "${installed[@]}"; do
   program=$(basename "$path")
   "$prefix/bin/$program" --help >"$work/$program.help" 2>&1 || fail "$program --help: $(tail -n 3 "$work/$program.help")"
@@ -52,7 +54,8 @@ out=$("$mpiexec" -n 2 --oversubscribe --bind-to none "$work/build/consumer" 2>&1
 echo "$out"
 grep -q "consumer: 2 ranks, sum of rank+1 = 3" <<<"$out" || fail "unexpected output"
 
-# 3. The minimal trainer from the installed package, under the installed cohortrun.
+# 3. The minimal trainer from the installed package, under the installed cohortrun,
+# which registers the model with the cohort-model installed beside it.
 "$cmake" -S "$root/examples/minimal" -B "$work/minimal" "${generator[@]}" \
   -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$work/minimal.log" 2>&1 ||
   { cat "$work/minimal.log"; fail "examples/minimal does not configure against the installed cohort"; }
@@ -60,8 +63,11 @@ grep -q "consumer: 2 ranks, sum of rank+1 = 3" <<<"$out" || fail "unexpected out
 "$prefix/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" --shard-mb 4 |
   tail -n 1
 "$prefix/bin/cohortrun" --procs-per-node 2 --outputs "$work/run/outputs" --logs "$work/run/logs" \
+  --register minimal --registry "$work/registry" \
   -- "$work/minimal/minimal" "$work/data/train" 1 >"$work/run.out" 2>&1 ||
   { tail -n 20 "$work/run.out"; fail "examples/minimal under the installed cohortrun failed"; }
 grep -q "trained 937 steps" "$work/run.out" || fail "examples/minimal did not train: $(tail "$work/run.out")"
 test -f "$work/run/outputs/model/weights.h5" || fail "examples/minimal exported no model"
+"$prefix/bin/cohort-model" --registry "$work/registry" show minimal:1 >"$work/show.out" 2>&1 ||
+  fail "the installed cohortrun registered no model: $(cat "$work/show.out")"
 echo "installed cohort works from another CMake project, and examples/minimal runs under the installed cohortrun"

@@ -8,7 +8,7 @@
 set -euo pipefail
 build="$(cd "$1" && pwd)"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+cohortrun="$build/bin/cohortrun"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "check_torch_contract: FAILED: $*"; exit 1; }

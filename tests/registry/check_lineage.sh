@@ -14,8 +14,8 @@ set -euo pipefail
 build="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-model="$build/launcher/cohortrun/cohort-model"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+model="$build/bin/cohort-model"
+cohortrun="$build/bin/cohortrun"
 example="$build/examples/fashion_mnist/fashion_mnist"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_lineage.XXXXXX")"
 pids=()
@@ -32,7 +32,7 @@ start_azurite azurite
 export COHORT_AZURE_ACCOUNT_KEY="$azurite_key"
 secret="not-for-any-record-$RANDOM$RANDOM"
 data="$azurite_endpoint/data/fmnist"
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$data" --shard-mb 4 \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$data" --shard-mb 4 \
   --create-container | tail -n 1
 export COHORT_REGISTRY="$work/registry"
 

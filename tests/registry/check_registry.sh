@@ -19,7 +19,7 @@ build="$1"
 backend="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-model="$build/launcher/cohortrun/cohort-model"
+model="$build/bin/cohort-model"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_registry.XXXXXX")"
 pids=()
 source "$root/tests/common/servers.sh"
@@ -33,14 +33,15 @@ step() { echo "== [$backend] $*"; }
 export COHORT_DATA_RETRIES=2 COHORT_DATA_TIMEOUT_S=10
 blobs() { /usr/bin/python3 "$root/tests/runlog/azure_blobs.py" "$@"; }
 
-# The backend: REG is the registry's URL; stored_file / put_stored read and
-# replace one stored object (for the tampering check); stored_list lists the
+# The backend: REG is the registry's URL; stored_get / stored_put / stored_rm
+# read, replace and remove one stored object (for the tampering checks); stored_list lists the
 # objects under a prefix (for the crash check).
 case "$backend" in
   local)
     REG="$work/registry"
     stored_get() { cp "$REG/$1" "$2"; }
     stored_put() { cp "$2" "$REG/$1"; }
+    stored_rm() { rm "$REG/$1"; }
     stored_list() { (cd "$REG" 2>/dev/null && find "$1" -type f 2>/dev/null) || true; }
     ;;
   azurite)
@@ -49,6 +50,7 @@ case "$backend" in
     REG="$azurite_endpoint/models/registry"
     stored_get() { mkdir -p "$work/get"; blobs download "$azurite_endpoint" models "registry/$(dirname "$1")" "$work/get" >/dev/null; cp "$work/get/$(basename "$1")" "$2"; rm -rf "$work/get"; }
     stored_put() { blobs put "$azurite_endpoint" models "registry/$1" "$2"; }
+    stored_rm() { blobs delete "$azurite_endpoint" models "registry/$1"; }
     stored_list() {  # the blobs under the prefix $1, or the blob $1 itself
       blobs list "$azurite_endpoint" models "registry/$1" 2>/dev/null || true
       blobs list "$azurite_endpoint" models "registry/$(dirname "$1")" 2>/dev/null | grep -Fx "$(basename "$1")" || true
@@ -60,6 +62,7 @@ case "$backend" in
     REG="hdfs://127.0.0.1:$webhdfs_namenode/user/cohort/registry"
     stored_get() { cp "$work/hdfs/user/cohort/registry/$1" "$2"; }
     stored_put() { cp "$2" "$work/hdfs/user/cohort/registry/$1"; }
+    stored_rm() { rm "$work/hdfs/user/cohort/registry/$1"; }
     stored_list() { (cd "$work/hdfs/user/cohort/registry" 2>/dev/null && find "$1" -type f 2>/dev/null) || true; }
     ;;
   *) fail "unknown backend $backend" ;;
@@ -157,6 +160,19 @@ stored_put models/fmnist/committed/00000001.json "$work/record.json"
 grep -q "weights.h5 of fmnist:1 (.*) does not match its sha256" "$work/down-bad.txt" ||
   fail "download (sha256 only): $(cat "$work/down-bad.txt")"
 [ ! -e "$work/down-bad" ] || fail "a refused download left $work/down-bad"
+
+step "a missing stored file: download names it in the registry's words, never a data set's"
+# (See Note [Storage messages]: storage speaks of objects; the registry adds its advice.)
+gone=models/fmnist/versions/00000001/files/model.json
+stored_get "$gone" "$work/gone.json"
+stored_rm "$gone"
+"$model" download fmnist:1 "$work/down-gone" >"$work/down-gone.txt" 2>&1 && fail "download of a version missing a file succeeded"
+grep -q "the stored file model.json of fmnist:1 (.*) is missing" "$work/down-gone.txt" ||
+  fail "download does not name the missing file: $(cat "$work/down-gone.txt")"
+grep -q "register the model again" "$work/down-gone.txt" || fail "download gives no registry advice: $(cat "$work/down-gone.txt")"
+grep -qi "cohort-pack\|index.json\|data set" "$work/down-gone.txt" && fail "a registry download speaks of data sets: $(cat "$work/down-gone.txt")"
+[ ! -e "$work/down-gone" ] || fail "a refused download left $work/down-gone"
+stored_put "$gone" "$work/gone.json"
 
 step "aliases: moves and removals are kept in the history"
 "$model" alias race:3 production >/dev/null

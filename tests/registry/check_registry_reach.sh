@@ -14,9 +14,9 @@ set -euo pipefail
 build="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-cohortrun="$build/launcher/cohortrun/cohortrun"
-sweep="$build/launcher/cohortrun/cohort-sweep"
-model="$build/launcher/cohortrun/cohort-model"
+cohortrun="$build/bin/cohortrun"
+sweep="$build/bin/cohort-sweep"
+model="$build/bin/cohort-model"
 toy="$root/tests/sweep/driver/toy_trial.py"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_registry_reach.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

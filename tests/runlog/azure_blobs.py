@@ -5,6 +5,7 @@ lists and downloads the blobs under a prefix with Shared Key authentication
     azure_blobs.py download ENDPOINT CONTAINER PREFIX DEST   (key in COHORT_AZURE_ACCOUNT_KEY)
     azure_blobs.py list ENDPOINT CONTAINER PREFIX
     azure_blobs.py put ENDPOINT CONTAINER NAME FILE          (replaces one blob: a test's tampering)
+    azure_blobs.py delete ENDPOINT CONTAINER NAME            (removes one blob)
     azure_blobs.py sign ENDPOINT CONTAINER NAME METHOD LENGTH (prints curl -H arguments, one per line,
                                                                for a Get Blob or a Put Blob of LENGTH bytes)
 
@@ -82,6 +83,9 @@ def main():
     if command == "put":
         with open(sys.argv[5], "rb") as f:
             request(endpoint, f"{container}/{prefix}", {}, "PUT", f.read())
+        return
+    if command == "delete":
+        request(endpoint, f"{container}/{prefix}", {}, "DELETE")
         return
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     names = list_blobs(endpoint, container, prefix)

@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 mpi_args=(-n 2 --oversubscribe --mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1)
 [ "$(id -u)" -ne 0 ] || mpi_args+=(--allow-run-as-root)
 
-"$build/launcher/pack/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to "$work/data" \
   --shard-mb 4 | tail -n 1
 COHORT_LOGS_DIR="$work/logs" COHORT_OUTPUTS_DIR="$work/outputs" \
   mpirun "${mpi_args[@]}" "$build/examples/fashion_mnist/fashion_mnist" --data "$work/data" \

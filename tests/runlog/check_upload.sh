@@ -13,8 +13,8 @@ set -euo pipefail
 build="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-upload="$build/launcher/cohortrun/cohort-upload"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+upload="$build/bin/cohort-upload"
+cohortrun="$build/bin/cohortrun"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_upload.XXXXXX")"
 pids=()
 source "$root/tests/common/servers.sh"

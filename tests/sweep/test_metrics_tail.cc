@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-#include "metrics_tail.h"
+#include "sweep/metrics_tail.h"
 
 namespace cohort::sweep_tool {
 namespace {

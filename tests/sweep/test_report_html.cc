@@ -17,8 +17,8 @@
 
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
-#include "report_html.h"
-#include "report_svg.h"
+#include "sweep/report_html.h"
+#include "sweep/report_svg.h"
 
 namespace cohort::sweep_tool {
 namespace {

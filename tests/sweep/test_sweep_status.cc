@@ -16,9 +16,9 @@
 
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
-#include "sweep_commands.h"
-#include "sweep_folder.h"
-#include "trial_value.h"
+#include "sweep/sweep_commands.h"
+#include "sweep/sweep_folder.h"
+#include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {

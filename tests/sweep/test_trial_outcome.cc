@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "cohort/sweep/sweep_file.h"
-#include "trial_outcome.h"
+#include "sweep/trial_outcome.h"
 
 namespace cohort::sweep_tool {
 namespace {

@@ -39,6 +39,15 @@ const DTypeInfo kDTypes[] = {
   throw DataError(source + ": " + what, kRepack);
 }
 
+// A shard's name, checked as storage checks every object name, with the data set's advice.
+void checkShardName(const std::string& file, const std::string& context) {
+  try {
+    storage::checkObjectName(file, context);
+  } catch (const DataError& e) {
+    throw DataError(e.detail(), e.hint() + "; " + kRepack);
+  }
+}
+
 bool validColumnName(const std::string& name) {
   if (name.empty() || name.size() > 64 || name[0] == '.' || name[0] == '-') return false;
   for (char c : name) {
@@ -197,7 +206,7 @@ Manifest Manifest::parse(const std::string& content, const std::string& source) 
     if (!shards[i].is_object()) bad(source, where + " is not an object");
     ShardEntry s;
     s.file = text(shards[i], "file", source, where);
-    storage::checkObjectName(s.file, source + ", " + where);
+    checkShardName(s.file, source + ", " + where);
     s.samples = integer(shards[i], "samples", 1, kMaxCount, source, where + " (" + s.file + ")");
     s.bytes = integer(shards[i], "bytes", 1, kMaxCount, source, where + " (" + s.file + ")");
     const bool xxh = shards[i].contains("xxh128"), sha = shards[i].contains("sha256");
@@ -224,7 +233,7 @@ void Manifest::validate(const std::string& source) const {
   std::set<std::string> files;
   int64_t total = 0;
   for (const ShardEntry& s : shards) {
-    storage::checkObjectName(s.file, source);
+    checkShardName(s.file, source);
     if (s.file == kFileName) bad(source, "a shard is named index.json");
     if (!files.insert(s.file).second) bad(source, "the shard file '" + s.file + "' appears twice");
     if (s.samples < 1 || s.bytes < 1) bad(source, "the shard '" + s.file + "' is empty");

@@ -2,6 +2,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
+#include "cohort/data/dataset_errors.h"
 #include "cohort/storage/checksum.h"
 
 namespace cohort::data {
@@ -21,7 +22,9 @@ std::shared_ptr<storage::Buffer> ShardSource::fetch(int index) {
   }
   // Size and checksum are checked as the bytes arrive (see Storage::fetch).
   storage::Checksum checksum(entry.checksum_kind);
-  auto bytes = storage_.fetch(entry.file, entry.bytes, &checksum);
+  std::shared_ptr<storage::Buffer> bytes;
+  withDataSetAdvice(entry.file,
+                    [&] { bytes = storage_.fetch(entry.file, entry.bytes, &checksum); });
   const std::string sum = checksum.hex();
   if (sum != entry.checksum) {
     throw DataError("the shard " + url + " is corrupted: its " +

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cohort/core/error.h"
+#include "cohort/data/dataset_errors.h"
 #include "cohort/data/epoch_order.h"
 #include "cohort/data/input_record.h"
 #include "cohort/data/prefetcher.h"
@@ -131,7 +132,8 @@ ShardedLoader::ShardedLoader(LoaderOptions options)
   checkOptions(options_);
   Impl& m = *impl_;
   m.storage = storage::openStorage(options_.location, options_.storage);
-  const std::string index = m.storage->readAll(Manifest::kFileName);
+  std::string index;
+  withDataSetAdvice(Manifest::kFileName, [&] { index = m.storage->readAll(Manifest::kFileName); });
   m.manifest = Manifest::parse(index, m.storage->urlOf(Manifest::kFileName));
   m.fingerprint = m.manifest.fingerprint();
   if (options_.rank == 0 && !options_.inputs_dir.empty())

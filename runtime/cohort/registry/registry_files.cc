@@ -7,6 +7,7 @@
 #include "cohort/registry/registry.h"
 #include "cohort/registry/registry_paths.h"
 #include "cohort/storage/checksum.h"
+#include "cohort/storage/object_errors.h"
 
 namespace cohort::registry {
 
@@ -37,15 +38,26 @@ void Registry::download(const VersionRecord& version, const std::string& dir) {
       const bool fast = !f.xxh128.empty();
       storage::Checksum checksum(fast ? storage::ChecksumKind::kXxh128
                                       : storage::ChecksumKind::kSha256);
-      root_->getFile(stored + f.path, local.string(), f.size, &checksum);
-      if (checksum.hex() != (fast ? f.xxh128 : f.sha256)) {
+      // The storage names the object; the registry says what it is and what to do.
+      const std::string file = "the stored file " + f.path + " of " + version.name + ":" +
+                               std::to_string(version.version) + " (" + urlOf(stored + f.path) +
+                               ")";
+      const char* advice =
+          "the registry copy was changed or damaged after registration; do not use it, and "
+          "register the model again from its outputs";
+      try {
+        root_->getFile(stored + f.path, local.string(), f.size, &checksum);
+      } catch (const storage::ObjectSizeError& e) {
         throw DataError(
-            "the stored file " + f.path + " of " + version.name + ":" +
-                std::to_string(version.version) + " (" + urlOf(stored + f.path) +
-                ") does not match its " + (fast ? "xxh128" : "sha256"),
-            "the registry copy was changed or damaged after registration; do not use it, and "
-            "register the model again from its outputs");
+            file + " is " +
+                (e.actual() < 0 ? "longer than" : std::to_string(e.actual()) + " bytes, not") +
+                " the " + std::to_string(f.size) + " bytes its version record says",
+            advice);
+      } catch (const storage::ObjectMissingError& e) {
+        throw DataError(file + " is missing: " + e.detail(), advice);
       }
+      if (checksum.hex() != (fast ? f.xxh128 : f.sha256))
+        throw DataError(file + " does not match its " + (fast ? "xxh128" : "sha256"), advice);
     }
     fs::remove(target, error);  // an empty folder, if it was there
     fs::rename(staging, target);

@@ -1,7 +1,9 @@
 // The two XML answers the Azure backend reads: a List Blobs page and an error.
-// A small reader for these known shapes only (element text, the five XML
-// entities and numeric character references); malformed input gives empty
-// results or a DataError, never a read outside the text.
+// Read with expat, as network input: a document type declaration is refused
+// (so no entity is defined or expanded, external or not), as are elements
+// nested more than 64 deep and an element's text over 1 MiB. A malformed
+// listing is a DataError saying where it breaks; an error answer gives what
+// it says before any damage.
 #pragma once
 
 #include <string>
@@ -23,8 +25,9 @@ BlobListPage parseBlobList(const std::string& xml, const std::string& url);
 // the start of the body when it is not such a document.
 std::string azureErrorText(const std::string& body, const std::string& error_code_header);
 
-// The text of the first <tag>...</tag> at or after `from` (entities decoded);
-// `found` says whether there was one. Exposed for tests.
+// The text of the first complete <tag>...</tag> element (entities decoded) of
+// the document starting at `from`; `found` says whether there was one before
+// the document ended or broke. Exposed for tests.
 std::string xmlElementText(const std::string& xml, const std::string& tag, size_t from,
                            bool* found);
 

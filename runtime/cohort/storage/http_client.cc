@@ -15,7 +15,10 @@ namespace cohort::storage {
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 64 * 1024;
+constexpr size_t kMaxErrorBody = 64 * 1024;  // kept of a failure's body, for its message
+// The most of a successful answer kept without a sink: a listing page (Azure's
+// 5,000 blobs are about 5 MB). A longer one fails rather than being cut short.
+constexpr size_t kMaxAnswerBody = size_t{64} << 20;
 constexpr long kBufferBytes = 2L << 20;  // libcurl's largest upload buffer
 
 struct Transfer {
@@ -23,6 +26,7 @@ struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
   size_t body_sent = 0;
+  bool too_long = false;  // a successful answer over kMaxAnswerBody
 };
 
 bool successful(CURL* curl) {
@@ -37,14 +41,12 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
   if (t->request->stream && successful(t->curl)) {
     if (!t->request->stream(data, bytes)) return 0;  // the receiver gave up: abort
     t->response->sink_bytes += static_cast<int64_t>(bytes);
-  } else if (t->request->sink && successful(t->curl)) {
-    if (t->response->sink_bytes + static_cast<int64_t>(bytes) > t->request->sink_capacity) {
-      return 0;  // more than asked for: abort (reported as a write error)
+  } else if (successful(t->curl)) {
+    if (t->response->body.size() + bytes > kMaxAnswerBody) {
+      t->too_long = true;
+      return 0;  // abort
     }
-    std::memcpy(t->request->sink + t->response->sink_bytes, data, bytes);
-    if (t->request->on_sink_data)
-      t->request->on_sink_data(t->request->sink + t->response->sink_bytes, bytes);
-    t->response->sink_bytes += static_cast<int64_t>(bytes);
+    t->response->body.append(data, bytes);
   } else if (t->response->body.size() < kMaxErrorBody) {
     t->response->body.append(data, std::min(bytes, kMaxErrorBody - t->response->body.size()));
   }
@@ -217,8 +219,12 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (code == CURLE_ABORTED_BY_CALLBACK && request.body_fd >= 0) {
       response.transport_error = "the file being sent could not be read, or became shorter";
     }
-    if (code == CURLE_WRITE_ERROR && request.sink) {
-      response.transport_error = "the server sent more bytes than were asked for";
+    if (code == CURLE_WRITE_ERROR && request.stream) {
+      response.transport_error = "the receiver stopped the transfer";
+    }
+    if (code == CURLE_WRITE_ERROR && transfer.too_long) {
+      response.transport_error =
+          "the answer is longer than " + std::to_string(kMaxAnswerBody >> 20) + " MiB";
     }
   } else if (isTransientStatus(response.status)) {
     response.transient = true;

@@ -23,25 +23,20 @@ struct HttpRequest {
   int body_fd = -1;
   int64_t body_offset = 0;
   int64_t body_size = 0;
-  // A successful (2xx) response body goes here, at most sink_capacity bytes;
-  // any other response body goes to HttpResponse::body.
-  char* sink = nullptr;
-  int64_t sink_capacity = 0;
-  // Called with each piece written to the sink, in order (e.g. to checksum it
-  // while it is in the CPU cache).
-  std::function<void(const char* data, size_t size)> on_sink_data;
-  // Instead of a sink: a successful body is handed over piece by piece as it
-  // arrives (counted in sink_bytes); returning false aborts the transfer.
+  // A successful (2xx) body is handed over piece by piece as it arrives
+  // (counted in sink_bytes); returning false aborts the transfer. Without it,
+  // the body is kept in HttpResponse::body. Any other response's body goes
+  // to HttpResponse::body.
   std::function<bool(const char* data, size_t size)> stream;
 };
 
 struct HttpResponse {
   long status = 0;                             // 0 when no response came
   std::map<std::string, std::string> headers;  // names in lowercase
-  std::string body;                            // non-2xx bodies, or 2xx without a sink (capped)
-  int64_t sink_bytes = 0;                      // body bytes written to the sink
-  std::string transport_error;                 // curl's message when the exchange failed
-  bool transient = false;                      // the failure or status is worth a retry
+  std::string body;        // non-2xx bodies (first 64 KiB), or 2xx without a stream (up to 64 MiB)
+  int64_t sink_bytes = 0;  // body bytes handed to the stream
+  std::string transport_error;  // curl's message when the exchange failed
+  bool transient = false;       // the failure or status is worth a retry
 
   bool ok() const { return transport_error.empty() && status >= 200 && status < 300; }
   std::string header(const std::string& lowercase_name) const;

@@ -39,8 +39,8 @@ void checkObjectName(const std::string& name, const std::string& context) {
       if (static_cast<unsigned char>(c) < 0x20) c = '?';
     }
     throw DataError(context + ": the name '" + shown + "' is refused because " + problem,
-                    "names in a data set are relative paths inside its folder, such as "
-                    "'shard-00000.h5'; repack the data set with cohort-pack");
+                    "an object's name is a relative path inside its location, such as "
+                    "'shard-00000.h5' or 'models/m/record.json'");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 #include "cohort/core/error.h"
@@ -43,17 +44,69 @@ StorageOptions StorageOptions::fromSettings(const Settings& settings) {
   return o;
 }
 
+void Storage::readRange(const std::string& name, int64_t offset, int64_t length, Extent extent,
+                        const ByteSink& sink) {
+  const bool whole = extent == Extent::kWholeObject;
+  // A whole object is asked for with one byte more: getting it means the object is longer.
+  const int64_t asked = whole ? length + 1 : length;
+  int64_t got = 0;      // survives retries: each try asks for the bytes not yet received
+  bool longer = false;  // a byte past `length` arrived
+  std::exception_ptr sink_error;
+  const auto receive = [&](const char* data, size_t size) {
+    const int64_t keep = std::min(length - got, static_cast<int64_t>(size));
+    if (keep > 0) {
+      try {
+        sink(data, static_cast<size_t>(keep));
+      } catch (...) {
+        sink_error = std::current_exception();
+        return false;
+      }
+      got += keep;
+    }
+    longer = keep < static_cast<int64_t>(size);
+    return !longer;
+  };
+  retry_.run("reading " + urlOf(name), [&](int) {
+    if (!whole && got == length) return;  // a cut after the last byte
+    try {
+      requestRange(name, offset + got, asked - got, receive);
+    } catch (...) {
+      if (!sink_error && !longer) throw;  // else the transfer was stopped here, for that reason
+    }
+    if (sink_error) std::rethrow_exception(sink_error);
+    if (longer && whole) throw ObjectSizeError(urlOf(name), -1, length);
+    if (longer) {
+      throw DataError(urlOf(name) + ": the storage sent more than the " + std::to_string(length) +
+                          " bytes asked for from byte " + std::to_string(offset),
+                      "check that the location names a storage that honours ranged reads");
+    }
+    if (got < length) {  // a complete answer, shorter than asked: the object ends there
+      if (whole) throw ObjectSizeError(urlOf(name), got, length);
+      throw DataError(urlOf(name) + " ends at byte " + std::to_string(offset + got) +
+                          ", before the " + std::to_string(offset + length) + " bytes asked for",
+                      "the stored object is shorter than its reader expected: it was truncated "
+                      "or replaced; restore it from a good copy");
+    }
+  });
+}
+
+void Storage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
+  int64_t filled = 0;
+  readRange(name, offset, length, Extent::kRange, [&](const char* data, size_t size) {
+    std::memcpy(out + filled, data, size);
+    filled += static_cast<int64_t>(size);
+  });
+}
+
 std::shared_ptr<Buffer> Storage::fetch(const std::string& name, int64_t expected_size,
                                        Checksum* checksum) {
-  const int64_t size = this->size(name);
-  if (size != expected_size) {
-    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes but index.json says " +
-                        std::to_string(expected_size),
-                    "the file was truncated or replaced: repack the data set with cohort-pack");
-  }
-  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(size));
-  if (size > 0) read(name, 0, size, buffer->data());
-  if (checksum) checksum->update(buffer->data(), buffer->size());
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
+  char* filled = buffer->data();
+  readRange(name, 0, expected_size, Extent::kWholeObject, [&](const char* data, size_t size) {
+    std::memcpy(filled, data, size);
+    if (checksum) checksum->update(filled, size);  // while it is in the CPU cache
+    filled += size;
+  });
   return buffer;
 }
 
@@ -95,35 +148,41 @@ void Storage::putFile(const std::string& name, const std::string& path, const Pu
 
 void Storage::getFile(const std::string& name, const std::string& path, int64_t expected_size,
                       Checksum* checksum) {
-  const int64_t size = this->size(name);
-  if (size != expected_size) {
-    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes, not the " +
-                        std::to_string(expected_size) + " recorded for it",
-                    "the stored object was truncated or replaced");
+  constexpr int64_t kPart = int64_t{16} << 20;
+  const int threads = parallelReads();
+  // Parts are ranged reads that cannot see past their end, so the size is asked first.
+  if (threads > 1 && expected_size > kPart) {
+    const int64_t size = this->size(name);
+    if (size != expected_size) throw ObjectSizeError(urlOf(name), size, expected_size);
   }
   UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (out.fd < 0)
     throw DataError("cannot create " + path + ": " + std::strerror(errno),
                     "choose a writable folder");
+  const auto keep = [&](const char* data, size_t size) {
+    if (checksum) checksum->update(data, size);
+    if (!writeAll(out.fd, data, size)) {
+      throw DataError("cannot write " + path + ": " + std::strerror(errno),
+                      "free some space, or choose another folder");
+    }
+  };
+  if (threads <= 1 || expected_size <= kPart) {  // one request, written as it arrives
+    readRange(name, 0, expected_size, Extent::kWholeObject, keep);
+    return;
+  }
   // Ranged reads on several threads; each part is hashed and written in order.
-  constexpr int64_t kPart = int64_t{16} << 20;
-  constexpr int kThreads = 4;
-  const int64_t parts = (size + kPart - 1) / kPart;
-  std::vector<std::vector<char>> buffers(static_cast<size_t>(2 * kThreads));
+  const int64_t parts = (expected_size + kPart - 1) / kPart;
+  std::vector<std::vector<char>> buffers(static_cast<size_t>(2 * threads));
   forEachPart(
-      0, parts, kThreads, 2 * kThreads,
+      0, parts, threads, 2 * threads,
       [&](int64_t p) {
-        auto& buffer = buffers[static_cast<size_t>(p % (2 * kThreads))];
-        buffer.resize(static_cast<size_t>(std::min(kPart, size - p * kPart)));
+        auto& buffer = buffers[static_cast<size_t>(p % (2 * threads))];
+        buffer.resize(static_cast<size_t>(std::min(kPart, expected_size - p * kPart)));
         read(name, p * kPart, static_cast<int64_t>(buffer.size()), buffer.data());
       },
       [&](int64_t p) {
-        const auto& buffer = buffers[static_cast<size_t>(p % (2 * kThreads))];
-        if (checksum) checksum->update(buffer.data(), buffer.size());
-        if (!writeAll(out.fd, buffer.data(), buffer.size())) {
-          throw DataError("cannot write " + path + ": " + std::strerror(errno),
-                          "free some space, or choose another folder");
-        }
+        const auto& buffer = buffers[static_cast<size_t>(p % (2 * threads))];
+        keep(buffer.data(), buffer.size());
       });
 }
 

@@ -5,8 +5,10 @@
 //
 // Remote backends retry transient failures (HTTP 5xx, 408, 429, timeouts,
 // resets) with exponential backoff, resuming a read from the byte already
-// received; a permanent failure is a DataError naming the URL, the HTTP
-// status and the storage's own message. Implementations are thread-safe.
+// received (See Note [Ranged reads]); a permanent failure is a DataError naming
+// the URL, the HTTP status and the storage's own message, in storage terms
+// (See Note [Storage messages] in object_errors.h). Implementations are
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,8 @@
 
 #include "cohort/core/settings.h"
 #include "cohort/storage/checksum.h"
+#include "cohort/storage/object_errors.h"
+#include "cohort/storage/retry_policy.h"
 
 namespace cohort::storage {
 
@@ -71,18 +75,18 @@ class Storage {
   virtual std::vector<ObjectInfo> list() = 0;
   // Whether the object exists (other failures, such as refused credentials, throw).
   virtual bool exists(const std::string& name) = 0;
-  // The size of one object in bytes; a DataError when it does not exist.
+  // The size of one object in bytes; an ObjectMissingError when it does not exist.
   virtual int64_t size(const std::string& name) = 0;
-  // Reads `length` bytes from `offset` into `out` (which must hold them).
-  // A short object is a DataError.
-  virtual void read(const std::string& name, int64_t offset, int64_t length, char* out) = 0;
+  // Reads `length` bytes from `offset` into `out` (which must hold them), in
+  // ranged requests (See Note [Ranged reads]). A short object is a DataError.
+  void read(const std::string& name, int64_t offset, int64_t length, char* out);
   // Creates or replaces one object with `bytes`. A reader never sees it half written
   // (local: rename; Azure: one Put Blob; HDFS: the file appears when closed).
   virtual void write(const std::string& name, const std::string& bytes) = 0;
 
-  // Reads a whole object, which must be `expected_size` bytes (else a DataError
-  // saying how long it is), feeding `checksum` (if not null) block by block as
-  // the bytes arrive. Backends do it in one request where they can.
+  // Reads a whole object, which must be `expected_size` bytes (else an
+  // ObjectSizeError saying how long it is), feeding `checksum` (if not null)
+  // block by block as the bytes arrive: one ranged read of the whole object.
   virtual std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
                                         Checksum* checksum);
 
@@ -127,10 +131,61 @@ class Storage {
   // Whether staged parts survive a failed upload, so first_part > 0 makes sense.
   virtual bool partsResume() const { return false; }
 
-  // Copies `name`, which must be `expected_size` bytes, into the new local
-  // file `path` (replaced if there), feeding `checksum` (if not null) the bytes.
+  // Copies `name`, which must be `expected_size` bytes (else an
+  // ObjectSizeError), into the new local file `path` (replaced if there),
+  // feeding `checksum` (if not null) the bytes: one ranged read of the whole
+  // object, or several at once (parallelReads()) whose parts are hashed and
+  // written in order.
   virtual void getFile(const std::string& name, const std::string& path, int64_t expected_size,
                        Checksum* checksum);
+
+ protected:
+  Storage() = default;
+  explicit Storage(RetryPolicy retry) : retry_(retry) {}
+
+  // Note [Ranged reads]
+  // Every read of a stored object's bytes (read, fetch, getFile) is one loop,
+  // readRange below, over one primitive each backend supplies: requestRange,
+  // one ranged request (Azure: Get Blob with x-ms-range; WebHDFS: OPEN with
+  // offset and length through the namenode's redirect; local: pread). The
+  // loop counts the bytes as they arrive; when a request fails transiently
+  // (a TransientError: a connection cut mid-answer, a 5xx, a timeout) it asks
+  // again, after retry_'s backoff, for the bytes not yet received, so a cut
+  // 1 GiB answer costs only what was missing. A complete answer may stop
+  // short only at the object's end, so one that does tells the object's
+  // length; a read of a whole object asks for one byte more than expected,
+  // and getting it means the object is longer. The checks and their
+  // messages are the loop's, the same for every backend.
+  //
+  // Where a read's bytes go: `sink` receives them in order as they arrive;
+  // an exception it throws ends the read and is rethrown as it is.
+  using ByteSink = std::function<void(const char* data, size_t size)>;
+  enum class Extent {
+    kRange,        // [offset, offset + length) must exist; the object may be longer
+    kWholeObject,  // offset is 0 and the object must be exactly `length` bytes
+  };
+  // Reads bytes [offset, offset + length) of `name` into `sink`, resuming and
+  // retrying as Note [Ranged reads] says. Short objects are DataErrors
+  // (kWholeObject: an ObjectSizeError).
+  void readRange(const std::string& name, int64_t offset, int64_t length, Extent extent,
+                 const ByteSink& sink);
+
+  // One ranged request for bytes [offset, offset + length) of `name`: hands
+  // the answer's bytes in order to `receive`, which returns false to stop the
+  // transfer (then the request may end in any way; what it throws is
+  // ignored). Returning means the answer is complete, and one shorter than
+  // asked means the object ends there; a range starting at or past the end
+  // is a complete answer without bytes (Azure's 416) or a DataError (a
+  // datanode's refusal). Throws TransientError for what is worth
+  // another try (the bytes handed over so far count), another DataError for
+  // the rest (ObjectMissingError when the object does not exist).
+  virtual void requestRange(const std::string& name, int64_t offset, int64_t length,
+                            const std::function<bool(const char*, size_t)>& receive) = 0;
+  // How many ranged requests getFile keeps in flight (1: one request for the
+  // whole object).
+  virtual int parallelReads() const { return 4; }
+
+  RetryPolicy retry_;
 };
 
 // The whole of the local file `path`, and `length` bytes of the open file

@@ -40,18 +40,16 @@ std::string hintFor(long status, const std::string& message) {
   if (message.compare(0, 17, "ContainerNotFound") == 0) {
     return "the container does not exist: check the location's account and container names";
   }
-  if (status == 404) {
-    return "the blob does not exist: check the location, or repack the data set with cohort-pack";
-  }
+  if (status == 404) return "the blob does not exist: check the location and the object's name";
   return "check the location and the storage account";
 }
 
 }  // namespace
 
 AzureStorage::AzureStorage(const StorageUrl& url, const StorageOptions& options)
-    : url_(url),
-      http_(options.timeout_s),
-      retry_{options.retries, options.first_backoff_s, options.max_backoff_s} {
+    : Storage(RetryPolicy{options.retries, options.first_backoff_s, options.max_backoff_s}),
+      url_(url),
+      http_(options.timeout_s) {
   std::string endpoint = url.endpoint;
   if (endpoint.empty()) endpoint = options.azure_endpoint;
   if (endpoint.empty()) endpoint = "https://" + url.account + ".blob.core.windows.net";
@@ -113,6 +111,8 @@ void AzureStorage::fail(const std::string& action, const std::string& shown_url,
   } else {
     const std::string message = azureErrorText(r.body, r.header("x-ms-error-code"));
     what += "HTTP " + std::to_string(r.status) + " (" + message + ")";
+    if (r.status == 404 && message.compare(0, 12, "BlobNotFound") == 0)
+      throw ObjectMissingError(what, hintFor(r.status, message));
     if (!r.transient) throw DataError(what, hintFor(r.status, message));
   }
   if (r.transient) throw TransientError(what);
@@ -184,72 +184,16 @@ int64_t AzureStorage::size(const std::string& name) {
   return bytes;
 }
 
-void AzureStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
+void AzureStorage::requestRange(const std::string& name, int64_t offset, int64_t length,
+                                const std::function<bool(const char*, size_t)>& receive) {
   const std::string path = blobPath(name);
-  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
-  retry_.run("reading " + origin_ + path, [&](int) {
-    if (got == length) return;
-    HttpRequest request;
-    request.headers.push_back("x-ms-range: bytes=" + std::to_string(offset + got) + "-" +
-                              std::to_string(offset + length - 1));
-    request.sink = out + got;
-    request.sink_capacity = length - got;
-    HttpResponse r = send(request, path, {});
-    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
-    if (r.status == 416) {
-      throw DataError("GET " + origin_ + path + ": HTTP 416, the blob is shorter than the " +
-                          std::to_string(offset + length) + " bytes asked for",
-                      "the blob was truncated: repack the data set with cohort-pack");
-    }
-    if (!r.ok()) fail("GET", origin_ + path, r);
-    if (got < length) {
-      throw TransientError("GET " + origin_ + path + ": the answer ended after " +
-                           std::to_string(got) + " of " + std::to_string(length) + " bytes");
-    }
-  });
-}
-
-std::shared_ptr<Buffer> AzureStorage::fetch(const std::string& name, int64_t expected_size,
-                                            Checksum* checksum) {
-  const std::string path = blobPath(name);
-  const std::string url = origin_ + path;
-  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size));
-  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
-  retry_.run("reading " + url, [&](int) {
-    if (got == expected_size) return;
-    HttpRequest request;
-    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" +
-                              std::to_string(expected_size - 1));
-    request.sink = buffer->data() + got;
-    request.sink_capacity = expected_size - got;
-    if (checksum)
-      request.on_sink_data = [checksum](const char* data, size_t size) {
-        checksum->update(data, size);
-      };
-    HttpResponse r = send(request, path, {});
-    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
-    if (r.status == 416) {
-      throw DataError("GET " + url + ": HTTP 416, the blob is shorter than the " +
-                          std::to_string(expected_size) + " bytes index.json says",
-                      "the blob was truncated or replaced: repack the data set with cohort-pack");
-    }
-    if (!r.ok()) fail("GET", url, r);
-    // "Content-Range: bytes FIRST-LAST/TOTAL" tells the blob's whole size.
-    const std::string range = r.header("content-range");
-    const auto slash = range.rfind('/');
-    const auto total =
-        slash == std::string::npos ? std::nullopt : parseInteger(range.substr(slash + 1));
-    if (total && *total != expected_size) {
-      throw DataError(url + " is " + std::to_string(*total) + " bytes but index.json says " +
-                          std::to_string(expected_size),
-                      "the blob was truncated or replaced: repack the data set with cohort-pack");
-    }
-    if (got < expected_size) {
-      throw TransientError("GET " + url + ": the answer ended after " + std::to_string(got) +
-                           " of " + std::to_string(expected_size) + " bytes");
-    }
-  });
-  return buffer;
+  HttpRequest request;
+  request.headers.push_back("x-ms-range: bytes=" + std::to_string(offset) + "-" +
+                            std::to_string(offset + length - 1));
+  request.stream = receive;
+  HttpResponse r = send(request, path, {});
+  if (r.status == 416 && r.transport_error.empty()) return;  // the range starts past the end
+  if (!r.ok()) fail("GET", origin_ + path, r);
 }
 
 void AzureStorage::write(const std::string& name, const std::string& bytes) {
@@ -349,50 +293,6 @@ void AzureStorage::putFile(const std::string& name, const std::string& path,
         if (options.on_part) options.on_part(b + 1);
       });
   putBlockList(name, ids);
-}
-
-void AzureStorage::getFile(const std::string& name, const std::string& path, int64_t expected_size,
-                           Checksum* checksum) {
-  const int64_t size = this->size(name);
-  if (size != expected_size) {
-    throw DataError(urlOf(name) + " is " + std::to_string(size) + " bytes, not the " +
-                        std::to_string(expected_size) + " recorded for it",
-                    "the stored object was truncated or replaced");
-  }
-  UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0)
-    throw DataError("cannot create " + path + ": " + std::strerror(errno),
-                    "choose a writable folder");
-  const std::string blob = blobPath(name);
-  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
-  int write_errno = 0;
-  retry_.run("reading " + origin_ + blob, [&](int) {
-    if (got == size) return;
-    HttpRequest request;
-    request.headers.push_back("x-ms-range: bytes=" + std::to_string(got) + "-" +
-                              std::to_string(size - 1));
-    request.stream = [&](const char* data, size_t n) {
-      if (got + static_cast<int64_t>(n) > size) return false;  // longer than it said
-      if (!writeAll(out.fd, data, n)) {
-        write_errno = errno;
-        return false;
-      }
-      if (checksum) checksum->update(data, n);
-      got += static_cast<int64_t>(n);
-      return true;
-    };
-    HttpResponse r = send(request, blob, {});
-    if (write_errno != 0) {
-      throw DataError("cannot write " + path + ": " + std::strerror(write_errno),
-                      "free some space, or choose another folder");
-    }
-    if (!r.ok()) fail("GET", origin_ + blob, r);
-    if (got != size) {
-      throw DataError(
-          urlOf(name) + " ended at byte " + std::to_string(got) + " of " + std::to_string(size),
-          "the stored object changed while it was read; try again");
-    }
-  });
 }
 
 void AzureStorage::putBlock(const std::string& name, const std::string& block_id, int fd,

@@ -1,4 +1,4 @@
-// Azure Blob Storage: a data set is the blobs under CONTAINER/PREFIX/.
+// Azure Blob Storage: a location is the blobs under CONTAINER/PREFIX/.
 //
 // Authentication, first that is set: a SAS token (appended to every request),
 // a Shared Key (each request signed with HMAC-SHA256), or none (public
@@ -24,10 +24,7 @@ class AzureStorage : public Storage {
   std::vector<ObjectInfo> list() override;
   bool exists(const std::string& name) override;
   int64_t size(const std::string& name) override;
-  void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
-  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
-                                Checksum* checksum) override;
 
   // Creates the container (Create Container); one that exists already is fine.
   void createLocation() override;
@@ -42,10 +39,13 @@ class AzureStorage : public Storage {
   void putFile(const std::string& name, const std::string& path,
                const PutFileOptions& options) override;
   bool partsResume() const override { return true; }
-  // One Get Blob streamed into the file (hashed as it arrives); a retry asks
-  // for the bytes not yet received.
-  void getFile(const std::string& name, const std::string& path, int64_t expected_size,
-               Checksum* checksum) override;
+
+ protected:
+  // Get Blob with x-ms-range (See Note [Ranged reads]).
+  void requestRange(const std::string& name, int64_t offset, int64_t length,
+                    const std::function<bool(const char*, size_t)>& receive) override;
+  // getFile is one Get Blob streamed into the file, hashed as it arrives.
+  int parallelReads() const override { return 1; }
 
  private:
   // One block: `size` bytes of the open file `fd` from `offset`, read as they are sent.
@@ -54,7 +54,7 @@ class AzureStorage : public Storage {
   void putBlockList(const std::string& name, const std::vector<std::string>& block_ids);
   using Query = std::vector<std::pair<std::string, std::string>>;
 
-  // The URL path of a blob of the data set ("/[account/]container/prefix/name").
+  // The URL path of a blob under the location ("/[account/]container/prefix/name").
   std::string blobPath(const std::string& name) const;
   // Sends one signed request to origin_ + path + query.
   HttpResponse send(HttpRequest request, const std::string& path, const Query& query);
@@ -68,7 +68,6 @@ class AzureStorage : public Storage {
   std::string key_;           // decoded Shared Key; empty without one
   std::string sas_;           // SAS query string without '?'; empty without one
   HttpClient http_;
-  RetryPolicy retry_;
 };
 
 }  // namespace cohort::storage

@@ -1,6 +1,7 @@
 #include "cohort/storage/storage_local.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,10 +38,23 @@ void readFully(int fd, const std::string& path, int64_t offset, int64_t length, 
     if (n == 0) {
       throw DataError(path + " ends at byte " + std::to_string(offset + done) + ", before the " +
                           std::to_string(offset + length) + " bytes asked for",
-                      "the file was truncated: repack the data set with cohort-pack");
+                      "the file was truncated or replaced while it was read; restore it from a "
+                      "good copy");
     }
     done += n;
   }
+}
+
+// Opens the object file `path` to read it, without following a link, and
+// stats it; ObjectMissingError when it is not there.
+UniqueFd openObject(const std::string& path, struct stat* st) {
+  UniqueFd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+  if (file.fd >= 0 && ::fstat(file.fd, st) == 0) return file;
+  const int why = errno;
+  const std::string what = "cannot open " + path + ": " + std::strerror(why);
+  if (why == ENOENT || why == ENOTDIR)
+    throw ObjectMissingError(what, "check the location and the object's name");
+  throw DataError(what, "check that this user may read it, and the disk or the NFS mount");
 }
 
 }  // namespace
@@ -48,7 +62,7 @@ void readFully(int fd, const std::string& path, int64_t offset, int64_t length, 
 LocalStorage::LocalStorage(std::string folder) : folder_(std::move(folder)) {}
 
 std::string LocalStorage::urlOf(const std::string& name) const {
-  checkObjectName(name, "a local data set object");
+  checkObjectName(name, "an object of " + folder_);
   return (fs::path(folder_) / name).string();
 }
 
@@ -87,7 +101,7 @@ std::vector<ObjectInfo> LocalStorage::list() {
   }
   if (error) {
     throw DataError("cannot list the folder " + folder_ + ": " + error.message(),
-                    "check that the data set folder exists and this user may read it");
+                    "check that the folder exists and this user may read it");
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
@@ -103,38 +117,41 @@ int64_t LocalStorage::size(const std::string& name) {
   const std::string path = pathOf(name);
   std::error_code error;
   const auto bytes = fs::file_size(path, error);
+  if (error == std::errc::no_such_file_or_directory || error == std::errc::not_a_directory) {
+    throw ObjectMissingError("cannot read " + path + ": " + error.message(),
+                             "check the location and the object's name");
+  }
   if (error) {
     throw DataError("cannot read " + path + ": " + error.message(),
-                    "check that the data set is complete (repack it with cohort-pack if not)");
+                    "check that this user may read it, and the disk or the NFS mount");
   }
   return static_cast<int64_t>(bytes);
 }
 
-void LocalStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
+void LocalStorage::requestRange(const std::string& name, int64_t offset, int64_t length,
+                                const std::function<bool(const char*, size_t)>& receive) {
   const std::string path = pathOf(name);
-  UniqueFd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
-  if (file.fd < 0) {
-    throw DataError("cannot open " + path + ": " + errnoText(),
-                    "check that the data set is complete and this user may read it");
+  struct stat st;
+  UniqueFd file = openObject(path, &st);
+  // What the file holds of the range, in pieces of at most 1 MiB.
+  const int64_t end = std::min<int64_t>(offset + length, st.st_size);
+  std::vector<char> piece(
+      static_cast<size_t>(std::min<int64_t>(std::max<int64_t>(end - offset, 0), 1 << 20)));
+  for (int64_t at = offset; at < end;) {
+    const int64_t n = std::min<int64_t>(static_cast<int64_t>(piece.size()), end - at);
+    readFully(file.fd, path, at, n, piece.data());
+    if (!receive(piece.data(), static_cast<size_t>(n))) return;
+    at += n;
   }
-  readFully(file.fd, path, offset, length, out);
 }
 
 std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t expected_size,
                                             Checksum* checksum) {
   constexpr int64_t kBlock = 1 << 20;  // hashed right after it is read, while in the CPU cache
   const std::string path = pathOf(name);
-  UniqueFd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   struct stat st;
-  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
-    throw DataError("cannot open " + path + ": " + errnoText(),
-                    "check that the data set is complete and this user may read it");
-  }
-  if (st.st_size != expected_size) {
-    throw DataError(path + " is " + std::to_string(st.st_size) + " bytes but index.json says " +
-                        std::to_string(expected_size),
-                    "the file was truncated or replaced: repack the data set with cohort-pack");
-  }
+  UniqueFd file = openObject(path, &st);
+  if (st.st_size != expected_size) throw ObjectSizeError(path, st.st_size, expected_size);
   // The whole file is wanted: the kernel may read it all ahead at once.
   ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_SEQUENTIAL);
   ::posix_fadvise(file.fd, 0, expected_size, POSIX_FADV_WILLNEED);
@@ -252,23 +269,34 @@ void LocalStorage::putFile(const std::string& name, const std::string& path,
 void LocalStorage::getFile(const std::string& name, const std::string& path, int64_t expected_size,
                            Checksum* checksum) {
   const std::string source_path = pathOf(name);
-  UniqueFd source{::open(source_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   struct stat st;
-  if (source.fd < 0 || ::fstat(source.fd, &st) != 0) {
-    throw DataError("cannot open " + source_path + ": " + errnoText(),
-                    "check that it exists and is readable");
-  }
-  if (st.st_size != expected_size) {
-    throw DataError(source_path + " is " + std::to_string(st.st_size) + " bytes, not the " +
-                        std::to_string(expected_size) + " recorded for it",
-                    "the stored file was truncated or replaced");
-  }
+  UniqueFd source = openObject(source_path, &st);
+  if (st.st_size != expected_size) throw ObjectSizeError(source_path, st.st_size, expected_size);
   UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (out.fd < 0)
     throw DataError("cannot create " + path + ": " + errnoText(), "choose a writable folder");
   // The copy runs in the kernel on a thread of its own while this one hashes
   // what has been copied so far, read back from the copy (the page cache): the
-  // checksum is of the bytes written, and the two overlap.
+  // checksum is of the bytes written, and the two overlap. The hasher reads
+  // the copy through a mapping, not through a buffer: a second memory copy of
+  // every byte doubled the CPU a download needs beside cp, which shows when
+  // the machine has no idle core (bench/README.md, Model registry).
+  const bool mapped = checksum && expected_size > 0;
+  UniqueFd copy{mapped ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1};
+  void* map = mapped && copy.fd >= 0 ? ::mmap(nullptr, static_cast<size_t>(expected_size),
+                                              PROT_READ, MAP_SHARED, copy.fd, 0)
+                                     : MAP_FAILED;
+  if (mapped && map == MAP_FAILED)
+    throw DataError("cannot map " + path + " to hash it: " + errnoText(),
+                    "the process may be out of address space or memory");
+  struct Unmap {
+    void* map;
+    size_t size;
+    ~Unmap() {
+      if (map != MAP_FAILED) ::munmap(map, size);
+    }
+  } unmap{map, static_cast<size_t>(expected_size)};
+  if (mapped) ::madvise(map, static_cast<size_t>(expected_size), MADV_SEQUENTIAL);
   std::mutex mutex;
   std::condition_variable moved;
   int64_t copied = 0;
@@ -286,8 +314,6 @@ void LocalStorage::getFile(const std::string& name, const std::string& path, int
     finished = true;
     moved.notify_one();
   });
-  std::vector<char> buffer(checksum ? size_t{4} << 20 : 0);
-  UniqueFd copy{checksum ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1};
   int64_t hashed = 0;
   try {
     while (checksum) {
@@ -298,11 +324,10 @@ void LocalStorage::getFile(const std::string& name, const std::string& path, int
         ready = copied;
         if (finished && (!ok || hashed == copied)) break;
       }
-      while (hashed < ready) {
-        const int64_t n = std::min<int64_t>(static_cast<int64_t>(buffer.size()), ready - hashed);
-        readFully(copy.fd, path, hashed, n, buffer.data());
-        checksum->update(buffer.data(), static_cast<size_t>(n));
-        hashed += n;
+      if (ready > hashed) {  // only pages the copy has written: none past its end
+        checksum->update(static_cast<const char*>(map) + hashed,
+                         static_cast<size_t>(ready - hashed));
+        hashed = ready;
       }
     }
   } catch (...) {

@@ -23,8 +23,9 @@ class LocalStorage : public Storage {
   std::vector<ObjectInfo> list() override;
   bool exists(const std::string& name) override;
   int64_t size(const std::string& name) override;
-  void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
+  // pread straight into the buffer, hashed block by block (no copy through a
+  // request's pieces), the kernel told to read the whole file ahead.
   std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
                                 Checksum* checksum) override;
   void createLocation() override;
@@ -36,6 +37,11 @@ class LocalStorage : public Storage {
                const PutFileOptions& options) override;
   void getFile(const std::string& name, const std::string& path, int64_t expected_size,
                Checksum* checksum) override;
+
+ protected:
+  // pread (See Note [Ranged reads]).
+  void requestRange(const std::string& name, int64_t offset, int64_t length,
+                    const std::function<bool(const char*, size_t)>& receive) override;
 
  private:
   // The object's path, checked against Note [No links] (`final_link_ok`: the

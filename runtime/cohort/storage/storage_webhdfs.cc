@@ -26,7 +26,7 @@ std::string hintFor(long status, const std::string& message) {
            "(or hdfs_delegation_token in COHORT_CREDENTIALS_FILE) and the path's permissions";
   }
   if (status == 404 || message.find("FileNotFound") != std::string::npos) {
-    return "the file does not exist: check the location, or repack the data set with cohort-pack";
+    return "the file does not exist: check the location and the object's name";
   }
   return "check the location (hdfs://NAMENODE:HTTP_PORT/path) and the namenode";
 }
@@ -34,10 +34,10 @@ std::string hintFor(long status, const std::string& message) {
 }  // namespace
 
 WebHdfsStorage::WebHdfsStorage(const StorageUrl& url, const StorageOptions& options)
-    : url_(url),
+    : Storage(RetryPolicy{options.retries, options.first_backoff_s, options.max_backoff_s}),
+      url_(url),
       base_("http://" + url.host + ":" + std::to_string(url.port) + "/webhdfs/v1"),
-      http_(options.timeout_s),
-      retry_{options.retries, options.first_backoff_s, options.max_backoff_s} {
+      http_(options.timeout_s) {
   if (!options.hdfs_delegation_token.empty()) {
     auth_ = "delegation=" + percentEncode(options.hdfs_delegation_token);
   } else {
@@ -77,6 +77,8 @@ void WebHdfsStorage::fail(const std::string& action, const std::string& url,
   const std::string message = remoteExceptionText(r.body);
   what += "HTTP " + std::to_string(r.status) + " (" + message + ")";
   if (r.transient) throw TransientError(what);
+  if (r.status == 404 || message.find("FileNotFoundException") != std::string::npos)
+    throw ObjectMissingError(what, hintFor(r.status, message));
   throw DataError(what, hintFor(r.status, message));
 }
 
@@ -143,68 +145,21 @@ int64_t WebHdfsStorage::size(const std::string& name) {
   return bytes;
 }
 
-void WebHdfsStorage::read(const std::string& name, int64_t offset, int64_t length, char* out) {
-  const std::string path = pathOf(name);
-  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
-  retry_.run("reading " + urlOf(name), [&](int) {
-    if (got == length) return;
-    // Step 1: the namenode redirects OPEN to a datanode holding the blocks.
-    const std::string url = operationUrl(
-        path, "OPEN",
-        "offset=" + std::to_string(offset + got) + "&length=" + std::to_string(length - got));
-    HttpRequest ask;
-    ask.url = url;
-    const std::string target = redirectTarget(http_.perform(ask), "GET", url);
-    // Step 2: the datanode streams the bytes.
-    HttpRequest fetch;
-    fetch.url = target;
-    fetch.sink = out + got;
-    fetch.sink_capacity = length - got;
-    HttpResponse r = http_.perform(fetch);
-    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
-    if (!r.ok()) fail("GET", target, r);
-    if (got < length) {  // a complete answer, shorter than asked: the file ends there
-      throw DataError(urlOf(name) + " ends at byte " + std::to_string(offset + got) +
-                          ", before the " + std::to_string(offset + length) + " bytes asked for",
-                      "the file was truncated: repack the data set with cohort-pack");
-    }
-  });
-}
-
-std::shared_ptr<Buffer> WebHdfsStorage::fetch(const std::string& name, int64_t expected_size,
-                                              Checksum* checksum) {
-  const std::string path = pathOf(name);
-  // One byte more than expected is asked for: getting it means the file is longer.
-  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(expected_size) + 1);
-  int64_t got = 0;  // survives retries: each try asks for the bytes not yet received
-  retry_.run("reading " + urlOf(name), [&](int) {
-    const std::string url = operationUrl(
-        path, "OPEN",
-        "offset=" + std::to_string(got) + "&length=" + std::to_string(expected_size + 1 - got));
-    HttpRequest ask;
-    ask.url = url;
-    const std::string target = redirectTarget(http_.perform(ask), "GET", url);
-    HttpRequest fetch;
-    fetch.url = target;
-    fetch.sink = buffer->data() + got;
-    fetch.sink_capacity = expected_size + 1 - got;
-    if (checksum)
-      fetch.on_sink_data = [checksum](const char* data, size_t size) {
-        checksum->update(data, size);
-      };
-    HttpResponse r = http_.perform(fetch);
-    if (r.status >= 200 && r.status < 300) got += r.sink_bytes;
-    if (!r.ok()) fail("GET", target, r);
-    if (got != expected_size) {  // a complete answer of another length: the file has that length
-      throw DataError(
-          urlOf(name) + " is " +
-              (got > expected_size ? "longer than " : std::to_string(got) + " bytes, not ") +
-              std::to_string(expected_size) + " bytes as index.json says",
-          "the file was truncated or replaced: repack the data set with cohort-pack");
-    }
-  });
-  buffer->truncate(static_cast<size_t>(expected_size));
-  return buffer;
+void WebHdfsStorage::requestRange(const std::string& name, int64_t offset, int64_t length,
+                                  const std::function<bool(const char*, size_t)>& receive) {
+  // Step 1: the namenode redirects OPEN to a datanode holding the blocks.
+  const std::string url =
+      operationUrl(pathOf(name), "OPEN",
+                   "offset=" + std::to_string(offset) + "&length=" + std::to_string(length));
+  HttpRequest ask;
+  ask.url = url;
+  const std::string target = redirectTarget(http_.perform(ask), "GET", url);
+  // Step 2: the datanode streams the bytes.
+  HttpRequest fetch;
+  fetch.url = target;
+  fetch.stream = receive;
+  HttpResponse r = http_.perform(fetch);
+  if (!r.ok()) fail("GET", target, r);
 }
 
 void WebHdfsStorage::upload(const std::string& temp, const std::string& bytes, bool overwrite) {

@@ -24,15 +24,18 @@ class WebHdfsStorage : public Storage {
   std::vector<ObjectInfo> list() override;
   bool exists(const std::string& name) override;
   int64_t size(const std::string& name) override;
-  void read(const std::string& name, int64_t offset, int64_t length, char* out) override;
   void write(const std::string& name, const std::string& bytes) override;
-  std::shared_ptr<Buffer> fetch(const std::string& name, int64_t expected_size,
-                                Checksum* checksum) override;
   void createLocation() override;  // MKDIRS
   // CREATE of a unique temporary (overwrite=false), then RENAME, which HDFS
   // refuses when the name exists (See Note [Exclusive create]).
   bool createExclusive(const std::string& name, const std::string& bytes) override;
   void remove(const std::string& name) override;  // DELETE
+
+ protected:
+  // OPEN with offset and length: the namenode's 307, then the datanode's
+  // bytes (See Note [Ranged reads]).
+  void requestRange(const std::string& name, int64_t offset, int64_t length,
+                    const std::function<bool(const char*, size_t)>& receive) override;
 
  private:
   // CREATE of `temp` with `bytes` (through the namenode's redirect to a datanode).
@@ -55,7 +58,6 @@ class WebHdfsStorage : public Storage {
   std::string base_;  // http://host:port/webhdfs/v1
   std::string auth_;  // "user.name=..." or "delegation=..."
   HttpClient http_;
-  RetryPolicy retry_;
 };
 
 }  // namespace cohort::storage

@@ -43,7 +43,7 @@ int64_t parseFileStatusLength(const std::string& text, const std::string& url) {
   auto type = status->find("type");
   if (type != status->end() && type->is_string() && type->get<std::string>() != "FILE") {
     throw DataError(url + " is a " + type->get<std::string>() + ", not a file",
-                    "check the data set location");
+                    "check the location");
   }
   return lengthOf(*status, url);
 }

@@ -6,11 +6,11 @@
 #include <csignal>
 
 #include "cohort/core/error.h"
-#include "engine_command.h"
-#include "host_slots.h"
-#include "rank_agent.h"
-#include "rendezvous.h"
-#include "shell_quote.h"
+#include "cohortrun/engine_command.h"
+#include "cohortrun/rank_agent.h"
+#include "cohortrun/rendezvous.h"
+#include "cohortrun/shell_quote.h"
+#include "common/host_slots.h"
 
 namespace cohort::launcher {
 namespace {

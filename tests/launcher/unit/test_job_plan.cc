@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "cohort/core/error.h"
-#include "host_slots.h"
-#include "job_plan.h"
+#include "cohortrun/job_plan.h"
+#include "common/host_slots.h"
 
 namespace cohort::launcher {
 namespace {

@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "cohort/core/error.h"
-#include "options.h"
+#include "cohortrun/options.h"
+#include "common/duration.h"
 
 namespace cohort::launcher {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cohort/core/error.h"
-#include "rank_identity.h"
+#include "cohortrun/rank_identity.h"
 
 namespace cohort::launcher {
 namespace {

@@ -16,10 +16,10 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
-#include "log_folder.h"
-#include "posix_io.h"
-#include "rank_records.h"
-#include "run_record.h"
+#include "cohortrun/log_folder.h"
+#include "cohortrun/rank_records.h"
+#include "cohortrun/run_record.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <csignal>
 
-#include "exit_status.h"
-#include "host_slots.h"
-#include "root_cause.h"
+#include "cohortrun/exit_status.h"
+#include "cohortrun/root_cause.h"
+#include "common/host_slots.h"
 
 namespace cohort::launcher {
 namespace {

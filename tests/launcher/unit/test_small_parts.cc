@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "cohort/core/error.h"
-#include "failure_report.h"
-#include "line_buffer.h"
-#include "network_choice.h"
-#include "rank_set.h"
+#include "cohortrun/failure_report.h"
+#include "cohortrun/network_choice.h"
+#include "cohortrun/rank_set.h"
+#include "common/line_buffer.h"
 
 namespace cohort::launcher {
 namespace {

@@ -20,8 +20,8 @@
 set -euo pipefail
 build="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
-sweep="$build/launcher/cohortrun/cohort-sweep"
-model="$build/launcher/cohortrun/cohort-model"
+sweep="$build/bin/cohort-sweep"
+model="$build/bin/cohort-model"
 toy="$here/toy_trial.py"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_sweep.XXXXXX")"
 driver_pid=""

@@ -16,7 +16,7 @@
 #   check_sweep_defects.sh BUILD_DIR
 set -euo pipefail
 build="$1"
-sweep="$build/launcher/cohortrun/cohort-sweep"
+sweep="$build/bin/cohort-sweep"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cohort_sweep_defects.XXXXXX")"
 mounted=""
 cleanup() {

@@ -19,7 +19,7 @@ set -uo pipefail
 build="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 launcher_tests="$here/../../launcher"
-sweep="$build/launcher/cohortrun/cohort-sweep"
+sweep="$build/bin/cohort-sweep"
 toy="$here/toy_trial.py"
 if [ "$(id -u)" -ne 0 ]; then
   echo "SKIPPED: the multi-host checks create network namespaces, which needs root"
@@ -58,7 +58,7 @@ cd "$work" || exit 1
 hosts_up 4 "$work/hosts" || fail "the network-namespace hosts did not come up"
 
 step "torchrun's contract across hosts: a PyTorch DDP script on h1 and h2, unchanged"
-cohortrun="$build/launcher/cohortrun/cohortrun"
+cohortrun="$build/bin/cohortrun"
 timeout -k 5 120 nsenter -t "$(_host_anchor 1)" -n -m -u -- "$cohortrun" --hosts h1:1,h2:1 \
   --outputs "$work/ddp/outputs" --logs "$work/ddp/logs" -- /usr/bin/python3 "$launcher_tests/torch_ddp.py" \
   >ddp.txt 2>&1 || fail "the DDP script across hosts failed: $(tail -n 30 ddp.txt)"

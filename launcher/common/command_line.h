@@ -1,28 +1,36 @@
 // Note [Command lines]: cohort's tools (cohortrun, its rank agent,
-// cohort-pack, cohort-upload) read their command lines with CLI11, through
-// CommandLine, so they follow the same conventions:
+// cohort-pack, cohort-upload, cohort-model, cohort-sweep) read their command
+// lines with CLI11, through CommandLine, so they follow the same conventions:
 //   - -h/--help prints the help to standard output and the tool exits 0
-//     before it touches anything; the help is the tool's description, its
-//     options as CLI11 lists them (each option is described once, where it
-//     is defined) and a footer with examples;
+//     before it touches anything; the help is the tool's description (a
+//     title, a "usage:" line, what it does), its options as CLI11 lists them
+//     (each option is described once, where it is defined) and a footer with
+//     examples. A tool with commands (cohort-model register, cohort-sweep
+//     run) lists them, and `TOOL COMMAND --help` is the command's own help in
+//     the same form;
 //   - a value follows its option or an '=' (--nodes 2, --nodes=2) and may
 //     start with '-' (--engine-option --mca); a flag takes no value;
 //   - every mistake is a ConfigError that says what is wrong and what to
 //     write instead, ending "(TOOL --help lists every option)"; an unknown
 //     option gets the tool's own hint (cohortrun knows what other launchers'
 //     options are called here), else the nearest option's name;
-//   - numbers are range-checked (count(), number()), the error naming the
-//     option and the range.
+//   - numbers are range-checked (count(), number(), nonNegative()), the
+//     error naming the option and the range;
+//   - runTool (run_tool.h) prints the error and picks the exit status, 2 for
+//     a bad command line in every tool.
 // Values are applied by callbacks in the order they appear.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace cohort::cli {
+
+class HelpFormatter;
 
 class CommandLine {
  public:
@@ -35,6 +43,7 @@ class CommandLine {
   // `description` is the help before the options (title, usage, what it
   // does), `footer` the help after them (examples, environment).
   CommandLine(std::string tool, const std::string& description, const std::string& footer);
+  ~CommandLine();
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
 
@@ -44,8 +53,25 @@ class CommandLine {
              const std::string& description, ApplyValue apply);
   // A flag (no value).
   void flag(const std::string& names, const std::string& description, std::function<void()> apply);
-  // -h/--help: a flag that sets *requested.
+  // An argument without an option name ("NAME", "DIR"), taken in the order
+  // defined; a `required` one that is missing is an error naming it.
+  void argument(const std::string& name, const std::string& description, bool required,
+                std::function<void(const std::string& value)> apply);
+  // -h/--help: a flag that sets *requested (and the same flag of every
+  // command defined after it).
   void helpFlag(bool* requested);
+
+  // A command of a tool that has several (cohort-model register, cohort-sweep
+  // run): a CommandLine of its own, named "TOOL NAME" in its messages, listed
+  // with `summary` in the tool's help. Its help is "TOOL NAME: summary",
+  // "usage: USAGE", `details` (if any), its options and arguments, and
+  // `footer`. The tool's own options (value() and flag() of this one) may
+  // stand before or after the command. Define the tool's options first.
+  CommandLine& command(const std::string& name, const std::string& summary,
+                       const std::string& usage, const std::string& details,
+                       const std::string& footer);
+  // After parse(): the command given ("" if none).
+  std::string chosenCommand() const;
 
   // What to say about an unknown option (default: "did you mean NEAREST?").
   void onUnknownOption(UnknownHint hint) { unknown_hint_ = std::move(hint); }
@@ -56,9 +82,12 @@ class CommandLine {
 
   // Parses `args` (argv without argv[0]), applying every value. Returns the
   // program and its arguments (after the first "--", or from the first
-  // argument that is not an option), or {} for tools without one.
+  // argument that is not an option), or {} for tools without one. With
+  // commands, a missing or unknown command is an error, unless --help was
+  // given.
   std::vector<std::string> parse(const std::vector<std::string>& args);
 
+  // The help to print: the tool's, or the command's after `TOOL COMMAND --help`.
   std::string help() const;
   const std::string& tool() const { return tool_; }
 
@@ -72,14 +101,27 @@ class CommandLine {
   // `text` as a number above `above` and at most `most`, else fail().
   double number(const std::string& option, const std::string& text, double above,
                 double most) const;
+  // `text` as a number from 0 to `most`, else fail().
+  double nonNegative(const std::string& option, const std::string& text, double most) const;
 
  private:
+  CommandLine(CommandLine& parent, const std::string& name, const std::string& summary,
+              const std::string& description, const std::string& footer, std::string usage);
   [[noreturn]] void unknownOption(const std::string& argument) const;
   std::vector<std::string> optionNames() const;
+  const CommandLine* chosen() const;
+  void checkArguments() const;
 
-  std::string tool_;
-  CLI::App app_;
+  std::string tool_;                   // "cohort-model", or "cohort-model register" for a command
+  std::string usage_;                  // a command's usage line, for a missing argument's hint
+  std::unique_ptr<CLI::App> own_app_;  // the tool's (a command's App belongs to the tool's)
+  CLI::App* app_;
+  std::shared_ptr<HelpFormatter> formatter_;
+  std::vector<std::unique_ptr<CommandLine>> commands_;
+  std::vector<std::pair<std::string, const CLI::Option*>> required_;  // arguments
   UnknownHint unknown_hint_;
+  bool* help_requested_ = nullptr;
+  bool command_help_ = false;  // a command's own --help was given
   bool takes_program_ = false;
 };
 

@@ -1,11 +1,12 @@
-#include "host_slots.h"
+#include "common/host_slots.h"
 
 #include <map>
 #include <sstream>
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
-#include "hostlist.h"
+#include "common/hostlist.h"
+#include "common/tasks_per_node.h"
 
 namespace cohort::launcher {
 
@@ -93,6 +94,29 @@ std::vector<HostSlots> parseHostfile(const std::string& text, const std::string&
     throw ConfigError("hostfile " + path + " lists no hosts",
                       "write one host per line, e.g. 'node01 slots=4'");
   }
+  return hosts;
+}
+
+std::vector<HostSlots> allocationHosts(const EnvLookup& env) {
+  auto nodelist = env("SLURM_JOB_NODELIST");
+  if (!nodelist) nodelist = env("SLURM_NODELIST");
+  if (!nodelist) {
+    throw ConfigError("SLURM_JOB_ID is set but SLURM_JOB_NODELIST is not",
+                      "run cohortrun inside salloc or an sbatch script, as Slurm sets both");
+  }
+  std::vector<std::string> names = expandHostlist(*nodelist);
+  std::string variable =
+      env("SLURM_TASKS_PER_NODE") ? "SLURM_TASKS_PER_NODE" : "SLURM_JOB_CPUS_PER_NODE";
+  std::vector<int> slots;
+  if (auto text = env(variable)) slots = expandTasksPerNode(*text, variable);
+  if (!slots.empty() && slots.size() != names.size()) {
+    throw ConfigError(variable + " lists " + std::to_string(slots.size()) +
+                          " nodes but SLURM_JOB_NODELIST lists " + std::to_string(names.size()),
+                      "run cohortrun inside an unmodified Slurm allocation");
+  }
+  std::vector<HostSlots> hosts;
+  for (size_t i = 0; i < names.size(); ++i)
+    hosts.push_back({names[i], slots.empty() ? 0 : slots[i]});
   return hosts;
 }
 

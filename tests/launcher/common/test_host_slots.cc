@@ -1,8 +1,9 @@
-// --hosts and mpirun-format hostfiles (host_slots.h).
+// --hosts, mpirun-format hostfiles and the Slurm allocation's nodes (host_slots.h).
 #include <gtest/gtest.h>
 
+#include "cohort/core/env.h"
 #include "cohort/core/error.h"
-#include "host_slots.h"
+#include "common/host_slots.h"
 
 namespace cohort::launcher {
 namespace {
@@ -73,6 +74,39 @@ TEST(Hostfile, ErrorsNameFileAndLine) {
   EXPECT_NE(what([] { parseHostfile("# nothing\n\n", "f.txt"); }).find("lists no hosts"),
             std::string::npos);
   EXPECT_NE(what([] { parseHostfile("slots=4\n", "f.txt"); }).find("not a host name"),
+            std::string::npos);
+}
+
+TEST(AllocationHosts, NodesWithTheirTaskCounts) {
+  const auto hosts = allocationHosts(mapEnv({{"SLURM_JOB_NODELIST", "n[1-3]"},
+                                             {"SLURM_TASKS_PER_NODE", "2(x2),1"},
+                                             {"SLURM_JOB_CPUS_PER_NODE", "8(x3)"}}));
+  ASSERT_EQ(hosts.size(), 3u);
+  EXPECT_EQ(hosts[0].name, "n1");
+  EXPECT_EQ(hosts[0].slots, 2);
+  EXPECT_EQ(hosts[2].name, "n3");
+  EXPECT_EQ(hosts[2].slots, 1);
+}
+
+TEST(AllocationHosts, CpusWithoutTasksAndNothingWithoutEither) {
+  auto hosts =
+      allocationHosts(mapEnv({{"SLURM_NODELIST", "a,b"}, {"SLURM_JOB_CPUS_PER_NODE", "4(x2)"}}));
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[1].slots, 4);
+  hosts = allocationHosts(mapEnv({{"SLURM_JOB_NODELIST", "a"}}));
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].slots, 0);
+}
+
+TEST(AllocationHosts, VariablesThatDisagreeAreRefused) {
+  EXPECT_NE(what([] {
+              allocationHosts(mapEnv({{"SLURM_JOB_ID", "7"}}));
+            }).find("SLURM_JOB_NODELIST is not"),
+            std::string::npos);
+  EXPECT_NE(what([] {
+              allocationHosts(
+                  mapEnv({{"SLURM_JOB_NODELIST", "n[1-3]"}, {"SLURM_TASKS_PER_NODE", "2(x2)"}}));
+            }).find("SLURM_TASKS_PER_NODE lists 2 nodes but SLURM_JOB_NODELIST lists 3"),
             std::string::npos);
 }
 

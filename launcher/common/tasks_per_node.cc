@@ -1,8 +1,8 @@
-#include "tasks_per_node.h"
+#include "common/tasks_per_node.h"
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
-#include "hostlist.h"
+#include "common/hostlist.h"
 
 namespace cohort::launcher {
 

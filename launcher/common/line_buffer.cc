@@ -1,4 +1,4 @@
-#include "line_buffer.h"
+#include "common/line_buffer.h"
 
 namespace cohort::launcher {
 

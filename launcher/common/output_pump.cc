@@ -1,4 +1,4 @@
-#include "output_pump.h"
+#include "common/output_pump.h"
 
 #include <poll.h>
 #include <unistd.h>

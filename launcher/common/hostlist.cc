@@ -1,4 +1,4 @@
-#include "hostlist.h"
+#include "common/hostlist.h"
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"

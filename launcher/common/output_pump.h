@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cohort/core/file_io.h"
-#include "line_buffer.h"
+#include "common/line_buffer.h"
 
 namespace cohort::launcher {
 

@@ -1,4 +1,4 @@
-#include "posix_io.h"
+#include "common/posix_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,9 +14,9 @@
 #include <optional>
 #include <sstream>
 
-#include "child_process.h"
 #include "cohort/core/error.h"
-#include "output_pump.h"
+#include "common/child_process.h"
+#include "common/output_pump.h"
 
 namespace cohort::launcher {
 

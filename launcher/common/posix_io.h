@@ -1,4 +1,4 @@
-// Small POSIX helpers shared by the launcher and the rank agent.
+// Small POSIX helpers shared by the tools (cohortrun and its rank agent, cohort-sweep).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "signal_pipe.h"
+#include "common/signal_pipe.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "cohort/core/error.h"
-#include "hostlist.h"
-#include "tasks_per_node.h"
+#include "common/hostlist.h"
+#include "common/tasks_per_node.h"
 
 namespace cohort::launcher {
 namespace {

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <csignal>
 
-#include "child_process.h"
-#include "output_pump.h"
-#include "posix_io.h"
+#include "common/child_process.h"
+#include "common/output_pump.h"
+#include "common/posix_io.h"
 
 namespace cohort::launcher {
 namespace {
