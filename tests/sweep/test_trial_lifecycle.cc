@@ -167,6 +167,8 @@ TEST(TrialLifecycle, OnlyQueuedAndPausedTrialsStartAndAResumeIsSaid) {
   EXPECT_TRUE(startResumes(t));  // requeued after it ran: resumes from its outputs
   t.state = TrialState::kPaused;
   EXPECT_TRUE(startResumes(t));  // promoted
+  t.started = 0;
+  EXPECT_TRUE(startResumes(t));  // paused: always from its outputs, whatever its times say
   for (TrialState s :
        {TrialState::kRunning, TrialState::kCompleted, TrialState::kFailed, TrialState::kCut}) {
     t.state = s;
