@@ -1,44 +1,38 @@
 #include "sweep/driver.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <vector>
 
 #include "cohort/core/error.h"
-#include "cohort/core/json.h"
 #include "cohort/sweep/args_template.h"
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/sampler.h"
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
+#include "cohort/sweep/trial_lifecycle.h"
 #include "common/posix_io.h"
 #include "common/program_path.h"
 #include "common/signal_pipe.h"
+#include "sweep/driver_log.h"
 #include "sweep/host_pool.h"
 #include "sweep/metrics_tail.h"
+#include "sweep/register_once.h"
+#include "sweep/schedule.h"
 #include "sweep/stop_request.h"
 #include "sweep/sweep_folder.h"
 #include "sweep/sweep_registration.h"
 #include "sweep/trial_job.h"
-#include "sweep/trial_outcome.h"
 #include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
 namespace {
 
-namespace fs = std::filesystem;
-using sweep::Action;
 using sweep::TrialState;
 
 struct Running {
@@ -48,7 +42,7 @@ struct Running {
   TrialJob job;
   MetricsTail tail;
   std::vector<std::string> hosts;
-  std::optional<StopRequest> stop;  // why the driver stopped it
+  std::optional<sweep::StopRequest> stop;  // why the driver stopped it
   bool warned_skipped = false;
 };
 
@@ -65,25 +59,23 @@ class Driver {
       : options_(options),
         spec_(std::move(spec)),
         pool_(std::move(pool)),
-        store_(sweep::Store::open(storePath(options.dir), spec_)),
-        policy_(sweep::makePolicy(spec_.policy, spec_.metric.goal)) {
-    context_.cohortrun = options.cohortrun;
-    context_.sweep_dir = options.dir;
-    context_.digest = store_.digest();
-    context_.sweep_id = sweepId(options.dir, context_.digest);
-    context_.spec = &spec_;
-    context_.grace_s = options.grace_s;
+        folder_(options.dir),
+        log_(folder_, options.quiet),
+        store_(sweep::Store::open(folder_.store(), spec_)),
+        policy_(sweep::makePolicy(spec_.policy, spec_.metric.goal)),
+        context_{options.cohortrun, folder_, "", store_.digest(), &spec_, options.grace_s} {
+    context_.sweep_id = folder_.sweepId(context_.digest);
     for (const auto& t : store_.trials()) records_[t.id] = t;
     series_ = store_.series();
     created_ = static_cast<int64_t>(records_.size());
-    refuseOrphanTrials(options.dir, records_.empty() ? 0 : records_.rbegin()->first);
+    folder_.refuseOrphanTrials(records_.empty() ? 0 : records_.rbegin()->first);
   }
 
   int run() {
     // SIGCHLD only wakes the loop: a trial that ended is reaped at once.
     launcher::SignalPipe signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
     started_ = launcher::unixNow();
-    say("sweep " + context_.sweep_id + " in " + options_.dir + ": " + std::to_string(created_) +
+    say("sweep " + context_.sweep_id + " in " + folder_.dir() + ": " + std::to_string(created_) +
         " trials so far of " + std::to_string(spec_.limits.maxTrials));
     recover();
     for (;;) {
@@ -108,7 +100,7 @@ class Driver {
           launcher::unixNow() - started_ > spec_.limits.timeoutS) {
         timed_out_ = true;
         say("limits.timeout (" + sweep::numberText(spec_.limits.timeoutS) + " s) ran out");
-        for (auto& r : running_) requestStop(r, {Action::kStop, timeoutDecision()});
+        for (auto& r : running_) requestStop(r, sweep::timeoutStop(spec_.limits.timeoutS));
       }
       for (auto& r : running_) follow(r);
       reap();
@@ -129,53 +121,12 @@ class Driver {
     }
     say("best: trial " + std::to_string(best->trial) + ", " + spec_.metric.name + " " +
         sweep::numberText(best->value) + " (" + paramsText(records_[best->trial].params) + ")");
-    if (!spec_.registry.name.empty()) {
-      // Once per sweep: a `run` of a finished sweep does not register it again.
-      const std::string done = options_.dir + "/registered.json";
-      const auto before = nlohmann::json::parse(launcher::readWholeFile(done), nullptr, false);
-      if (jsonField(before, "trial", int64_t{0}) == best->trial) {
-        say("trial " + std::to_string(best->trial) + "'s model is registered already, as " +
-            jsonField(before, "model", std::string()));
-        return 0;
-      }
-      const TrialPaths paths = trialPaths(options_.dir, best->trial);
-      std::string registered;
-      try {
-        registered = registerBest(spec_, paths, context_.sweep_id, best->trial);
-      } catch (const Error& e) {
-        // The sweep did its work: its own exit status says that only the registration failed.
-        const std::string why = "the sweep completed, but registering trial " +
-                                std::to_string(best->trial) + "'s model (" + paths.outputs +
-                                "/model) as " + spec_.registry.name + " failed: " + e.detail() +
-                                "\n  what to do: " + e.hint() +
-                                "; then `cohort-sweep run` on this folder registers it";
-        say(why);
-        if (options_.quiet)
-          std::fprintf(stderr, "cohort-sweep: %s\n", why.c_str());  // a failure is never quiet
-        return kRegisterFailed;
-      }
-      launcher::writeFileAtomically(
-          done, nlohmann::json{{"trial", best->trial}, {"model", registered}}.dump() + "\n");
-      say("registered trial " + std::to_string(best->trial) + "'s model as " + registered);
-    }
-    return 0;
+    if (spec_.registry.name.empty()) return 0;
+    return registerOnce(spec_, folder_, context_.sweep_id, best->trial, log_);
   }
 
  private:
-  void say(const std::string& line) {
-    if (!options_.quiet) std::fprintf(stderr, "cohort-sweep: %s\n", line.c_str());
-    const std::string path = options_.dir + "/driver.log";
-    UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
-    if (f.fd >= 0) writeAll(f.fd, launcher::isoTime(launcher::unixNow()) + " " + line + "\n");
-  }
-
-  sweep::Decision timeoutDecision() const {
-    sweep::Decision d;
-    d.action = Action::kStop;
-    d.reason =
-        "limits.timeout: the sweep's " + sweep::numberText(spec_.limits.timeoutS) + " s ran out";
-    return d;
-  }
+  void say(const std::string& line) const { log_.say(line); }
 
   sweep::TrialSeries& seriesOf(int64_t trial) {
     while (static_cast<int64_t>(series_.size()) < trial) {
@@ -190,26 +141,23 @@ class Driver {
   void recover() {
     for (auto& [id, t] : records_) {
       if (t.state != TrialState::kRunning) continue;
-      const TrialPaths paths = trialPaths(options_.dir, id);
-      if (auto job = TrialJob::reattach(t.jobId, paths)) {
+      const TrialFolder trial = folder_.trial(id);
+      if (auto job = TrialJob::reattach(t.jobId, trial)) {
         say("trial " + std::to_string(id) + ": reattached to its job " + t.jobId);
-        Running r(id, std::move(*job),
-                  MetricsTail(paths.logs + "/metrics.jsonl", spec_.metric.name));
-        r.stop = readStopRequest(paths.dir);
-        r.hosts = runHosts(paths.logs);  // so no other trial is given them
+        Running r(id, std::move(*job), MetricsTail(trial.metrics, spec_.metric.name));
+        r.stop = readStopRequest(trial);
+        r.hosts = runHosts(trial.logs);  // so no other trial is given them
         running_.push_back(std::move(r));
         continue;
       }
-      const JobEnd end = readJobEnd(paths.logs);
+      const sweep::JobEnd end = readJobEnd(trial.logs);
       if (!end.known) {
-        store_.requeue(id);
-        t.state = TrialState::kQueued;
-        say("trial " + std::to_string(id) + ": its job " + t.jobId + " is gone; requeued");
+        apply(id, sweep::lostJob(t.jobId), std::nullopt, trial);
         continue;
       }
-      MetricsTail tail(paths.logs + "/metrics.jsonl", spec_.metric.name);
+      MetricsTail tail(trial.metrics, spec_.metric.name);
       record(id, tail.pollToEnd(), false);
-      settle(id, end, readStopRequest(paths.dir), paths, tailFailure(tail));
+      settle(id, end, readStopRequest(trial), trial, tailFailure(tail));
     }
   }
 
@@ -250,20 +198,20 @@ class Driver {
       s.insert(at, p);
       if (!judge) continue;
       const sweep::Decision d = policy_->decide(series_, trial);
-      if (d.action != Action::kContinue || std::isfinite(d.threshold))
+      if (sweep::worthRecording(d))
         store_.addDecision(trial, sweep::policyName(spec_.policy.kind), d);
-      if (d.action != Action::kContinue) {
+      if (const auto stop = sweep::stopFor(d)) {
         for (auto& r : running_) {
-          if (r.trial == trial) requestStop(r, {d.action, d});
+          if (r.trial == trial) requestStop(r, *stop);
         }
         return;  // it is being stopped: later points wait for it to end
       }
     }
   }
 
-  void requestStop(Running& r, const StopRequest& stop) {
+  void requestStop(Running& r, const sweep::StopRequest& stop) {
     if (r.job.stopRequested()) return;
-    writeStopRequest(r.job.paths().dir, stop);
+    writeStopRequest(r.job.folder(), stop);
     r.stop = stop;
     r.job.stop();
     say("trial " + std::to_string(r.trial) + ": " + sweep::actionName(stop.action) + ", " +
@@ -278,37 +226,42 @@ class Driver {
         continue;
       }
       record(r.trial, r.tail.pollToEnd(), false);  // the lines written last
-      const std::string failure = tailFailure(r.tail);
-      if (stopping_ && !r.stop && failure.empty()) {
-        store_.requeue(r.trial);
-        records_[r.trial].state = TrialState::kQueued;
-        say("trial " + std::to_string(r.trial) + ": stopped with the sweep; requeued");
-      } else {
-        settle(r.trial, r.job.end(), r.stop, r.job.paths(), failure);
-      }
+      settle(r.trial, r.job.end(), r.stop, r.job.folder(), tailFailure(r.tail), stopping_);
       running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
 
-  // An ended job's trial: completed, cut, paused, failed or requeued
-  // (trial_outcome.h). `failure`: why the driver failed it while it ran ("" when it did not).
-  void settle(int64_t id, const JobEnd& end, const std::optional<StopRequest>& stop,
-              const TrialPaths& paths, const std::string& failure) {
-    auto& t = records_[id];
-    const TrialOutcome o = settleTrial(
-        {end, stop, failure, seriesOf(id).points, allocation_, paths.logs, paths.outputs}, spec_);
+  // An ended job's trial (See Note [Trial lifecycle] in trial_lifecycle.h).
+  // `failure`: why the driver failed it while it ran ("" when it did not).
+  void settle(int64_t id, const sweep::JobEnd& end, const std::optional<sweep::StopRequest>& stop,
+              const TrialFolder& trial, const std::string& failure, bool sweep_stopping = false) {
+    sweep::TrialEnd e;
+    e.job = end;
+    e.stop = stop;
+    e.failure = failure;
+    e.sweep_stopping = sweep_stopping;
+    e.points = seriesOf(id).points;
+    e.allocation = allocation_;
+    e.metrics = trial.metrics;
+    e.outputs = trial.outputs;
+    apply(id, sweep::settleTrial(e, spec_),
+          end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt, trial);
+  }
+
+  // The outcome into the store, the records and the log.
+  void apply(int64_t id, const sweep::TrialOutcome& o, std::optional<int64_t> exit_status,
+             const TrialFolder& trial) {
     if (o.state == TrialState::kPaused) {
-      store_.pause(id, paths.outputs);
+      store_.pause(id, trial.outputs);
     } else if (o.state == TrialState::kQueued) {
       store_.requeue(id);
     } else {
-      store_.finish(id, o.state, end.known ? std::optional<int64_t>(end.exit_status) : std::nullopt,
-                    o.reason);
+      store_.finish(id, o.state, exit_status, o.reason);
     }
-    t.state = o.state;
+    records_[id].state = o.state;
     say("trial " + std::to_string(id) + ": " + o.note +
-        (o.state == TrialState::kFailed ? " (" + paths.console + ")" : ""));
-    seriesOf(id).finished = t.state != TrialState::kPaused && t.state != TrialState::kQueued;
+        (o.state == TrialState::kFailed ? " (" + trial.console + ")" : ""));
+    seriesOf(id).finished = o.state != TrialState::kPaused && o.state != TrialState::kQueued;
   }
 
   int64_t slotsFree() const {
@@ -318,31 +271,25 @@ class Driver {
   // Hosts for one more trial (engines hosts and slurm; See host_pool.h), or
   // nullopt when too few are free.
   std::optional<std::vector<std::string>> freeHosts() const {
-    std::vector<std::string> hosts;
-    if (pool_.empty()) return hosts;
     std::set<std::string> busy;
     for (const auto& r : running_) busy.insert(r.hosts.begin(), r.hosts.end());
-    for (const auto& h : pool_) {
-      if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes && !busy.count(h))
-        hosts.push_back(h);
-    }
-    if (static_cast<int64_t>(hosts.size()) < spec_.trial.nodes) return std::nullopt;
-    return hosts;
+    return sweep_tool::freeHosts(pool_, busy, spec_.trial.nodes);
   }
 
-  bool launch(int64_t id, bool resume) {
+  bool launch(int64_t id) {
     auto hosts = freeHosts();
     if (!hosts) return false;
     auto& t = records_[id];
+    const bool resume = sweep::startResumes(t);
     TrialJob job = TrialJob::start(context_, t, *hosts, resume);
-    clearStopRequest(job.paths().dir);
+    clearStopRequest(job.folder());
     store_.start(id, job.id());
     t.state = TrialState::kRunning;
     t.jobId = job.id();
     seriesOf(id).finished = false;
     say("trial " + std::to_string(id) + (resume ? ": resumed (" : ": started (") +
         paramsText(t.params) + ")");
-    const std::string metrics = job.paths().logs + "/metrics.jsonl";
+    const std::string metrics = job.folder().metrics;
     Running r(id, std::move(job), MetricsTail(metrics, spec_.metric.name));
     r.hosts = *hosts;
     r.tail.skipToEnd();  // what is there the store has; the job appends from here
@@ -351,50 +298,24 @@ class Driver {
   }
 
   void promote() {
-    std::vector<int64_t> paused;
-    for (const auto& [id, t] : records_) {
-      if (t.state == TrialState::kPaused) paused.push_back(id);
-    }
+    const std::vector<int64_t> paused = pausedTrials(records_);
     if (paused.empty()) return;
     for (int64_t id : policy_->promotions(series_, paused)) {
-      if (slotsFree() <= 0 || !launch(id, true)) return;
+      if (slotsFree() <= 0 || !launch(id)) return;
     }
     // See Note [Driver loop]: the budget is spent, nothing runs, none completed.
-    if (!running_.empty() || !nothingLeft()) return;
-    for (const auto& [id, t] : records_) {
-      if (t.state == TrialState::kCompleted) return;
-    }
-    int64_t pick = 0;
-    for (int64_t id : paused) {
-      const auto& a = seriesOf(id).points;
-      if (pick == 0) {
-        pick = id;
-        continue;
-      }
-      const auto& b = seriesOf(pick).points;
-      if (a.size() > b.size() ||
-          (a.size() == b.size() &&
-           better(trialValue(seriesOf(id)), trialValue(seriesOf(pick)), spec_.metric.goal))) {
-        pick = id;
-      }
-    }
+    if (!running_.empty() || !nothingLeft() || anyCompleted(records_)) return;
+    const int64_t pick = lastPromotion(paused, series_, spec_.metric.goal);
     say("trial " + std::to_string(pick) +
         ": promoted as the best paused trial at the highest rung (no trial has completed and "
         "the budget is spent)");
-    launch(pick, true);
+    launch(pick);
   }
 
   void fill() {
     while (slotsFree() > 0) {
-      std::optional<int64_t> next;
-      for (const auto& [id, t] : records_) {
-        if (t.state == TrialState::kQueued) {
-          next = id;
-          break;
-        }
-      }
-      if (next) {
-        if (!launch(*next, records_[*next].started > 0)) return;
+      if (const auto next = nextQueued(records_)) {
+        if (!launch(*next)) return;
         continue;
       }
       if (created_ >= spec_.limits.maxTrials || exhausted_ || !freeHosts()) return;
@@ -411,24 +332,14 @@ class Driver {
     }
   }
 
-  bool nothingLeft() const {
-    if (created_ < spec_.limits.maxTrials && !exhausted_) return false;
-    for (const auto& [id, t] : records_) {
-      if (t.state == TrialState::kQueued) return false;
-    }
-    return true;  // paused trials no promotion can reach now: see cutLeftovers
-  }
+  bool nothingLeft() const { return budgetSpent(records_, created_, spec_.limits, exhausted_); }
 
+  // Paused trials no promotion can reach now are cut.
   void cutLeftovers() {
     for (auto& [id, t] : records_) {
       if (t.state != TrialState::kPaused) continue;
-      const std::string why = "asha: paused at interval " +
-                              std::to_string(seriesOf(id).points.size()) +
-                              " and not promoted before the sweep ended";
-      store_.finish(id, TrialState::kCut, t.exitStatus, why);
-      t.state = TrialState::kCut;
-      seriesOf(id).finished = true;
-      say("trial " + std::to_string(id) + ": cut (" + why + ")");
+      const auto intervals = static_cast<int64_t>(seriesOf(id).points.size());
+      apply(id, sweep::unpromoted(intervals), t.exitStatus, folder_.trial(id));
     }
   }
 
@@ -436,10 +347,12 @@ class Driver {
   sweep::SweepSpec spec_;
   std::vector<std::string> pool_;  // See host_pool.h; empty: trials run on this machine
   std::string allocation_ = processEnv()("SLURM_JOB_ID").value_or("");  // "" outside Slurm
+  SweepFolder folder_;
+  DriverLog log_;
   sweep::Store store_;
   std::unique_ptr<sweep::Policy> policy_;
   LaunchContext context_;
-  std::map<int64_t, sweep::TrialRecord> records_;
+  TrialRecords records_;
   std::vector<sweep::TrialSeries> series_;  // series_[id - 1]
   std::vector<Running> running_;
   int64_t created_ = 0;
@@ -471,11 +384,11 @@ int runSweep(const DriverOptions& options) {
                       "give the path of cohortrun, or leave --cohortrun out to use the one "
                       "beside cohort-sweep");
   }
-  if (storeIsNew(options.dir)) refuseOrphanTrials(options.dir, 0);  // before a store is made
-  launcher::makeDirectories(options.dir);
-  DriverLock lock(options.dir);
-  const std::string copy = options.dir + "/sweep.yaml";
-  launcher::writeFileAtomically(copy, spec.text);
+  const SweepFolder folder(options.dir);
+  if (folder.storeIsNew()) folder.refuseOrphanTrials(0);  // before a store is made
+  launcher::makeDirectories(folder.dir());
+  DriverLock lock(folder);
+  launcher::writeFileAtomically(folder.specCopy(), spec.text);
   Driver driver(options, std::move(spec), std::move(pool));
   return driver.run();
 }

@@ -20,6 +20,10 @@
 // the grid, timeout) is spent; trials still paused then are cut.
 // A trial's value is its last reported point (the model it leaves is the
 // last one); the best trial is the completed one with the best value.
+// What each event makes of a trial is decided by cohort/sweep's
+// trial_lifecycle.h (See Note [Trial lifecycle]); which trial starts and
+// where, by schedule.h; registering the best once, by register_once.h. This
+// file is the loop, the jobs and the store.
 #pragma once
 
 #include <string>

@@ -11,34 +11,27 @@
 namespace cohort::sweep_tool {
 namespace {
 
-std::string pathIn(const std::string& trial_dir) { return trial_dir + "/stop.json"; }
-
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
 
 }  // namespace
 
-void writeStopRequest(const std::string& trial_dir, const StopRequest& stop) {
+void writeStopRequest(const TrialFolder& trial, const sweep::StopRequest& stop) {
   const nlohmann::json j = {{"action", sweep::actionName(stop.action)},
                             {"interval", stop.decision.interval},
                             {"value", number(stop.decision.value)},
                             {"threshold", number(stop.decision.threshold)},
                             {"reason", stop.decision.reason}};
-  launcher::writeFileAtomically(pathIn(trial_dir), j.dump(2) + "\n");
+  launcher::writeFileAtomically(trial.stop, j.dump(2) + "\n");
 }
 
-std::optional<StopRequest> readStopRequest(const std::string& trial_dir) {
-  const auto j = nlohmann::json::parse(launcher::readWholeFile(pathIn(trial_dir)), nullptr, false);
+std::optional<sweep::StopRequest> readStopRequest(const TrialFolder& trial) {
+  const auto j = nlohmann::json::parse(launcher::readWholeFile(trial.stop), nullptr, false);
   if (!j.is_object() || !j.contains("action") || !j["action"].is_string()) return std::nullopt;
-  StopRequest stop;
-  const std::string action = j["action"];
-  bool known = false;
-  for (auto a : {sweep::Action::kStop, sweep::Action::kPause, sweep::Action::kComplete}) {
-    if (action == sweep::actionName(a)) {
-      stop.action = a;
-      known = true;
-    }
-  }
-  if (!known) return std::nullopt;
+  sweep::StopRequest stop;
+  // A stop, a pause or a complete: "continue" stops nothing.
+  const auto action = sweep::enumValue(sweep::kActionNames, j["action"].get<std::string>());
+  if (!action || *action == sweep::Action::kContinue) return std::nullopt;
+  stop.action = *action;
   stop.decision.action = stop.action;
   stop.decision.interval = jsonField(j, "interval", int64_t{0});
   stop.decision.value = jsonField(j, "value", std::nan(""));
@@ -47,6 +40,6 @@ std::optional<StopRequest> readStopRequest(const std::string& trial_dir) {
   return stop;
 }
 
-void clearStopRequest(const std::string& trial_dir) { ::unlink(pathIn(trial_dir).c_str()); }
+void clearStopRequest(const TrialFolder& trial) { ::unlink(trial.stop.c_str()); }
 
 }  // namespace cohort::sweep_tool

@@ -12,8 +12,8 @@
 #include "common/posix_io.h"
 #include "common/table.h"
 #include "sweep/report_html.h"
+#include "sweep/sweep_folder.h"
 #include "sweep/sweep_view.h"
-#include "sweep/trial_job.h"
 #include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
@@ -45,7 +45,7 @@ std::string shortened(const std::string& text, size_t most) {
 
 ordered_json trialJson(const SweepView& v, const sweep::TrialRecord& t) {
   const auto* s = seriesOf(v, t.id);
-  const TrialPaths paths = trialPaths(v.dir, t.id);
+  const TrialFolder folder = SweepFolder(v.dir).trial(t.id);
   return {{"trial", t.id},
           {"state", sweep::stateName(t.state)},
           {"value", number(s ? trialValue(*s) : NAN)},
@@ -58,8 +58,8 @@ ordered_json trialJson(const SweepView& v, const sweep::TrialRecord& t) {
           {"created", t.created},
           {"started", t.started},
           {"ended", t.ended},
-          {"outputs", paths.outputs},
-          {"logs", paths.logs}};
+          {"outputs", folder.outputs},
+          {"logs", folder.logs}};
 }
 
 std::vector<std::string> row(const SweepView& v, const sweep::TrialRecord& t) {
@@ -156,7 +156,7 @@ int printBest(const std::string& dir, int count, bool as_json) {
                                       shown(trialValue(*seriesOf(v, t->id)))};
     for (const auto& p : v.spec.space)
       cells.push_back(t->params.contains(p.name) ? sweep::argText(t->params[p.name]) : "");
-    cells.push_back(trialPaths(dir, t->id).outputs);
+    cells.push_back(SweepFolder(dir).trial(t->id).outputs);
     table.add(cells);
   }
   print(table.text());
@@ -171,7 +171,7 @@ int writeReport(const std::string& dir, const std::string& out) {
   input.trials = std::move(v.trials);
   input.series = std::move(v.series);
   input.generated = launcher::unixNow();
-  const std::string path = out.empty() ? dir + "/report.html" : out;
+  const std::string path = out.empty() ? SweepFolder(dir).report() : out;
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     throw ConfigError("-o " + path + " is a folder",

@@ -40,7 +40,7 @@ void checkRegistry(const sweep::SweepSpec& spec) {
   }
 }
 
-std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,
+std::string registerBest(const sweep::SweepSpec& spec, const TrialFolder& paths,
                          const std::string& sweep_id, int64_t trial) {
   registry::Registry registry = openRegistry(spec);
   registry::RunOutputs request;

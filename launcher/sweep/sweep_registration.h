@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cohort/sweep/sweep_spec.h"
-#include "sweep/trial_job.h"
+#include "sweep/sweep_folder.h"
 
 namespace cohort::sweep_tool {
 
@@ -22,7 +22,7 @@ constexpr int kRegisterFailed = 7;
 void checkRegistry(const sweep::SweepSpec& spec);
 
 // Registers TRIAL/outputs/model; returns "NAME:VERSION".
-std::string registerBest(const sweep::SweepSpec& spec, const TrialPaths& paths,
+std::string registerBest(const sweep::SweepSpec& spec, const TrialFolder& paths,
                          const std::string& sweep_id, int64_t trial);
 
 }  // namespace cohort::sweep_tool

@@ -6,12 +6,12 @@
 namespace cohort::sweep_tool {
 
 SweepView readSweep(const std::string& dir) {
-  const std::string path = existingStorePath(dir);
-  const sweep::Store store = sweep::Store::openExisting(path);
+  const SweepFolder folder(dir);
+  const sweep::Store store = sweep::Store::openExisting(folder.existingStore());
   SweepView view;
   view.dir = dir;
-  view.spec = sweep::parseSweep(store.specText(), dir + "/sweep.yaml");
-  view.id = sweepId(dir, store.digest());
+  view.spec = sweep::parseSweep(store.specText(), folder.specCopy());
+  view.id = folder.sweepId(store.digest());
   view.trials = store.trials();
   view.series = store.series();
   return view;

@@ -43,40 +43,30 @@ std::string hostsOption(const std::vector<std::string>& hosts, int64_t procs) {
 
 }  // namespace
 
-TrialPaths trialPaths(const std::string& sweep_dir, int64_t trial) {
-  char number[16];
-  std::snprintf(number, sizeof number, "%05lld", static_cast<long long>(trial));
-  TrialPaths p;
-  p.dir = sweep_dir + "/trials/" + number;
-  p.outputs = p.dir + "/outputs";
-  p.logs = p.dir + "/logs";
-  p.console = p.dir + "/cohortrun.log";
-  return p;
-}
-
 TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord& trial,
                          const std::vector<std::string>& hosts, bool resume) {
   const sweep::SweepSpec& spec = *context.spec;
   TrialJob job;
-  job.paths_ = trialPaths(context.sweep_dir, trial.id);
-  launcher::makeDirectories(job.paths_.logs);
-  launcher::makeDirectories(job.paths_.outputs);
+  job.folder_ = context.folder.trial(trial.id);
+  launcher::makeDirectories(job.folder_.logs);
+  launcher::makeDirectories(job.folder_.outputs);
   const std::string trial_id = std::to_string(trial.id);
   nlohmann::ordered_json record = {
-      {"sweep", {{"id", context.sweep_id}, {"digest", context.digest}, {"dir", context.sweep_dir}}},
+      {"sweep",
+       {{"id", context.sweep_id}, {"digest", context.digest}, {"dir", context.folder.dir()}}},
       {"trial", trial.id},
       {"parameters", trial.params},
       {"resumed", resume}};
-  launcher::writeFileAtomically(job.paths_.logs + "/trial.json", record.dump(2) + "\n");
+  launcher::writeFileAtomically(job.folder_.record, record.dump(2) + "\n");
 
   // A run id per start, so a resumed trial's earlier run moves to LOGS/previous/.
   const std::string run_id = context.sweep_id + "-t" + trial_id + "-" +
                              std::to_string(static_cast<long long>(launcher::unixNow() * 1000));
   std::vector<std::string> argv = {context.cohortrun,
                                    "--outputs",
-                                   job.paths_.outputs,
+                                   job.folder_.outputs,
                                    "--logs",
-                                   job.paths_.logs,
+                                   job.folder_.logs,
                                    "--run-id",
                                    run_id,
                                    "--procs-per-node",
@@ -101,9 +91,9 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
   for (auto& a : sweep::expandArgs(spec.args, trial.params)) argv.push_back(std::move(a));
 
   UniqueFd console{
-      ::open(job.paths_.console.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+      ::open(job.folder_.console.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
   if (console.fd < 0) {
-    throw ConfigError("cannot create " + job.paths_.console + ": " + std::strerror(errno),
+    throw ConfigError("cannot create " + job.folder_.console + ": " + std::strerror(errno),
                       "check that the sweep folder is writable");
   }
   launcher::ChildSpec child;
@@ -124,7 +114,7 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
   return job;
 }
 
-std::optional<TrialJob> TrialJob::reattach(const std::string& job_id, const TrialPaths& paths) {
+std::optional<TrialJob> TrialJob::reattach(const std::string& job_id, const TrialFolder& folder) {
   long long pid = 0;
   char ticks[32] = {0};
   if (std::sscanf(job_id.c_str(), "local:%lld:%31s", &pid, ticks) != 2 || pid <= 0)
@@ -132,7 +122,7 @@ std::optional<TrialJob> TrialJob::reattach(const std::string& job_id, const Tria
   if (startTicks(static_cast<pid_t>(pid)) != ticks) return std::nullopt;
   TrialJob job;
   job.id_ = job_id;
-  job.paths_ = paths;
+  job.folder_ = folder;
   job.pid_ = static_cast<pid_t>(pid);
   job.start_ticks_ = ticks;
   return job;
@@ -161,15 +151,15 @@ bool TrialJob::ended() {
   return ended_;
 }
 
-JobEnd TrialJob::end() const {
-  JobEnd e = readJobEnd(paths_.logs);
+sweep::JobEnd TrialJob::end() const {
+  sweep::JobEnd e = readJobEnd(folder_.logs);
   if (child_ && child_status_ >= 0) {
     e.exit_status = child_status_;  // cohortrun's own word counts over its record
     e.known = true;
     if (e.root_cause.empty() && child_status_ != 0) {
       // No rank to blame (cohortrun refused the job, say): its last words.
       std::string last;
-      for (const auto& line : launcher::lastLines(paths_.console, 2)) last += " " + line;
+      for (const auto& line : launcher::lastLines(folder_.console, 2)) last += " " + line;
       e.root_cause = "cohortrun exited with status " + std::to_string(child_status_) +
                      (last.empty() ? "" : ":" + last);
     }
@@ -197,8 +187,8 @@ std::vector<std::string> runHosts(const std::string& logs_dir) {
   return hosts;
 }
 
-JobEnd readJobEnd(const std::string& logs_dir) {
-  JobEnd e;
+sweep::JobEnd readJobEnd(const std::string& logs_dir) {
+  sweep::JobEnd e;
   const auto run = runRecord(logs_dir);
   e.slurm_job_id = jsonField(run, "slurm_job_id", std::string());
   const auto status = run.is_object() ? run.find("exit_status") : run.end();

@@ -1,12 +1,12 @@
 // One trial as a cohortrun job: started by the driver, or found again by a
 // driver that was restarted (Note [Reattaching trials]).
 //
-// Each trial has its own folder in the sweep folder, trials/NNNNN/, with the
-// job's outputs/ and logs/ (cohortrun's --outputs and --logs), and
-// cohortrun.log, cohortrun's own console. Before every start the driver
-// writes LOGS/trial.json (the sweep, the trial and its parameters), which
-// the registry reads for its lineage links, and the job gets
-// COHORT_SWEEP_ID and COHORT_TRIAL_ID in every rank's environment.
+// Each trial has its own folder in the sweep folder, trials/NNNNN/
+// (sweep_folder.h's TrialFolder), with the job's outputs/ and logs/
+// (cohortrun's --outputs and --logs), and cohortrun.log, cohortrun's own
+// console. Before every start the driver writes LOGS/trial.json (the sweep, the trial and its
+// parameters), which the registry reads for its lineage links, and the job gets COHORT_SWEEP_ID and
+// COHORT_TRIAL_ID in every rank's environment.
 //
 // Note [Reattaching trials]: a job's id is "local:PID:START", cohortrun's
 // pid and its start time in clock ticks since boot (/proc/PID/stat), so a
@@ -28,6 +28,8 @@
 
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_spec.h"
+#include "cohort/sweep/trial_lifecycle.h"
+#include "sweep/sweep_folder.h"
 
 namespace cohort::launcher {
 class ChildProcess;
@@ -35,31 +37,14 @@ class ChildProcess;
 
 namespace cohort::sweep_tool {
 
-struct TrialPaths {
-  std::string dir;      // SWEEP/trials/00007
-  std::string outputs;  // dir/outputs
-  std::string logs;     // dir/logs
-  std::string console;  // dir/cohortrun.log
-};
-
-TrialPaths trialPaths(const std::string& sweep_dir, int64_t trial);
-
 // What every trial of one sweep is started with.
 struct LaunchContext {
   std::string cohortrun;  // the launcher's path
-  std::string sweep_dir;  // absolute
+  SweepFolder folder;     // absolute
   std::string sweep_id;   // COHORT_SWEEP_ID
   std::string digest;     // the sweep's digest (trial.json)
   const sweep::SweepSpec* spec = nullptr;
   double grace_s = 10;  // cohortrun's --grace-period for a trial that is stopped
-};
-
-// How a job ended.
-struct JobEnd {
-  bool known = false;    // false: gone without a final record (requeue it)
-  int exit_status = -1;  // cohortrun's (docs/cohortrun.md's table)
-  std::string root_cause;
-  std::string slurm_job_id;  // the allocation it ran in (run.json), if any
 };
 
 class TrialJob {
@@ -69,27 +54,27 @@ class TrialJob {
   static TrialJob start(const LaunchContext& context, const sweep::TrialRecord& trial,
                         const std::vector<std::string>& hosts, bool resume);
   // The job `job_id` (Note [Reattaching trials]) if it still runs.
-  static std::optional<TrialJob> reattach(const std::string& job_id, const TrialPaths& paths);
+  static std::optional<TrialJob> reattach(const std::string& job_id, const TrialFolder& folder);
 
   TrialJob(TrialJob&&) noexcept;
   TrialJob& operator=(TrialJob&&) noexcept;
   ~TrialJob();
 
   const std::string& id() const { return id_; }
-  const TrialPaths& paths() const { return paths_; }
+  const TrialFolder& folder() const { return folder_; }
   // SIGTERM to cohortrun: its ranks get SIGTERM, the grace period, then SIGKILL.
   void stop();
   bool stopRequested() const { return stopped_; }
   // True once the job has ended (never blocks).
   bool ended();
   // How it ended (call once ended() is true).
-  JobEnd end() const;
+  sweep::JobEnd end() const;
 
  private:
   TrialJob() = default;
 
   std::string id_;
-  TrialPaths paths_;
+  TrialFolder folder_;
   pid_t pid_ = -1;
   std::string start_ticks_;
   std::unique_ptr<launcher::ChildProcess> child_;  // null when reattached
@@ -99,7 +84,7 @@ class TrialJob {
 };
 
 // How a finished job's run.json says it ended (known false without one).
-JobEnd readJobEnd(const std::string& logs_dir);
+sweep::JobEnd readJobEnd(const std::string& logs_dir);
 
 // The hosts a job's run.json says it runs on (none when it cannot be read).
 std::vector<std::string> runHosts(const std::string& logs_dir);

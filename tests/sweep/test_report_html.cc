@@ -19,6 +19,7 @@
 #include "cohort/sweep/sweep_file.h"
 #include "sweep/report_html.h"
 #include "sweep/report_svg.h"
+#include "sweep/sweep_folder.h"
 
 namespace cohort::sweep_tool {
 namespace {
@@ -91,7 +92,7 @@ class ReportHtmlTest : public ::testing::Test {
     ReportInput in;
     in.title = "sweep-<1>";
     in.spec = sweep::parseSweep(kSweep, "sweep.yaml");
-    sweep::Store store = sweep::Store::open(folder_ + "/sweep.db", in.spec);
+    sweep::Store store = sweep::Store::open(SweepFolder(folder_).store(), in.spec);
     const double nan = std::nan("");
     auto run = [&](sweep::Params params, const std::vector<sweep::MetricPoint>& points) {
       const int64_t id = store.addTrial(params);
@@ -215,7 +216,7 @@ TEST(ReportSvg, RangesEndOnTicksWithShortLabels) {
 TEST_F(ReportHtmlTest, RendersInHeadlessChromium) {
   if (!onPath("chromium") || !onPath("timeout"))
     GTEST_SKIP() << "chromium (Debian's /usr/bin/chromium) or timeout is not on PATH";
-  const std::string page = folder_ + "/report.html", empty = folder_ + "/empty.html";
+  const std::string page = SweepFolder(folder_).report(), empty = folder_ + "/empty.html";
   write(page, reportHtml(sweepInput()));
   write(empty, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>");
   const std::string shot = folder_ + "/report.png", blank = folder_ + "/empty.png";

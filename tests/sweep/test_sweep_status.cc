@@ -50,7 +50,7 @@ TEST(SweepStatus, TenThousandTrials) {
       "status.yaml");
   constexpr int kTrials = 10000;
   {
-    sweep::Store store = sweep::Store::open(storePath(dir.string()), spec);
+    sweep::Store store = sweep::Store::open(SweepFolder(dir.string()).store(), spec);
     for (int i = 0; i < kTrials; ++i) {
       const double lr = (i % 997) / 997.0;
       const int64_t id = store.addTrial({{"lr", lr}});

@@ -8,19 +8,7 @@
 
 namespace cohort::sweep {
 
-const char* actionName(Action action) {
-  switch (action) {
-    case Action::kContinue:
-      return "continue";
-    case Action::kStop:
-      return "stop";
-    case Action::kPause:
-      return "pause";
-    case Action::kComplete:
-      return "complete";
-  }
-  return "?";
-}
+const char* actionName(Action action) { return enumName(kActionNames, action); }
 
 std::vector<int64_t> Policy::promotions(const std::vector<TrialSeries>&,
                                         const std::vector<int64_t>&) const {

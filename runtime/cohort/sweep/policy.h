@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cohort/sweep/enum_names.h"
 #include "cohort/sweep/sweep_spec.h"
 
 namespace cohort::sweep {
@@ -35,6 +36,12 @@ enum class Action {
   kPause,     // asha: wait at this rung until promoted (Policy::promotions)
   kComplete,  // asha: the trial has had max_resource; end it as completed
 };
+
+// See Note [Enum names] in enum_names.h.
+inline constexpr EnumName<Action> kActionNames[] = {{Action::kContinue, "continue"},
+                                                    {Action::kStop, "stop"},
+                                                    {Action::kPause, "pause"},
+                                                    {Action::kComplete, "complete"}};
 
 const char* actionName(Action action);
 

@@ -7,25 +7,7 @@
 
 namespace cohort::sweep {
 
-const char* kindName(Kind kind) {
-  switch (kind) {
-    case Kind::kChoice:
-      return "choice";
-    case Kind::kUniform:
-      return "uniform";
-    case Kind::kLogUniform:
-      return "loguniform";
-    case Kind::kQUniform:
-      return "quniform";
-    case Kind::kQLogUniform:
-      return "qloguniform";
-    case Kind::kRandInt:
-      return "randint";
-    case Kind::kNormal:
-      return "normal";
-  }
-  return "?";
-}
+const char* kindName(Kind kind) { return enumName(kKindNames, kind); }
 
 bool Distribution::discrete() const {
   return kind == Kind::kChoice || kind == Kind::kQUniform || kind == Kind::kQLogUniform ||

@@ -19,11 +19,22 @@
 #include <string>
 #include <vector>
 
+#include "cohort/sweep/enum_names.h"
+
 namespace cohort::sweep {
 
 enum class Kind { kChoice, kUniform, kLogUniform, kQUniform, kQLogUniform, kRandInt, kNormal };
 
-// "choice", "uniform", ... as the sweep file names them.
+// "choice", "uniform", ... as the sweep file names them (See Note [Enum
+// names] in enum_names.h).
+inline constexpr EnumName<Kind> kKindNames[] = {{Kind::kChoice, "choice"},
+                                                {Kind::kUniform, "uniform"},
+                                                {Kind::kLogUniform, "loguniform"},
+                                                {Kind::kQUniform, "quniform"},
+                                                {Kind::kQLogUniform, "qloguniform"},
+                                                {Kind::kRandInt, "randint"},
+                                                {Kind::kNormal, "normal"}};
+
 const char* kindName(Kind kind);
 
 struct Distribution {

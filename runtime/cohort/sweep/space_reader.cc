@@ -6,8 +6,6 @@ namespace cohort::sweep {
 
 namespace {
 
-const char* const kKinds = "choice, uniform, loguniform, quniform, qloguniform, randint or normal";
-
 bool validName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (size_t i = 0; i < name.size(); ++i) {
@@ -16,17 +14,6 @@ bool validName(const std::string& name) {
     if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
   }
   return true;
-}
-
-bool kindOf(const std::string& text, Kind* kind) {
-  for (Kind k : {Kind::kChoice, Kind::kUniform, Kind::kLogUniform, Kind::kQUniform,
-                 Kind::kQLogUniform, Kind::kRandInt, Kind::kNormal}) {
-    if (text == kindName(k)) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
 }
 
 std::vector<std::string> keysOf(Kind kind) {
@@ -118,10 +105,12 @@ Distribution readDistribution(const YamlReader& yaml, const YAML::Node& node,
   const YAML::Node type = yaml.require(node, key, "type", "type: uniform");
   Distribution d;
   const std::string name = yaml.text(type, keyPath(key, "type"));
-  if (!kindOf(name, &d.kind)) {
+  const auto kind = enumValue(kKindNames, name);
+  if (!kind) {
     yaml.fail(type, keyPath(key, "type"), "'" + name + "' is not a distribution",
-              std::string("write one of ") + kKinds);
+              "write one of " + enumNames(kKindNames));
   }
+  d.kind = *kind;
   yaml.checkKeys(node, key, keysOf(d.kind));
   if (d.kind == Kind::kChoice) {
     readChoice(yaml, node, key, &d);

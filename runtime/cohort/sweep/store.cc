@@ -52,10 +52,7 @@ double now() {
 }
 
 TrialState stateOf(const std::string& text) {
-  for (TrialState s : {TrialState::kQueued, TrialState::kRunning, TrialState::kPaused,
-                       TrialState::kCut, TrialState::kCompleted, TrialState::kFailed}) {
-    if (text == stateName(s)) return s;
-  }
+  if (auto state = enumValue(kStateNames, text)) return *state;
   throw Error("the sweep store holds the unknown trial state '" + text + "'",
               "open it with a newer cohort-sweep");
 }
@@ -123,23 +120,7 @@ void prepare(SqliteDb& db, const SweepSpec& spec) {
 
 }  // namespace
 
-const char* stateName(TrialState state) {
-  switch (state) {
-    case TrialState::kQueued:
-      return "queued";
-    case TrialState::kRunning:
-      return "running";
-    case TrialState::kPaused:
-      return "paused";
-    case TrialState::kCut:
-      return "cut";
-    case TrialState::kCompleted:
-      return "completed";
-    case TrialState::kFailed:
-      return "failed";
-  }
-  return "?";
-}
+const char* stateName(TrialState state) { return enumName(kStateNames, state); }
 
 Store::Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 Store::Store(Store&&) noexcept = default;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cohort/sweep/enum_names.h"
 #include "cohort/sweep/policy.h"
 #include "cohort/sweep/space.h"
 #include "cohort/sweep/sweep_spec.h"
@@ -27,6 +28,12 @@ namespace cohort::sweep {
 // queued -> running -> completed | failed | cut | paused | queued (requeued);
 // paused -> running (promoted) | cut. completed, failed and cut are final.
 enum class TrialState { kQueued, kRunning, kPaused, kCut, kCompleted, kFailed };
+
+// The names the store and the tables use (See Note [Enum names] in enum_names.h).
+inline constexpr EnumName<TrialState> kStateNames[] = {
+    {TrialState::kQueued, "queued"},       {TrialState::kRunning, "running"},
+    {TrialState::kPaused, "paused"},       {TrialState::kCut, "cut"},
+    {TrialState::kCompleted, "completed"}, {TrialState::kFailed, "failed"}};
 
 const char* stateName(TrialState state);
 

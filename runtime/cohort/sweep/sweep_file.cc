@@ -31,27 +31,23 @@ void readMetric(const YamlReader& yaml, const YAML::Node& node, Metric* metric) 
   metric->name = yaml.text(yaml.require(node, "metric", "name", "name: accuracy"), "metric.name");
   const YAML::Node goal = yaml.require(node, "metric", "goal", "goal: maximize");
   const std::string text = yaml.text(goal, "metric.goal");
-  if (text == "maximize") {
-    metric->goal = Goal::kMaximize;
-  } else if (text == "minimize") {
-    metric->goal = Goal::kMinimize;
-  } else {
-    yaml.fail(goal, "metric.goal", "'" + text + "' is not a goal", "write maximize or minimize");
+  const auto named = enumValue(kGoalNames, text);
+  if (!named) {
+    yaml.fail(goal, "metric.goal", "'" + text + "' is not a goal",
+              "write " + enumNames(kGoalNames));
   }
+  metric->goal = *named;
 }
 
 void readSampler(const YamlReader& yaml, const YAML::Node& node, SamplerSpec* sampler) {
   const std::string type = typeOf(yaml, node, "sampler", "sampler: {type: tpe, seed: 1}");
   const YAML::Node at = node.IsMap() ? yaml.find(node, "type") : node;
-  if (type == "grid") {
-    sampler->kind = SamplerKind::kGrid;
-  } else if (type == "random") {
-    sampler->kind = SamplerKind::kRandom;
-  } else if (type == "tpe") {
-    sampler->kind = SamplerKind::kTpe;
-  } else {
-    yaml.fail(at, "sampler.type", "'" + type + "' is not a sampler", "write grid, random or tpe");
+  const auto named = enumValue(kSamplerNames, type);
+  if (!named) {
+    yaml.fail(at, "sampler.type", "'" + type + "' is not a sampler",
+              "write " + enumNames(kSamplerNames));
   }
+  sampler->kind = *named;
   if (!node.IsMap()) return;
   std::vector<std::string> keys = {"type"};
   if (sampler->kind != SamplerKind::kGrid) keys.push_back("seed");
@@ -103,24 +99,28 @@ void readPolicy(const YamlReader& yaml, const YAML::Node& node, PolicySpec* poli
   const std::string type =
       typeOf(yaml, node, "policy", "policy: {type: median, delay_evaluation: 5}");
   const YAML::Node at = node.IsMap() ? yaml.find(node, "type") : node;
-  std::vector<std::string> keys = {"type", "evaluation_interval", "delay_evaluation"};
-  if (type == "none") {
-    policy->kind = PolicyKind::kNone;
-    keys = {"type"};
-  } else if (type == "bandit") {
-    policy->kind = PolicyKind::kBandit;
-    keys.insert(keys.end(), {"slack_factor", "slack_amount"});
-  } else if (type == "median") {
-    policy->kind = PolicyKind::kMedian;
-  } else if (type == "truncation") {
-    policy->kind = PolicyKind::kTruncation;
-    keys.insert(keys.end(), {"truncation_percentage", "exclude_finished"});
-  } else if (type == "asha") {
-    policy->kind = PolicyKind::kAsha;
-    keys = {"type", "min_resource", "reduction_factor", "max_resource"};
-  } else {
+  const auto named = enumValue(kPolicyNames, type);
+  if (!named) {
     yaml.fail(at, "policy.type", "'" + type + "' is not a policy",
-              "write none, bandit, median, truncation or asha");
+              "write " + enumNames(kPolicyNames));
+  }
+  policy->kind = *named;
+  std::vector<std::string> keys = {"type", "evaluation_interval", "delay_evaluation"};
+  switch (policy->kind) {
+    case PolicyKind::kNone:
+      keys = {"type"};
+      break;
+    case PolicyKind::kBandit:
+      keys.insert(keys.end(), {"slack_factor", "slack_amount"});
+      break;
+    case PolicyKind::kMedian:
+      break;
+    case PolicyKind::kTruncation:
+      keys.insert(keys.end(), {"truncation_percentage", "exclude_finished"});
+      break;
+    case PolicyKind::kAsha:
+      keys = {"type", "min_resource", "reduction_factor", "max_resource"};
+      break;
   }
   if (!node.IsMap()) {
     if (policy->kind == PolicyKind::kBandit || policy->kind == PolicyKind::kTruncation) {
@@ -178,16 +178,12 @@ void readTrial(const YamlReader& yaml, const YAML::Node& node, TrialResources* t
   yaml.checkKeys(node, "trial", {"nodes", "procs_per_node", "engine", "hosts"});
   if (auto n = yaml.find(node, "engine"); n.IsDefined()) {
     const std::string engine = yaml.text(n, "trial.engine");
-    if (engine == "local") {
-      trial->engine = Engine::kLocal;
-    } else if (engine == "hosts") {
-      trial->engine = Engine::kHosts;
-    } else if (engine == "slurm") {
-      trial->engine = Engine::kSlurm;
-    } else {
+    const auto named = enumValue(kEngineNames, engine);
+    if (!named) {
       yaml.fail(n, "trial.engine", "'" + engine + "' is not an engine",
-                "write local, hosts or slurm");
+                "write " + enumNames(kEngineNames));
     }
+    trial->engine = *named;
   }
   const YAML::Node nodes = yaml.find(node, "nodes");
   if (nodes.IsDefined()) trial->nodes = yaml.integer(nodes, "trial.nodes", 1, 100000);

@@ -5,47 +5,10 @@
 
 namespace cohort::sweep {
 
-const char* goalName(Goal goal) { return goal == Goal::kMinimize ? "minimize" : "maximize"; }
-
-const char* samplerName(SamplerKind kind) {
-  switch (kind) {
-    case SamplerKind::kGrid:
-      return "grid";
-    case SamplerKind::kRandom:
-      return "random";
-    case SamplerKind::kTpe:
-      return "tpe";
-  }
-  return "?";
-}
-
-const char* policyName(PolicyKind kind) {
-  switch (kind) {
-    case PolicyKind::kNone:
-      return "none";
-    case PolicyKind::kBandit:
-      return "bandit";
-    case PolicyKind::kMedian:
-      return "median";
-    case PolicyKind::kTruncation:
-      return "truncation";
-    case PolicyKind::kAsha:
-      return "asha";
-  }
-  return "?";
-}
-
-const char* engineName(Engine engine) {
-  switch (engine) {
-    case Engine::kLocal:
-      return "local";
-    case Engine::kHosts:
-      return "hosts";
-    case Engine::kSlurm:
-      return "slurm";
-  }
-  return "?";
-}
+const char* goalName(Goal goal) { return enumName(kGoalNames, goal); }
+const char* samplerName(SamplerKind kind) { return enumName(kSamplerNames, kind); }
+const char* policyName(PolicyKind kind) { return enumName(kPolicyNames, kind); }
+const char* engineName(Engine engine) { return enumName(kEngineNames, engine); }
 
 namespace {
 

@@ -7,11 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "cohort/sweep/enum_names.h"
 #include "cohort/sweep/space.h"
 
 namespace cohort::sweep {
 
 enum class Goal { kMinimize, kMaximize };
+
+// The names of this file's enums (See Note [Enum names] in enum_names.h).
+inline constexpr EnumName<Goal> kGoalNames[] = {{Goal::kMaximize, "maximize"},
+                                                {Goal::kMinimize, "minimize"}};
 
 struct Metric {
   std::string name;
@@ -19,6 +24,9 @@ struct Metric {
 };
 
 enum class SamplerKind { kGrid, kRandom, kTpe };
+
+inline constexpr EnumName<SamplerKind> kSamplerNames[] = {
+    {SamplerKind::kGrid, "grid"}, {SamplerKind::kRandom, "random"}, {SamplerKind::kTpe, "tpe"}};
 
 struct SamplerSpec {
   SamplerKind kind = SamplerKind::kRandom;
@@ -30,6 +38,12 @@ struct SamplerSpec {
 };
 
 enum class PolicyKind { kNone, kBandit, kMedian, kTruncation, kAsha };
+
+inline constexpr EnumName<PolicyKind> kPolicyNames[] = {{PolicyKind::kNone, "none"},
+                                                        {PolicyKind::kBandit, "bandit"},
+                                                        {PolicyKind::kMedian, "median"},
+                                                        {PolicyKind::kTruncation, "truncation"},
+                                                        {PolicyKind::kAsha, "asha"}};
 
 struct PolicySpec {
   PolicyKind kind = PolicyKind::kNone;
@@ -52,6 +66,9 @@ struct Limits {
 };
 
 enum class Engine { kLocal, kHosts, kSlurm };
+
+inline constexpr EnumName<Engine> kEngineNames[] = {
+    {Engine::kLocal, "local"}, {Engine::kHosts, "hosts"}, {Engine::kSlurm, "slurm"}};
 
 struct TrialResources {
   int64_t nodes = 1;
