@@ -139,8 +139,7 @@ class Attempts {
     char cwd[4096];
     record_.work_dir = getcwd(cwd, sizeof cwd) ? cwd : "";
     record_.outputs_dir = job_.outputs_dir;
-    record_.slurm_job_id = job_.plan.slurm_job_id;
-    record_.plan = job_.plan;
+    recordPlan(job_.plan, &record_);
     record_.max_restarts = o.max_restarts;
     record_.start = unixNow();
     std::unique_ptr<UploadSidecar> upload;
@@ -226,7 +225,7 @@ class Attempts {
   void saveRecord() {
     record_.inputs = readInputs(job_.logs_dir);
     try {
-      writeFileAtomically(job_.logs_dir + "/run.json", runRecordJson(record_));
+      record_.writeFile(RunRecord::pathIn(job_.logs_dir));
     } catch (const Error& e) {
       if (!job_started_) throw;  // nothing ran yet: refuse to start
       if (logs_problem_.empty()) say("warning: " + std::string(e.detail()));
@@ -285,7 +284,7 @@ class Attempts {
   int attempt(int restart, double deadline, SignalPipe& signals) {
     EngineCommand command = buildCommand(job_, restart);
     record_.engine_command = command.argv;
-    AttemptRecord attempt;
+    RunAttempt attempt;
     attempt.restart = restart;
     attempt.start = unixNow();
     attempt.logs = job_.logs_dir;
@@ -357,7 +356,7 @@ class Attempts {
     }
     RootCause cause = findRootCause(input);
 
-    AttemptRecord& done = record_.attempts.back();
+    RunAttempt& done = record_.attempts.back();
     done.end = unixNow();
     done.exit_status = cause.status;
     done.root_cause = cause.headline;

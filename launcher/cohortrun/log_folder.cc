@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cohort/core/error.h"
-#include "cohort/core/json.h"
+#include "cohort/core/run_record.h"
 #include "common/posix_io.h"
 
 namespace cohort::launcher {
@@ -64,8 +64,12 @@ void moveAll(const std::string& from, const std::vector<std::string>& names,
 }  // namespace
 
 std::string archivePreviousRun(const std::string& logs_dir, const std::string& run_id) {
-  const auto run = nlohmann::json::parse(readWholeFile(logs_dir + "/run.json"), nullptr, false);
-  const std::string old_id = jsonField(run, "run_id", std::string());
+  // An unreadable run.json still goes, to a folder named for the time.
+  std::string old_id;
+  try {
+    if (const auto run = RunRecord::readFile(RunRecord::pathIn(logs_dir))) old_id = run->run_id;
+  } catch (const DataError&) {
+  }
   if (old_id == run_id)
     return "";  // this run's own (--slurm-submit wrote it before the job started)
   auto names = namesIn(logs_dir, isRunFile);

@@ -78,13 +78,13 @@ int submitToSlurm(const Job& job) {
   record.engine_command = {"sbatch", script_path};
   record.work_dir = work_dir;
   record.outputs_dir = job.outputs_dir;
+  recordPlan(job.plan, &record);
   record.slurm_job_id = job_id;
-  record.plan = job.plan;
   record.max_restarts = job.options.max_restarts;
   record.start = unixNow();
   record.state = "submitted";
   record.versions = collectVersions({"srun"});
-  writeFileAtomically(job.logs_dir + "/run.json", runRecordJson(record));
+  record.writeFile(RunRecord::pathIn(job.logs_dir));
   std::cout << "cohortrun: submitted Slurm job " << job_id << " (run " << job.run_id << ", "
             << job.plan.world_size << " ranks); logs will be in " << job.logs_dir << std::endl;
   return exit_status::kSucceeded;

@@ -53,28 +53,9 @@ void removeFolders(const std::vector<std::string>& created) {
 }
 
 void writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp." + std::to_string(getpid());
-  UniqueFd fd(open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.fd < 0) {
-    throw ConfigError("cannot write " + path + ": " + std::strerror(errno),
-                      "check that the logs folder is writable and not full");
-  }
-  // A full disk fails the write or, on some file systems, only the close.
-  const bool written = writeAll(fd.fd, text);
-  const int write_errno = errno;
-  const bool closed = close(fd.release()) == 0;
-  const int why = written ? errno : write_errno;
-  if (!written || !closed) {
-    unlink(temporary.c_str());  // leave no half-written file behind
-    throw ConfigError("cannot write " + path + ": " + std::strerror(why),
-                      "check that the logs folder is writable and not full");
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    unlink(temporary.c_str());
-    throw ConfigError(
-        "cannot rename " + temporary + " to " + path + ": " + std::strerror(rename_errno),
-        "check that the logs folder is writable");
+  std::string problem;
+  if (!cohort::writeFileAtomically(path, text, &problem)) {
+    throw ConfigError(problem, "check that the logs folder is writable and not full");
   }
 }
 
@@ -94,29 +75,6 @@ std::vector<std::string> lastLines(const std::string& path, size_t count) {
     if (lines.size() > count) lines.pop_front();
   }
   return {lines.begin(), lines.end()};
-}
-
-double unixNow() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
-}
-
-std::string isoTime(double unix_seconds) {
-  time_t whole = static_cast<time_t>(unix_seconds);
-  int millis = static_cast<int>((unix_seconds - static_cast<double>(whole)) * 1000);
-  tm utc{};
-  gmtime_r(&whole, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-  return buf;
-}
-
-std::string hostName() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
 }
 
 int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s) {

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "cohort/core/file_io.h"  // writeAll, UniqueFd
+#include "cohort/core/clock.h"      // unixNow, isoTime
+#include "cohort/core/file_io.h"    // writeAll, UniqueFd, the atomic write
+#include "cohort/core/host_name.h"  // hostName
 
 namespace cohort::launcher {
 
@@ -16,9 +18,10 @@ std::vector<std::string> makeDirectories(const std::string& path);
 // Removes the (empty) folders makeDirectories created, innermost first.
 void removeFolders(const std::vector<std::string>& created);
 
-// Writes `text` to `path` through a temporary file and a rename, so readers
-// never see half a file. Throws ConfigError (a full disk included), leaving
-// no temporary file behind.
+// The core's atomic write (See Note [Atomic file writes] in
+// cohort/core/file_io.h) of `text` to `path`, for the tools' records: throws
+// ConfigError saying what failed (a full disk included), leaving no temporary
+// file behind.
 void writeFileAtomically(const std::string& path, const std::string& text);
 
 // The whole file, or "" if it cannot be read.
@@ -27,14 +30,10 @@ std::string readWholeFile(const std::string& path);
 // The last `count` lines of the file (fewer if it is shorter).
 std::vector<std::string> lastLines(const std::string& path, size_t count);
 
-// Seconds since the Unix epoch, with sub-second precision.
-double unixNow();
-
-// "2024-05-01T12:00:00.123Z".
-std::string isoTime(double unix_seconds);
-
-// This machine's name (gethostname).
-std::string hostName();
+// The core's clock and host name, also as launcher::unixNow and so on.
+using cohort::hostName;
+using cohort::isoTime;
+using cohort::unixNow;
 
 // Runs argv (no shell) with stdin from /dev/null and returns its exit status
 // (-1 if it could not run, or was killed for running past `timeout_s`);

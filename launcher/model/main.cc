@@ -19,6 +19,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
 #include "cohort/registry/model_ref.h"
+#include "cohort/registry/registry_location.h"
 #include "cohort/registry/run_outputs.h"
 #include "common/command_line.h"
 #include "common/run_tool.h"
@@ -167,10 +168,7 @@ int runCommand(const CommandLine& cl, ModelCommand& m) {
   }
   const cohort::Settings settings = cohort::Settings::fromEnvironment(cohort::processEnv());
   const auto options = cohort::storage::StorageOptions::fromSettings(settings);
-  cohort::registry::Registry registry(
-      m.registry.empty() ? cohort::registry::defaultRegistryLocation(cohort::processEnv())
-                         : m.registry,
-      options);
+  cohort::registry::Registry registry = cohort::registry::openRegistry(m.registry, settings);
   if (command == "register") return model::registerModel(registry, m.reg, m.json);
   if (command == "list") return model::list(registry, m.name, m.json);
   if (command == "show") return model::show(registry, m.ref, m.json);

@@ -6,6 +6,7 @@
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
 #include "cohort/registry/model_ref.h"
+#include "cohort/registry/registry_location.h"
 #include "cohort/registry/run_outputs.h"
 
 namespace cohort::sweep_tool {
@@ -13,11 +14,7 @@ namespace cohort::sweep_tool {
 namespace {
 
 registry::Registry openRegistry(const sweep::SweepSpec& spec) {
-  const Settings settings = Settings::fromEnvironment(processEnv());
-  return registry::Registry(spec.registry.url.empty()
-                                ? registry::defaultRegistryLocation(processEnv())
-                                : spec.registry.url,
-                            storage::StorageOptions::fromSettings(settings));
+  return registry::openRegistry(spec.registry.url, Settings::fromEnvironment(processEnv()));
 }
 
 }  // namespace

@@ -9,10 +9,12 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
+#include "cohort/core/run_record.h"
 #include "cohort/sweep/args_template.h"
 #include "common/child_process.h"
 #include "common/duration.h"
@@ -169,8 +171,14 @@ sweep::JobEnd TrialJob::end() const {
 
 namespace {
 
-nlohmann::json runRecord(const std::string& logs_dir) {
-  return nlohmann::json::parse(launcher::readWholeFile(logs_dir + "/run.json"), nullptr, false);
+// The job's run.json; none while cohortrun has not written it, or when it
+// cannot be read (the job's end is then not known).
+std::optional<RunRecord> runRecord(const std::string& logs_dir) {
+  try {
+    return RunRecord::readFile(RunRecord::pathIn(logs_dir));
+  } catch (const DataError&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -178,11 +186,9 @@ nlohmann::json runRecord(const std::string& logs_dir) {
 std::vector<std::string> runHosts(const std::string& logs_dir) {
   std::vector<std::string> hosts;
   const auto run = runRecord(logs_dir);
-  const auto list = run.is_object() ? run.find("hosts") : run.end();
-  if (list == run.end() || !list->is_array()) return hosts;
-  for (const auto& h : *list) {
-    const std::string name = jsonField(h, "name", std::string());
-    if (!name.empty()) hosts.push_back(name);
+  if (!run) return hosts;
+  for (const auto& h : run->hosts) {
+    if (!h.name.empty()) hosts.push_back(h.name);
   }
   return hosts;
 }
@@ -190,17 +196,12 @@ std::vector<std::string> runHosts(const std::string& logs_dir) {
 sweep::JobEnd readJobEnd(const std::string& logs_dir) {
   sweep::JobEnd e;
   const auto run = runRecord(logs_dir);
-  e.slurm_job_id = jsonField(run, "slurm_job_id", std::string());
-  const auto status = run.is_object() ? run.find("exit_status") : run.end();
-  if (jsonField(run, "state", std::string("running")) == "running" || status == run.end() ||
-      !status->is_number_integer()) {
-    return e;
-  }
+  if (!run) return e;
+  e.slurm_job_id = run->slurm_job_id;
+  if (run->state == "running" || run->exit_status < 0) return e;
   e.known = true;
-  e.exit_status = status->get<int>();
-  const auto attempts = run.find("attempts");
-  if (attempts != run.end() && attempts->is_array() && !attempts->empty())
-    e.root_cause = jsonField(attempts->back(), "root_cause", std::string());
+  e.exit_status = run->exit_status;
+  if (!run->attempts.empty()) e.root_cause = run->attempts.back().root_cause;
   return e;
 }
 

@@ -78,17 +78,16 @@ TEST(ModelRef, QuotesWholeCharacters) {
 }
 
 TEST(Lineage, NoSecretSurvives) {
-  ::setenv("COHORT_AZURE_ACCOUNT_KEY", "c2VjcmV0LWtleS12YWx1ZQ==", 1);
-  ::setenv("COHORT_AZURE_SAS_TOKEN", "?sv=2021&sig=abcdef123456", 1);
+  storage::StorageOptions credentials;
+  credentials.azure_account_key = "c2VjcmV0LWtleS12YWx1ZQ==";
+  credentials.azure_sas_token = "?sv=2021&sig=abcdef123456";
   nlohmann::json j = {
       {"a", "key c2VjcmV0LWtleS12YWx1ZQ== here"},
       {"b", {"https://acct.blob.core.windows.net/c/x?sv=1&sig=zzz", "sv=2021&sig=abcdef123456"}}};
-  const std::string text = withoutSecrets(j).dump();
+  const std::string text = withoutSecrets(j, credentials).dump();
   EXPECT_EQ(text.find("c2VjcmV0LWtleS12YWx1ZQ"), std::string::npos) << text;
   EXPECT_EQ(text.find("sig="), std::string::npos) << text;
   EXPECT_NE(text.find("<hidden>"), std::string::npos) << text;
-  ::unsetenv("COHORT_AZURE_ACCOUNT_KEY");
-  ::unsetenv("COHORT_AZURE_SAS_TOKEN");
 }
 
 }  // namespace

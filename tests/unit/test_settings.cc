@@ -2,10 +2,14 @@
 // malformed values rejected with a ConfigError that names the variable.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cohort/core/error.h"
 #include "cohort/core/settings.h"
@@ -149,6 +153,62 @@ TEST(Settings, DocsTableIsTheCodesTable) {
   for (const auto& [variable, text] : documented) {
     ADD_FAILURE() << "docs/trainer.md documents " << variable << ", which cohort does not read";
   }
+}
+
+TEST(Settings, RegistryIsASetting) {
+  EXPECT_EQ(read({}).registry, "");
+  EXPECT_EQ(read({{"COHORT_REGISTRY", "azure://acct/models"}}).registry, "azure://acct/models");
+}
+
+// The COHORT_* variables that `line` reads by name: getenv("COHORT_X"),
+// env("COHORT_X") on an EnvLookup, processEnv()("COHORT_X").
+std::vector<std::string> cohortVariablesRead(const std::string& line) {
+  static const std::regex kRead(
+      R"re(\b(getenv|env|processEnv\(\))\s*\(\s*"(COHORT_[A-Z0-9_]+)")re");
+  std::vector<std::string> names;
+  for (std::sregex_iterator it(line.begin(), line.end(), kRead), end; it != end; ++it) {
+    names.push_back((*it)[2]);
+  }
+  return names;
+}
+
+TEST(Settings, TheGrepBelowFindsAReadByName) {
+  EXPECT_EQ(cohortVariablesRead(R"(  const char* v = std::getenv("COHORT_NEW_THING");)"),
+            std::vector<std::string>{"COHORT_NEW_THING"});
+  EXPECT_EQ(cohortVariablesRead(R"(if (const auto r = env("COHORT_REGISTRY"); r))"),
+            std::vector<std::string>{"COHORT_REGISTRY"});
+  EXPECT_EQ(cohortVariablesRead(R"(processEnv()("COHORT_X").value_or(""))"),
+            std::vector<std::string>{"COHORT_X"});
+  EXPECT_TRUE(cohortVariablesRead(R"(setenv("COHORT_RANK", text, 1);)").empty());
+}
+
+// settings.h's promise: no source of the library or the tools reads a
+// COHORT_* variable by name, except the launcher contract, which world
+// discovery owns; every other one is a row of COHORT_SETTINGS.
+TEST(Settings, NothingElseReadsACohortVariable) {
+  namespace fs = std::filesystem;
+  const std::set<std::string> contract = {"COHORT_RANK", "COHORT_WORLD_SIZE", "COHORT_LOCAL_RANK",
+                                          "COHORT_LOCAL_SIZE"};
+  int files = 0;
+  for (const char* folder : {"runtime", "launcher"}) {
+    for (const auto& entry :
+         fs::recursive_directory_iterator(fs::path(COHORT_SOURCE_DIR) / folder)) {
+      const std::string ext = entry.path().extension().string();
+      if (!entry.is_regular_file() || (ext != ".cc" && ext != ".h")) continue;
+      ++files;
+      std::ifstream in(entry.path());
+      std::string line;
+      for (int number = 1; std::getline(in, line); ++number) {
+        for (const std::string& name : cohortVariablesRead(line)) {
+          EXPECT_TRUE(contract.count(name) > 0)
+              << entry.path().string() << ":" << number << " reads " << name
+              << " by name; make it a row of COHORT_SETTINGS (cohort/core/settings.h) and read "
+                 "it through Settings";
+        }
+      }
+    }
+  }
+  EXPECT_GT(files, 100) << "the sources were not found under " << COHORT_SOURCE_DIR;
 }
 
 }  // namespace

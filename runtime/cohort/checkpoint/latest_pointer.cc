@@ -10,6 +10,7 @@
 
 #include "cohort/checkpoint/checkpoint_folder.h"
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/log.h"
 
 namespace cohort::checkpoint {
@@ -109,11 +110,18 @@ void pointLatestAt(const fs::path& checkpoints_dir, const std::string& folder_na
         throw Error("cannot remove " + latest.string() + ": " + error.message(),
                     "check that the outputs folder is writable");
       }
+      fsyncPath(checkpoints_dir);
     } else {
-      writeTextFile(temp, folder_name + "\n");
-      renamePath(temp, latest);
+      // A fixed temporary name, which the one writer replaces and
+      // listCheckpoints reports as a leftover.
+      std::error_code ignored;
+      fs::remove(temp, ignored);
+      std::string problem;
+      if (!writeFileAtomically(latest.string(), folder_name + "\n", &problem,
+                               {/*durable=*/true, temp.string()})) {
+        throw Error(problem, "check that the outputs folder is writable and has free space");
+      }
     }
-    fsyncPath(checkpoints_dir);
   } catch (...) {
     std::error_code ignored;
     fs::remove(temp, ignored);

@@ -1,5 +1,6 @@
 // The collectives cohort needs, on tensors, behind one interface. Backends:
-// MpiCommunicator (CPU tensors) and, later, an NCCL one (CUDA tensors).
+// MpiCommunicator (CPU tensors; between the ranks of a machine through shared
+// memory, see shm_allreduce.h) and NcclCommunicator (CUDA tensors).
 //
 // Every rank must issue the same collectives in the same order. The async
 // forms return a Work handle; the blocking forms are the async ones plus

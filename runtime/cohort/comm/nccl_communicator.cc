@@ -15,6 +15,7 @@
 #include "cohort/comm/mpi_check.h"
 #include "cohort/comm/nccl_watch.h"
 #include "cohort/core/error.h"
+#include "cohort/core/host_name.h"
 #include "cohort/core/log.h"
 #include "cohort/kernels/cuda/check.h"
 #include "cohort/kernels/cuda/cuda_device.h"
@@ -143,11 +144,10 @@ class NcclCommunicator final : public Communicator {
 void checkOneRankPerGpu(MPI_Comm world, c10::DeviceIndex device) {
   constexpr int kWidth = 128;
   char mine[kWidth] = {};
-  char host[64] = {};
-  gethostname(host, sizeof host - 1);
+  const std::string host = hostName().substr(0, 63);
   char bus[32] = {};
   cudaDeviceGetPCIBusId(bus, sizeof bus, device);
-  std::snprintf(mine, sizeof mine, "%s %s", host, bus);
+  std::snprintf(mine, sizeof mine, "%s %s", host.c_str(), bus);
   int size = 1;
   COHORT_MPI_CHECK(MPI_Comm_size(world, &size));
   std::vector<char> all(static_cast<size_t>(size) * kWidth);

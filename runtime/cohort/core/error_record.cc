@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "cohort/core/file_io.h"
+#include "cohort/core/host_name.h"
 #include "cohort/core/json.h"
 
 namespace cohort {
@@ -72,12 +73,6 @@ std::string recordPath(const ErrorRecordSite& site) {
   std::string name = site.rank >= 0 ? "error-rank-" + std::to_string(site.rank)
                                     : "error-pid-" + std::to_string(getpid());
   return site.logs_dir + "/" + name + ".json";
-}
-
-std::string hostName() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
 }
 
 ErrorRecord recordAt(const ErrorRecordSite& site, const std::string& kind,

@@ -1,10 +1,12 @@
 #include "cohort/core/file_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -89,6 +91,58 @@ std::string uniqueSuffix() {
   std::snprintf(text, sizeof text, "%d.%016llx", static_cast<int>(::getpid()),
                 static_cast<unsigned long long>(generator()));
   return text;
+}
+
+bool writeTemporaryFile(const std::string& path, const std::string& temporary,
+                        const std::function<bool(int fd)>& fill, bool durable,
+                        std::string* problem) {
+  UniqueFd file{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
+  if (file.fd < 0) {
+    *problem = "cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  // A full disk fails the write or, on some file systems, only the flush or the close.
+  bool ok = fill(file.fd) && (!durable || ::fsync(file.fd) == 0);
+  int why = errno;
+  if (::close(file.release()) != 0 && ok) {
+    ok = false;
+    why = errno;
+  }
+  if (!ok) {
+    ::unlink(temporary.c_str());
+    *problem = "cannot write " + path + ": " + std::strerror(why);
+  }
+  return ok;
+}
+
+void syncParentFolder(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string folder = slash == std::string::npos ? "."
+                             : slash == 0               ? "/"
+                                                        : path.substr(0, slash);
+  UniqueFd dir{::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (dir.fd >= 0) ::fsync(dir.fd);
+}
+
+bool writeFileAtomically(const std::string& path, const std::function<bool(int fd)>& fill,
+                         std::string* problem, const AtomicWrite& how) {
+  const std::string temporary =
+      how.temporary.empty() ? path + ".tmp." + uniqueSuffix() : how.temporary;
+  if (!writeTemporaryFile(path, temporary, fill, how.durable, problem)) return false;
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int why = errno;
+    ::unlink(temporary.c_str());
+    *problem = "cannot rename " + temporary + " to " + path + ": " + std::strerror(why);
+    return false;
+  }
+  if (how.durable) syncParentFolder(path);
+  return true;
+}
+
+bool writeFileAtomically(const std::string& path, const std::string& bytes, std::string* problem,
+                         const AtomicWrite& how) {
+  return writeFileAtomically(
+      path, [&bytes](int fd) { return writeAll(fd, bytes); }, problem, how);
 }
 
 }  // namespace cohort

@@ -1,6 +1,6 @@
 // Small POSIX file helpers shared by the code that writes files itself (local
 // storage, checkpoints, the launcher): a descriptor closed at scope exit, a
-// write of every byte, and a copy between files.
+// write of every byte, a copy between files, and the one atomic file write.
 #pragma once
 
 #include <cstddef>
@@ -45,5 +45,46 @@ bool copyContents(int in, int out, int64_t size,
 
 // "PID.RANDOM": a suffix for temporary names no other process or thread picks.
 std::string uniqueSuffix();
+
+// Note [Atomic file writes]
+// A file that others read while it may be replaced (run.json, a record, an
+// object of local storage, the upload state, a cached shard) is written whole
+// to a temporary file beside it, which is flushed to disk (fsync) and renamed
+// over the file; the folder is then flushed, so that the rename survives a
+// crash. A reader sees the old file or the new one, never part of one. A
+// failure leaves no temporary file behind and says which file could not be
+// written and why ("cannot write PATH: No space left on device"); the caller
+// turns that into its own error, with its own advice. Renaming whole folders
+// (a checkpoint's commit, a model export, a registry download) is another
+// job, done where those folders are made.
+
+struct AtomicWrite {
+  // Flush the file before the rename and the folder after it. A cache, whose
+  // entries are checked when read, can do without.
+  bool durable = true;
+  // The temporary file; "": PATH.tmp.UNIQUE (uniqueSuffix).
+  std::string temporary;
+};
+
+// Fills `path` atomically (See Note [Atomic file writes]): `fill` writes the
+// content to the descriptor it is given, returning false (errno set) when it
+// cannot. False, with *problem saying what failed, when the file could not be
+// written; the file is then as it was.
+bool writeFileAtomically(const std::string& path, const std::function<bool(int fd)>& fill,
+                         std::string* problem, const AtomicWrite& how = {});
+bool writeFileAtomically(const std::string& path, const std::string& bytes, std::string* problem,
+                         const AtomicWrite& how = {});
+
+// The first half of an atomic write, for a caller that commits the file its
+// own way (link(2) for an exclusive create): creates `temporary` (which must
+// not exist), fills it and, when `durable`, flushes it. False, with *problem
+// naming `path` (the file it stands for), having removed `temporary`.
+bool writeTemporaryFile(const std::string& path, const std::string& temporary,
+                        const std::function<bool(int fd)>& fill, bool durable,
+                        std::string* problem);
+
+// Flushes the folder holding `path` to disk (after a rename or a link in it);
+// best effort.
+void syncParentFolder(const std::string& path);
 
 }  // namespace cohort

@@ -1,7 +1,12 @@
 // Every COHORT_* setting, in one table (COHORT_SETTINGS below): read once at
-// start-up by cohort::init() and logged there. Nothing else in cohort reads a
-// COHORT_* variable, except the launcher contract (COHORT_RANK/SIZE/LOCAL_*),
-// which world discovery owns.
+// start-up by cohort::init() and logged there, and by each tool
+// (Settings::fromEnvironment) for the ones it uses. Nothing else in cohort
+// reads a COHORT_* variable, except the launcher contract (COHORT_RANK,
+// COHORT_WORLD_SIZE, COHORT_LOCAL_RANK, COHORT_LOCAL_SIZE), which world
+// discovery owns (cohort/world/world_env.h), and COHORT_SWEEP_ID and
+// COHORT_TRIAL_ID, which cohort-sweep sets for a trial's program to read and
+// cohort itself never reads. A test (tests/unit/test_settings.cc) greps the
+// sources for any other.
 #pragma once
 
 #include <string>
@@ -69,7 +74,9 @@ namespace cohort {
   X(double, upload_interval_s, "COHORT_UPLOAD_INTERVAL_S", 30.0, Positive(), \
     "seconds between uploads of the logs folder during a run") \
   X(double, upload_block_mib, "COHORT_UPLOAD_BLOCK_MB", 8.0, Positive(), \
-    "files larger than this (MiB) go to Azure in blocks of this size")
+    "files larger than this (MiB) go to Azure in blocks of this size") \
+  X(std::string, registry, "COHORT_REGISTRY", "", Text("~/.cohort/registry"), \
+    "the model registry of `cohort-model`, `cohortrun --register` and `cohort-sweep` when none is named: a folder, `azure://` or `hdfs://` URL (see registry.md)")
 // clang-format on
 
 struct Settings {

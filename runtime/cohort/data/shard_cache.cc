@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <vector>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/log.h"
 #include "cohort/storage/storage_local.h"
 
@@ -66,25 +66,13 @@ std::shared_ptr<storage::Buffer> ShardCache::get(const std::string& digest,
 void ShardCache::put(const std::string& digest, const storage::Buffer& bytes) {
   if (!enabled()) return;
   const std::string path = pathOf(digest);
-  std::ostringstream temp_name;
-  temp_name << path << ".tmp." << ::getpid() << "." << std::this_thread::get_id();
-  const std::string temp = temp_name.str();
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      log::warn("cannot write to the shard cache " + folder_ +
-                " (disk full?); reading from storage instead");
-      return;
-    }
-  }
-  std::error_code error;
-  fs::rename(temp, path, error);
-  if (error) {
-    fs::remove(temp, error);
-    log::warn("cannot add to the shard cache " + folder_ + ": " + error.message());
+  // A cached shard is checked when it is read: not flushed to disk.
+  std::string problem;
+  if (!writeFileAtomically(path,
+                           [&bytes](int fd) { return writeAll(fd, bytes.data(), bytes.size()); },
+                           &problem, {/*durable=*/false, ""})) {
+    log::warn("cannot add to the shard cache " + folder_ + " (" + problem +
+              "); reading from storage instead");
     return;
   }
   trim(path);

@@ -1,10 +1,14 @@
 #include "cohort/registry/lineage.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
+
+#include "cohort/core/clock.h"
+#include "cohort/core/error.h"
+#include "cohort/core/run_record.h"
 
 namespace cohort::registry {
 
@@ -31,10 +35,45 @@ json readJson(const fs::path& path, std::vector<std::string>* notes, bool expect
   return j;
 }
 
-json pick(const json& from, std::initializer_list<const char*> keys) {
-  json out = json::object();
-  for (const char* k : keys) out[k] = from.contains(k) ? from[k] : json();
-  return out;
+// The run's record (See Note [Run record]), or none, with a note, when it is
+// missing or is not a run record.
+std::optional<RunRecord> readRun(const fs::path& logs, std::vector<std::string>* notes) {
+  const fs::path path = logs / "run.json";
+  try {
+    auto run = RunRecord::readFile(path.string());
+    if (!run) notes->push_back(path.string() + " is missing");
+    return run;
+  } catch (const DataError& e) {
+    notes->push_back(e.detail() + "; left out");
+    return std::nullopt;
+  }
+}
+
+json timeOrNull(double unix_seconds) {
+  return unix_seconds > 0 ? json(isoTime(unix_seconds)) : json();
+}
+
+// What the lineage keeps of the run.
+json runPart(const RunRecord& run) {
+  json versions = json::object();
+  for (const auto& [name, version] : run.versions) versions[name] = version;
+  json hosts = json::array();
+  for (const auto& h : run.hosts) hosts.push_back(h.name);
+  return {{"run_id", run.run_id},
+          {"state", run.state},
+          {"exit_status", run.exit_status >= 0 ? json(run.exit_status) : json()},
+          {"command", run.command},
+          {"program", run.program},
+          {"engine", run.engine},
+          {"world_size", run.world_size},
+          {"nodes", run.nodes},
+          {"procs_per_node", run.procs_per_node},
+          {"restarts", run.restarts()},
+          {"start_time", timeOrNull(run.start)},
+          {"end_time", timeOrNull(run.end)},
+          {"versions", versions},
+          {"slurm_job_id", run.slurm_job_id.empty() ? json() : json(run.slurm_job_id)},
+          {"hosts", hosts}};
 }
 
 // A metric where smaller is better.
@@ -79,8 +118,9 @@ json results(const fs::path& metrics, std::vector<std::string>* notes) {
 }
 
 // The data sets the run read: run.json's list, else the loaders' own notes.
-json dataSets(const json& run, const fs::path& logs, std::vector<std::string>* notes) {
-  if (run.is_object() && run.contains("inputs") && run["inputs"].is_array()) return run["inputs"];
+json dataSets(const std::optional<RunRecord>& run, const fs::path& logs,
+              std::vector<std::string>* notes) {
+  if (run) return run->inputs;
   json out = json::array();
   std::error_code error;
   const fs::path inputs = logs / "inputs";
@@ -132,12 +172,11 @@ void scrub(json& value, const std::vector<std::string>& secrets) {
 
 }  // namespace
 
-json withoutSecrets(json value) {
+json withoutSecrets(json value, const storage::StorageOptions& credentials) {
   std::vector<std::string> secrets;
-  for (const char* name :
-       {"COHORT_AZURE_ACCOUNT_KEY", "COHORT_AZURE_SAS_TOKEN", "COHORT_HDFS_DELEGATION_TOKEN"}) {
-    const char* v = std::getenv(name);
-    if (v && std::string(v).size() >= 6) secrets.emplace_back(v);
+  for (const std::string* v : {&credentials.azure_account_key, &credentials.azure_sas_token,
+                               &credentials.hdfs_delegation_token}) {
+    if (v->size() >= 6) secrets.push_back(*v);
   }
   // A SAS is also written without its leading '?', and key=value parts of it alone.
   for (size_t i = 0, n = secrets.size(); i < n; ++i) {
@@ -151,23 +190,13 @@ json gatherLineage(const LineageSources& sources, std::vector<std::string>* note
   const fs::path outputs(sources.outputs_dir), logs(sources.logs_dir);
   json record = {{"schema", kSchema}};
   const json card = readJson(outputs / "model" / "model.json", notes, true);
-  const json run = logs.empty() ? json() : readJson(logs / "run.json", notes, true);
-  if (run.is_object()) {
-    json r = pick(run, {"run_id", "state", "exit_status", "command", "program", "engine",
-                        "world_size", "nodes", "procs_per_node", "restarts", "start_time",
-                        "end_time", "versions", "slurm_job_id"});
-    json hosts = json::array();
-    for (const auto& h : run.value("hosts", json::array())) hosts.push_back(h.value("name", ""));
-    r["hosts"] = hosts;
-    record["run"] = r;
-  } else {
-    record["run"] = nullptr;
-  }
+  const std::optional<RunRecord> run = logs.empty() ? std::nullopt : readRun(logs, notes);
+  record["run"] = run ? runPart(*run) : json();
   json res = logs.empty() ? json{{"final", nullptr}, {"best", nullptr}}
                           : results(logs / "metrics.jsonl", notes);
   res["model_metrics"] = card.is_object() ? card.value("metrics", json()) : json();
   json hyper = json::object();
-  hyper["arguments"] = run.is_object() && run.contains("program") ? run["program"] : json();
+  hyper["arguments"] = run ? json(run->program) : json();
   hyper["configuration"] = card.is_object() ? card.value("config", json()) : json();
   const json trial = logs.empty() ? json() : readJson(logs / "trial.json", notes, false);
   hyper["trial"] = trial.is_object() ? trial.value("parameters", json()) : json();
@@ -178,15 +207,13 @@ json gatherLineage(const LineageSources& sources, std::vector<std::string>* note
   record["data"] = dataSets(run, logs, notes);
   if (card.is_object() && card.contains("dataset"))
     record["training_data_digest"] = card["dataset"];
-  record["code"] = !sources.code.is_null()                   ? sources.code
-                   : run.is_object() && run.contains("code") ? run["code"]
-                                                             : json();
+  record["code"] = !sources.code.is_null() ? sources.code : run ? run->code : json();
   if (record["code"].is_null())
     notes->push_back("the program's identity is unknown (no run.json with a code record)");
   record["links"] = {{"sweep", trial.is_object() ? trial.value("sweep", json()) : json()},
                      {"trial", trial.is_object() ? trial.value("trial", json()) : json()}};
   record["architecture"] = card.is_object() ? card.value("architecture", json()) : json();
-  return withoutSecrets(record);
+  return record;
 }
 
 }  // namespace cohort::registry

@@ -10,14 +10,17 @@
 //   LOGS/metrics.jsonl           final and best metrics
 //   LOGS/trial.json              the sweep and trial, when the run was a sweep trial
 // Whatever is missing is left null, with a note saying so. No credential may
-// end up in it: URL query strings are cut, and the values of the secret
-// settings in this process's environment are replaced by "<hidden>".
+// end up in it: URL query strings are cut, and the credentials the registry
+// holds (its StorageOptions: the secret settings, or the credentials file)
+// are replaced by "<hidden>".
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
+
+#include "cohort/storage/storage.h"
 
 namespace cohort::registry {
 
@@ -27,12 +30,13 @@ struct LineageSources {
   nlohmann::json code;      // the program's identity (path, sha256, git), if known
 };
 
-// The record, without its "model" part (the registry adds that). `notes` gets
+// The record, without its "model" part (the registry adds that, and takes the
+// secrets out with withoutSecrets before it stores the record). `notes` gets
 // one line for each source that was missing or unreadable.
 nlohmann::json gatherLineage(const LineageSources& sources, std::vector<std::string>* notes);
 
-// `value` with every credential of this process's environment and every URL
-// query string taken out (applied to the whole record before it is stored).
-nlohmann::json withoutSecrets(nlohmann::json value);
+// `value` with every credential in `credentials` and every URL query string
+// taken out (applied to the whole record before it is stored).
+nlohmann::json withoutSecrets(nlohmann::json value, const storage::StorageOptions& credentials);
 
 }  // namespace cohort::registry

@@ -1,6 +1,5 @@
 // The registry's stored records as JSON: the version record, the alias event,
 // and the names of Note [Registry layout].
-#include <chrono>
 #include <cstdio>
 
 #include "cohort/core/error.h"
@@ -26,10 +25,6 @@ int64_t numberOf(const std::string& object) {
 }
 
 std::string modelPrefix(const std::string& name) { return "models/" + name; }
-
-double unixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace detail
 

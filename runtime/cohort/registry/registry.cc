@@ -4,13 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <future>
 
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
+#include "cohort/core/host_name.h"
 #include "cohort/registry/lineage.h"
 #include "cohort/registry/registry_paths.h"
 #include "cohort/storage/checksum.h"
@@ -23,7 +24,6 @@ namespace fs = std::filesystem;
 using detail::modelPrefix;
 using detail::number;
 using detail::numberOf;
-using detail::unixNow;
 using nlohmann::json;
 
 // A model file up to this size goes to Azure in one streamed Put Blob (Azure
@@ -79,9 +79,7 @@ std::string currentUser() {
   std::string user;
   if (const passwd* pw = ::getpwuid(::getuid())) user = pw->pw_name;
   if (user.empty() && std::getenv("USER")) user = std::getenv("USER");
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  return (user.empty() ? "unknown" : user) + "@" + host;
+  return (user.empty() ? "unknown" : user) + "@" + hostName();
 }
 
 Registry::Registry(std::string location, storage::StorageOptions options)
@@ -189,7 +187,7 @@ VersionRecord Registry::registerModel(const std::string& name, const std::string
                         {"created_by", record.created_by},
                         {"tags", tags},
                         {"files", record.toJson()["files"]}};
-    const std::string lineage_text = withoutSecrets(std::move(lineage)).dump(2) + "\n";
+    const std::string lineage_text = withoutSecrets(std::move(lineage), options_).dump(2) + "\n";
     written.push_back(stored + "/lineage.json");
     root_->write(written.back(), lineage_text);
     record.lineage_sha256 = storage::sha256Hex(lineage_text);

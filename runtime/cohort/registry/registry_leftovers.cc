@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 #include "cohort/registry/registry.h"
@@ -72,7 +73,7 @@ std::vector<Leftover> Registry::leftovers(const std::string& name, double grace_
 
 std::vector<Leftover> Registry::leftoversOf(const std::string& name, double grace_s) {
   const std::string prefix = modelPrefix(name);
-  const double now = detail::unixNow();
+  const double now = unixNow();
   std::vector<Leftover> out;
   const auto claims = under(prefix + "/claims")->list();
   for (const auto& c : claims) {

@@ -1,5 +1,5 @@
 // Inside the registry library only: the names of Note [Registry layout]
-// (cohort/registry/registry.h) and the clock the records use.
+// (cohort/registry/registry.h).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,5 @@ std::string number(int64_t n);
 int64_t numberOf(const std::string& object);
 // "models/NAME".
 std::string modelPrefix(const std::string& name);
-// Unix seconds now.
-double unixNow();
 
 }  // namespace cohort::registry::detail

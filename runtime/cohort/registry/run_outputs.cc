@@ -9,12 +9,6 @@ namespace cohort::registry {
 
 namespace fs = std::filesystem;
 
-std::string defaultRegistryLocation(const EnvLookup& env) {
-  if (const auto r = env("COHORT_REGISTRY"); r && !r->empty()) return *r;
-  const auto home = env("HOME");
-  return (home && !home->empty() ? *home : std::string(".")) + "/.cohort/registry";
-}
-
 VersionRecord registerRunOutputs(Registry& registry, const RunOutputs& run,
                                  std::vector<std::string>* notes) {
   const fs::path outputs(run.outputs), model = fs::path(run.outputs) / "model";

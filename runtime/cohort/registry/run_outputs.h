@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "cohort/core/env.h"
 #include "cohort/registry/registry.h"
 
 namespace cohort::registry {
@@ -21,10 +20,6 @@ struct RunOutputs {
   std::string logs;     // "": OUTPUTS/../logs when it exists
   std::map<std::string, std::string> tags;
 };
-
-// The registry the tools use when none is named: COHORT_REGISTRY, else
-// ~/.cohort/registry.
-std::string defaultRegistryLocation(const EnvLookup& env);
 
 // Registers OUTPUTS/model with the lineage the run left. Throws ConfigError
 // when OUTPUTS is not a folder, holds no model, or LOGS is not a folder;

@@ -1,13 +1,13 @@
 #include "cohort/runlog/metrics_log.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
 
@@ -71,12 +71,6 @@ MetricsLog::MetricsLog(const std::string& path) : path_(path) {
 MetricsLog::~MetricsLog() {
   if (file_) std::fclose(file_);
 }
-
-namespace {
-double unixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 void MetricsLog::write(const StepMetrics& metrics) { append(line(metrics, unixNow())); }
 

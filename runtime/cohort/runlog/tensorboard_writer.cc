@@ -1,13 +1,12 @@
 #include "cohort/runlog/tensorboard_writer.h"
 
-#include <unistd.h>
-
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/host_name.h"
 #include "cohort/runlog/crc32c.h"
 #include "cohort/runlog/proto_encoder.h"
 
@@ -23,10 +22,6 @@ constexpr int kEventSummary = 5;
 constexpr int kSummaryValue = 1;
 constexpr int kValueTag = 1;
 constexpr int kValueSimpleValue = 2;
-
-double unixSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void appendLittleEndian(std::string* out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
@@ -61,10 +56,9 @@ std::string TensorBoardWriter::scalarEvent(
 TensorBoardWriter::TensorBoardWriter(const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const double now = unixSeconds();
-  path_ = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." + host;
+  const double now = unixNow();
+  path_ = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." +
+          hostName();
   file_ = std::fopen(path_.c_str(), "wb");
   if (!file_) {
     throw ConfigError(
@@ -82,7 +76,7 @@ TensorBoardWriter::~TensorBoardWriter() {
 
 void TensorBoardWriter::addScalars(const std::vector<std::pair<std::string, double>>& scalars,
                                    int64_t step) {
-  writeRecord(scalarEvent(unixSeconds(), step, scalars));
+  writeRecord(scalarEvent(unixNow(), step, scalars));
 }
 
 void TensorBoardWriter::writeRecord(const std::string& data) {

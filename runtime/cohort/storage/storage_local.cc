@@ -94,7 +94,7 @@ std::vector<ObjectInfo> LocalStorage::list() {
   for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.find(".partial.") != std::string::npos)
-      continue;  // a write in progress (writeTemporary)
+      continue;  // a write in progress (temporaryFor)
     std::error_code gone;
     const auto bytes = it->file_size(gone);
     if (!gone && it->is_regular_file(gone)) objects.push_back({name, static_cast<int64_t>(bytes)});
@@ -165,53 +165,39 @@ std::shared_ptr<Buffer> LocalStorage::fetch(const std::string& name, int64_t exp
   return buffer;
 }
 
-std::string LocalStorage::writeTemporary(const std::string& final_path, int source, int64_t size,
-                                         const std::string& bytes) {
-  const fs::path path(final_path);
+void LocalStorage::makeParent(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
   std::error_code error;
-  fs::create_directories(path.parent_path(), error);
+  fs::create_directories(parent, error);
   if (error) {
-    throw DataError(
-        "cannot create the folder " + path.parent_path().string() + ": " + error.message(),
-        "choose a location this user can write");
-  }
-  // Unique among the processes and threads writing the same name.
-  const std::string temp = path.string() + ".partial." + uniqueSuffix();
-  UniqueFd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
-  if (file.fd < 0) {
-    throw DataError("cannot create " + temp + ": " + errnoText(),
+    throw DataError("cannot create the folder " + parent.string() + ": " + error.message(),
                     "choose a location this user can write");
   }
-  const bool written = source >= 0 ? copyContents(source, file.fd, size)
-                                   : writeAll(file.fd, bytes.data(), bytes.size());
-  if (!written || ::fsync(file.fd) != 0) {
-    const std::string why = errnoText();
-    ::unlink(temp.c_str());
-    throw DataError("cannot write " + temp + ": " + why,
-                    "free some space or choose another location");
-  }
-  return temp;
 }
 
 namespace {
 
-// Moves the temporary `temp` to `path` (replacing what is there), then makes the rename durable.
-void commitRename(const std::string& temp, const std::string& path) {
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string why = errnoText();
-    ::unlink(temp.c_str());
-    throw DataError("cannot rename " + temp + " to " + path + ": " + why,
-                    "check the disk or the NFS mount");
-  }
-  UniqueFd dir{::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir.fd >= 0) ::fsync(dir.fd);
-}
+constexpr const char* kWriteAdvice =
+    "free some space, check the disk or the NFS mount, or choose another location";
+
+// Beside `path`, unique among the processes and threads writing the same name;
+// list() skips it (a write in progress).
+std::string temporaryFor(const std::string& path) { return path + ".partial." + uniqueSuffix(); }
 
 }  // namespace
 
+void LocalStorage::writeAtomically(const std::string& path,
+                                   const std::function<bool(int fd)>& fill) {
+  makeParent(path);
+  std::string problem;
+  if (!writeFileAtomically(path, fill, &problem, {true, temporaryFor(path)})) {
+    throw DataError(problem, kWriteAdvice);
+  }
+}
+
 void LocalStorage::write(const std::string& name, const std::string& bytes) {
   const std::string path = pathOf(name, true);  // a link there is replaced, not followed
-  commitRename(writeTemporary(path, -1, 0, bytes), path);
+  writeAtomically(path, [&bytes](int fd) { return writeAll(fd, bytes); });
 }
 
 void LocalStorage::createLocation() {
@@ -225,7 +211,13 @@ void LocalStorage::createLocation() {
 
 bool LocalStorage::createExclusive(const std::string& name, const std::string& bytes) {
   const std::string path = pathOf(name, true);  // link(2) fails on a link there
-  const std::string temp = writeTemporary(path, -1, 0, bytes);
+  makeParent(path);
+  const std::string temp = temporaryFor(path);
+  std::string problem;
+  if (!writeTemporaryFile(
+          path, temp, [&bytes](int fd) { return writeAll(fd, bytes); }, true, &problem)) {
+    throw DataError(problem, kWriteAdvice);
+  }
   // See Note [Exclusive create]: link(2) is atomic, on NFS too.
   bool created = ::link(temp.c_str(), path.c_str()) == 0;
   const int link_errno = errno;
@@ -240,10 +232,7 @@ bool LocalStorage::createExclusive(const std::string& name, const std::string& b
     }
   }
   ::unlink(temp.c_str());
-  if (created) {
-    UniqueFd dir{::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (dir.fd >= 0) ::fsync(dir.fd);
-  }
+  if (created) syncParentFolder(path);
   return created;
 }
 
@@ -263,7 +252,7 @@ void LocalStorage::putFile(const std::string& name, const std::string& path,
                     "check that it exists and is readable");
   }
   const std::string target = pathOf(name, true);
-  commitRename(writeTemporary(target, source.fd, st.st_size, ""), target);
+  writeAtomically(target, [&](int fd) { return copyContents(source.fd, fd, st.st_size); });
 }
 
 void LocalStorage::getFile(const std::string& name, const std::string& path, int64_t expected_size,

@@ -10,6 +10,8 @@
 // itself may be reached through links). Removing a link removes the link.
 #pragma once
 
+#include <functional>
+
 #include "cohort/storage/storage.h"
 
 namespace cohort::storage {
@@ -47,10 +49,11 @@ class LocalStorage : public Storage {
   // The object's path, checked against Note [No links] (`final_link_ok`: the
   // object itself may be a link, as unlink(2) does not follow it).
   std::string pathOf(const std::string& name, bool final_link_ok = false) const;
-  // A new temporary file beside `final_path` holding `source`'s first `size`
-  // bytes, or `bytes` (when source < 0), fsynced; returns its path.
-  std::string writeTemporary(const std::string& final_path, int source, int64_t size,
-                             const std::string& bytes);
+  // Creates the folder that holds `path`.
+  static void makeParent(const std::string& path);
+  // `fill` writes the new content of `path` (See Note [Atomic file writes] in
+  // cohort/core/file_io.h); a DataError when it cannot.
+  static void writeAtomically(const std::string& path, const std::function<bool(int fd)>& fill);
   std::string folder_;
 };
 

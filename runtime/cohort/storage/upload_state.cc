@@ -1,12 +1,12 @@
 #include "cohort/storage/upload_state.h"
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/log.h"
 
 namespace cohort::storage {
@@ -62,17 +62,12 @@ void UploadState::save() const {
   std::error_code error;
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, error);
-  const std::string temp = path_ + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      throw Error("cannot write the upload state " + temp,
-                  "free space on its disk, or move the logs folder");
-    }
-  }
-  if (std::rename(temp.c_str(), path_.c_str()) != 0) {
-    throw Error("cannot replace the upload state " + path_, "check the permissions of its folder");
+  // Saved after every file and block: not flushed to disk each time (a state
+  // lost in a crash only means some files are sent again).
+  std::string problem;
+  if (!writeFileAtomically(path_, text, &problem, {/*durable=*/false, ""})) {
+    throw Error("cannot save the upload state: " + problem,
+                "free space on its disk, or move the logs folder");
   }
 }
 

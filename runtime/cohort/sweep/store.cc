@@ -2,8 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
-
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/sweep/sqlite_db.h"
 
@@ -46,10 +45,6 @@ CREATE TABLE decisions (
   reason TEXT NOT NULL,
   time REAL NOT NULL);
 )sql";
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 TrialState stateOf(const std::string& text) {
   if (auto state = enumValue(kStateNames, text)) return *state;
@@ -109,7 +104,7 @@ void prepare(SqliteDb& db, const SweepSpec& spec) {
   if (version == 0 && tableCount(db) == 0) {
     db.exec(kSchema);
     Statement insert(db, "INSERT INTO sweep (id, spec, digest, created) VALUES (1, ?, ?, ?)");
-    insert.bind(1, spec.text).bind(2, digestOf(spec)).bind(3, now()).run();
+    insert.bind(1, spec.text).bind(2, digestOf(spec)).bind(3, unixNow()).run();
     db.exec("PRAGMA user_version = " + std::to_string(kStoreSchema));
     t.commit();
     return;
@@ -156,7 +151,7 @@ std::string Store::digest() const {
 int64_t Store::addTrial(const Params& params) {
   WriteTransaction t(*db_);
   Statement s(*db_, "INSERT INTO trials (params, state, created) VALUES (?, 'queued', ?)");
-  s.bind(1, params.dump()).bind(2, now()).run();
+  s.bind(1, params.dump()).bind(2, unixNow()).run();
   const int64_t id = sqlite3_last_insert_rowid(db_->handle());
   t.commit();
   return id;
@@ -178,7 +173,7 @@ void Store::start(int64_t trial, const std::string& jobId) {
   Statement s(*db_,
               "UPDATE trials SET state = 'running', job_id = ?, started = ? "
               "WHERE id = ? AND state IN ('queued', 'paused')");
-  s.bind(1, jobId).bind(2, now()).bind(3, trial).run();
+  s.bind(1, jobId).bind(2, unixNow()).bind(3, trial).run();
   if (s.changes() != 1) refuseMove(trial, "queued or paused", "start");
   t.commit();
 }
@@ -218,7 +213,7 @@ void Store::finish(int64_t trial, TrialState end, std::optional<int64_t> exitSta
   } else {
     s.bindNull(2);
   }
-  s.bind(3, reason).bind(4, now()).bind(5, trial).run();
+  s.bind(3, reason).bind(4, unixNow()).bind(5, trial).run();
   if (s.changes() != 1)
     refuseMove(trial, "running or paused", std::string("end as ") + stateName(end));
   t.commit();
@@ -241,7 +236,7 @@ void Store::addDecision(int64_t trial, const std::string& policy, const Decision
       "INSERT INTO decisions (trial, interval, policy, action, value, threshold, reason, time) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, trial).bind(2, d.interval).bind(3, policy).bind(4, std::string(actionName(d.action)));
-  s.bind(5, d.value).bind(6, d.threshold).bind(7, d.reason).bind(8, now()).run();
+  s.bind(5, d.value).bind(6, d.threshold).bind(7, d.reason).bind(8, unixNow()).run();
   t.commit();
 }
 

@@ -81,12 +81,14 @@ TEST(Records, RunRecordIsValidJsonWithInvalidUtf8InItsCommand) {
   RunRecord r;
   r.run_id = "run-a";
   r.command = {"cohortrun", "--", std::string("./train\xc3")};
-  r.plan.hosts = {{"h1", 0, 2}};
+  JobPlan plan;
+  plan.hosts = {{"h1", 0, 2}};
+  recordPlan(plan, &r);
   r.start = 1714567890.5;
   r.attempts.push_back(
       {0, 1714567890.5, 0, 1, "rank 1 on h1 exited with code 1", 1, "h1", "/logs"});
   r.versions = {{"cohort", "1.0"}};
-  const auto doc = nlohmann::json::parse(runRecordJson(r));
+  const auto doc = nlohmann::json::parse(r.toJson());
   EXPECT_EQ(doc["state"], "running");
   EXPECT_TRUE(doc["exit_status"].is_null());
   EXPECT_TRUE(doc["end_time"].is_null());
@@ -196,7 +198,9 @@ TEST_F(LogsFolder, RecordsOfOtherRunsAndAttemptsAreIgnored) {
 }
 
 TEST_F(LogsFolder, AttemptsMoveAsideAndEarlierRunsToo) {
-  write("run.json", R"({"run_id": "old-run"})");
+  RunRecord old;
+  old.run_id = "old-run";
+  write("run.json", old.toJson());
   write("launcher.log", "x");
   write(rankLogName(0), "old");
   write("metrics.jsonl", "the trainer's own");
