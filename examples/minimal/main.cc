@@ -5,7 +5,11 @@
 //
 //   cohort-pack --fashion-mnist /usr/share/datasets/fashion-mnist --to data/fmnist
 //   cohortrun --procs-per-node 2 --max-restarts 2 -- ./minimal data/fmnist/train 2
-#include <torch/torch.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adam.h>
+#include <torch/utils.h>
 
 #include <cstdio>
 #include <string>

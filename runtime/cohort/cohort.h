@@ -5,6 +5,10 @@
 // loader, the Checkpointer and model export, and RunLog. See docs/trainer.md.
 #pragma once
 
+// libtorch's tensors and factories (torch::Tensor, torch::kFloat32, torch::zeros...),
+// which a trainer uses beside cohort's own headers; those include less.
+#include <torch/types.h>
+
 #include "cohort/checkpoint/checkpointer.h"
 #include "cohort/checkpoint/model_export.h"
 #include "cohort/checkpoint/module_state.h"

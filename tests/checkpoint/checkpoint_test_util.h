@@ -3,7 +3,9 @@
 // and ways for the ranks to agree on what rank 0 saw.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/linear.h>
 
 #include <filesystem>
 #include <string>

@@ -5,6 +5,7 @@
 // refused with a ConfigError naming the tensor, on every rank. The same round
 // trip holds for parameters DataParallel shares between a machine's ranks.
 #include <gtest/gtest.h>
+#include <torch/utils.h>
 
 #include "checkpoint_test_util.h"
 #include "cohort/checkpoint/checkpoint_folder.h"

@@ -7,6 +7,13 @@
 // ConfigError on every rank. The loader continues mid-epoch when the
 // trainer's loop calls setEpoch after resume().
 #include <gtest/gtest.h>
+#include <torch/optim/adagrad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/lbfgs.h>
+#include <torch/optim/rmsprop.h>
+#include <torch/optim/sgd.h>
+#include <torch/utils.h>
 
 #include <functional>
 

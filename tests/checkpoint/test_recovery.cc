@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <torch/utils.h>
 
 #include <fstream>
 #include <iterator>

@@ -3,6 +3,7 @@
 // 0-d and empty tensors too -- and the root attributes. Each rank works in
 // its own folder; there are no collectives besides the shared folder's.
 #include <gtest/gtest.h>
+#include <torch/utils.h>
 
 #include <fstream>
 

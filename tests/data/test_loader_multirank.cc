@@ -2,6 +2,7 @@
 // packed by rank 0; gathered step by step, the slices make up the same global
 // sequence one process reads, each sample once; a resumed loader continues it.
 #include <gtest/gtest.h>
+#include <torch/types.h>
 
 #include <cstring>
 #include <set>

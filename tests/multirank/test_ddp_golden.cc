@@ -2,7 +2,9 @@
 // process computes on the concatenated batch, for a model with a shared weight,
 // a parameter no rank uses, and one that only rank 0 uses.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/utils.h>
 
 #include "cohort/cohort.h"
 #include "cohort/ddp/data_parallel.h"

@@ -3,7 +3,9 @@
 // Training must match private replicas bit for bit, the memory must really be
 // one copy, and the misuses the contract forbids must be refused.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/utils.h>
 
 #include <string>
 #include <utility>

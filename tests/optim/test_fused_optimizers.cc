@@ -3,7 +3,11 @@
 // parameters must agree all along. On the CPU always; on the GPU too when one
 // is usable (the CUDA kernels apply the same functors).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+#include <torch/utils.h>
 
 #include <functional>
 #include <memory>

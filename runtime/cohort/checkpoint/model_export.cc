@@ -1,7 +1,5 @@
 #include "cohort/checkpoint/model_export.h"
 
-#include <ATen/ATen.h>
-
 #include <ctime>
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "cohort/checkpoint/tensor_file.h"
 
-#include <ATen/ATen.h>
+#include <ATen/ops/empty.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,5 +1,7 @@
 #include "cohort/data/sharded_loader.h"
 
+#include <ATen/ops/empty.h>
+
 #include <algorithm>
 
 #include <cstring>
@@ -17,24 +19,24 @@ namespace cohort::data {
 
 namespace {
 
-torch::Dtype torchType(DType dtype) {
+at::ScalarType torchType(DType dtype) {
   switch (dtype) {
     case DType::kUInt8:
-      return torch::kUInt8;
+      return at::kByte;
     case DType::kInt8:
-      return torch::kInt8;
+      return at::kChar;
     case DType::kInt16:
-      return torch::kInt16;
+      return at::kShort;
     case DType::kInt32:
-      return torch::kInt32;
+      return at::kInt;
     case DType::kInt64:
-      return torch::kInt64;
+      return at::kLong;
     case DType::kFloat32:
-      return torch::kFloat32;
+      return at::kFloat;
     case DType::kFloat64:
-      return torch::kFloat64;
+      return at::kDouble;
   }
-  return torch::kUInt8;
+  return at::kByte;
 }
 
 void checkOptions(const LoaderOptions& o) {
@@ -88,7 +90,7 @@ LoaderOptions LoaderOptions::fromSettings(const Settings& settings, std::string 
   return o;
 }
 
-const torch::Tensor& Batch::operator[](const std::string& name) const {
+const at::Tensor& Batch::operator[](const std::string& name) const {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) return columns[i];
   }
@@ -243,11 +245,11 @@ std::optional<Batch> ShardedLoader::next() {
   for (const Column& c : m.manifest.columns) {
     std::vector<int64_t> sizes = {n};
     sizes.insert(sizes.end(), c.shape.begin(), c.shape.end());
-    batch.columns.push_back(torch::empty(sizes, torch::TensorOptions().dtype(torchType(c.dtype))));
+    batch.columns.push_back(at::empty(sizes, at::TensorOptions().dtype(torchType(c.dtype))));
     batch.names.push_back(c.name);
     out.push_back(static_cast<char*>(batch.columns.back().data_ptr()));
   }
-  batch.ids = torch::empty({n}, torch::kInt64);
+  batch.ids = at::empty({n}, at::kLong);
   int64_t* ids = batch.ids.data_ptr<int64_t>();
   std::map<int, std::shared_ptr<const ShardColumns>> shards;  // held for this batch
   for (int64_t pos = s.begin; pos < s.end; ++pos) {

@@ -20,7 +20,7 @@
 //    (optionally through a bounded local cache folder).
 #pragma once
 
-#include <torch/types.h>
+#include <ATen/core/Tensor.h>
 
 #include <memory>
 #include <optional>
@@ -69,12 +69,12 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  std::vector<torch::Tensor> columns;  // in index.json's column order, [n, *shape] each
-  torch::Tensor ids;  // int64 [n]: each sample's index in the data set's file order
+  std::vector<at::Tensor> columns;  // in index.json's column order, [n, *shape] each
+  at::Tensor ids;                   // int64 [n]: each sample's index in the data set's file order
   std::vector<std::string> names;
 
   int64_t size() const { return ids.size(0); }
-  const torch::Tensor& operator[](const std::string& name) const;
+  const at::Tensor& operator[](const std::string& name) const;
 };
 
 class ShardedLoader {

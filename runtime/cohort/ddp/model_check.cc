@@ -1,6 +1,7 @@
 #include "cohort/ddp/model_check.h"
 
-#include <ATen/ATen.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/full.h>
 
 #include <sstream>
 

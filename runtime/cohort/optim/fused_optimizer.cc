@@ -1,7 +1,8 @@
 #include "cohort/optim/fused_optimizer.h"
 
-#include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/zeros.h>
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,7 +1,5 @@
 #include "cohort/optim/loss_scaler.h"
 
-#include <ATen/ATen.h>
-
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 #include "cohort/ddp/data_parallel.h"
@@ -17,7 +15,7 @@ LossScaler::LossScaler(LossScalerOptions options) : options_(options), scale_(op
                "growth_interval > 0");
 }
 
-at::Tensor LossScaler::scale(const at::Tensor& loss) const { return loss * scale_; }
+at::Tensor LossScaler::scale(const at::Tensor& loss) const { return loss.mul(scale_); }
 
 bool LossScaler::step(DataParallel& dp, FusedOptimizer& optimizer) {
   const GradientReport report = dp.checkGradients();
