@@ -220,6 +220,18 @@ void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, Re
   if (op == ReduceOp::kAvg) divideForAverage(output, size_);
 }
 
+void MpiCommunicator::reduceBucket(at::Tensor& bucket, at::Tensor& residual, Compression compress,
+                                   const Label& label) {
+  if (shm_ && shm_->handles(bucket, bucket)) {
+    shm_->run(bucket, ReduceOp::kSum, size_, {compress, &residual});
+    return;
+  }
+  float* sender = residual.data_ptr<float>();
+  check(compressed_.run(comm_, bucket.data_ptr<float>(), sender, sender + bucket.numel(),
+                        bucket.numel(), compress),
+        "MPI_Allreduce", label);
+}
+
 void MpiCommunicator::broadcastFrom(at::Tensor& tensor, int root, const Label& label) {
   at::Tensor packed = tensor.is_contiguous() ? tensor : tensor.contiguous();
   MPI_Datatype type = types_.datatype(packed.scalar_type());
@@ -287,6 +299,24 @@ auto MpiCommunicator::allreduceWith(Run run, const at::Tensor& input, at::Tensor
   const Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
   return run(label,
              [this, input, output, op, label]() mutable { reduceInto(input, output, op, label); });
+}
+
+WorkPtr MpiCommunicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                                              Compression compress) {
+  if (compress == Compression::kNone) return allreduceAsync(bucket, ReduceOp::kSum);
+  requireCpu(bucket, "allreduce");
+  requireCpu(residual, "allreduce");
+  COHORT_CHECK(bucket.scalar_type() == at::kFloat && bucket.is_contiguous() && bucket.dim() == 1,
+               CommError,
+               std::string("a ") + compressionName(compress) + " allreduce was given a " +
+                   c10::toString(bucket.scalar_type()) + " tensor of " +
+                   std::to_string(bucket.dim()) + " dimension(s)",
+               "compress float32 gradient buckets only (set compress to none for others)");
+  requireMatch(bucket, residual, 2 * bucket.numel(), "compressed allreduce (its residual)");
+  const Label label{"allreduce", compressionName(compress), bucket.numel()};
+  return Queue{this}(label, [this, bucket, residual, compress, label]() mutable {
+    reduceBucket(bucket, residual, compress, label);
+  });
 }
 
 template <typename Run>

@@ -239,7 +239,20 @@ std::string ShmAllreduce::mismatch(int64_t numel, at::ScalarType dtype) const {
   return "";
 }
 
-void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor) {
+int ShmAllreduce::exchangeFloat(char* own, int64_t n, at::ScalarType dtype, ReduceOp op) const {
+  const int64_t width = dtype == at::kFloat ? 4 : 8;
+  for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
+    const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
+    const int code =
+        MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
+                      dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op), cross_);
+    if (code != MPI_SUCCESS) return code;
+  }
+  return MPI_SUCCESS;
+}
+
+void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor,
+                               const Compressed& compressed) {
   const int64_t width = dtype == at::kFloat ? 4 : 8;
   const auto [begin, end] = sliceOf(numel, local_rank_, local_size_, width);
   if (begin == end) return;
@@ -255,23 +268,27 @@ void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
   combine(slices.data(), local_size_, outputs.data(), count, n, dtype, op, divisor,
           cpu::Store::kStream);
   if (machines_ == 1) return;
-  for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
-    const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
-    const int code =
-        MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
-                      dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op), cross_);
-    if (code != MPI_SUCCESS) {
-      throw CommError("MPI_Allreduce between machines failed in a shared-memory allreduce of " +
-                          std::to_string(numel) + " elements",
-                      "a rank on another machine has probably exited; look at its log");
-    }
+  const int code = compressed.compress == Compression::kNone
+                       ? exchangeFloat(own, n, dtype, op)
+                       : exchange_.run(cross_, reinterpret_cast<float*>(own),
+                                       compressed.residual->data_ptr<float>() + begin,
+                                       compressed.residual->data_ptr<float>() + numel + begin, n,
+                                       compressed.compress);
+  if (code != MPI_SUCCESS) {
+    throw CommError(std::string("MPI_Allreduce between machines failed in a shared-memory ") +
+                        (compressed.compress == Compression::kNone
+                             ? ""
+                             : std::string(compressionName(compressed.compress)) + " ") +
+                        "allreduce of " + std::to_string(numel) + " elements",
+                    "a rank on another machine has probably exited; look at its log");
   }
   for (int t = 0; t < local_size_; ++t) {
     if (t != local_rank_) std::memcpy(slices[t], own, n * width);
   }
 }
 
-void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
+void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size,
+                       const Compressed& compressed) {
   const at::ScalarType dtype = buffer.scalar_type();
   const int64_t numel = buffer.numel();
   Post& mine = post(local_rank_);
@@ -292,7 +309,9 @@ void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
 
   // Step 2: reduce this rank's slice of every buffer into every buffer; once
   // every rank has, every buffer holds the whole result.
-  if (disagreement.empty()) reduceSlice(numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1);
+  if (disagreement.empty()) {
+    reduceSlice(numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1, compressed);
+  }
   mine.phase.publish(phase_ + 2);
   waitForAll(phase_ + 2);
   phase_ += 2;

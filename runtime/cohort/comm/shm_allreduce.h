@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "cohort/comm/communicator.h"
+#include "cohort/comm/compressed_exchange.h"
 #include "cohort/comm/shm_counter.h"
 #include "cohort/comm/shm_segment.h"
 
@@ -73,7 +74,18 @@ class ShmAllreduce {
   bool handles(const at::Tensor& input, const at::Tensor& output) const;
 
   // Reduces `buffer` in place over every rank of `world`.
-  void run(at::Tensor& buffer, ReduceOp op, int world_size);
+  // With `compressed.compress` bf16 or fp16 (a float32 buffer, kSum), the
+  // slice each rank sends between machines travels rounded, with
+  // `compressed.residual` keeping what rounding lost (Note [Compressed
+  // buckets]).
+  struct Compressed {
+    Compression compress = Compression::kNone;
+    at::Tensor* residual = nullptr;  // 2 x the buffer's size (compressed_exchange.h)
+  };
+  void run(at::Tensor& buffer, ReduceOp op, int world_size, const Compressed& compressed);
+  void run(at::Tensor& buffer, ReduceOp op, int world_size) {
+    run(buffer, op, world_size, Compressed{});
+  }
 
   // Whether runSmall() takes an allreduce of this contiguous tensor (Note
   // [Small allreduces]); the answer is the same on every rank for the same
@@ -111,7 +123,10 @@ class ShmAllreduce {
   // rank when any machine could not create one (`why` says why).
   std::shared_ptr<ShmSegment> segmentOnEveryMachine(MPI_Comm world, int64_t bytes_per_part,
                                                     std::string* why) const;
-  void reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor);
+  // This rank's slice summed over cross_ as float32/float64: an MPI error code.
+  int exchangeFloat(char* own, int64_t n, at::ScalarType dtype, ReduceOp op) const;
+  void reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor,
+                   const Compressed& compressed);
 
   MPI_Comm node_ = MPI_COMM_NULL;   // the ranks of this machine
   MPI_Comm cross_ = MPI_COMM_NULL;  // the ranks with this local rank on every machine
@@ -123,6 +138,7 @@ class ShmAllreduce {
   // segments_[0] holds the posts; newBuffers() adds one segment per call.
   std::vector<std::shared_ptr<ShmSegment>> segments_;
   std::shared_ptr<ShmSegment> scratch_;  // two slots per rank for small allreduces, or none
+  CompressedExchange exchange_;          // this rank's slice between machines, compressed
 };
 
 }  // namespace cohort
