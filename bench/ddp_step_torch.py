@@ -21,8 +21,9 @@ Across hosts (bench/run_ddp_netns.sh): one process per host with
 --rank R --world W --master ADDR:PORT (gloo over TCP to ADDR). --hidden sets
 the two hidden layers' width (2048: 5.8 M parameters; 4608: 25 M), and
 --hook fp16 / powersgd registers DDP's fp16_compress_hook or powerSGD_hook
-(rank 1 and error feedback, PyTorch's defaults; compression from step 2
-rather than 10, so that the timed steps are compressed ones).
+(rank 1, PyTorch's default; compression from step 2 rather than 10, so that
+the timed steps are compressed ones; without error feedback, which aborts
+over gloo in torch 1.13).
 """
 import argparse
 import os
@@ -70,8 +71,11 @@ def register_hook(model, hook):
         model.register_comm_hook(None, default_hooks.fp16_compress_hook)
     elif hook == "powersgd":
         from torch.distributed.algorithms.ddp_comm_hooks import powerSGD_hook
+        # Without error feedback: with it (the default), Debian's torch 1.13 over
+        # gloo aborts in the first compressed step ("enforce fail at
+        # gloo/transport/tcp/pair.cc:510 op.preamble.length <= op.nbytes").
         state = powerSGD_hook.PowerSGDState(process_group=None, matrix_approximation_rank=1,
-                                            start_powerSGD_iter=2)
+                                            start_powerSGD_iter=2, use_error_feedback=False)
         model.register_comm_hook(state, powerSGD_hook.powerSGD_hook)
 
 

@@ -82,8 +82,20 @@ run_torch() {
   return $rc
 }
 
-# measure CONFIG HIDDEN: prints the run's samples/s.
+# measure CONFIG HIDDEN: prints the run's samples/s. PyTorch's powerSGD_hook
+# over gloo (torch 1.13) aborts now and then in gloo ("op.preamble.length <=
+# op.nbytes"); such a run is tried up to 3 times, and each abort is said.
 measure() {
+  local tries=1 k
+  [[ $1 != torch-psgd ]] || tries=3
+  for ((k = 1; k <= tries; ++k)); do
+    if measure_once "$@"; then return 0; fi
+    [[ $k == "$tries" ]] || echo "$1 (hidden $2): attempt $k failed; trying again" >&2
+  done
+  return 1
+}
+
+measure_once() {
   local config=$1 hidden=$2 out
   case $config in
     cohort) out=$(run_cohort "" --hidden "$hidden" "${args[@]}" 2>"$log") ;;

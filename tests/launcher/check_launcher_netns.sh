@@ -42,7 +42,8 @@ rank_pid() { cat "$case_outputs/ready-rank-$1"; }
 
 # ---- 2 hosts x 2 ranks ----
 new_case
-run_case two-hosts 90 "${cr[@]}" --hosts h1:2,h2:2 -- "$rank" --seconds 0.5 "$tag"
+run_case two-hosts 90 "${cr[@]}" --hosts h1:2,h2:2 -- \
+  env COHORT_COMPRESS=bf16 "$rank" --seconds 0.5 "$tag"
 expect_success
 expect_output '^\[rank 0\] contract ok: rank 0 of 4, local 0 of 2, on h1'
 expect_output '^\[rank 1\] contract ok: rank 1 of 4, local 1 of 2, on h1'
@@ -50,6 +51,8 @@ expect_output '^\[rank 2\] contract ok: rank 2 of 4, local 0 of 2, on h2'
 expect_output '^\[rank 3\] contract ok: rank 3 of 4, local 1 of 2, on h2'
 # Buckets: shared memory on each host, MPI between them (the slices of local rank k).
 expect_output '^\[rank 3\] bucket allreduce ok: shared memory between 2 ranks per machine'
+# The slices between the machines compressed (Note [Compressed buckets]).
+expect_output '^\[rank 3\] compressed bucket allreduce ok: bf16'
 expect_file '^contract ok: rank 3 of 4' "$case_logs/rank-3.log"
 expect_run_json "[h['name'] for h in d['hosts']] == ['h1', 'h2'] and d['world_size'] == 4"
 expect_run_json "'10.200.0.0/24' in d['engine_command'] and 'oob_tcp_keepalive_time' in d['engine_command']"

@@ -134,7 +134,9 @@ void fail(const std::string& how) {
 // machine and MPI between machines (Note [Shared-memory allreduce]). Prints
 // the path, which the multi-host tests check.
 void checkBucketAllreduce(cohort::Runtime& rt) {
-  constexpr int64_t kNumel = 100003;  // odd: the slices of the ranks differ in size
+  // Odd, so the slices of the ranks differ in size, and large enough that
+  // between machines each local rank's slice goes as Note [Bucket exchange] says.
+  constexpr int64_t kNumel = 300007;
   at::Tensor bucket = rt.comm().newReductionBuffers({{kNumel, at::kFloat}})[0];
   const at::Tensor base = at::arange(kNumel, at::kFloat);
   bucket.copy_(base.add(1000.0 * rt.rank()));

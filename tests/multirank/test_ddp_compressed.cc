@@ -7,10 +7,10 @@
 // on one machine nothing crosses: the result is float32's and the residuals
 // stay zero.
 #include <gtest/gtest.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/activation.h>
-#include <torch/nn/functional/loss.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -107,8 +107,8 @@ TEST_P(CompressedDdp, OneStepIsWithinTheStatedBound) {
     const double u = unitRoundoff(GetParam());
     // float16 values below 2^-14 are subnormal, with a fixed spacing of
     // 2^-24: at most half of it lost per rounding, two roundings.
-    const torch::Tensor bound = sumOverRanks(v.abs()) * (u * (2 + u)) + 1e-7 * exact.abs() +
-                                std::ldexp(1.0, -24);
+    const torch::Tensor bound =
+        sumOverRanks(v.abs()) * (u * (2 + u)) + 1e-7 * exact.abs() + std::ldexp(1.0, -24);
     EXPECT_TRUE((error <= bound).all().item<bool>())
         << "parameter " << i << ": error " << error.max().item<double>() << " over the bound "
         << ((error - bound).max().item<double>()) << " beyond";
@@ -176,8 +176,8 @@ TEST_P(CompressedDdp, ManyStepsAddUpToTheExactSumsLessTheLastResiduals) {
     EXPECT_TRUE((drift <= tolerance).all().item<bool>())
         << "parameter " << i << ": drift " << drift.max().item<double>() << " against "
         << tolerance.max().item<double>();
-    sensitivity = std::max(sensitivity,
-                           one_step_error[i].item<double>() / tolerance.max().item<double>());
+    sensitivity =
+        std::max(sensitivity, one_step_error[i].item<double>() / tolerance.max().item<double>());
   }
   if (crossesAsSixteenBits()) {
     // The check above must be able to fail: without the residuals, one step's
@@ -189,6 +189,47 @@ TEST_P(CompressedDdp, ManyStepsAddUpToTheExactSumsLessTheLastResiduals) {
 INSTANTIATE_TEST_SUITE_P(Types, CompressedDdp,
                          ::testing::Values(cohort::Compression::kBf16, cohort::Compression::kFp16),
                          [](const auto& info) { return cohort::compressionName(info.param); });
+
+// Buckets of more than 64 Ki elements go between ranks as Note [Bucket
+// exchange] says (with COHORT_SHM=off), float32 on the wire: the average to
+// float32's rounding, the same on every rank.
+TEST(Float32Buckets, LargeBucketsAreTheAverage) {
+  torch::manual_seed(9);
+  auto net = torch::nn::Sequential(torch::nn::Linear(8, 400), torch::nn::Tanh(),
+                                   torch::nn::Linear(400, 400), torch::nn::Tanh(),
+                                   torch::nn::Linear(400, 4));
+  cohort::DataParallelOptions options;
+  options.compress = cohort::Compression::kNone;
+  cohort::DataParallel dp(net.ptr(), rt().comm(), options);
+  bool large = false;
+  for (const auto& b : dp.buckets()) large = large || b.numel > 64 * 1024;
+  ASSERT_TRUE(large) << "no bucket is large enough to take the exchange";
+  auto params = net->parameters();
+  std::vector<torch::Tensor> before;
+  for (auto& p : params) before.push_back(p.detach().clone());
+  torch::manual_seed(50 + rt().rank());
+  const torch::Tensor x = torch::randn({6, 8}), y = torch::randn({6, 4});
+  torch::nn::functional::mse_loss(net->forward(x), y).backward();
+  // Each rank's own gradient, from a copy that is not reduced.
+  auto copy = torch::nn::Sequential(torch::nn::Linear(8, 400), torch::nn::Tanh(),
+                                    torch::nn::Linear(400, 400), torch::nn::Tanh(),
+                                    torch::nn::Linear(400, 4));
+  {
+    torch::NoGradGuard no_grad;
+    auto dst = copy->parameters();
+    for (size_t i = 0; i < dst.size(); ++i) dst[i].copy_(before[i]);
+  }
+  torch::nn::functional::mse_loss(copy->forward(x), y).backward();
+  auto mine = copy->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const torch::Tensor exact = sumOverRanks(mine[i].grad() / static_cast<double>(rt().size()));
+    const torch::Tensor got = params[i].grad().to(torch::kDouble);
+    EXPECT_TRUE(torch::allclose(got, exact, 1e-5, 1e-8))
+        << "parameter " << i << ": max difference " << (got - exact).abs().max().item<double>();
+    // Identical on every rank.
+    EXPECT_TRUE(torch::equal(sumOverRanks(got), got * rt().size())) << "parameter " << i;
+  }
+}
 
 TEST(CompressedDdpConstruction, RefusesGradientsThatAreNotFloat32) {
   auto net = makeNet();

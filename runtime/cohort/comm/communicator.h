@@ -62,7 +62,7 @@ class Communicator {
   // machines -- each local rank's slice, or the whole bucket where a machine
   // has one rank or memory is not shared -- travels as 16-bit values, and
   // every rounding is kept in a float32 residual and added back the next step
-  // (error feedback, Note [Two-sided error feedback] in compressed_exchange.h),
+  // (error feedback, Note [Two-sided error feedback] in bucket_exchange.h),
   // so no part of an update is lost, only delayed. The residuals (2 floats per
   // bucket element, zero at first) belong to the caller: they are training
   // state. On one machine with shared memory nothing crosses, nothing is

@@ -21,8 +21,8 @@
 #include <mutex>
 #include <thread>
 
+#include "cohort/comm/bucket_exchange.h"
 #include "cohort/comm/communicator.h"
-#include "cohort/comm/compressed_exchange.h"
 #include "cohort/comm/mpi_types.h"
 #include "cohort/comm/shm_allreduce.h"
 #include "cohort/comm/watchdog.h"
@@ -53,7 +53,7 @@ class MpiCommunicator final : public Communicator {
   WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) override;
   WorkPtr barrierAsync() override;
 
-  // Note [Compressed buckets].
+  // Note [Compressed buckets], Note [Bucket exchange].
   WorkPtr allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
                                Compression compress) override;
 
@@ -120,7 +120,7 @@ class MpiCommunicator final : public Communicator {
   MpiTypes types_;
   Watchdog watchdog_;
   std::unique_ptr<ShmAllreduce> shm_;  // null: every allreduce goes through MPI
-  CompressedExchange compressed_;      // used in turn, like every collective
+  BucketExchange exchange_;            // used in turn, like every collective
 
   // Turns: a collective with sequence number s runs once finished_ == s. The
   // uncontended path is two atomic operations; waiters_ tells a finishing

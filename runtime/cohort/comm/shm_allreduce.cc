@@ -239,6 +239,10 @@ std::string ShmAllreduce::mismatch(int64_t numel, at::ScalarType dtype) const {
   return "";
 }
 
+// Slices from this many elements (256 KiB) go between machines as Note
+// [Bucket exchange] says.
+constexpr int64_t kExchangeLeast = 64 * 1024;
+
 int ShmAllreduce::exchangeFloat(char* own, int64_t n, at::ScalarType dtype, ReduceOp op) const {
   const int64_t width = dtype == at::kFloat ? 4 : 8;
   for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
@@ -268,12 +272,19 @@ void ShmAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
   combine(slices.data(), local_size_, outputs.data(), count, n, dtype, op, divisor,
           cpu::Store::kStream);
   if (machines_ == 1) return;
-  const int code = compressed.compress == Compression::kNone
-                       ? exchangeFloat(own, n, dtype, op)
-                       : exchange_.run(cross_, reinterpret_cast<float*>(own),
-                                       compressed.residual->data_ptr<float>() + begin,
-                                       compressed.residual->data_ptr<float>() + numel + begin, n,
-                                       compressed.compress);
+  // A float32 slice of a sum between machines as Note [Bucket exchange] says
+  // (compressed or not); anything else through MPI_Allreduce.
+  const bool exchange =
+      compressed.compress != Compression::kNone ||
+      (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax && n >= kExchangeLeast);
+  float* residual =
+      compressed.residual != nullptr ? compressed.residual->data_ptr<float>() : nullptr;
+  const int code = exchange
+                       ? exchange_.run(cross_, reinterpret_cast<float*>(own),
+                                       residual != nullptr ? residual + begin : nullptr,
+                                       residual != nullptr ? residual + numel + begin : nullptr, n,
+                                       compressed.compress)
+                       : exchangeFloat(own, n, dtype, op);
   if (code != MPI_SUCCESS) {
     throw CommError(std::string("MPI_Allreduce between machines failed in a shared-memory ") +
                         (compressed.compress == Compression::kNone

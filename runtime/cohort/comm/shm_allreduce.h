@@ -50,8 +50,8 @@
 #include <utility>
 #include <vector>
 
+#include "cohort/comm/bucket_exchange.h"
 #include "cohort/comm/communicator.h"
-#include "cohort/comm/compressed_exchange.h"
 #include "cohort/comm/shm_counter.h"
 #include "cohort/comm/shm_segment.h"
 
@@ -80,7 +80,7 @@ class ShmAllreduce {
   // buckets]).
   struct Compressed {
     Compression compress = Compression::kNone;
-    at::Tensor* residual = nullptr;  // 2 x the buffer's size (compressed_exchange.h)
+    at::Tensor* residual = nullptr;  // 2 x the buffer's size (bucket_exchange.h)
   };
   void run(at::Tensor& buffer, ReduceOp op, int world_size, const Compressed& compressed);
   void run(at::Tensor& buffer, ReduceOp op, int world_size) {
@@ -138,7 +138,7 @@ class ShmAllreduce {
   // segments_[0] holds the posts; newBuffers() adds one segment per call.
   std::vector<std::shared_ptr<ShmSegment>> segments_;
   std::shared_ptr<ShmSegment> scratch_;  // two slots per rank for small allreduces, or none
-  CompressedExchange exchange_;          // this rank's slice between machines, compressed
+  BucketExchange exchange_;              // this rank's slice between machines, compressed
 };
 
 }  // namespace cohort

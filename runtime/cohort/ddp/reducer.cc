@@ -251,9 +251,9 @@ void Reducer::launchReadyBuckets() {
     const int b = next_launch_++;
     stage(b);
     if (observer_) buckets_[b].issued = std::chrono::steady_clock::now();
-    buckets_[b].work = compress_ == Compression::kNone
-                           ? comm_.allreduceAsync(buckets_[b].flat, ReduceOp::kSum)
-                           : comm_.allreduceBucketAsync(buckets_[b].flat, residuals_[b], compress_);
+    at::Tensor none;
+    buckets_[b].work = comm_.allreduceBucketAsync(
+        buckets_[b].flat, compress_ == Compression::kNone ? none : residuals_[b], compress_);
   }
 }
 
