@@ -1,4 +1,5 @@
-// Checkpointer: saves and resumes a trainer's whole state.
+// Checkpointer: saves and resumes a trainer's whole state (checkpoint_save.cc,
+// checkpoint_resume.cc).
 //
 //   cohort::checkpoint::Checkpointer ckpt(rt, rt.settings().outputs_dir + "/checkpoints", policy);
 //   TrainState state{.model = moduleState(*net), .optimizer = &opt, .loader = &loader};

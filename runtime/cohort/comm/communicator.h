@@ -12,20 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "cohort/comm/reduce_op.h"
 #include "cohort/comm/work.h"
 #include "cohort/core/compression.h"
 
 namespace cohort {
-
-enum class ReduceOp { kSum, kAvg, kMin, kMax };
 
 // One buffer asked of newReductionBuffers().
 struct BufferSpec {
   int64_t numel = 0;
   at::ScalarType dtype = at::kFloat;
 };
-
-const char* reduceOpName(ReduceOp op);
 
 // What newMachineShared() returns.
 struct MachineShared {

@@ -228,7 +228,7 @@ void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, Re
 void MpiCommunicator::reduceBucket(at::Tensor& bucket, at::Tensor& residual, Compression compress,
                                    const Label& label) {
   if (shm_ && shm_->handles(bucket, bucket)) {
-    shm_->run(bucket, ReduceOp::kSum, size_, {compress, &residual});
+    shm_->run(bucket, ReduceOp::kSum, size_, ShmCompressed{compress, &residual});
     return;
   }
   float* sender = residual.defined() ? residual.data_ptr<float>() : nullptr;

@@ -27,18 +27,10 @@
 // which every rank allocates alike; either every rank gets shared buffers or
 // none does, so every rank takes the same path for the same collective.
 //
-// Note [Small allreduces]
-// On a single machine, an allreduce of at most 64 KiB of float32/float64 (and
-// at most 256 KiB of all the ranks' inputs together) takes one step instead:
-// each rank copies its input into a slot of a scratch segment, posts, waits
-// for every other rank's post, and folds every rank's slot into its own
-// output. Ranks that finish early may start the next small allreduce while
-// others still read this one, so there are two slots, used by turns (the
-// parity of the step): a rank can only come back to a slot after every other
-// rank has posted the step in between, which it does only once it has read
-// everything of the step before. That is one synchronisation where MPI's
-// allreduce of a small message takes several, so it is faster from the
-// smallest sizes up; bigger messages gain nothing from the copy in.
+// The files, as gloo keeps them: this one sets the machine up and lays out
+// the buffers in shared memory; shm_posts.h is the post protocol the ranks
+// step through; shm_allreduce_sliced.h is the algorithm above and
+// shm_allreduce_small.h the one of Note [Small allreduces].
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -47,19 +39,17 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "cohort/comm/bucket_exchange.h"
 #include "cohort/comm/communicator.h"
-#include "cohort/comm/shm_counter.h"
+#include "cohort/comm/shm_allreduce_sliced.h"
 #include "cohort/comm/shm_segment.h"
 
 namespace cohort {
 
-// [begin, end) of slice t of n elements of `width` bytes cut into `parts`, on
-// 256-byte boundaries (whole cache lines, so no two ranks write one line).
-std::pair<int64_t, int64_t> sliceOf(int64_t n, int t, int parts, int64_t width);
+class ShmPosts;
+class ShmSlicedAllreduce;
+class ShmSmallAllreduce;
 
 class ShmAllreduce {
  public:
@@ -73,18 +63,14 @@ class ShmAllreduce {
   // buffer from newBuffers().
   bool handles(const at::Tensor& input, const at::Tensor& output) const;
 
-  // Reduces `buffer` in place over every rank of `world`.
-  // With `compressed.compress` bf16 or fp16 (a float32 buffer, kSum), the
-  // slice each rank sends between machines travels rounded, with
+  // Reduces `buffer` in place over every rank of `world`. With
+  // `compressed.compress` bf16 or fp16 (a float32 buffer, kSum), the slice
+  // each rank sends between machines travels rounded, with
   // `compressed.residual` keeping what rounding lost (Note [Compressed
   // buckets]).
-  struct Compressed {
-    Compression compress = Compression::kNone;
-    at::Tensor* residual = nullptr;  // 2 x the buffer's size (bucket_exchange.h)
-  };
-  void run(at::Tensor& buffer, ReduceOp op, int world_size, const Compressed& compressed);
+  void run(at::Tensor& buffer, ReduceOp op, int world_size, const ShmCompressed& compressed);
   void run(at::Tensor& buffer, ReduceOp op, int world_size) {
-    run(buffer, op, world_size, Compressed{});
+    run(buffer, op, world_size, ShmCompressed{});
   }
 
   // Whether runSmall() takes an allreduce of this contiguous tensor (Note
@@ -109,36 +95,26 @@ class ShmAllreduce {
   uint64_t count() const { return count_; }
 
  private:
-  struct Post;  // what one rank publishes for the current step (in shared memory)
   ShmAllreduce() = default;
 
-  Post& post(int local_rank) const;
-  void waitForAll(uint32_t phase) const;
   // Where `p` (of `bytes`) lies in one of this rank's shared parts: segment index and offset.
   bool locate(const void* p, int64_t bytes, int* segment, int64_t* offset) const;
-  char* dataOf(int local_rank) const;  // the buffer rank `local_rank` posted for this step
-  // What differs between this rank's post and another's, or "".
-  std::string mismatch(int64_t numel, at::ScalarType dtype) const;
   // Collective over `world`: a new segment on this machine, or nullptr on every
   // rank when any machine could not create one (`why` says why).
   std::shared_ptr<ShmSegment> segmentOnEveryMachine(MPI_Comm world, int64_t bytes_per_part,
                                                     std::string* why) const;
-  // This rank's slice summed over cross_ as float32/float64: an MPI error code.
-  int exchangeFloat(char* own, int64_t n, at::ScalarType dtype, ReduceOp op) const;
-  void reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op, double divisor,
-                   const Compressed& compressed);
 
   MPI_Comm node_ = MPI_COMM_NULL;   // the ranks of this machine
   MPI_Comm cross_ = MPI_COMM_NULL;  // the ranks with this local rank on every machine
   int local_rank_ = 0;
   int local_size_ = 1;
   int machines_ = 1;
-  uint32_t phase_ = 0;  // wraps around (see ShmCounter)
   std::atomic<uint64_t> count_{0};
-  // segments_[0] holds the posts; newBuffers() adds one segment per call.
+  std::unique_ptr<ShmPosts> posts_;
+  // The buffers' shared memory: newBuffers() adds one segment per call.
   std::vector<std::shared_ptr<ShmSegment>> segments_;
-  std::shared_ptr<ShmSegment> scratch_;  // two slots per rank for small allreduces, or none
-  BucketExchange exchange_;              // this rank's slice between machines, compressed
+  std::unique_ptr<ShmSlicedAllreduce> sliced_;
+  std::unique_ptr<ShmSmallAllreduce> small_;  // null: small allreduces go through MPI
 };
 
 }  // namespace cohort

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "cohort/comm/shm_allreduce.h"
+#include "cohort/comm/shm_allreduce_sliced.h"
 #include "cohort/core/error.h"
 
 namespace cohort {
