@@ -112,7 +112,7 @@ measure_once() {
     echo "$out" | tail -5 >&2
     return 1
   }
-  sed -n 's/.*RESULT .*samples_per_s=//p' <<<"$out"
+  sed -n 's/.*RESULT .*samples_per_s=\([0-9.]*\).*/\1/p' <<<"$out"
 }
 
 configs=(cohort cohort-bf16 torch torch-fp16 torch-psgd no-dp comm comm-bf16)
