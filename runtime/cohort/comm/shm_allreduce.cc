@@ -100,8 +100,7 @@ void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size,
   locate(buffer.data_ptr(), buffer.numel() * static_cast<int64_t>(buffer.element_size()), &segment,
          &offset);
   ++count_;
-  sliced_->run(segment, offset, buffer.numel(), buffer.scalar_type(), op, world_size,
-               compressed);
+  sliced_->run(segment, offset, buffer.numel(), buffer.scalar_type(), op, world_size, compressed);
 }
 
 bool ShmAllreduce::handlesSmall(const at::Tensor& input) const {

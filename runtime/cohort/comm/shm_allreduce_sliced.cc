@@ -120,17 +120,17 @@ void ShmSlicedAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, Reduce
   if (machines_ == 1) return;
   // A float32 slice of a sum between machines as Note [Bucket exchange] says
   // (compressed or not); anything else through MPI_Allreduce.
-  const bool exchange = compressed.compress != Compression::kNone ||
-                        (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax &&
-                         n >= kExchangeLeast);
+  const bool exchange =
+      compressed.compress != Compression::kNone ||
+      (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax && n >= kExchangeLeast);
   float* residual =
       compressed.residual != nullptr ? compressed.residual->data_ptr<float>() : nullptr;
-  const int code =
-      exchange ? exchange_.run(cross_, reinterpret_cast<float*>(own),
-                               residual != nullptr ? residual + begin : nullptr,
-                               residual != nullptr ? residual + numel + begin : nullptr, n,
-                               compressed.compress)
-               : allreduceFloat(own, n, dtype, op);
+  const int code = exchange
+                       ? exchange_.run(cross_, reinterpret_cast<float*>(own),
+                                       residual != nullptr ? residual + begin : nullptr,
+                                       residual != nullptr ? residual + numel + begin : nullptr, n,
+                                       compressed.compress)
+                       : allreduceFloat(own, n, dtype, op);
   if (code != MPI_SUCCESS) {
     throw CommError(std::string("MPI between machines failed in a shared-memory ") +
                         (compressed.compress == Compression::kNone

@@ -36,8 +36,7 @@ class ShmSmallAllreduce {
   // Collective over `world`, whose ranks are all on this machine (`node`):
   // the scratch segment, or nullptr on every rank when any rank could not get
   // one (small allreduces then go through MPI).
-  static std::unique_ptr<ShmSmallAllreduce> create(MPI_Comm node, MPI_Comm world,
-                                                   ShmPosts& posts);
+  static std::unique_ptr<ShmSmallAllreduce> create(MPI_Comm node, MPI_Comm world, ShmPosts& posts);
 
   // Whether run() takes an allreduce of `numel` elements of `dtype`; the
   // answer is the same on every rank for the same collective.

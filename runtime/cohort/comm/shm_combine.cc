@@ -18,8 +18,7 @@ cpu::Combine combineOf(ReduceOp op) {
 }  // namespace
 
 void combineSlices(char* const* inputs, int inputs_count, char* const* outputs, int outputs_count,
-                   int64_t n, at::ScalarType dtype, ReduceOp op, double divisor,
-                   cpu::Store store) {
+                   int64_t n, at::ScalarType dtype, ReduceOp op, double divisor, cpu::Store store) {
   if (dtype == at::kFloat) {
     cpu::reduceSlices(reinterpret_cast<const float* const*>(inputs), inputs_count,
                       reinterpret_cast<float* const*>(outputs), outputs_count, n, combineOf(op),

@@ -169,6 +169,15 @@ Compression DataParallel::compression() const { return reducer_->compression(); 
 
 at::Tensor DataParallel::residual(int b) const { return reducer_->residual(b); }
 
+NamedTensors DataParallel::rankState() const {
+  NamedTensors state;
+  for (int b = 0; b < static_cast<int>(reducer_->plan().size()); ++b) {
+    at::Tensor r = reducer_->residual(b);
+    if (r.defined()) state.emplace_back("residual-" + std::to_string(b), r);
+  }
+  return state;
+}
+
 const std::vector<BucketSpec>& DataParallel::buckets() const { return reducer_->plan(); }
 
 void DataParallel::setBucketObserver(std::function<void(const BucketTiming&)> observer) {

@@ -21,6 +21,7 @@
 
 #include "cohort/comm/communicator.h"
 #include "cohort/ddp/bucket_plan.h"
+#include "cohort/ddp/model_check.h"
 #include "cohort/ddp/timing.h"
 
 namespace torch::nn {
@@ -86,6 +87,9 @@ class DataParallel {
   // Note [Compressed buckets]), or an undefined tensor without compression.
   // Each rank's differ; they are part of the training state.
   at::Tensor residual(int b) const;
+  // The residuals as TrainState::rank_state wants them ("residual-B"); none
+  // without compression. Resuming bitwise needs them in the checkpoint.
+  NamedTensors rankState() const;
 
   // While a NoSync guard lives, backward passes only accumulate gradients
   // locally; the first backward after it ends reduces the accumulated sum.
