@@ -16,6 +16,14 @@ over the same SGD: each rank updates its shard of the parameters and
 broadcasts it, PyTorch's counterpart of cohort's shared parameters.
 Rank 0 prints a human line and a line starting "RESULT" that
 run_ddp_step.sh reads.
+
+Across hosts (bench/run_ddp_netns.sh): one process per host with
+--rank R --world W --master ADDR:PORT (gloo over TCP to ADDR). --hidden sets
+the two hidden layers' width (2048: 5.8 M parameters; 4608: 25 M), and
+--hook fp16 / powersgd registers DDP's fp16_compress_hook or powerSGD_hook
+(rank 1, PyTorch's default; compression from step 2 rather than 10, so that
+the timed steps are compressed ones; without error feedback, which aborts
+over gloo in torch 1.13).
 """
 import argparse
 import os
@@ -33,7 +41,7 @@ from torch import nn  # noqa: E402
 from torch.nn.parallel import DistributedDataParallel  # noqa: E402
 
 BATCH = 128  # per rank
-INPUTS, HIDDEN, CLASSES = 784, 2048, 10
+INPUTS, CLASSES = 784, 10
 
 
 def free_port():
@@ -56,15 +64,33 @@ def barrier(world):
         dist.barrier()
 
 
-def train(rank, world, port, args):
+def register_hook(model, hook):
+    """DDP's communication hook named `hook` (None: plain float32 allreduce)."""
+    if hook == "fp16":
+        from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
+        model.register_comm_hook(None, default_hooks.fp16_compress_hook)
+    elif hook == "powersgd":
+        from torch.distributed.algorithms.ddp_comm_hooks import powerSGD_hook
+        # Without error feedback: with it (the default), Debian's torch 1.13 over
+        # gloo aborts in the first compressed step ("enforce fail at
+        # gloo/transport/tcp/pair.cc:510 op.preamble.length <= op.nbytes").
+        state = powerSGD_hook.PowerSGDState(process_group=None, matrix_approximation_rank=1,
+                                            start_powerSGD_iter=2, use_error_feedback=False)
+        model.register_comm_hook(state, powerSGD_hook.powerSGD_hook)
+
+
+def train(rank, world, master, args):
     torch.set_num_threads(1)
     if world > 1:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+        dist.init_process_group("gloo", init_method=f"tcp://{master}", rank=rank,
                                 world_size=world)
     torch.manual_seed(0)  # DDP broadcasts rank 0's weights anyway
-    net = nn.Sequential(nn.Linear(INPUTS, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
-                        nn.Linear(HIDDEN, CLASSES))
+    hidden = args.hidden
+    net = nn.Sequential(nn.Linear(INPUTS, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                        nn.Linear(hidden, CLASSES))
     model = DistributedDataParallel(net) if world > 1 else net
+    if world > 1:
+        register_hook(model, args.hook)
     if args.zero and world > 1:
         from torch.distributed.optim import ZeroRedundancyOptimizer
         opt = ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.SGD, lr=0.01,
@@ -111,6 +137,8 @@ def train(rank, world, port, args):
     if rank == 0:
         rate = statistics.median(rates)
         kind = ("DDP (gloo) + ZeRO" if args.zero else "DDP (gloo)") if world > 1 else "no DDP"
+        if args.hook:
+            kind += f" + {args.hook} hook"
         print(f"PyTorch {kind}: {world} rank(s), {rate:.1f} samples/s (median of {args.blocks} "
               f"blocks of {args.steps} steps), loss {first_loss:.4f} -> {last_loss:.4f}")
         print(f"RESULT impl=torch ranks={world} samples_per_s={rate:.2f}", flush=True)
@@ -132,11 +160,22 @@ def main():
     parser.add_argument("--steps", type=int, default=6, help="steps per timed block")
     parser.add_argument("--zero", action="store_true",
                         help="shard the optimizer with ZeroRedundancyOptimizer")
+    parser.add_argument("--hidden", type=int, default=2048, help="width of both hidden layers")
+    parser.add_argument("--hook", choices=["fp16", "powersgd"],
+                        help="DDP communication hook: fp16_compress_hook or powerSGD_hook")
+    parser.add_argument("--rank", type=int, help="this process's rank (one process per host)")
+    parser.add_argument("--world", type=int, help="with --rank: the number of processes")
+    parser.add_argument("--master", help="with --rank: ADDR:PORT of rank 0's rendezvous")
     args = parser.parse_args()
-    if args.ranks == 1:
-        train(0, 1, 0, args)
+    if args.rank is not None:
+        if args.world is None or args.master is None:
+            parser.error("--rank needs --world and --master")
+        train(args.rank, args.world, args.master, args)
+    elif args.ranks == 1:
+        train(0, 1, "", args)
     else:
-        mp.spawn(train, args=(args.ranks, free_port(), args), nprocs=args.ranks, join=True)
+        master = f"127.0.0.1:{free_port()}"
+        mp.spawn(train, args=(args.ranks, master, args), nprocs=args.ranks, join=True)
 
 
 if __name__ == "__main__":

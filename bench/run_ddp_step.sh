@@ -55,7 +55,7 @@ run() {
     cat "$log" >&2
     exit 1
   fi
-  sed -n 's/^RESULT .*samples_per_s=//p' <<<"$out"
+  sed -n 's/^RESULT .*samples_per_s=\([0-9.]*\).*/\1/p' <<<"$out"
 }
 
 configs=(cohort1 torch1 cohort2 torch2 nodp2 cohort2t cohort2s torch2z)

@@ -186,6 +186,7 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   state.model = ckpt::moduleState(*net);
   state.optimizer = optimizer.get();
   state.loader = &train;
+  state.rank_state = dp.rankState();  // the compression residuals (COHORT_COMPRESS), if any
   state.config = options.toJson(rt.size());
   if (options.resume) {
     if (auto resumed = checkpointer.resume(state); resumed && lead) {

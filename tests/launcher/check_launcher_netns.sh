@@ -4,8 +4,9 @@
 # mpirun reaches them over real ssh. cohortrun runs on h1. Checked: 2 and 3
 # hosts (--hosts, --hostfile) with the TCP network chosen for them; a rank
 # killed with SIGKILL, a host whose processes all die, and a host whose link
-# goes down, each ending the job within 15 s with that root cause, then a
-# restart that succeeds; an unreachable host refused before anything starts.
+# goes down (also while compressed gradient buckets cross it), each ending the
+# job within 15 s with that root cause, then a restart that succeeds; an
+# unreachable host refused before anything starts.
 # Then a Slurm cluster across the hosts (slurmctld on h1, a slurmd on each):
 # srun over 2 nodes, and a rank killed there with the restart.
 # Everything is removed at the end, even on failure.
@@ -41,7 +42,8 @@ rank_pid() { cat "$case_outputs/ready-rank-$1"; }
 
 # ---- 2 hosts x 2 ranks ----
 new_case
-run_case two-hosts 90 "${cr[@]}" --hosts h1:2,h2:2 -- "$rank" --seconds 0.5 "$tag"
+run_case two-hosts 90 "${cr[@]}" --hosts h1:2,h2:2 -- \
+  env COHORT_COMPRESS=bf16 "$rank" --seconds 0.5 "$tag"
 expect_success
 expect_output '^\[rank 0\] contract ok: rank 0 of 4, local 0 of 2, on h1'
 expect_output '^\[rank 1\] contract ok: rank 1 of 4, local 1 of 2, on h1'
@@ -49,6 +51,8 @@ expect_output '^\[rank 2\] contract ok: rank 2 of 4, local 0 of 2, on h2'
 expect_output '^\[rank 3\] contract ok: rank 3 of 4, local 1 of 2, on h2'
 # Buckets: shared memory on each host, MPI between them (the slices of local rank k).
 expect_output '^\[rank 3\] bucket allreduce ok: shared memory between 2 ranks per machine'
+# The slices between the machines compressed (Note [Compressed buckets]).
+expect_output '^\[rank 3\] compressed bucket allreduce ok: bf16'
 expect_file '^contract ok: rank 3 of 4' "$case_logs/rank-3.log"
 expect_run_json "[h['name'] for h in d['hosts']] == ['h1', 'h2'] and d['world_size'] == 4"
 expect_run_json "'10.200.0.0/24' in d['engine_command'] and 'oob_tcp_keepalive_time' in d['engine_command']"
@@ -125,6 +129,28 @@ new_case
 run_case link-back 90 "${cr[@]}" --hosts h1:1,h2:1,h3:1 -- "$rank" --seconds 0.5 "$tag"
 expect_success
 expect_output '^\[rank 2\] contract ok: rank 2 of 3, local 0 of 1, on h3'
+expect_no_leftovers
+
+# ---- the same with gradients compressed between the hosts (COHORT_COMPRESS=bf16):
+# h2's link goes down while 16-bit buckets are crossing ----
+new_case
+start_case link-down-bf16 90 "${cr[@]}" --hosts h1:1,h2:1 -- \
+  env COHORT_COMPRESS=bf16 "$rank" --seconds 60 "$tag"
+if wait_for_files 30 "$case_outputs"/ready-rank-{0,1}; then
+  sleep 0.5
+  mark_fault
+  link_down 2
+fi
+wait_case
+expect_status 4
+expect_output '^\[rank 1\] compressed bucket allreduce ok: bf16'
+expect_output 'root cause: host h2 \(rank\(s\) 1\) stopped answering'
+expect_fault_handled_within 15
+link_up 2
+for _ in $(seq 1 60); do
+  pgrep -f -- "$tag" >/dev/null || break
+  sleep 0.5
+done
 expect_no_leftovers
 
 # ---- an unreachable host is refused before anything starts ----

@@ -23,7 +23,11 @@
 #include <ATen/ops/add.h>
 #include <ATen/ops/allclose.h>
 #include <ATen/ops/arange.h>
+#include <ATen/ops/equal.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/mul.h>
+#include <ATen/ops/remainder.h>
+#include <ATen/ops/zeros.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -130,7 +134,9 @@ void fail(const std::string& how) {
 // machine and MPI between machines (Note [Shared-memory allreduce]). Prints
 // the path, which the multi-host tests check.
 void checkBucketAllreduce(cohort::Runtime& rt) {
-  constexpr int64_t kNumel = 100003;  // odd: the slices of the ranks differ in size
+  // Odd, so the slices of the ranks differ in size, and large enough that
+  // between machines each local rank's slice goes as Note [Bucket exchange] says.
+  constexpr int64_t kNumel = 300007;
   at::Tensor bucket = rt.comm().newReductionBuffers({{kNumel, at::kFloat}})[0];
   const at::Tensor base = at::arange(kNumel, at::kFloat);
   bucket.copy_(base.add(1000.0 * rt.rank()));
@@ -139,6 +145,30 @@ void checkBucketAllreduce(cohort::Runtime& rt) {
   expect(at::allclose(bucket, want, 1e-6, 0), "the bucket allreduce of the ranks is wrong");
   auto* mpi = dynamic_cast<cohort::MpiCommunicator*>(&rt.comm());
   std::printf("bucket allreduce ok: %s\n", mpi != nullptr ? mpi->allreducePath().c_str() : "-");
+}
+
+// With COHORT_COMPRESS set: the same bucket summed as DataParallel sums it
+// compressed (Note [Compressed buckets]), the values small integers that
+// 16 bits hold exactly; then kept for the loop below, which sends it again and
+// again, so a fault finds a compressed exchange in flight.
+struct CompressedBucket {
+  at::Tensor bucket, residual;
+};
+CompressedBucket checkCompressedAllreduce(cohort::Runtime& rt) {
+  const cohort::Compression compress = rt.settings().compress;
+  if (compress == cohort::Compression::kNone) return {};
+  constexpr int64_t kNumel = 1 << 20;  // 4 MiB: 2 MiB on the wire each way
+  CompressedBucket c{rt.comm().newReductionBuffers({{kNumel, at::kFloat}})[0],
+                     at::zeros({2 * kNumel})};
+  c.bucket.copy_(at::arange(kNumel, at::kFloat).remainder(64).add(rt.rank()));
+  rt.comm().allreduceBucketAsync(c.bucket, c.residual, compress)->wait();
+  const at::Tensor want = at::arange(kNumel, at::kFloat)
+                              .remainder(64)
+                              .mul(rt.size())
+                              .add(rt.size() * (rt.size() - 1) / 2.0);
+  expect(at::equal(c.bucket, want), "the compressed bucket allreduce of the ranks is wrong");
+  std::printf("compressed bucket allreduce ok: %s\n", cohort::compressionName(compress));
+  return c;
 }
 
 }  // namespace
@@ -153,6 +183,7 @@ int main(int argc, char** argv) {
     double expected = rt.size() * (rt.size() - 1) / 2.0;
     expect(t.item<double>() == expected, "the allreduce of the ranks is wrong");
     checkBucketAllreduce(rt);
+    CompressedBucket compressed = checkCompressedAllreduce(rt);
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     std::ofstream(rt.settings().outputs_dir + "/ready-rank-" + std::to_string(rt.rank()))
@@ -168,6 +199,11 @@ int main(int argc, char** argv) {
     auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < end) {
       if (!will_fail) rt.comm().allreduce(t, cohort::ReduceOp::kSum);
+      if (!will_fail && compressed.bucket.defined()) {
+        rt.comm()
+            .allreduceBucketAsync(compressed.bucket, compressed.residual, rt.settings().compress)
+            ->wait();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (args.fill_disk && rt.rank() == 0) fillDisk(rt.settings().outputs_dir + "/fill");

@@ -9,6 +9,8 @@
 #   host_exec K CMD...  runs CMD on host K (its network, mounts and hostname)
 #   host_pids K         every process of host K except its sshd
 #   link_down K / link_up K
+#   link_rate K RATE    limits host K's link to RATE (tc's units: 1gbit,
+#                       10gbit) in both directions; link_rate K off lifts it
 #   hosts_down          stops every process of every host and removes them
 #
 # The bridge lives in its own namespace: the machine's own network is not
@@ -116,6 +118,27 @@ host_pids() {
   local anchor
   anchor=$(_host_anchor "$1")
   ip netns pids "$(_ns "h$1")" 2>/dev/null | grep -vx "$anchor" || true
+}
+
+# A token bucket (tbf) on both ends of the host's veth pair: tc shapes only
+# what leaves an interface, so the host's eth0 limits what it sends and the
+# bridge's end what it receives. netem (delay, loss) is not in every kernel;
+# a rate is what a slower network is here. The burst is what the rate sends
+# in about 1 ms (at least 128 KiB), the queue holds 10 ms.
+link_rate() {
+  local k=$1 rate=$2 ns bridge burst
+  ns=$(_ns "h$k")
+  bridge=$(_ns br)
+  tc -n "$ns" qdisc del dev eth0 root 2>/dev/null || true
+  tc -n "$bridge" qdisc del dev "v$k" root 2>/dev/null || true
+  [ "$rate" = off ] && return 0
+  case $rate in
+    *gbit) burst=$((${rate%gbit} * 125))kb ;;
+    *) burst=128kb ;;
+  esac
+  [ "${burst%kb}" -ge 128 ] || burst=128kb
+  tc -n "$ns" qdisc add dev eth0 root tbf rate "$rate" burst "$burst" latency 10ms
+  tc -n "$bridge" qdisc add dev "v$k" root tbf rate "$rate" burst "$burst" latency 10ms
 }
 
 link_down() { ip -n "$(_ns "h$1")" link set eth0 down; }

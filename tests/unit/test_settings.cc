@@ -102,6 +102,32 @@ TEST(Settings, AcceptsFractionalNumbers) {
   EXPECT_EQ(read({{"COHORT_BUCKET_MB", "12.5"}}).bucket_mib, 12.5);
 }
 
+TEST(Settings, CompressionIsNoneUnlessNamed) {
+  EXPECT_EQ(read({}).compress, Compression::kNone);
+  EXPECT_EQ(read({{"COHORT_COMPRESS", "none"}}).compress, Compression::kNone);
+  EXPECT_EQ(read({{"COHORT_COMPRESS", "bf16"}}).compress, Compression::kBf16);
+  EXPECT_EQ(read({{"COHORT_COMPRESS", "fp16"}}).compress, Compression::kFp16);
+}
+
+TEST(Settings, RejectsUnknownCompressionNamingTheChoices) {
+  for (const char* value : {"", "BF16", "bfloat16", "int8", "fp16 ", "powersgd"}) {
+    SCOPED_TRACE(value);
+    EXPECT_TRUE(rejects("COHORT_COMPRESS", value));
+  }
+  try {
+    read({{"COHORT_COMPRESS", "int8"}});
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("none (float32), bf16 or fp16"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Settings, CompressionNamesRoundTrip) {
+  for (Compression c : {Compression::kNone, Compression::kBf16, Compression::kFp16}) {
+    EXPECT_EQ(parseCompression(compressionName(c), "test"), c);
+  }
+}
+
 TEST(Settings, RejectsMalformedRestartCount) {
   for (const char* value : {"", "-1", "1.5", "two", "3 ", "2000000"}) {
     SCOPED_TRACE(value);

@@ -4,10 +4,12 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cohort/checkpoint/checkpoint_folder.h"
 #include "cohort/checkpoint/checkpointer.h"
@@ -73,8 +75,36 @@ std::map<std::string, std::string> broadcastAttributes(
 
 // Why a checkpoint with these parts cannot resume `state` ("" when it can):
 // every part the checkpoint holds must be in the TrainState, and the reverse.
+// The names of a checkpoint's per-rank state (checkpoint.json's "rank_state").
+std::vector<std::string> rankStateNames(const json& meta) {
+  std::vector<std::string> names;
+  if (!meta.is_object() || !meta.contains("rank_state") || !meta["rank_state"].is_array()) {
+    return names;
+  }
+  for (const auto& n : meta["rank_state"])
+    names.push_back(n.is_string() ? n.get<std::string>() : "?");
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text.empty() ? "none" : text;
+}
+
 std::string describeMissingParts(const TrainState& state, const TensorFile* optimizer,
-                                 bool has_loader, std::string* hint) {
+                                 bool has_loader, const std::vector<std::string>& rank_state,
+                                 std::string* hint) {
+  std::vector<std::string> live;
+  for (const auto& item : state.rank_state) live.push_back(item.first);
+  if (live != rank_state) {
+    *hint =
+        "resume with the compression the run was written with (DataParallelOptions::compress "
+        "or COHORT_COMPRESS) and TrainState::rank_state = dp.rankState(), or start afresh in "
+        "another outputs folder";
+    return "it holds per-rank state (" + joined(rank_state) + ") but the TrainState has (" +
+           joined(live) + "): the compression residuals would be lost or made up";
+  }
   const std::string type = optimizer && optimizer->attributes.count("type")
                                ? optimizer->attributes.at("type")
                                : std::string("an unnamed optimizer (written by an older cohort)");
@@ -127,7 +157,7 @@ struct Found {
   std::string text;    // checkpoint.json, or the error
   std::string folder_name;
   std::string hint;
-  TensorFile model, optimizer, rng;
+  TensorFile model, optimizer, rng, ranks;
 };
 
 // Rank 0: the newest committed checkpoint in `dir` that passes its checksums
@@ -153,6 +183,9 @@ Found findOnRoot(const std::string& dir, const TrainState& state) {
       has_optimizer = fs::exists(c.folder / "optimizer.h5");
       if (has_optimizer) found.optimizer = readTensorFile((c.folder / "optimizer.h5").string());
       found.rng = readTensorFile((c.folder / "rng.h5").string());
+      if (fs::exists(c.folder / "ranks.h5")) {
+        found.ranks = readTensorFile((c.folder / "ranks.h5").string());
+      }
       std::ifstream in(c.folder / "checkpoint.json");
       found.text.assign(std::istreambuf_iterator<char>(in), {});
     } catch (const Error& e) {
@@ -170,7 +203,7 @@ Found findOnRoot(const std::string& dir, const TrainState& state) {
           "checkpoints away";
       found.text = found.folder_name + " was written by a different model: " + wrong;
     } else if (!(wrong = describeMissingParts(state, has_optimizer ? &found.optimizer : nullptr,
-                                              has_loader, &found.hint))
+                                              has_loader, rankStateNames(saved_meta), &found.hint))
                     .empty()) {
       found.text = "cannot resume from " + found.folder_name + ": " + wrong;
     }
@@ -253,6 +286,44 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
     log::warn("the checkpoint has no random generator state for rank " +
               std::to_string(rt_.rank()) + " (it was written by " + std::to_string(saved_world) +
               " ranks); this rank keeps its seed's");
+  }
+  // Each rank's own tensors (the names were checked against the checkpoint's).
+  const bool same_world = saved_world == rt_.size();
+  if (!state.rank_state.empty() && !same_world && rt_.rank() == 0) {
+    log::warn(folder_name + " was written by " + std::to_string(saved_world) + " ranks, not " +
+              std::to_string(rt_.size()) +
+              ": its per-rank state (the compression residuals) "
+              "cannot be given out, and starts at zero");
+  }
+  for (int r = 0; r < rt_.size() && same_world; ++r) {
+    for (auto& [name, live] : state.rank_state) {
+      at::Tensor t = at::zeros(live.sizes(), live.options().device(at::kCPU));
+      bool fits = true;
+      if (rt_.rank() == 0) {
+        const at::Tensor* saved =
+            find(found.ranks.tensors, "rank-" + std::to_string(r) + "." + name);
+        fits = saved != nullptr && saved->sizes() == live.sizes() &&
+               saved->scalar_type() == live.scalar_type();
+        if (fits) t.copy_(*saved);
+      }
+      at::Tensor ok = at::tensor({fits ? 1 : 0}, at::kInt);
+      comm.broadcast(ok, 0);
+      COHORT_CHECK(ok[0].item<int>() == 1, DataError,
+                   folder_name + "/ranks.h5 has no " +
+                       std::string(c10::toString(live.scalar_type())) + " tensor 'rank-" +
+                       std::to_string(r) + "." + name + "' of the live shape",
+                   "the checkpoint is damaged or from another model; move it away to resume from "
+                   "the one before");
+      comm.broadcast(t, 0);
+      if (rt_.rank() == r) {
+        at::NoGradGuard no_grad;
+        live.copy_(t);
+      }
+    }
+  }
+  if (!same_world) {
+    at::NoGradGuard no_grad;
+    for (auto& [name, live] : state.rank_state) live.zero_();
   }
   if (state.loader) {
     state.loader->restore(

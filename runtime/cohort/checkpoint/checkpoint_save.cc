@@ -55,8 +55,9 @@ struct Checkpointer::Snapshot {
   NamedTensors model;
   NamedTensors optimizer;  // its tensors() (See Note [Optimizer state])
   std::map<std::string, std::string> optimizer_attributes;
-  NamedTensors rng;  // "rank-N"
-  std::string meta;  // checkpoint.json
+  NamedTensors rng;    // "rank-N"
+  NamedTensors ranks;  // "rank-N.name": TrainState::rank_state of every rank
+  std::string meta;    // checkpoint.json
 };
 
 Checkpointer::Checkpointer(Runtime& rt, std::string checkpoints_dir, CheckpointPolicy policy)
@@ -144,10 +145,22 @@ void Checkpointer::save(const TrainState& state) {
   const at::Tensor mine = cpuRngState().contiguous();
   at::Tensor all = at::empty({rt_.size(), mine.numel()}, at::kByte);
   rt_.comm().allgather(mine, all);
+  // Every rank's own tensors, to rank 0 one rank at a time (a broadcast from
+  // each), so that no rank holds more than one rank's copy but rank 0.
+  NamedTensors ranks;
+  for (int r = 0; r < rt_.size(); ++r) {
+    for (const auto& [name, live] : state.rank_state) {
+      at::Tensor t = rt_.rank() == r ? live.to(at::kCPU).contiguous().clone()
+                                     : at::empty(live.sizes(), live.options().device(at::kCPU));
+      if (rt_.size() > 1) rt_.comm().broadcast(t, r);
+      if (rt_.rank() == 0) ranks.emplace_back("rank-" + std::to_string(r) + "." + name, t);
+    }
+  }
   if (rt_.rank() == 0) {
     auto s = std::make_unique<Snapshot>();
     s->step = state.step;
     snapshot(state, s.get());
+    s->ranks = std::move(ranks);
     for (int r = 0; r < rt_.size(); ++r)
       s->rng.emplace_back("rank-" + std::to_string(r), all[r].clone());
     json meta = {{"format", 1},
@@ -160,6 +173,10 @@ void Checkpointer::save(const TrainState& state) {
     meta["config"] = json::parse(state.config, nullptr, false);
     if (meta["config"].is_discarded()) meta["config"] = state.config;
     if (state.loader) meta["loader"] = json::parse(state.loader->state().toJson());
+    if (!state.rank_state.empty()) {
+      meta["rank_state"] = json::array();
+      for (const auto& item : state.rank_state) meta["rank_state"].push_back(item.first);
+    }
     s->meta = meta.dump(2) + "\n";
     pending_ = std::move(s);
     if (policy_.async) {
@@ -203,6 +220,10 @@ void Checkpointer::writeFiles(const Snapshot& s) {
   writeTensorFile(folder.path("rng.h5").string(), s.rng,
                   {{"kind", "rng"}, {"generator", "torch CPU default"}});
   folder.seal("rng.h5");
+  if (!s.ranks.empty()) {
+    writeTensorFile(folder.path("ranks.h5").string(), s.ranks, {{"kind", "ranks"}});
+    folder.seal("ranks.h5");
+  }
   writeTextFile(folder.path("checkpoint.json"), s.meta);
   folder.seal("checkpoint.json");
   const fs::path committed = folder.commit();

@@ -16,7 +16,8 @@
 // names), optimizer.h5 (its state tensors, "stepped" and the step count),
 // rng.h5 (each rank's CPU generator state, "rank-N"), checkpoint.json (step,
 // epoch, world size, the loader's state, the run's configuration, metrics)
-// and checksums.json.
+// checksums.json, and with TrainState::rank_state ranks.h5 (each rank's own
+// tensors, "rank-N.name").
 //
 // Only rank 0 writes and reads files; resume broadcasts what it read, so the
 // outputs folder need not be shared between machines. In async mode save()
@@ -71,6 +72,11 @@ struct TrainState {
   // SGD, Adam, AdamW, RMSprop, Adagrad (See Note [Optimizer state]).
   optim::OptimizerRef optimizer;
   data::ShardedLoader* loader = nullptr;  // optional
+  // Optional: tensors each rank holds for itself, the same names on every
+  // rank -- DataParallel's compression residuals (dp.rankState(), Note
+  // [Compressed buckets]). Saved for every rank in ranks.h5 ("rank-N.name"),
+  // gathered to rank 0 one rank at a time.
+  NamedTensors rank_state;
   std::string config = "{}";              // the run's configuration, a JSON object
   std::map<std::string, double> metrics;  // e.g. the test accuracy at this step
 };

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "cohort/core/error.h"
+
 namespace cohort {
 
 const char* reduceOpName(ReduceOp op) {
@@ -28,6 +30,13 @@ std::vector<at::Tensor> Communicator::newReductionBuffers(const std::vector<Buff
     buffers.push_back(at::zeros({spec.numel}, at::TensorOptions().dtype(spec.dtype)));
   }
   return buffers;
+}
+
+WorkPtr Communicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor&, Compression compress) {
+  if (compress == Compression::kNone) return allreduceAsync(bucket, ReduceOp::kSum);
+  throw CommError(std::string("the ") + backend() + " communicator cannot send gradients as " +
+                      compressionName(compress),
+                  "set compress (COHORT_COMPRESS) to none for this backend");
 }
 
 MachineShared Communicator::newMachineShared(int64_t, at::ScalarType) { return {}; }

@@ -15,6 +15,7 @@
 
 #include "cohort/comm/reduce_op.h"
 #include "cohort/comm/work.h"
+#include "cohort/core/compression.h"
 
 namespace cohort {
 
@@ -49,6 +50,29 @@ class Communicator {
   // `output` has shape [size(), input.sizes()...]; row r receives rank r's input.
   virtual WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) = 0;
   virtual WorkPtr barrierAsync() = 0;
+
+  // Note [Compressed buckets]
+  // With DataParallelOptions::compress (COHORT_COMPRESS) bf16 or fp16, the
+  // reducer scales each gradient by 1/world while copying it into its float32
+  // bucket, so that the bucket's sum over the ranks is the average, and
+  // reduces it with this call. Inside a machine the bucket is summed in
+  // float32 where it lies (Note [Shared-memory allreduce]). What crosses
+  // machines -- each local rank's slice, or the whole bucket where a machine
+  // has one rank or memory is not shared -- travels as 16-bit values, and
+  // every rounding is kept in a float32 residual and added back the next step
+  // (error feedback, Note [Two-sided error feedback] in bucket_exchange.h),
+  // so no part of an update is lost, only delayed. The residuals (2 floats per
+  // bucket element, zero at first) belong to the caller: they are training
+  // state. On one machine with shared memory nothing crosses, nothing is
+  // rounded and the residuals stay zero.
+  //
+  // Sums `bucket` (1-D, contiguous float32 from newReductionBuffers) over
+  // every rank in place, as Note [Compressed buckets] says; `residual` is
+  // float32, twice the bucket's size, on the same device. kNone is
+  // allreduceAsync(bucket, kSum). The default refuses any other compression.
+  // NCCL sums 16-bit values itself and feeds back only the sender's rounding.
+  virtual WorkPtr allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                                       Compression compress);
 
   // Zero-filled 1-D tensors for allreduces repeated many times (gradient
   // buckets), placed where the backend reduces them fastest: shared memory

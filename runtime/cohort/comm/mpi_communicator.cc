@@ -14,6 +14,11 @@ namespace {
 // Largest element count handed to one MPI call (MPI counts are int).
 constexpr int64_t kMaxChunk = INT_MAX / 2;
 
+// Float32 buckets from this many elements (256 KiB) go between machines as
+// Note [Bucket exchange] says; smaller ones, where latency counts more than
+// bandwidth, through MPI_Allreduce.
+constexpr int64_t kExchangeLeast = 64 * 1024;
+
 void requireCpu(const at::Tensor& t, const char* collective) {
   if (!t.defined()) {
     throw CommError(std::string(collective) + " was given an undefined tensor",
@@ -220,6 +225,18 @@ void MpiCommunicator::reduceInto(const at::Tensor& input, at::Tensor& output, Re
   if (op == ReduceOp::kAvg) divideForAverage(output, size_);
 }
 
+void MpiCommunicator::reduceBucket(at::Tensor& bucket, at::Tensor& residual, Compression compress,
+                                   const Label& label) {
+  if (shm_ && shm_->handles(bucket, bucket)) {
+    shm_->run(bucket, ReduceOp::kSum, size_, ShmCompressed{compress, &residual});
+    return;
+  }
+  float* sender = residual.defined() ? residual.data_ptr<float>() : nullptr;
+  float* owner = sender != nullptr ? sender + bucket.numel() : nullptr;
+  check(exchange_.run(comm_, bucket.data_ptr<float>(), sender, owner, bucket.numel(), compress),
+        "MPI_Alltoallv/MPI_Allgatherv", label);
+}
+
 void MpiCommunicator::broadcastFrom(at::Tensor& tensor, int root, const Label& label) {
   at::Tensor packed = tensor.is_contiguous() ? tensor : tensor.contiguous();
   MPI_Datatype type = types_.datatype(packed.scalar_type());
@@ -287,6 +304,35 @@ auto MpiCommunicator::allreduceWith(Run run, const at::Tensor& input, at::Tensor
   const Label label{"allreduce", c10::toString(input.scalar_type()), input.numel()};
   return run(label,
              [this, input, output, op, label]() mutable { reduceInto(input, output, op, label); });
+}
+
+WorkPtr MpiCommunicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                                              Compression compress) {
+  requireCpu(bucket, "allreduce");
+  const bool float_bucket =
+      bucket.scalar_type() == at::kFloat && bucket.is_contiguous() && bucket.dim() == 1;
+  if (compress == Compression::kNone) {
+    // Small buckets, and every bucket on one machine with shared memory, as
+    // any allreduce; larger ones between machines as Note [Bucket exchange].
+    if (!float_bucket || bucket.numel() < kExchangeLeast ||
+        (shm_ && shm_->handles(bucket, bucket))) {
+      return allreduceAsync(bucket, ReduceOp::kSum);
+    }
+  } else {
+    requireCpu(residual, "allreduce");
+    COHORT_CHECK(float_bucket, CommError,
+                 std::string("a ") + compressionName(compress) + " allreduce was given a " +
+                     c10::toString(bucket.scalar_type()) + " tensor of " +
+                     std::to_string(bucket.dim()) + " dimension(s)",
+                 "compress float32 gradient buckets only (set compress to none for others)");
+    requireMatch(bucket, residual, 2 * bucket.numel(), "compressed allreduce (its residual)");
+  }
+  const Label label{"allreduce",
+                    compress == Compression::kNone ? "Float" : compressionName(compress),
+                    bucket.numel()};
+  return Queue{this}(label, [this, bucket, residual, compress, label]() mutable {
+    reduceBucket(bucket, residual, compress, label);
+  });
 }
 
 template <typename Run>

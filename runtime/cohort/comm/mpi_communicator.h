@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cohort/comm/bucket_exchange.h"
 #include "cohort/comm/communicator.h"
 #include "cohort/comm/mpi_types.h"
 #include "cohort/comm/shm_allreduce.h"
@@ -51,6 +52,10 @@ class MpiCommunicator final : public Communicator {
   WorkPtr broadcastAsync(at::Tensor& tensor, int root) override;
   WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) override;
   WorkPtr barrierAsync() override;
+
+  // Note [Compressed buckets], Note [Bucket exchange].
+  WorkPtr allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                               Compression compress) override;
 
   void allreduce(at::Tensor& tensor, ReduceOp op) override;
   void allreduce(const at::Tensor& input, at::Tensor& output, ReduceOp op) override;
@@ -103,6 +108,8 @@ class MpiCommunicator final : public Communicator {
   // The MPI calls themselves, on prepared (contiguous, validated) tensors.
   void reduceInPlace(at::Tensor& tensor, ReduceOp op, const Label& label);
   void reduceInto(const at::Tensor& input, at::Tensor& output, ReduceOp op, const Label& label);
+  void reduceBucket(at::Tensor& bucket, at::Tensor& residual, Compression compress,
+                    const Label& label);
   void broadcastFrom(at::Tensor& tensor, int root, const Label& label);
   void gatherInto(const at::Tensor& input, at::Tensor& output, const Label& label);
   void check(int code, const char* call, const Label& label) const;
@@ -113,6 +120,7 @@ class MpiCommunicator final : public Communicator {
   MpiTypes types_;
   Watchdog watchdog_;
   std::unique_ptr<ShmAllreduce> shm_;  // null: every allreduce goes through MPI
+  BucketExchange exchange_;            // used in turn, like every collective
 
   // Turns: a collective with sequence number s runs once finished_ == s. The
   // uncontended path is two atomic operations; waiters_ tells a finishing

@@ -20,6 +20,7 @@
 #include "cohort/kernels/cuda/check.h"
 #include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cuda/cuda_stream.h"
+#include "cohort/kernels/cuda/launch.h"
 
 namespace cohort {
 
@@ -121,6 +122,8 @@ class NcclCommunicator final : public Communicator {
   WorkPtr broadcastAsync(at::Tensor& tensor, int root) override;
   WorkPtr allgatherAsync(const at::Tensor& input, at::Tensor& output) override;
   WorkPtr barrierAsync() override;
+  WorkPtr allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                               Compression compress) override;
   void barrier() override { barrierAsync()->synchronize(); }
   std::vector<at::Tensor> newReductionBuffers(const std::vector<BufferSpec>& specs) override;
 
@@ -270,6 +273,49 @@ WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& ou
             "allreduce");
       },
       std::move(after));
+}
+
+// See Note [Compressed buckets]. NCCL sums the 16-bit values itself, on the
+// NCCL stream, between the compressing and the widening kernels.
+WorkPtr NcclCommunicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor& residual,
+                                               Compression compress) {
+  if (compress == Compression::kNone) return allreduceAsync(bucket, ReduceOp::kSum);
+  requireHere(bucket, "allreduce");
+  requireHere(residual, "allreduce");
+  if (bucket.scalar_type() != at::kFloat || !bucket.is_contiguous() ||
+      residual.scalar_type() != at::kFloat || residual.numel() != 2 * bucket.numel()) {
+    throw CommError(std::string("a ") + compressionName(compress) +
+                        " allreduce takes a contiguous float32 bucket and a float32 residual "
+                        "of twice its size; it was given " +
+                        c10::toString(bucket.scalar_type()) + " and " +
+                        c10::toString(residual.scalar_type()),
+                    "compress float32 gradient buckets only (set compress to none for others)");
+  }
+  const bool bf16 = compress == Compression::kBf16;
+  const int64_t n = bucket.numel();
+  // Allocated on libtorch's stream and kept alive until wait(), which orders
+  // that stream after the collective.
+  at::Tensor low = at::empty({n}, bucket.options().dtype(bf16 ? at::kBFloat16 : at::kHalf));
+  return run(
+      "allreduce", bucket,
+      [&](cudaStream_t stream) {
+        auto* data = bucket.data_ptr<float>();
+        auto* error = residual.data_ptr<float>();
+        if (bf16) {
+          cuda::compressIn(data, error, low.data_ptr<c10::BFloat16>(), n, 1.0f, stream);
+        } else {
+          cuda::compressIn(data, error, low.data_ptr<c10::Half>(), n, 1.0f, stream);
+        }
+        COHORT_NCCL_CHECK(ncclAllReduce(low.data_ptr(), low.data_ptr(), n,
+                                        bf16 ? ncclBfloat16 : ncclFloat16, ncclSum, comm_, stream),
+                          "allreduce");
+        if (bf16) {
+          cuda::decompress(low.data_ptr<c10::BFloat16>(), data, n, stream);
+        } else {
+          cuda::decompress(low.data_ptr<c10::Half>(), data, n, stream);
+        }
+      },
+      [low, bucket, residual] {});
 }
 
 WorkPtr NcclCommunicator::broadcastAsync(at::Tensor& tensor, int root) {

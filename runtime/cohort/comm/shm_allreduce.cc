@@ -93,13 +93,14 @@ bool ShmAllreduce::handles(const at::Tensor& input, const at::Tensor& output) co
                 &segment, &offset);
 }
 
-void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size) {
+void ShmAllreduce::run(at::Tensor& buffer, ReduceOp op, int world_size,
+                       const ShmCompressed& compressed) {
   int segment = 0;
   int64_t offset = 0;
   locate(buffer.data_ptr(), buffer.numel() * static_cast<int64_t>(buffer.element_size()), &segment,
          &offset);
   ++count_;
-  sliced_->run(segment, offset, buffer.numel(), buffer.scalar_type(), op, world_size);
+  sliced_->run(segment, offset, buffer.numel(), buffer.scalar_type(), op, world_size, compressed);
 }
 
 bool ShmAllreduce::handlesSmall(const at::Tensor& input) const {

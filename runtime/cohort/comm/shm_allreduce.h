@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "cohort/comm/communicator.h"
+#include "cohort/comm/shm_allreduce_sliced.h"
 #include "cohort/comm/shm_segment.h"
 
 namespace cohort {
@@ -62,8 +63,15 @@ class ShmAllreduce {
   // buffer from newBuffers().
   bool handles(const at::Tensor& input, const at::Tensor& output) const;
 
-  // Reduces `buffer` in place over every rank of `world`.
-  void run(at::Tensor& buffer, ReduceOp op, int world_size);
+  // Reduces `buffer` in place over every rank of `world`. With
+  // `compressed.compress` bf16 or fp16 (a float32 buffer, kSum), the slice
+  // each rank sends between machines travels rounded, with
+  // `compressed.residual` keeping what rounding lost (Note [Compressed
+  // buckets]).
+  void run(at::Tensor& buffer, ReduceOp op, int world_size, const ShmCompressed& compressed);
+  void run(at::Tensor& buffer, ReduceOp op, int world_size) {
+    run(buffer, op, world_size, ShmCompressed{});
+  }
 
   // Whether runSmall() takes an allreduce of this contiguous tensor (Note
   // [Small allreduces]); the answer is the same on every rank for the same

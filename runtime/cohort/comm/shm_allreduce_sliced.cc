@@ -40,7 +40,7 @@ ShmSlicedAllreduce::ShmSlicedAllreduce(ShmPosts& posts,
     : posts_(posts), segments_(segments), cross_(cross), machines_(machines) {}
 
 void ShmSlicedAllreduce::run(int segment, int64_t offset, int64_t numel, at::ScalarType dtype,
-                             ReduceOp op, int world_size) {
+                             ReduceOp op, int world_size, const ShmCompressed& compressed) {
   // Step 1: post which buffer this rank reduces, and wait for every other rank's post.
   ShmPost& mine = posts_.mine();
   mine.segment = segment;
@@ -54,7 +54,9 @@ void ShmSlicedAllreduce::run(int segment, int64_t offset, int64_t numel, at::Sca
 
   // Step 2: reduce this rank's slice of every buffer into every buffer; once
   // every rank has, every buffer holds the whole result.
-  if (disagreement.empty()) reduceSlice(numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1);
+  if (disagreement.empty()) {
+    reduceSlice(numel, dtype, op, op == ReduceOp::kAvg ? world_size : 1, compressed);
+  }
   posts_.finishStep();
   if (!disagreement.empty()) {
     throw CommError(disagreement,
@@ -80,8 +82,25 @@ std::string ShmSlicedAllreduce::mismatch(int64_t numel, at::ScalarType dtype) co
   return "";
 }
 
+// Slices from this many elements (256 KiB) go between machines as Note
+// [Bucket exchange] says.
+constexpr int64_t kExchangeLeast = 64 * 1024;
+
+int ShmSlicedAllreduce::allreduceFloat(char* own, int64_t n, at::ScalarType dtype,
+                                       ReduceOp op) const {
+  const int64_t width = dtype == at::kFloat ? 4 : 8;
+  for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
+    const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
+    const int code =
+        MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
+                      dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op), cross_);
+    if (code != MPI_SUCCESS) return code;
+  }
+  return MPI_SUCCESS;
+}
+
 void ShmSlicedAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, ReduceOp op,
-                                     double divisor) {
+                                     double divisor, const ShmCompressed& compressed) {
   const int local_rank = posts_.localRank();
   const int local_size = posts_.localSize();
   const int64_t width = dtype == at::kFloat ? 4 : 8;
@@ -99,16 +118,26 @@ void ShmSlicedAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, Reduce
   combineSlices(slices.data(), local_size, outputs.data(), count, n, dtype, op, divisor,
                 cpu::Store::kStream);
   if (machines_ == 1) return;
-  for (int64_t done = 0; done < n; done += INT32_MAX / 2) {
-    const int count = static_cast<int>(std::min<int64_t>(INT32_MAX / 2, n - done));
-    const int code =
-        MPI_Allreduce(MPI_IN_PLACE, own + done * width, count,
-                      dtype == at::kFloat ? MPI_FLOAT : MPI_DOUBLE, mpiOpOf(op), cross_);
-    if (code != MPI_SUCCESS) {
-      throw CommError("MPI_Allreduce between machines failed in a shared-memory allreduce of " +
-                          std::to_string(numel) + " elements",
-                      "a rank on another machine has probably exited; look at its log");
-    }
+  // A float32 slice of a sum between machines as Note [Bucket exchange] says
+  // (compressed or not); anything else through MPI_Allreduce.
+  const bool exchange =
+      compressed.compress != Compression::kNone ||
+      (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax && n >= kExchangeLeast);
+  float* residual =
+      compressed.residual != nullptr ? compressed.residual->data_ptr<float>() : nullptr;
+  const int code = exchange
+                       ? exchange_.run(cross_, reinterpret_cast<float*>(own),
+                                       residual != nullptr ? residual + begin : nullptr,
+                                       residual != nullptr ? residual + numel + begin : nullptr, n,
+                                       compressed.compress)
+                       : allreduceFloat(own, n, dtype, op);
+  if (code != MPI_SUCCESS) {
+    throw CommError(std::string("MPI between machines failed in a shared-memory ") +
+                        (compressed.compress == Compression::kNone
+                             ? ""
+                             : std::string(compressionName(compressed.compress)) + " ") +
+                        "allreduce of " + std::to_string(numel) + " elements",
+                    "a rank on another machine has probably exited; look at its log");
   }
   for (int t = 0; t < local_size; ++t) {
     if (t != local_rank) std::memcpy(slices[t], own, n * width);

@@ -74,6 +74,13 @@ struct LogLevel {
   std::string show(const std::string& value) const { return value; }
 };
 
+struct CompressionReader {
+  Compression read(const char* variable, const std::string& text, Compression) const {
+    return parseCompression(text, variable);
+  }
+  std::string show(Compression value) const { return compressionName(value); }
+};
+
 struct Text {  // any text; `empty` is how an empty value is shown
   explicit Text(const char* empty) : empty(empty) {}
   std::string read(const char*, const std::string& text, const std::string&) const { return text; }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cohort/core/compression.h"
 #include "cohort/core/env.h"
 
 namespace cohort {
@@ -31,6 +32,8 @@ namespace cohort {
     "cap of the first gradient bucket (MiB)") \
   X(double, bucket_mib, "COHORT_BUCKET_MB", 25.0, Positive(), \
     "cap of the other gradient buckets (MiB)") \
+  X(Compression, compress, "COHORT_COMPRESS", Compression::kNone, CompressionReader(), \
+    "how gradients travel between machines: `none` (float32), `bf16` or `fp16` (rounded, the rounding error fed back the next step)") \
   X(bool, shm, "COHORT_SHM", true, OnOff("set COHORT_SHM=off to reduce through MPI only, or unset it"), \
     "`on`: gradient buckets live in shared memory and the ranks of a machine reduce them there; `off`: through MPI") \
   X(std::string, run_id, "COHORT_RUN_ID", "", Text("(none)"), \

@@ -111,9 +111,14 @@ DataParallel::DataParallel(std::shared_ptr<torch::nn::Module> module, Communicat
   const Settings& settings = current() != nullptr ? current()->settings() : defaults;
   reducer_ = Reducer::create(std::move(tensors), std::move(names), comm,
                              capBytes(options.first_bucket_mib, settings.first_bucket_mib),
-                             capBytes(options.bucket_mib, settings.bucket_mib));
+                             capBytes(options.bucket_mib, settings.bucket_mib),
+                             options.compress.value_or(settings.compress));
   log::debug("DataParallel: " + std::to_string(params.size()) + " parameters in " +
-             std::to_string(reducer_->plan().size()) + " buckets over " + comm.backend());
+             std::to_string(reducer_->plan().size()) + " buckets over " + comm.backend() +
+             ", between machines as " +
+             (reducer_->compression() == Compression::kNone
+                  ? std::string("float32")
+                  : compressionName(reducer_->compression())));
 }
 
 DataParallel::~DataParallel() = default;
@@ -158,6 +163,19 @@ std::string GradientReport::describe() const {
     text += ")";
   }
   return text + " at step " + std::to_string(iteration);
+}
+
+Compression DataParallel::compression() const { return reducer_->compression(); }
+
+at::Tensor DataParallel::residual(int b) const { return reducer_->residual(b); }
+
+NamedTensors DataParallel::rankState() const {
+  NamedTensors state;
+  for (int b = 0; b < static_cast<int>(reducer_->plan().size()); ++b) {
+    at::Tensor r = reducer_->residual(b);
+    if (r.defined()) state.emplace_back("residual-" + std::to_string(b), r);
+  }
+  return state;
 }
 
 const std::vector<BucketSpec>& DataParallel::buckets() const { return reducer_->plan(); }

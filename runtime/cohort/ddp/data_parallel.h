@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cohort/comm/communicator.h"
 #include "cohort/ddp/bucket_plan.h"
+#include "cohort/ddp/model_check.h"
 #include "cohort/ddp/timing.h"
 
 namespace torch::nn {
@@ -54,6 +56,10 @@ struct DataParallelOptions {
   // Where memory cannot be shared (NCCL, one rank per machine,
   // COHORT_SHM=off), each rank keeps its own copy as usual.
   bool share_parameters = false;
+  // How gradients travel between machines (Note [Compressed buckets]): none
+  // (float32), bf16 or fp16 with error feedback; unset: COHORT_COMPRESS
+  // (default none). Compression needs float32 parameters.
+  std::optional<Compression> compress;
 };
 
 class DataParallel {
@@ -75,6 +81,15 @@ class DataParallel {
   Communicator& comm() { return *comm_; }
   // Whether the parameters are shared by the ranks of this machine.
   bool sharesParameters() const { return shares_parameters_; }
+  // How gradients travel between machines.
+  Compression compression() const;
+  // Bucket b's error-feedback residuals (float32, twice the bucket's size;
+  // Note [Compressed buckets]), or an undefined tensor without compression.
+  // Each rank's differ; they are part of the training state.
+  at::Tensor residual(int b) const;
+  // The residuals as TrainState::rank_state wants them ("residual-B"); none
+  // without compression. Resuming bitwise needs them in the checkpoint.
+  NamedTensors rankState() const;
 
   // While a NoSync guard lives, backward passes only accumulate gradients
   // locally; the first backward after it ends reduces the accumulated sum.

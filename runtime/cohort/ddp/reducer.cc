@@ -43,7 +43,8 @@ at::Tensor aliasOf(const at::Tensor& flat, int64_t offset, at::IntArrayRef sizes
 
 std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
                                          std::vector<std::string> names, Communicator& comm,
-                                         int64_t first_cap_bytes, int64_t cap_bytes) {
+                                         int64_t first_cap_bytes, int64_t cap_bytes,
+                                         Compression compress) {
   std::vector<ParamInfo> infos;
   for (const at::Tensor& p : params) {
     infos.push_back(
@@ -51,23 +52,38 @@ std::shared_ptr<Reducer> Reducer::create(std::vector<at::Tensor> params,
   }
   auto plan = planBuckets(infos, first_cap_bytes, cap_bytes);
   std::shared_ptr<Reducer> reducer(
-      new Reducer(std::move(params), std::move(names), comm, std::move(plan)));
+      new Reducer(std::move(params), std::move(names), comm, std::move(plan), compress));
   reducer->installHooks();
   return reducer;
 }
 
 Reducer::Reducer(std::vector<at::Tensor> params, std::vector<std::string> names, Communicator& comm,
-                 std::vector<BucketSpec> plan)
-    : params_(std::move(params)), names_(std::move(names)), comm_(comm), plan_(std::move(plan)) {
+                 std::vector<BucketSpec> plan, Compression compress)
+    : params_(std::move(params)),
+      names_(std::move(names)),
+      comm_(comm),
+      plan_(std::move(plan)),
+      scale_(1.0 / comm.size()),
+      scale_tensor_(at::scalar_tensor(1.0 / comm.size(), at::kDouble)),
+      compress_(compress) {
   std::vector<BufferSpec> specs;
-  for (const BucketSpec& spec : plan_) {
+  for (size_t b = 0; b < plan_.size(); ++b) {
+    const BucketSpec& spec = plan_[b];
     const int64_t flags = static_cast<int64_t>(spec.params.size());
-    specs.push_back({spec.numel + flags, params_[spec.params.front()].scalar_type()});
+    const at::ScalarType dtype = params_[spec.params.front()].scalar_type();
+    COHORT_CHECK(compress_ == Compression::kNone || dtype == at::kFloat, ConfigError,
+                 std::string("compress=") + compressionName(compress_) + ": bucket " +
+                     std::to_string(b) + " holds " + c10::toString(dtype) + " gradients (" +
+                     names_[spec.params.front()] + (spec.params.size() > 1 ? ", ..." : "") + ")",
+                 "gradients are compressed from float32 only: train in float32, or set "
+                 "compress (COHORT_COMPRESS) to none");
+    specs.push_back({spec.numel + flags, dtype});
   }
   std::vector<at::Tensor> flats = comm_.newReductionBuffers(specs);
   slots_.resize(params_.size());
   views_.resize(params_.size());
   used_.assign(params_.size(), 0);
+  scaled_.assign(params_.size(), 0);
   for (size_t b = 0; b < plan_.size(); ++b) {
     const BucketSpec& spec = plan_[b];
     Bucket bucket;
@@ -77,6 +93,10 @@ Reducer::Reducer(std::vector<at::Tensor> params, std::vector<std::string> names,
       const int p = spec.params[s];
       slots_[p] = {static_cast<int>(b), static_cast<int>(s)};
       views_[p] = aliasOf(bucket.flat, spec.offsets[s], params_[p].sizes());
+    }
+    // A sender and an owner half (see Note [Two-sided error feedback]).
+    if (compress_ != Compression::kNone) {
+      residuals_.push_back(at::zeros({2 * bucket.flat.numel()}, bucket.flat.options()));
     }
     buckets_.push_back(std::move(bucket));
   }
@@ -176,8 +196,19 @@ void Reducer::adopt(int p) {
   // Copying as soon as the gradient is final, while it is still in cache, and
   // dropping it at once hands its memory back while backward still
   // allocates: the next gradient reuses it instead of faulting in new pages.
-  views_[p].copy_(params_[p].grad());
+  if (scale_ == 1) {
+    views_[p].copy_(params_[p].grad());
+  } else {
+    at::mul_out(views_[p], params_[p].grad(), scale_tensor_);
+  }
+  scaled_[p] = 1;
   params_[p].mutable_grad() = views_[p];
+}
+
+void Reducer::scaleInPlace(int p) {
+  if (scaled_[p]) return;
+  if (scale_ != 1) views_[p].mul_(scale_tensor_);
+  scaled_[p] = 1;
 }
 
 void Reducer::stage(int b) {
@@ -199,6 +230,7 @@ void Reducer::stage(int b) {
       all_used = false;
     } else {
       adopt(p);
+      scaleInPlace(p);
     }
   }
   // The used-flags: one fill when every parameter was used (on a GPU each
@@ -219,7 +251,9 @@ void Reducer::launchReadyBuckets() {
     const int b = next_launch_++;
     stage(b);
     if (observer_) buckets_[b].issued = std::chrono::steady_clock::now();
-    buckets_[b].work = comm_.allreduceAsync(buckets_[b].flat, ReduceOp::kAvg);
+    at::Tensor none;
+    buckets_[b].work = comm_.allreduceBucketAsync(
+        buckets_[b].flat, compress_ == Compression::kNone ? none : residuals_[b], compress_);
   }
 }
 
@@ -262,6 +296,7 @@ void Reducer::finishIteration() {
   timing.wait_s = std::chrono::duration<double>(Clock::now() - wait_start).count();
   last_timing_ = timing;
   std::fill(used_.begin(), used_.end(), 0);
+  std::fill(scaled_.begin(), scaled_.end(), 0);
   in_iteration_ = false;
   ++iteration_;
 }

@@ -15,6 +15,13 @@
 //     which with the zeroing costs a write, two reads and another write.
 // Releasing moves half as many bytes, which is why zeroGrad releases.
 //
+// Each gradient is scaled by 1/world as it is copied into its bucket (or, when
+// autograd added into the bucket directly, in one pass over it before the
+// reduction), and the bucket is then summed: the sum is the average, with no
+// division after the exchange. With compression the sum between machines
+// travels as bfloat16 or float16 (Note [Compressed buckets]); the reducer
+// keeps each bucket's float32 residual.
+//
 // Each parameter's gradient accumulator gets a post hook. When every parameter
 // of a bucket has its final gradient for this backward pass, the bucket's
 // allreduce (an average) starts on the comm thread, so communication overlaps
@@ -58,7 +65,8 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   // that require grad.
   static std::shared_ptr<Reducer> create(std::vector<at::Tensor> params,
                                          std::vector<std::string> names, Communicator& comm,
-                                         int64_t first_cap_bytes, int64_t cap_bytes);
+                                         int64_t first_cap_bytes, int64_t cap_bytes,
+                                         Compression compress = Compression::kNone);
   ~Reducer();
 
   const std::vector<BucketSpec>& plan() const { return plan_; }
@@ -66,6 +74,12 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   at::Tensor bucketGradients(int b) const { return buckets_[b].flat.narrow(0, 0, plan_[b].numel); }
   std::vector<std::string> bucketNames(int b) const;
   int64_t iteration() const { return iteration_; }
+  Compression compression() const { return compress_; }
+  // Bucket b's error-feedback residuals (float32, twice the bucket's size;
+  // Note [Compressed buckets]), or an undefined tensor without compression.
+  at::Tensor residual(int b) const {
+    return b < static_cast<int>(residuals_.size()) ? residuals_[b] : at::Tensor();
+  }
 
   // No-sync scopes nest; while one is open, backward only accumulates locally.
   void enterNoSync();
@@ -81,13 +95,15 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
 
  private:
   Reducer(std::vector<at::Tensor> params, std::vector<std::string> names, Communicator& comm,
-          std::vector<BucketSpec> plan);
+          std::vector<BucketSpec> plan, Compression compress);
   void installHooks();
   void startIteration();
   bool gradIsView(int param) const;
-  // Copies the parameter's .grad() into its view and points .grad() there.
+  // Copies the parameter's .grad() into its view, scaled by 1/world, and
+  // points .grad() there.
   void adopt(int param);
-  void stage(int bucket);  // fills the bucket's slots and flags before its allreduce
+  void scaleInPlace(int param);  // a gradient autograd added into its view
+  void stage(int bucket);        // fills the bucket's slots and flags before its allreduce
   void launchReadyBuckets();
   void finishIteration();  // the engine callback at the end of backward
 
@@ -111,6 +127,11 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   std::vector<Slot> slots_;        // per parameter
   std::vector<at::Tensor> views_;  // per parameter: its slot, shaped like it
   std::vector<char> used_;         // per parameter: a gradient since the last reduction
+  std::vector<char> scaled_;       // per parameter: its view holds it scaled by 1/world
+  double scale_ = 1;               // 1/world
+  at::Tensor scale_tensor_;        // scale_ as a 0-dim double (a scalar to ATen)
+  Compression compress_ = Compression::kNone;
+  std::vector<at::Tensor> residuals_;  // per bucket, with compression
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
   std::vector<uintptr_t> hook_keys_;
 

@@ -17,4 +17,8 @@ void compressIn(const float* src, float* error, c10::Half* out, int64_t n, float
 void decompress(const c10::BFloat16* in, float* out, int64_t n);
 void decompress(const c10::Half* in, float* out, int64_t n);
 
+// out[i] = sum over p < parts of float(in[p * n + i]), summed in float32.
+void sumWidened(const c10::BFloat16* in, int64_t parts, int64_t n, float* out);
+void sumWidened(const c10::Half* in, int64_t parts, int64_t n, float* out);
+
 }  // namespace cohort::cpu
