@@ -50,7 +50,6 @@ if [ "$kind" = clean ]; then
   cmake --build "$build" >"$work/build.log" || { tail -40 "$work/build.log"; exit 1; }
   t2=$(now)
   configure=$(since "$t0" "$t1") build_s=$(since "$t1" "$t2") total=$(since "$t0" "$t2")
-  grep -c "Winvalid-pch" "$work/build.log" | sed 's/^/files that could not use the precompiled header: /'
   keep_log "$build"
 elif [ "$kind" = run-example ]; then
   t0=$(now)
