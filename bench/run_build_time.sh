@@ -39,7 +39,7 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 keep_log() {  # keep ninja's log of the build in $1, and print its 15 slowest steps
   cp "$1/.ninja_log" "$root/bench/results/ninja_log-$kind-$label.txt"
-  awk 'NR > 1 { printf "%8.1f s  %s\n", ($2 - $1) / 1000, $4 }' "$1/.ninja_log" | sort -rn | head -15
+  awk 'NR > 1 { printf "%8.1f s  %s\n", ($2 - $1) / 1000, $4 }' "$1/.ninja_log" | sort -rn | head -15 || true  # head closes the pipe early
 }
 
 if [ "$kind" = clean ]; then
