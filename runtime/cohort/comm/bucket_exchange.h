@@ -40,6 +40,11 @@
 
 namespace cohort {
 
+// Float32 buckets and slices from this many elements (256 KiB) go between
+// machines as Note [Bucket exchange] says; smaller ones, where latency counts
+// more than bandwidth, through MPI_Allreduce.
+constexpr int64_t kBucketExchangeLeast = 64 * 1024;
+
 // [begin, end) of rank `rank`'s chunk of n values over `size` ranks.
 std::pair<int64_t, int64_t> chunkOf(int64_t n, int rank, int size);
 

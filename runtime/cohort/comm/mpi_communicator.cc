@@ -14,11 +14,6 @@ namespace {
 // Largest element count handed to one MPI call (MPI counts are int).
 constexpr int64_t kMaxChunk = INT_MAX / 2;
 
-// Float32 buckets from this many elements (256 KiB) go between machines as
-// Note [Bucket exchange] says; smaller ones, where latency counts more than
-// bandwidth, through MPI_Allreduce.
-constexpr int64_t kExchangeLeast = 64 * 1024;
-
 void requireCpu(const at::Tensor& t, const char* collective) {
   if (!t.defined()) {
     throw CommError(std::string(collective) + " was given an undefined tensor",
@@ -314,7 +309,7 @@ WorkPtr MpiCommunicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor& re
   if (compress == Compression::kNone) {
     // Small buckets, and every bucket on one machine with shared memory, as
     // any allreduce; larger ones between machines as Note [Bucket exchange].
-    if (!float_bucket || bucket.numel() < kExchangeLeast ||
+    if (!float_bucket || bucket.numel() < kBucketExchangeLeast ||
         (shm_ && shm_->handles(bucket, bucket))) {
       return allreduceAsync(bucket, ReduceOp::kSum);
     }

@@ -82,10 +82,6 @@ std::string ShmSlicedAllreduce::mismatch(int64_t numel, at::ScalarType dtype) co
   return "";
 }
 
-// Slices from this many elements (256 KiB) go between machines as Note
-// [Bucket exchange] says.
-constexpr int64_t kExchangeLeast = 64 * 1024;
-
 int ShmSlicedAllreduce::allreduceFloat(char* own, int64_t n, at::ScalarType dtype,
                                        ReduceOp op) const {
   const int64_t width = dtype == at::kFloat ? 4 : 8;
@@ -120,9 +116,9 @@ void ShmSlicedAllreduce::reduceSlice(int64_t numel, at::ScalarType dtype, Reduce
   if (machines_ == 1) return;
   // A float32 slice of a sum between machines as Note [Bucket exchange] says
   // (compressed or not); anything else through MPI_Allreduce.
-  const bool exchange =
-      compressed.compress != Compression::kNone ||
-      (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax && n >= kExchangeLeast);
+  const bool exchange = compressed.compress != Compression::kNone ||
+                        (dtype == at::kFloat && op != ReduceOp::kMin && op != ReduceOp::kMax &&
+                         n >= kBucketExchangeLeast);
   float* residual =
       compressed.residual != nullptr ? compressed.residual->data_ptr<float>() : nullptr;
   const int code = exchange
