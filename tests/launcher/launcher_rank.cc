@@ -12,14 +12,15 @@
 // (MPI's answer), sums the ranks with an allreduce, averages a gradient-bucket
 // buffer (printing which path it took), writes
 // OUTPUTS/ready-rank-R (its pid) and prints one "contract ok" line. It then
-// runs allreduces for S seconds (default 0), so that a fault finds every rank
-// inside a collective. Rank R then fails with HOW: exception, segv, exit3,
-// abort, or exit0 (it leaves while the others still wait in a collective).
-// With --fill-disk, rank 0 first writes OUTPUTS/fill until its disk is full.
-// With --until-restart K, the S seconds and the failure happen only while
-// COHORT_RESTART_COUNT < K (so a restart succeeds at once). --ignore-term
-// makes every rank ignore SIGTERM (to test the grace period). Any other
-// argument is ignored: the drivers pass a tag to find the processes by.
+// runs allreduces for about S seconds (default 0), so that a fault finds every
+// rank inside a collective: S/0.1 rounds, one count for every rank, since a
+// rank that judged S by its own clock could run one round more than another
+// and wait in an allreduce the others never join. Rank R then fails with HOW: exception, segv,
+// exit3, abort, or exit0 (it leaves while the others still wait in a collective). With --fill-disk,
+// rank 0 first writes OUTPUTS/fill until its disk is full. With --until-restart K, the S seconds
+// and the failure happen only while COHORT_RESTART_COUNT < K (so a restart succeeds at once).
+// --ignore-term makes every rank ignore SIGTERM (to test the grace period). Any other argument is
+// ignored: the drivers pass a tag to find the processes by.
 #include <ATen/ops/add.h>
 #include <ATen/ops/allclose.h>
 #include <ATen/ops/arange.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -195,9 +197,8 @@ int main(int argc, char** argv) {
 
     bool this_attempt = rt.settings().restart_count < args.until_restart;
     bool will_fail = this_attempt && rt.rank() == args.fail_rank;
-    double seconds = this_attempt ? args.seconds : 0;
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
+    const long rounds = this_attempt ? std::lround(std::ceil(args.seconds / 0.1)) : 0;
+    for (long round = 0; round < rounds; ++round) {
       if (!will_fail) rt.comm().allreduce(t, cohort::ReduceOp::kSum);
       if (!will_fail && compressed.bucket.defined()) {
         rt.comm()
