@@ -83,10 +83,12 @@ EngineCommand srunCommand(const JobPlan& plan, const RankContract& contract, con
 
 // The batch script for --slurm-submit: #SBATCH lines for the job's shape and
 // its output file, then cohortrun itself (`inner` is its full command line),
-// which runs the ranks with srun inside the allocation.
+// which runs the ranks with srun inside the allocation. With `env_file` (the
+// file `inner` passes by --env-file, holding the values of --env), the script
+// removes that file when the job ends.
 std::string sbatchScript(const JobPlan& plan, const std::string& run_id,
                          const std::string& logs_dir, const std::string& work_dir, double timeout_s,
                          const std::vector<std::string>& sbatch_options,
-                         const std::vector<std::string>& inner);
+                         const std::vector<std::string>& inner, const std::string& env_file = "");
 
 }  // namespace cohort::launcher

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <map>
 
 #include "cohort/core/env.h"
@@ -81,6 +84,31 @@ void checkEnv(const CommandLine& cl, const std::string& option, const std::strin
   }
 }
 
+// --env-file FILE: NAME=VALUE lines (blank lines and lines starting with #
+// skipped), each checked as --env checks its value.
+void readEnvFile(const CommandLine& cl, const std::string& option, const std::string& path,
+                 std::vector<std::pair<std::string, std::string>>* env) {
+  std::ifstream in(path);
+  if (!in) {
+    cl.fail(option + ": cannot read " + path + ": " + std::strerror(errno),
+            "give a readable file of NAME=VALUE lines; a batch script's file (LOGS/sbatch-RUN.env) "
+            "is removed when its job ends: submit again with cohortrun --slurm-submit");
+  }
+  std::string assignment;
+  for (int line = 1; std::getline(in, assignment); ++line) {
+    if (assignment.empty() || assignment[0] == '#') continue;
+    const std::string name = assignment.substr(0, assignment.find('='));
+    const std::string where = option + " " + path + ":" + std::to_string(line);
+    if (assignment.find('=') == std::string::npos || !validEnvName(name)) {
+      // The line itself is not repeated: it may hold a secret.
+      cl.fail(where + " is not a NAME=VALUE line",
+              "write one variable per line, its name of letters, digits and _");
+    }
+    checkEnv(cl, where, name, assignment);
+    env->emplace_back(name, assignment.substr(assignment.find('=') + 1));
+  }
+}
+
 // Every option of cohortrun, described once: the help lists them from here.
 void defineOptions(CommandLine& cl, Options& o) {
   using S = const std::string&;
@@ -113,6 +141,11 @@ void defineOptions(CommandLine& cl, Options& o) {
     checkEnv(*c, n, name, v);
     o.env.emplace_back(name, v.substr(v.find('=') + 1));
   });
+  cl.value("--env-file", "FILE",
+           "set the variables of FILE (NAME=VALUE lines) in every\n"
+           "rank, keeping their values off command lines; the batch\n"
+           "script of --slurm-submit passes --env this way",
+           [&o, c](S n, S v) { readEnvFile(*c, n, v, &o.env); });
   cl.value(
       "--upload", "URL",
       "copy the logs folder to URL/logs during the run\n"

@@ -1,5 +1,6 @@
 #include "cohortrun/slurm_submit.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -16,7 +17,8 @@
 
 namespace cohort::launcher {
 
-// The command cohortrun runs inside the allocation of --slurm-submit.
+std::string envFilePath(const Job& job) { return job.logs_dir + "/sbatch-" + job.run_id + ".env"; }
+
 std::vector<std::string> innerCommand(const Job& job) {
   const Options& o = job.options;
   std::vector<std::string> a = {job.launcher,
@@ -39,20 +41,46 @@ std::vector<std::string> innerCommand(const Job& job) {
                                 "--engine",
                                 "srun"};
   if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", durationText(o.timeout_s)});
-  for (const auto& [name, value] : o.env) a.insert(a.end(), {"--env", name + "=" + value});
+  if (!o.env.empty()) a.insert(a.end(), {"--env-file", envFilePath(job)});
   for (const auto& e : o.engine_options) a.insert(a.end(), {"--engine-option", e});
   a.push_back("--");
   a.insert(a.end(), o.program.begin(), o.program.end());
   return a;
 }
 
+namespace {
+
+// The values of --env for --env-file, readable by the owner alone. A value
+// with a line break cannot be one line of that file: refused.
+void writeEnvFile(const std::string& path, const EnvList& env) {
+  std::string text;
+  for (const auto& [name, value] : env) {
+    if (value.find('\n') != std::string::npos) {
+      throw ConfigError("--env " + name +
+                            ": the value has a line break, which a batch job "
+                            "cannot be given",
+                        "give the value without line breaks (or pass it through a file the "
+                        "program reads)");
+    }
+    text += name + "=" + value + "\n";
+  }
+  std::string problem;
+  auto fill = [&text](int fd) { return ::fchmod(fd, 0600) == 0 && writeAll(fd, text); };
+  if (!cohort::writeFileAtomically(path, fill, &problem)) {
+    throw ConfigError(problem, "make room or fix the permissions of the logs folder (--logs)");
+  }
+}
+
+}  // namespace
+
 int submitToSlurm(const Job& job) {
   std::string script_path = job.logs_dir + "/sbatch-" + job.run_id + ".sh";
   char cwd[4096];
   std::string work_dir = getcwd(cwd, sizeof cwd) ? cwd : ".";
+  const std::string env_file = job.options.env.empty() ? "" : envFilePath(job);
   std::string script =
       sbatchScript(job.plan, job.run_id, job.logs_dir, work_dir, job.options.timeout_s,
-                   job.options.sbatch_options, innerCommand(job));
+                   job.options.sbatch_options, innerCommand(job), env_file);
   if (job.options.dry_run) {
     std::cout << script;
     return exit_status::kSucceeded;
@@ -60,11 +88,13 @@ int submitToSlurm(const Job& job) {
   requireEngine("sbatch");
   makeDirectories(job.logs_dir);
   archivePreviousRun(job.logs_dir, job.run_id);
+  if (!env_file.empty()) writeEnvFile(env_file, job.options.env);
   writeFileAtomically(script_path, script);
   std::string output;
   int status = runCommand({"sbatch", "--parsable", script_path}, &output, 60);
   while (!output.empty() && output.back() == '\n') output.pop_back();
   if (status != 0) {
+    if (!env_file.empty()) ::unlink(env_file.c_str());
     throw ConfigError(
         "sbatch refused the job: " + output,
         "the script is " + script_path + "; fix the options it names and submit again");

@@ -11,7 +11,13 @@
 
 namespace cohort::launcher {
 
-// The command line of the cohortrun the batch script runs.
+// The file beside the batch script that holds the values of --env (they may
+// be secrets, and the script and every command line are readable by others):
+// LOGS/sbatch-RUN_ID.env, mode 0600, removed by the job when it ends.
+std::string envFilePath(const Job& job);
+
+// The command line of the cohortrun the batch script runs: --env becomes
+// --env-file envFilePath(job).
 std::vector<std::string> innerCommand(const Job& job);
 
 // Prints the script with --dry-run; otherwise writes and submits it, writes

@@ -97,20 +97,47 @@ expect_output "host $host has 2 slot\(s\) in the allocation \(job [0-9]+\) but -
 expect_no_leftovers
 
 # ---- --slurm-submit: the batch script runs cohortrun, which runs srun ----
+# With secrets in --env (an Azure account key and a SAS): while the job runs,
+# no command line holds them; afterwards no file cohort wrote does, and the
+# file that carried them to the job is gone.
 new_case
-run_case submit 30 "${cr[@]}" --slurm-submit --procs-per-node 2 --run-id "batch-$$" -- "$rank" --seconds 0.5 "$tag"
+key="c2VjcmV0LWFjY291bnQta2V5-$$"
+sas="sv=2022-11-02&ss=b&sig=SeCrEtSiG$$"
+secrets="$work_dir/secrets"  # grep reads them from here: on its command line it would find itself
+printf '%s\n' "$key" "SeCrEtSiG$$" >"$secrets"
+start_case submit 30 "${cr[@]}" --slurm-submit --procs-per-node 2 --run-id "batch-$$" \
+  --env "COHORT_AZURE_ACCOUNT_KEY=$key" --env "COHORT_AZURE_SAS_TOKEN=$sas" \
+  -- "$rank" --seconds 3 "$tag"
+wait_case
 expect_success
 expect_output "submitted Slurm job [0-9]+ \(run batch-$$, 2 ranks\)"
 job=$(grep -oE 'submitted Slurm job [0-9]+' "$case_output" | grep -oE '[0-9]+$')
-expect_file '^#SBATCH --ntasks-per-node=2$' "$case_logs/sbatch-batch-$$.sh"
+script="$case_logs/sbatch-batch-$$.sh"
+expect_file '^#SBATCH --ntasks-per-node=2$' "$script"
+expect_file "--env-file $case_logs/sbatch-batch-$$.env" "$script"
+seen_running=0
 for _ in $(seq 1 600); do  # until the job has left the queue (60 s at most)
   [ -n "$job" ] && squeue -h -j "$job" 2>/dev/null | grep -q . || break
+  if pgrep -f -- "$tag" >/dev/null; then
+    seen_running=1
+    # The process table: every command line on the machine.
+    for cmdline in /proc/[0-9]*/cmdline; do
+      if tr '\0' ' ' <"$cmdline" 2>/dev/null | grep -qF -f "$secrets"; then
+        fail "a secret is on a command line: $(tr '\0' ' ' <"$cmdline")"
+      fi
+    done
+  fi
   sleep 0.1
 done
+[ "$seen_running" -eq 1 ] || fail "the job's ranks were never seen running"
 expect_run_json "d['run_id'] == 'batch-$$' and d['state'] == 'succeeded' and d['engine'] == 'srun'"
 expect_run_json "d['slurm_job_id'] == '$job' and d['world_size'] == 2"
 expect_file 'cohortrun: run batch-[0-9]+ succeeded' "$case_logs/slurm-$job.out"
 expect_file '^contract ok: rank 1 of 2' "$case_logs/rank-1.log"
+[ ! -e "$case_logs/sbatch-batch-$$.env" ] || fail "the job left its --env file behind"
+if grep -rlF -f "$secrets" "$case_logs" "$case_outputs" "$case_output"; then
+  fail "a secret is in a file cohort wrote (above)"
+fi
 expect_no_leftovers
 
 finish

@@ -173,6 +173,22 @@ TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
       << s;
 }
 
+// With --env values, the script names their file, removes it when the job
+// ends, and does not exec (the shell must outlive cohortrun to remove it).
+TEST(SbatchScript, EnvFileIsRemovedWhenTheJobEnds) {
+  std::string s =
+      sbatchScript(plan({"--slurm-submit", "--", "x"}), "r1", "/data/logs", "/data", 0, {},
+                   {"/bin/cohortrun", "--env-file", "/data/logs/sbatch-r1.env", "--", "/bin/train"},
+                   "/data/logs/sbatch-r1.env");
+  EXPECT_NE(s.find("env_file=/data/logs/sbatch-r1.env\ntrap 'rm -f -- \"$env_file\"' EXIT\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("\n/bin/cohortrun --env-file /data/logs/sbatch-r1.env -- /bin/train\n"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("exec "), std::string::npos) << s;
+}
+
 TEST(ShellQuote, SafeWordsStayBareOthersAreQuoted) {
   EXPECT_EQ(shellQuote("a/b-c_d.e:f=g,h@%+"), "a/b-c_d.e:f=g,h@%+");
   EXPECT_EQ(shellQuote(""), "''");

@@ -1,6 +1,10 @@
 // cohortrun's command line (options.h): every option, and errors that say
 // what to write instead.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "cohort/core/error.h"
 #include "cohortrun/options.h"
@@ -35,6 +39,24 @@ TEST(Options, Defaults) {
   EXPECT_EQ(o.grace_s, 10);
   EXPECT_EQ(o.console_ranks.text(), "all");
   EXPECT_EQ(o.program, (Args{"./train"}));
+}
+
+// --env-file: NAME=VALUE lines in order after --env, comments and blank
+// lines skipped; a bad line is named by its number, never shown (a secret).
+TEST(Options, EnvFile) {
+  const std::string path = ::testing::TempDir() + "/cohortrun-env-" + std::to_string(::getpid());
+  std::ofstream(path) << "# a comment\n\nKEY=se=cret\nEMPTY=\n";
+  Options o = parseOptions({"--env", "A=1", "--env-file", path, "--", "x"});
+  ASSERT_EQ(o.env.size(), 3u);
+  EXPECT_EQ(o.env[1], std::make_pair(std::string("KEY"), std::string("se=cret")));
+  EXPECT_EQ(o.env[2], std::make_pair(std::string("EMPTY"), std::string()));
+  std::ofstream(path) << "GOOD=1\nbad-name=hunter2\n";
+  const std::string message = errorOf({"--env-file", path, "--", "x"});
+  EXPECT_NE(message.find(path + ":2 is not a NAME=VALUE line"), std::string::npos) << message;
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  std::ofstream(path) << "COHORT_RANK=0\n";
+  expectError({"--env-file", path, "--", "x"}, "cohortrun sets COHORT_RANK");
+  std::remove(path.c_str());
 }
 
 TEST(Options, EveryOptionBothSpellings) {
@@ -144,6 +166,8 @@ TEST(Options, BadValues) {
   expectError({"--env", "NOEQUALS", "--", "x"}, "is not NAME=VALUE");
   expectError({"--env", "1A=2", "--", "x"}, "is not NAME=VALUE");
   expectError({"--env", "COHORT_RANK=3", "--", "x"}, "cohortrun sets COHORT_RANK");
+  expectError({"--env-file", "/nonexistent/env", "--", "x"},
+              "--env-file: cannot read /nonexistent/env: No such file or directory");
   expectError({"--console-ranks", "1-", "--", "x"}, "'1-' is not a rank or a range");
   expectError({"--engine", "pbs", "--", "x"}, "--engine mpirun, srun or auto");
   expectError({"--run-id", "a/b", "--", "x"}, "is not a run id");
