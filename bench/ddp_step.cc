@@ -185,13 +185,25 @@ int main(int argc, char** argv) {
       return 0.0;
     };
 
+    // Each step's phases (seconds): forward with the loss, backward, and the
+    // update with zeroing; the scaling model (docs/scaling.md) takes them from
+    // the --no-dp run.
+    std::vector<double> forwards, backwards, updates;
     auto step = [&] {
       if (options.comm_only) return reduceOnly();
+      const auto t0 = std::chrono::steady_clock::now();
       zeroGrad();
       at::Tensor loss = at::cross_entropy_loss(net->forward(inputs), labels);
+      const double value = loss.item<double>();
+      const auto t1 = std::chrono::steady_clock::now();
       loss.backward();
+      const auto t2 = std::chrono::steady_clock::now();
       update();
-      return loss.item<double>();
+      const auto t3 = std::chrono::steady_clock::now();
+      forwards.push_back(std::chrono::duration<double>(t1 - t0).count());
+      backwards.push_back(std::chrono::duration<double>(t2 - t1).count());
+      updates.push_back(std::chrono::duration<double>(t3 - t2).count());
+      return value;
     };
 
     const double first_loss = step();
@@ -237,8 +249,12 @@ int main(int argc, char** argv) {
               ? (options.share ? "cohort DataParallel, shared parameters" : "cohort DataParallel")
               : "without DataParallel",
           ranks, median(rates), options.blocks, options.steps, first_loss, last_loss);
-      std::printf("RESULT impl=%s ranks=%d samples_per_s=%.2f exposed_comm_ms=%.1f\n", impl, ranks,
-                  median(rates), waits.empty() ? 0.0 : 1000 * median(waits));
+      auto medianMs = [](std::vector<double> v) { return v.empty() ? 0.0 : 1000 * median(v); };
+      std::printf(
+          "RESULT impl=%s ranks=%d samples_per_s=%.2f exposed_comm_ms=%.1f forward_ms=%.2f "
+          "backward_ms=%.2f update_ms=%.2f\n",
+          impl, ranks, median(rates), medianMs(waits), medianMs(forwards), medianMs(backwards),
+          medianMs(updates));
       std::fflush(stdout);
     }
     return 0;

@@ -44,8 +44,8 @@ double positive(const char* option, const char* text) {
   char* end = nullptr;
   const double value = std::strtod(text, &end);
   if (end == text || *end != '\0' || !(value > 0)) {
-    throw cohort::ConfigError(std::string("bench_link_probe: ") + option + " wants a positive number, not \"" +
-                                  text + "\"",
+    throw cohort::ConfigError(std::string("bench_link_probe: ") + option +
+                                  " wants a positive number, not \"" + text + "\"",
                               "see the usage at the top of bench/link_probe.cc");
   }
   return value;
@@ -73,7 +73,8 @@ double timeReductions(cohort::Communicator& comm, at::Tensor& bucket, at::Tensor
                       cohort::Compression compress, int iterations) {
   MPI_Barrier(MPI_COMM_WORLD);
   const auto start = Clock::now();
-  for (int i = 0; i < iterations; ++i) comm.allreduceBucketAsync(bucket, residual, compress)->wait();
+  for (int i = 0; i < iterations; ++i)
+    comm.allreduceBucketAsync(bucket, residual, compress)->wait();
   const double local = std::chrono::duration<double>(Clock::now() - start).count();
   double slowest = 0;
   MPI_Allreduce(&local, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
@@ -119,8 +120,8 @@ int main(int argc, char** argv) {
       for (size_t c = 0; c < compressions.size(); ++c) {
         std::sort(times[c].begin(), times[c].end());
         std::printf("PROBE ranks=%d hosts=%d compress=%s bytes=%lld seconds=%.6e\n", rt.size(),
-                    hosts, cohort::compressionName(compressions[c]),
-                    static_cast<long long>(bytes), times[c][kRounds / 2]);
+                    hosts, cohort::compressionName(compressions[c]), static_cast<long long>(bytes),
+                    times[c][kRounds / 2]);
       }
       std::fflush(stdout);
     }

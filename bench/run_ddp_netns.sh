@@ -16,8 +16,9 @@
 # comm / comm-bf16, its buckets' reductions alone (--comm-only): the table
 # sets each cohort step time beside max(compute, communication).
 #
-# Environment: RATES (default "1gbit 10gbit"), HIDDENS (default "2048 4608":
-# 5.8 M and 25 M parameters), ROUNDS (default 3), WARMUP, BLOCKS, STEPS
+# Environment: CONFIGS (default: all of the above), RATES (default "1gbit
+# 10gbit"), HIDDENS (default "2048 4608": 5.8 M and 25 M parameters), ROUNDS
+# (default 3), WARMUP, BLOCKS, STEPS
 # (defaults 3, 5, 4), PYTHON (default /usr/bin/python3), RESULTS (default
 # bench/results/ddp_netns.csv). Each measured run is appended to RESULTS at
 # once (rate,hidden,round,config,samples_per_s); a rerun skips the rows
@@ -69,11 +70,11 @@ run_cohort() {
     env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $extra "$bench" "$@"
 }
 
-# PyTorch DDP: one process on each host, rendezvous on h1.
+# PyTorch DDP: one process on each host, rendezvous on h1 (LIMIT: seconds).
 run_torch() {
   local port=$((20000 + RANDOM % 20000)) pids=() k
   for k in 1 2; do
-    host_exec "$k" env GLOO_SOCKET_IFNAME=eth0 timeout -k 10 600 "$python" \
+    host_exec "$k" env GLOO_SOCKET_IFNAME=eth0 timeout -k 10 "${LIMIT:-600}" "$python" \
       "$here/ddp_step_torch.py" --rank $((k - 1)) --world 2 --master "10.200.0.1:$port" "$@" &
     pids+=($!)
   done
@@ -84,7 +85,8 @@ run_torch() {
 
 # measure CONFIG HIDDEN: prints the run's samples/s. PyTorch's powerSGD_hook
 # over gloo (torch 1.13) aborts now and then in gloo ("op.preamble.length <=
-# op.nbytes"); such a run is tried up to 3 times, and each abort is said.
+# op.nbytes", "Connection reset by peer") or hangs; such a run is tried up to
+# 3 times, each at most 120 s, and each failure is said.
 measure() {
   local tries=1 k
   [[ $1 != torch-psgd ]] || tries=3
@@ -105,7 +107,7 @@ measure_once() {
     comm-bf16) out=$(run_cohort COHORT_COMPRESS=bf16 --hidden "$hidden" --comm-only "${args[@]}" 2>"$log") ;;
     torch) out=$(run_torch --hidden "$hidden" "${args[@]}" 2>"$log") ;;
     torch-fp16) out=$(run_torch --hidden "$hidden" --hook fp16 "${args[@]}" 2>"$log") ;;
-    torch-psgd) out=$(run_torch --hidden "$hidden" --hook powersgd "${args[@]}" 2>"$log") ;;
+    torch-psgd) out=$(LIMIT=120 run_torch --hidden "$hidden" --hook powersgd "${args[@]}" 2>"$log") ;;
   esac || {
     echo "$config (hidden $hidden) failed:" >&2
     tail -20 "$log" >&2
@@ -115,7 +117,7 @@ measure_once() {
   sed -n 's/.*RESULT .*samples_per_s=\([0-9.]*\).*/\1/p' <<<"$out"
 }
 
-configs=(cohort cohort-bf16 torch torch-fp16 torch-psgd no-dp comm comm-bf16)
+read -r -a configs <<<"${CONFIGS:-cohort cohort-bf16 torch torch-fp16 torch-psgd no-dp comm comm-bf16}"
 for rate in $rates; do
   link_rate 1 "$rate"
   link_rate 2 "$rate"
