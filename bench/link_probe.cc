@@ -12,10 +12,15 @@
 // Note [Bucket exchange]). Each size and compression is timed in 5 rounds of
 // iterations lasting about T ms (default 200), in an order that rotates from
 // round to round; the time is the slowest rank's, and the figure the median
-// over rounds. Rank 0 prints one machine-readable line per measurement:
+// over rounds. It also times DataParallel's copy of a gradient into its
+// bucket, scaled by 1/world (compress=copy), on every rank at once. Rank 0
+// prints one machine-readable line per measurement:
 //
-//   PROBE ranks=N hosts=H compress=none bytes=B seconds=S
+//   PROBE ranks=N hosts=H compress=none|bf16|fp16|copy bytes=B seconds=S
 #include <ATen/Parallel.h>
+#include <ATen/ops/mul.h>
+#include <ATen/ops/rand.h>
+#include <ATen/ops/scalar_tensor.h>
 #include <ATen/ops/zeros.h>
 #include <mpi.h>
 
@@ -116,13 +121,37 @@ int main(int argc, char** argv) {
               timeReductions(rt.comm(), bucket, residual, compressions[c], iterations));
         }
       }
-      if (rt.rank() != 0) continue;
-      for (size_t c = 0; c < compressions.size(); ++c) {
-        std::sort(times[c].begin(), times[c].end());
-        std::printf("PROBE ranks=%d hosts=%d compress=%s bytes=%lld seconds=%.6e\n", rt.size(),
-                    hosts, cohort::compressionName(compressions[c]), static_cast<long long>(bytes),
-                    times[c][kRounds / 2]);
+      // DataParallel's copy of a gradient into its bucket, scaled by
+      // 1/world (Reducer::adopt), on every rank at once as in a step.
+      const at::Tensor gradient = at::rand({numel});
+      const at::Tensor scale = at::scalar_tensor(1.0 / rt.size(), at::kDouble);
+      std::vector<double> copies;
+      MPI_Barrier(MPI_COMM_WORLD);
+      const auto first = Clock::now();
+      at::mul_out(bucket, gradient, scale);
+      int copy_iterations = std::max(
+          1, static_cast<int>(options.ms / 1000 /
+                              std::chrono::duration<double>(Clock::now() - first).count()));
+      MPI_Bcast(&copy_iterations, 1, MPI_INT, 0, MPI_COMM_WORLD);
+      for (int round = 0; round < kRounds; ++round) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        const auto start = Clock::now();
+        for (int i = 0; i < copy_iterations; ++i) at::mul_out(bucket, gradient, scale);
+        const double local = std::chrono::duration<double>(Clock::now() - start).count();
+        double slowest = 0;
+        MPI_Allreduce(&local, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        copies.push_back(slowest / copy_iterations);
       }
+      if (rt.rank() != 0) continue;
+      auto print = [&](const char* what, std::vector<double> t) {
+        std::sort(t.begin(), t.end());
+        std::printf("PROBE ranks=%d hosts=%d compress=%s bytes=%lld seconds=%.6e\n", rt.size(),
+                    hosts, what, static_cast<long long>(bytes), t[kRounds / 2]);
+      };
+      for (size_t c = 0; c < compressions.size(); ++c) {
+        print(cohort::compressionName(compressions[c]), times[c]);
+      }
+      print("copy", copies);
       std::fflush(stdout);
     }
     return 0;

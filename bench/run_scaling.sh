@@ -7,9 +7,12 @@
 #
 # Inputs of the model:
 #   probes   bench_link_probe: one bucket's reduction by size and compression,
-#            on 2 ranks of one machine (the shared-memory level) and on 2
-#            network-namespace hosts x 1 rank whose links tc limits to 1 Gbit/s
-#            and 10 Gbit/s (the network level)
+#            and the copy of a gradient into its bucket, on 1-3 ranks of one
+#            machine (the shared-memory level) and on 2-3 network-namespace
+#            hosts x 1 rank whose links tc limits to 1 Gbit/s and 10 Gbit/s
+#            (the network level); all of them share this machine's cores, so
+#            each level is measured with as many ranks as the configurations
+#            that use it
 #   no-dp    bench_ddp_step --no-dp: the compute of a step (forward, backward,
 #            update), with as many ranks running at once as the configuration
 # Configurations checked: cohort DataParallel on 1-3 ranks of one machine,
@@ -18,7 +21,7 @@
 # (hidden 2048, 5.8 M parameters) and the larger one (hidden 4608, 25 M).
 #
 # Environment: HIDDENS (default "2048 4608"), RATES ("1gbit 10gbit"), ROUNDS
-# (2), PROBES (default bench/results/scaling_probe.csv), RUNS (default
+# (3), PROBES (default bench/results/scaling_probe.csv), RUNS (default
 # bench/results/scaling_runs.csv). Each result is appended as soon as it is
 # measured and a rerun skips what is there, so an interrupted run resumes.
 # The model then reads both files: bench/scaling_model.py check.
@@ -29,7 +32,7 @@ root=$(cd "$here/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 hiddens=${HIDDENS:-2048 4608}
 rates=${RATES:-1gbit 10gbit}
-rounds=${ROUNDS:-2}
+rounds=${ROUNDS:-3}
 probes=${PROBES:-$here/results/scaling_probe.csv}
 runs=${RUNS:-$here/results/scaling_runs.csv}
 step=$build/bench/bench_ddp_step
@@ -66,7 +69,7 @@ launch() {
   while [[ $1 != -- ]]; do env+=("$1"); shift; done
   shift
   folder=$(mktemp -d -p "$work")
-  local where=(-np "${place#local:}") enter=()
+  local where=(--procs-per-node "${place#local:}") enter=()
   if [[ $place == hosts:* ]]; then
     local list=h1:1 k
     for ((k = 2; k <= ${place#hosts:}; ++k)); do list+=",h$k:1"; done
@@ -86,9 +89,12 @@ set_rate() {
 # probe LEVEL PLACE: the probe's lines into the probes file, once.
 probe_level() {
   local level=$1 place=$2
-  grep -q "^$level," "$probes" && return 0
+  grep -qF "$level," "$probes" && return 0
   echo "probe $level ($place)" >&2
-  launch "$place" -- "$probe" | sed -n "s/^PROBE ranks=\([0-9]*\) hosts=\([0-9]*\) compress=\([a-z0-9]*\) bytes=\([0-9]*\) seconds=\(.*\)$/$level,\1,\2,\3,\4,\5/p" >>"$probes"
+  local lines
+  lines=$(launch "$place" -- "$probe" | sed -n "s/^.*PROBE ranks=\([0-9]*\) hosts=\([0-9]*\) compress=\([a-z0-9]*\) bytes=\([0-9]*\) seconds=\(.*\)$/$level,\1,\2,\3,\4,\5/p")
+  [[ -n $lines ]] || { echo "no PROBE lines from $level" >&2; return 1; }
+  echo "$lines" >>"$probes"
 }
 
 # measure LEVEL PLACE HOSTS PER_HOST HIDDEN COMPRESS BUCKET_MB CONFIG: one
@@ -102,15 +108,25 @@ measure() {
     local key="$level,$hosts,$per_host,$hidden,$compress,$bucket,$config,$r,"
     grep -q "^$key" "$runs" && continue
     out=$(launch "$place" "${env[@]}" -- "$step" "${args[@]}") || { echo "failed: $key" >&2; continue; }
-    out=$(sed -n 's/^RESULT .*samples_per_s=\([0-9.]*\) exposed_comm_ms=\([0-9.]*\) forward_ms=\([0-9.]*\) backward_ms=\([0-9.]*\) update_ms=\([0-9.]*\)$/\1,\3,\4,\5,\2/p' <<<"$out")
+    out=$(sed -n 's/^.*RESULT .*samples_per_s=\([0-9.]*\) exposed_comm_ms=\([0-9.]*\) forward_ms=\([0-9.]*\) backward_ms=\([0-9.]*\) update_ms=\([0-9.]*\)$/\1,\3,\4,\5,\2/p' <<<"$out")
+    if [[ -z $out ]]; then
+      echo "no RESULT line: $key" >&2
+      continue
+    fi
     echo "$key$out" | tee -a "$runs"
   done
 }
 
-probe_level shm local:2
+# Every level with as many ranks as the configurations that use it: here all
+# of them share the machine's cores, so a level's cost depends on how many run.
+for n in 1 2 3; do
+  probe_level "shm@$n" "local:$n"
+done
 for rate in $rates; do
   set_rate "$rate"
-  probe_level "net-$rate" hosts:2
+  for h in 2 3; do
+    probe_level "net-$rate@$h" "hosts:$h"
+  done
 done
 set_rate off
 

@@ -34,24 +34,37 @@ WIRE = {"none": 1.0, "bf16": 0.5, "fp16": 0.5}  # bytes on the wire per float32 
 # ---------------------------------------------------------------- the model's inputs
 
 class Level:
-    """One link level: a reduction of B bytes costs alpha + beta * B seconds,
-    and compression adds gamma[c] * B of CPU time per rank's share."""
+    """One link level, measured with `count` ranks (shared memory: ranks of
+    the machine; network: hosts x 1 rank). Reducing a bucket of B bytes costs
 
-    def __init__(self, alpha, beta, gamma=None):
+        shared memory:  alpha + beta * B
+        network:        (H-1) * alpha + 2(H-1)/H * B * w * beta + gamma[c] * B / L
+
+    (H hosts of L ranks, w the wire bytes per float32 byte of compression c);
+    DataParallel's copy of a gradient of B bytes into its bucket costs
+    copy_alpha + copy_beta * B."""
+
+    def __init__(self, alpha, beta, gamma=None, copy=(0.0, 0.0), count=2):
         self.alpha, self.beta, self.gamma = alpha, beta, gamma or {}
+        self.copy_alpha, self.copy_beta = copy
+        self.count = count
+
+    def copy_time(self, nbytes):
+        return self.copy_alpha + self.copy_beta * nbytes
 
     def __repr__(self):
-        g = ", ".join(f"gamma_{c} {v * 1e12:.0f} ps/B" for c, v in self.gamma.items())
-        return f"alpha {self.alpha * 1e6:.0f} us, beta {self.beta * 1e12:.0f} ps/B" + (
-            f", {g}" if g else "")
+        g = "".join(f", gamma_{c} {v * 1e12:.0f} ps/B" for c, v in self.gamma.items())
+        return (f"alpha {self.alpha * 1e6:.0f} us, beta {self.beta * 1e12:.0f} ps/B{g}, copy "
+                f"{self.copy_beta * 1e12:.0f} ps/B")
 
 
 def fit_line(points):
-    """Least squares of seconds = a + b * bytes, weighted by 1/seconds^2 so
-    that small and large sizes count alike (relative error)."""
+    """Least squares of seconds = a + b * bytes, weighted by 1/seconds: the
+    large sizes, where gradients are, set the slope without the small ones
+    counting for nothing."""
     sw = sx = sy = sxx = sxy = 0.0
     for x, y in points:
-        w = 1.0 / (y * y)
+        w = 1.0 / y
         sw, sx, sy, sxx, sxy = sw + w, sx + w * x, sy + w * y, sxx + w * x * x, sxy + w * x * y
     b = (sw * sxy - sx * sy) / (sw * sxx - sx * sx)
     a = (sy - b * sx) / sw
@@ -59,26 +72,40 @@ def fit_line(points):
 
 
 def read_levels(path):
-    """The levels of the probe file. The shared-memory level from 2 ranks of
-    one machine; each network level from 2 hosts x 1 rank, where one
-    reduction is one exchange with one peer (Note [Bucket exchange]): alpha
-    for that exchange, beta per float32 byte of the bucket (which crosses the
-    wire once each way), gamma the added cost per byte of each compression."""
+    """The levels of the probe file, named KIND@COUNT (shm@2, net-1gbit@3).
+    A network probe's line is one reduction among H hosts x 1 rank: its
+    intercept is (H-1) alpha, its slope 2(H-1)/H beta (float32), and a
+    compressed slope is that times w plus gamma."""
     rows = defaultdict(list)
     with open(path) as f:
         for row in csv.DictReader(f):
             rows[(row["level"], row["compress"])].append((int(row["bytes"]), float(row["seconds"])))
     levels = {}
-    for level in sorted({lv for lv, _ in rows}):
-        a, b = fit_line(rows[(level, "none")])
+    for name in sorted({lv for lv, _ in rows}):
+        kind, count = name.split("@")
+        count = int(count)
+        copy = fit_line(rows[(name, "copy")]) if (name, "copy") in rows else (0.0, 0.0)
+        if kind == "shm":
+            a, b = fit_line(rows[(name, "none")]) if count > 1 else (0.0, 0.0)
+            levels[name] = Level(a, b, copy=copy, count=count)
+            continue
+        a, b = fit_line(rows[(name, "none")])
+        share = 2 * (count - 1) / count
         gamma = {}
         for c in ("bf16", "fp16"):
-            if (level, c) in rows and level != "shm":
-                # Same latency; the slope is half the wire plus the CPU cost.
-                ac, bc = fit_line(rows[(level, c)])
+            if (name, c) in rows:
+                _, bc = fit_line(rows[(name, c)])
                 gamma[c] = max(bc - WIRE[c] * b, 0.0)
-        levels[level] = Level(a, b, gamma)
+        levels[name] = Level(a / (count - 1), b / share, gamma, copy, count)
     return levels, rows
+
+
+def level_for(levels, kind, count):
+    """The level KIND measured with `count` ranks, else with the nearest count."""
+    measured = [lv for name, lv in levels.items() if name.split("@")[0] == kind]
+    if not measured:
+        sys.exit(f"scaling_model.py: no probe of {kind}: run bench/run_scaling.sh")
+    return min(measured, key=lambda lv: (abs(lv.count - count), lv.count))
 
 
 # ---------------------------------------------------------------- models
@@ -157,39 +184,54 @@ def reduce_time(nbytes, hosts, per_host, levels, net, compress):
     (hosts-1)/hosts of the machine's bytes through its link and meeting
     hosts-1 peers; compression shrinks the bytes and costs CPU per rank's
     slice."""
-    shm = levels["shm"]
-    local = shm.alpha + shm.beta * nbytes if per_host > 1 else 0.0
+    local = 0.0
+    if per_host > 1:
+        shm = level_for(levels, "shm", per_host)
+        local = shm.alpha + shm.beta * nbytes
     if hosts == 1:
         return local
-    link = levels[net]
+    link = level_for(levels, net, hosts)
     wire = 2 * (hosts - 1) / hosts * nbytes * WIRE[compress] * link.beta
     latency = (hosts - 1) * link.alpha
     cpu = link.gamma.get(compress, 0.0) * nbytes / per_host
     return local + latency + wire + cpu
 
 
+def copy_level(levels, hosts, per_host, net):
+    """The level whose probe ran as many ranks at once as the configuration:
+    its copy cost is the gradients' copy into their buckets."""
+    return level_for(levels, net, hosts) if hosts > 1 else level_for(levels, "shm", per_host)
+
+
 def step_time(layers, compute, hosts, per_host, levels, net, compress, first_cap, cap):
     """The step: forward, backward with each bucket's reduction started on
-    the comm thread once its gradients are complete and the bucket before it
-    is done, then the update once backward and every reduction are done.
-    compute = (forward, backward, update) seconds, measured with as many ranks
-    running at once. Returns (step seconds, communication seconds)."""
+    the comm thread once its gradients are complete and copied in and the
+    bucket before it is done, then the update once backward and every
+    reduction are done. compute = (forward, backward, update) seconds,
+    measured with as many ranks running at once. Returns (step seconds,
+    communication seconds)."""
     forward, backward, update = compute
-    if hosts * per_host == 1:
-        return forward + backward + update, 0.0
     ready = ready_times(layers, forward, backward)
-    end, comm = 0.0, 0.0
+    copy = copy_level(levels, hosts, per_host, net)
+    end, comm, copied = 0.0, 0.0, 0.0
     for nbytes, layer in plan_buckets(layers, first_cap, cap):
+        # Backward copies each gradient into its bucket as it is ready, which
+        # delays the rest of backward and this bucket's start alike.
+        copied += copy.copy_time(nbytes)
+        if hosts * per_host == 1:
+            continue  # nothing to reduce
         t = reduce_time(nbytes, hosts, per_host, levels, net, compress)
-        end = max(end, ready[layer]) + t
+        end = max(end, ready[layer] + copied) + t
         comm += t
-    return max(forward + backward, end) + update, comm
+    return max(forward + backward + copied, end) + update, comm
 
 
 def best_schedule(layers, compute, hosts, per_host, levels, net, compress):
     """The step no bucket plan can beat: every parameter in a bucket of its
     own, reduced with no latency, as soon as its gradient is ready."""
-    free = {name: Level(0.0, level.beta, level.gamma) for name, level in levels.items()}
+    free = {}
+    for name, lv in levels.items():
+        free[name] = Level(0.0, lv.beta, lv.gamma, (0.0, lv.copy_beta), lv.count)
     return step_time(layers, compute, hosts, per_host, free, net, compress, 1, 1)[0]
 
 
@@ -259,14 +301,17 @@ def check(args):
 
 # ---------------------------------------------------------------- predict
 
-def cluster_levels(levels, gbit, net_from):
-    """The network level of a cluster at `gbit`: the per-byte wire cost of a
-    measured level scaled by the ratio of rates, its latency and CPU costs
-    kept."""
-    base = levels[net_from]
+def cluster_levels(levels, gbit, net_from, per_host):
+    """The network level of a cluster at `gbit`: the measured level of 2
+    hosts (the least contended here) with its per-byte wire cost scaled by
+    the ratio of rates, its latency and compression costs kept, and the copy
+    cost of `per_host` ranks copying at once (the nearest measured)."""
+    base = level_for(levels, net_from, 2)
+    shm = level_for(levels, "shm", per_host)
     measured_gbit = float(net_from.split("-")[1].replace("gbit", ""))
     out = dict(levels)
-    out["net-cluster"] = Level(base.alpha, base.beta * measured_gbit / gbit, base.gamma)
+    out["net-cluster@2"] = Level(base.alpha, base.beta * measured_gbit / gbit, base.gamma,
+                                 (shm.copy_alpha, shm.copy_beta), 2)
     return out
 
 
@@ -290,29 +335,26 @@ def least_compute(layers, compute, hosts, per_host, levels, compress, floor=0.8)
 
 def predict(args):
     levels, _ = read_levels(args.probes)
-    levels = cluster_levels(levels, args.gbit, args.net_from)
+    levels = cluster_levels(levels, args.gbit, args.net_from, args.per_host)
     runs = read_runs(args.runs)
-    models, rate = [], None
+    models = []
     for hidden in (2048, 4608):
         base = runs.get(("local", 1, 1, hidden, "none", "default", "no-dp"))
         if not base:
             continue
         compute = tuple(base[f] / 1000 for f in ("forward_ms", "backward_ms", "update_ms"))
-        params = sum(sum(s) for s, _ in mlp(hidden))
-        rate = 6 * params * BATCH / sum(compute)  # floating-point operations per second
         models.append((f"MLP 784-{hidden}-{hidden}-10, batch {BATCH} per rank", mlp(hidden),
                        compute))
-    if rate:
-        # GPT-2 small at the rank's measured rate: 6 x parameters x tokens.
-        tokens = args.gpt2_tokens
-        seconds = 6 * sum(sum(s) for s, _ in gpt2_small()) * tokens / rate
-        models.append((f"GPT-2 small, {tokens} tokens per rank at the MLP's measured "
-                       f"{rate / 1e9:.0f} GFLOP/s", gpt2_small(),
-                       (seconds / 3, 2 * seconds / 3, 0.0)))
+    compute, rate = gpt2_compute(runs, args.gpt2_tokens)
+    if compute:
+        models.append((f"GPT-2 small, {args.gpt2_tokens} tokens per rank at the MLP's measured "
+                       f"{rate / 1e9:.0f} GFLOP/s", gpt2_small(), compute))
     per_host = args.per_host
     print(f"cluster: {per_host} ranks per machine, machines joined at {args.gbit:g} Gbit/s; "
-          f"default bucket caps (1 MiB first, 25 MiB)\n  shm level: {levels['shm']}\n"
-          f"  network level: {levels['net-cluster']} ({args.net_from}'s per-byte cost scaled "
+          f"default bucket caps (1 MiB first, 25 MiB)\n"
+          f"  shm level: {level_for(levels, 'shm', per_host)}\n"
+          f"  network level: {level_for(levels, 'net-cluster', 2)} ({args.net_from}'s per-byte "
+          f"cost scaled "
           f"to {args.gbit:g} Gbit/s)")
     for name, layers, compute in models:
         params = sum(sum(s) for s, _ in layers)
@@ -340,22 +382,44 @@ def predict(args):
 
 # ---------------------------------------------------------------- buckets
 
+def gpt2_compute(runs, tokens):
+    """GPT-2 small's compute per step at the rank's measured rate (the bench
+    MLP's floating-point operations per second alone on one rank): 6 x
+    parameters x tokens, a third forward and two thirds backward."""
+    base = runs.get(("local", 1, 1, 2048, "none", "default", "no-dp"))
+    if not base:
+        return None, None
+    compute = tuple(base[f] / 1000 for f in ("forward_ms", "backward_ms", "update_ms"))
+    rate = 6 * sum(sum(s) for s, _ in mlp(2048)) * BATCH / sum(compute)
+    seconds = 6 * sum(sum(s) for s, _ in gpt2_small()) * tokens / rate
+    return (seconds / 3, 2 * seconds / 3, 0.0), rate
+
+
 def buckets(args):
     levels, _ = read_levels(args.probes)
     runs = read_runs(args.runs)
     net = f"net-{args.rate}"
-    print(f"predicted step (ms) by bucket cap, 2 hosts x 1 rank, {net} ({levels[net]}):")
+    caps_mb = (0.25, 1, 2, 4, 8, 16, 25, 64, 128)
+    print(f"predicted step (ms) by bucket cap (MiB), first bucket 1 MiB, 2 hosts x 1 rank, "
+          f"{net} ({level_for(levels, net, 2)}):")
+    models = []
     for hidden in (2048, 4608):
         base = runs.get(("net", 2, 1, hidden, "none", "default", "no-dp"))
-        if not base:
-            continue
-        compute = tuple(base[f] / 1000 for f in ("forward_ms", "backward_ms", "update_ms"))
+        if base:
+            models.append((f"MLP {hidden}", mlp(hidden), tuple(
+                base[f] / 1000 for f in ("forward_ms", "backward_ms", "update_ms"))))
+    compute, rate = gpt2_compute(runs, args.gpt2_tokens)
+    if compute:
+        models.append((f"GPT-2 small ({args.gpt2_tokens} tokens at {rate / 1e9:.0f} GFLOP/s)",
+                       gpt2_small(), compute))
+    for name, layers, compute in models:
         for c in ("none", "bf16"):
-            cells = []
-            for cap_mb in (0.25, 1, 2, 4, 8, 16, 25, 64, 128):
-                step, _ = step_time(mlp(hidden), compute, 2, 1, levels, net, c, MIB, cap_mb * MIB)
-                cells.append(f"{cap_mb:g}: {1000 * step:.1f}")
-            print(f"  MLP {hidden} {c:5}  " + "  ".join(cells))
+            steps = {cap_mb: step_time(layers, compute, 2, 1, levels, net, c, MIB,
+                                       cap_mb * MIB)[0] for cap_mb in caps_mb}
+            best = min(steps, key=steps.get)
+            cells = "  ".join(f"{cap_mb:g}: {1000 * t:.0f}" for cap_mb, t in steps.items())
+            print(f"  {name} {c:5} {cells}  (best {best:g} MiB, "
+                  f"{100 * (1 - steps[best] / steps[25]):.1f}% below the default 25)")
 
 
 def main():
