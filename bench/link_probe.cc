@@ -11,7 +11,7 @@
 // does (shared memory between the ranks of a machine, MPI between machines,
 // Note [Bucket exchange]). Each size and compression is timed in 5 rounds of
 // iterations lasting about T ms (default 200), in an order that rotates from
-// round to round; the time is the slowest rank's, and the figure the median
+// round to round; the time is the slowest rank's, and the figure the mean
 // over rounds. It also times DataParallel's copy of a gradient into its
 // bucket, scaled by 1/world (compress=copy), on every rank at once. Rank 0
 // prints one machine-readable line per measurement:
@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -143,10 +144,13 @@ int main(int argc, char** argv) {
         copies.push_back(slowest / copy_iterations);
       }
       if (rt.rank() != 0) continue;
-      auto print = [&](const char* what, std::vector<double> t) {
-        std::sort(t.begin(), t.end());
+      // The mean over rounds: a link's occasional stall (a TCP retransmission
+      // after the shaped queue dropped a packet) is part of its cost, as it is
+      // of every training step's.
+      auto print = [&](const char* what, const std::vector<double>& t) {
+        const double mean = std::accumulate(t.begin(), t.end(), 0.0) / t.size();
         std::printf("PROBE ranks=%d hosts=%d compress=%s bytes=%lld seconds=%.6e\n", rt.size(),
-                    hosts, what, static_cast<long long>(bytes), t[kRounds / 2]);
+                    hosts, what, static_cast<long long>(bytes), mean);
       };
       for (size_t c = 0; c < compressions.size(); ++c) {
         print(cohort::compressionName(compressions[c]), times[c]);

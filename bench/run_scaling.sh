@@ -92,7 +92,7 @@ probe_level() {
   grep -qF "$level," "$probes" && return 0
   echo "probe $level ($place)" >&2
   local lines
-  lines=$(launch "$place" -- "$probe" | sed -n "s/^.*PROBE ranks=\([0-9]*\) hosts=\([0-9]*\) compress=\([a-z0-9]*\) bytes=\([0-9]*\) seconds=\(.*\)$/$level,\1,\2,\3,\4,\5/p")
+  lines=$(launch "$place" -- "$probe" --min-kib 4 | sed -n "s/^.*PROBE ranks=\([0-9]*\) hosts=\([0-9]*\) compress=\([a-z0-9]*\) bytes=\([0-9]*\) seconds=\(.*\)$/$level,\1,\2,\3,\4,\5/p")
   [[ -n $lines ]] || { echo "no PROBE lines from $level" >&2; return 1; }
   echo "$lines" >>"$probes"
 }

@@ -301,15 +301,17 @@ def check(args):
 
 # ---------------------------------------------------------------- predict
 
-def cluster_levels(levels, gbit, net_from, per_host):
+def cluster_levels(levels, gbit, net_from, per_host, cores):
     """The network level of a cluster at `gbit`: the measured level of 2
-    hosts (the least contended here) with its per-byte wire cost scaled by
-    the ratio of rates, its latency and compression costs kept, and the copy
-    cost of `per_host` ranks copying at once (the nearest measured)."""
-    base = level_for(levels, net_from, 2)
-    shm = level_for(levels, "shm", per_host)
+    hosts with its per-byte wire cost scaled by the ratio of rates, its
+    latency and compression costs kept, and the copy cost of `per_host` ranks
+    copying at once (the nearest measured)."""
+    # A cluster's machine gives every rank a core: the levels measured with
+    # more ranks than this machine has cores stand for nothing there.
+    out = {name: lv for name, lv in levels.items() if lv.count <= cores}
+    base = level_for(out, net_from, 2)
+    shm = level_for(out, "shm", per_host)
     measured_gbit = float(net_from.split("-")[1].replace("gbit", ""))
-    out = dict(levels)
     out["net-cluster@2"] = Level(base.alpha, base.beta * measured_gbit / gbit, base.gamma,
                                  (shm.copy_alpha, shm.copy_beta), 2)
     return out
@@ -335,7 +337,7 @@ def least_compute(layers, compute, hosts, per_host, levels, compress, floor=0.8)
 
 def predict(args):
     levels, _ = read_levels(args.probes)
-    levels = cluster_levels(levels, args.gbit, args.net_from, args.per_host)
+    levels = cluster_levels(levels, args.gbit, args.net_from, args.per_host, args.cores)
     runs = read_runs(args.runs)
     models = []
     for hidden in (2048, 4608):
@@ -431,6 +433,9 @@ def main():
     parser.add_argument("--net-from", default="net-10gbit",
                         help="the measured level whose costs the cluster's link scales")
     parser.add_argument("--per-host", type=int, default=8)
+    parser.add_argument("--cores", type=int, default=os.cpu_count(),
+                        help="cores of the machine the probes ran on (predict uses the levels "
+                             "measured with at most that many ranks)")
     parser.add_argument("--gpt2-tokens", type=int, default=1024,
                         help="GPT-2 small's tokens per rank per step")
     parser.add_argument("--rate", default="1gbit")
