@@ -27,7 +27,7 @@ struct Net : torch::nn::Module {
 int main(int argc, char** argv) {
   return cohort::runMain(argc, argv, [&](cohort::Runtime& rt) {
     COHORT_CHECK(argc >= 2, cohort::ConfigError, "usage: minimal DATA [EPOCHS]", "name a cohort-pack data set");
-    const int64_t epochs = argc > 2 ? std::stoll(argv[2]) : 1;
+    const int64_t epochs = argc > 2 ? cohort::requireWhole(argv[2], 1, 1000000, "EPOCHS") : 1;
     torch::manual_seed(0);
     auto net = std::make_shared<Net>();
     cohort::DataParallel dp(net);                     // rank 0's weights everywhere

@@ -1,6 +1,7 @@
 #include "cohortrun/rank_identity.h"
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "common/hostlist.h"
 #include "common/tasks_per_node.h"
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include "cohort/core/json.h"
+#include "cohort/core/number.h"
 #include "common/posix_io.h"
 
 namespace cohort::launcher {
@@ -16,11 +17,7 @@ int rankInName(const std::string& name, const std::string& prefix, const std::st
     return -1;
   }
   std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-  if (digits.empty() || digits.size() > 9 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return -1;
-  }
-  return std::stoi(digits);
+  return static_cast<int>(readWhole(digits, 0, 999999999).value_or(-1));
 }
 
 }  // namespace

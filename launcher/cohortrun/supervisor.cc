@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "cohort/core/number.h"
 #include "common/child_process.h"
 #include "common/output_pump.h"
 #include "common/posix_io.h"
@@ -21,17 +22,21 @@ std::vector<pid_t> descendants(pid_t root) {
   std::multimap<pid_t, pid_t> children;
   if (DIR* proc = opendir("/proc")) {
     while (dirent* entry = readdir(proc)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-      if (pid <= 0) continue;
+      const auto number = readWhole(entry->d_name, 1, INT32_MAX);  // not a process: skipped
+      if (!number) continue;
+      const pid_t pid = static_cast<pid_t>(*number);
       std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
       std::string text;
       std::getline(stat, text);
       size_t close = text.rfind(')');  // the name may hold spaces and parentheses
       if (close == std::string::npos) continue;
-      char state = 0;
-      int ppid = 0;
-      if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
-        children.emplace(ppid, pid);
+      // After the name: " STATE PPID ...".
+      const size_t ppid_start = close + 4;
+      const size_t ppid_end = text.find(' ', ppid_start);
+      if (ppid_start >= text.size() || ppid_end == std::string::npos) continue;
+      if (const auto ppid =
+              readWhole(text.substr(ppid_start, ppid_end - ppid_start), 0, INT32_MAX)) {
+        children.emplace(static_cast<pid_t>(*ppid), pid);
       }
     }
     closedir(proc);

@@ -7,6 +7,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 
 namespace cohort::cli {
 
@@ -281,38 +282,24 @@ void CommandLine::checkArguments() const {
 
 int64_t CommandLine::count(const std::string& option, const std::string& text, int64_t least,
                            int64_t most) const {
-  const auto n = parseInteger(text);
-  if (n && *n >= least && *n <= most) return *n;
-  if (n && *n > most) {
-    fail(option + " '" + text + "' is more than " + std::to_string(most),
-         "write e.g. " + option + " " + std::to_string(std::max<int64_t>(least, 2)));
-  }
-  fail(option + " '" + text + "' is not a whole number" +
-           (least > 0 ? " of at least " + std::to_string(least) : ""),
-       "write e.g. " + option + " " + std::to_string(std::max<int64_t>(least, 2)));
+  std::string problem;
+  if (const auto n = readWhole(text, least, most, &problem)) return *n;
+  fail(option + " " + problem,
+       "write e.g. " + option + " " + std::to_string(std::clamp<int64_t>(2, least, most)));
 }
 
 double CommandLine::number(const std::string& option, const std::string& text, double above,
                            double most) const {
-  const auto x = parseNonNegative(text);
-  if (x && *x > above && *x <= most) return *x;
-  char most_text[32];
-  std::snprintf(most_text, sizeof most_text, "%.15g", most);
-  char above_text[32];
-  std::snprintf(above_text, sizeof above_text, "%.15g", above);
-  const std::string range = (above == 0 ? std::string("a positive number")
-                                        : "a number above " + std::string(above_text)) +
-                            " of at most " + most_text;
-  fail(option + " takes " + range + ", not '" + text + "'", "");
+  std::string problem;
+  if (const auto x = readReal(text, above, most, &problem, /*above_least=*/true)) return *x;
+  fail(option + " " + problem, "");
 }
 
 double CommandLine::nonNegative(const std::string& option, const std::string& text,
                                 double most) const {
-  const auto x = parseNonNegative(text);
-  if (x && *x <= most) return *x;
-  char most_text[32];
-  std::snprintf(most_text, sizeof most_text, "%.15g", most);
-  fail(option + " takes a number from 0 to " + most_text + ", not '" + text + "'", "");
+  std::string problem;
+  if (const auto x = readReal(text, 0, most, &problem)) return *x;
+  fail(option + " " + problem, "");
 }
 
 }  // namespace cohort::cli

@@ -2,34 +2,14 @@
 
 #include <cstdio>
 
-#include "cohort/core/env.h"
+#include "cohort/core/number.h"
 
 namespace cohort::launcher {
 
 bool parseDuration(const std::string& text, double* seconds) {
-  if (text.empty()) return false;
-  double scale = 1;
-  std::string number = text;
-  switch (text.back()) {
-    case 's':
-      scale = 1;
-      number.pop_back();
-      break;
-    case 'm':
-      scale = 60;
-      number.pop_back();
-      break;
-    case 'h':
-      scale = 3600;
-      number.pop_back();
-      break;
-    default:
-      break;
-  }
-  auto value = parseNonNegative(number);
-  if (!value || *value * scale > 1e9) return false;
-  *seconds = *value * scale;
-  return true;
+  const auto value = readSeconds(text, 0, 1e9);
+  if (value) *seconds = *value;
+  return value.has_value();
 }
 
 std::string durationText(double seconds) {

@@ -5,6 +5,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "common/hostlist.h"
 #include "common/tasks_per_node.h"
 

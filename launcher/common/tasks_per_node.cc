@@ -2,6 +2,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "common/hostlist.h"
 
 namespace cohort::launcher {

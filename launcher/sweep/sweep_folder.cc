@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "common/posix_io.h"
 
 namespace cohort::sweep_tool {
@@ -43,10 +44,7 @@ TrialFolder SweepFolder::trial(int64_t id) const {
 }
 
 std::optional<int64_t> SweepFolder::trialNumber(const std::string& name) {
-  const bool numbered = !name.empty() && name.size() < 18 &&
-                        name.find_first_not_of("0123456789") == std::string::npos;
-  if (!numbered) return std::nullopt;
-  return std::stoll(name);
+  return readWhole(name, 0, 99999999999999999);
 }
 
 std::string SweepFolder::existingStore() const {

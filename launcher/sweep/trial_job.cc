@@ -14,6 +14,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
+#include "cohort/core/number.h"
 #include "cohort/core/run_record.h"
 #include "cohort/sweep/args_template.h"
 #include "common/child_process.h"
@@ -117,15 +118,17 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
 }
 
 std::optional<TrialJob> TrialJob::reattach(const std::string& job_id, const TrialFolder& folder) {
-  long long pid = 0;
-  char ticks[32] = {0};
-  if (std::sscanf(job_id.c_str(), "local:%lld:%31s", &pid, ticks) != 2 || pid <= 0)
-    return std::nullopt;
-  if (startTicks(static_cast<pid_t>(pid)) != ticks) return std::nullopt;
+  // "local:PID:TICKS"
+  const size_t colon = job_id.find(':', 6);
+  if (job_id.rfind("local:", 0) != 0 || colon == std::string::npos) return std::nullopt;
+  const auto pid = readWhole(job_id.substr(6, colon - 6), 1, INT32_MAX);
+  const std::string ticks = job_id.substr(colon + 1);
+  if (!pid || ticks.empty() || ticks.size() > 31) return std::nullopt;
+  if (startTicks(static_cast<pid_t>(*pid)) != ticks) return std::nullopt;
   TrialJob job;
   job.id_ = job_id;
   job.folder_ = folder;
-  job.pid_ = static_cast<pid_t>(pid);
+  job.pid_ = static_cast<pid_t>(*pid);
   job.start_ticks_ = ticks;
   return job;
 }

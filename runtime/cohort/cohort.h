@@ -15,6 +15,7 @@
 #include "cohort/comm/communicator.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
+#include "cohort/core/number.h"
 #include "cohort/data/sharded_loader.h"
 #include "cohort/ddp/data_parallel.h"
 #include "cohort/optim/adamw.h"

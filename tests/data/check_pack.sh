@@ -65,7 +65,7 @@ refuses --to "$work/set" --npy y="$work/y.npy" "already holds a data set"
 refuses --to "s3://bucket/x" --npy y="$work/y.npy" "is not supported"
 refuses --to "$work/o7" --npy y="$work/y.npy" --shard-mb 0 "positive number"
 # Issue 16: 1e30 MB overflowed into one sample per shard; now out of range.
-refuses --to "$work/o7" --npy y="$work/y.npy" --shard-mb 1e30 "at most 1000000, not '1e30'"
+refuses --to "$work/o7" --npy y="$work/y.npy" --shard-mb 1e30 "'1e30' is out of range: a positive number of at most 1000000"
 refuses --to "$work/o8" --npy y="$work/y.npy" --account-key abc "unknown option '--account-key'"
 refuses --to "$work/o9" --fashion-mnist "$work/nothing" "cannot open"
 refuses --to "$work/o10" --npy y="$work/y.npy" --checksum md5 "xxh128 or sha256"

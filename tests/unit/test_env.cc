@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cohort/core/env.h"
+#include "cohort/core/number.h"
 
 namespace cohort {
 namespace {

@@ -1,4 +1,5 @@
 #include "cohort/core/clock.h"
+#include "cohort/core/number.h"
 
 #include <cstdio>
 #include <ctime>
@@ -30,7 +31,9 @@ std::optional<double> parseIsoTime(const std::string& text) {
     const bool digit = text[i] >= '0' && text[i] <= '9';
     if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
   }
-  auto number = [&](size_t at, size_t width) { return std::stoi(text.substr(at, width)); };
+  auto number = [&](size_t at, size_t width) {
+    return static_cast<int>(*readWhole(text.substr(at, width), 0, 9999));  // digits, checked above
+  };
   tm utc{};
   utc.tm_year = number(0, 4) - 1900;
   utc.tm_mon = number(5, 2) - 1;

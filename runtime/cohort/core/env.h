@@ -17,11 +17,4 @@ EnvLookup processEnv();
 // A fixed environment, for tests.
 EnvLookup mapEnv(std::map<std::string, std::string> values);
 
-// Parses a whole decimal integer (no sign unless allow_negative, no trailing junk).
-// Returns std::nullopt for anything else.
-std::optional<long long> parseInteger(const std::string& text, bool allow_negative = false);
-
-// Parses a finite non-negative decimal number ("300", "2.5").
-std::optional<double> parseNonNegative(const std::string& text);
-
 }  // namespace cohort

@@ -15,6 +15,7 @@
 #include "cohort/core/file_io.h"
 #include "cohort/core/host_name.h"
 #include "cohort/core/json.h"
+#include "cohort/core/number.h"
 
 namespace cohort {
 
@@ -95,7 +96,7 @@ double nowToTheMillisecond() {
   char text[32];
   std::snprintf(text, sizeof text, "%lld.%03ld", static_cast<long long>(now.tv_sec),
                 now.tv_nsec / 1000000);
-  return std::strtod(text, nullptr);
+  return *parseDecimal(text);
 }
 
 const char* describeSignal(int signal) {

@@ -4,6 +4,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
+#include "cohort/core/number.h"
 
 namespace cohort {
 
@@ -21,9 +22,10 @@ std::string format(double value) {
 
 struct Positive {  // a number > 0
   double read(const char* variable, const std::string& text, double fallback) const {
-    auto value = parseNonNegative(text);
-    if (!value || *value == 0) {
-      throw ConfigError(std::string(variable) + "='" + text + "' is not a positive number",
+    std::string problem;
+    const auto value = readReal(text, 0, 1e15, &problem, /*above_least=*/true);
+    if (!value) {
+      throw ConfigError(std::string(variable) + "=" + problem,
                         std::string("set ") + variable + " to a number such as " +
                             format(fallback) + ", or unset it");
     }
@@ -35,10 +37,10 @@ struct Positive {  // a number > 0
 struct Count {  // a whole number in [least, most]
   Count(int least, int most, const char* hint) : least(least), most(most), hint(hint) {}
   int read(const char* variable, const std::string& text, int fallback) const {
-    auto value = parseInteger(text);
-    if (!value || *value < least || *value > most) {
-      throw ConfigError(std::string(variable) + "='" + text + "' is not a whole number from " +
-                            std::to_string(least) + " to " + std::to_string(most),
+    std::string problem;
+    const auto value = readWhole(text, least, most, &problem);
+    if (!value) {
+      throw ConfigError(std::string(variable) + "=" + problem,
                         *hint ? std::string(hint)
                               : std::string("set ") + variable + " to a number such as " +
                                     std::to_string(fallback) + ", or unset it");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 
 namespace cohort::data {
 
@@ -53,13 +54,9 @@ LoaderState LoaderState::fromJson(const std::string& text, const std::string& so
   }
   s.dataset = field("dataset").get<std::string>();
   const std::string seed = field("seed").get<std::string>();
-  errno = 0;
-  char* end = nullptr;
-  s.seed = std::strtoull(seed.c_str(), &end, 10);
-  if (seed.empty() || seed.size() > 20 || *end != '\0' || errno == ERANGE ||
-      seed.find_first_not_of("0123456789") != std::string::npos) {
-    throw DataError(source + ": the loader state's seed is not a number", hint);
-  }
+  const auto seed_number = parseUnsigned64(seed);
+  if (!seed_number) throw DataError(source + ": the loader state's seed is not a number", hint);
+  s.seed = *seed_number;
   s.shuffle = field("shuffle").get<bool>();
   s.window_shards = static_cast<int>(count("window_shards", 1 << 20));
   if (s.window_shards < 1)

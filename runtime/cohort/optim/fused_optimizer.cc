@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "cohort/ddp/shared_parameters.h"
 
 namespace cohort::optim {
@@ -245,7 +246,12 @@ void FusedOptimizer::loadState(const std::vector<std::pair<std::string, at::Tens
       continue;
     }
     // Shared state: each rank writes its share (names are "<param>.<kind>").
-    const auto [lo, hi] = own_[std::stoul(mine[i].first)];
+    const std::string& name = mine[i].first;
+    const auto param = readWhole(name.substr(0, name.find('.')), 0, INT64_MAX);
+    COHORT_CHECK(param && static_cast<size_t>(*param) < own_.size(), ConfigError,
+                 "the checkpoint's optimizer state '" + name + "' names no parameter of this one",
+                 hint);
+    const auto [lo, hi] = own_[static_cast<size_t>(*param)];
     if (lo < hi) {
       target.view(-1)
           .narrow(0, lo, hi - lo)
@@ -286,9 +292,9 @@ void FusedOptimizer::load(const StateTensors& tensors, const StateAttributes& at
                "the checkpoint is damaged; move it away to resume from the one before");
   double lr = lr_;
   if (auto found = attributes.find("lr"); found != attributes.end()) {
-    char* end = nullptr;
-    lr = std::strtod(found->second.c_str(), &end);
-    COHORT_CHECK(end != found->second.c_str() && *end == '\0', ConfigError,
+    const auto read = parseDecimal(found->second);
+    if (read) lr = *read;
+    COHORT_CHECK(read.has_value(), ConfigError,
                  "the checkpoint's optimizer attribute lr='" + found->second + "' is not a number",
                  "the checkpoint is damaged; move it away to resume from the one before");
   }
@@ -305,7 +311,12 @@ void FusedOptimizer::load(const StateTensors& tensors, const StateAttributes& at
   }
   std::vector<bool> flags(static_cast<size_t>(mask.numel()));
   for (size_t i = 0; i < flags.size(); ++i) flags[i] = mask.data_ptr<uint8_t>()[i] != 0;
-  loadState(ordered, std::stoll(steps->second), flags);
+  const auto step_count = readWhole(steps->second, 0, INT64_MAX);
+  COHORT_CHECK(
+      step_count.has_value(), ConfigError,
+      "the checkpoint's optimizer step count '" + steps->second + "' is not a whole number",
+      "the checkpoint is damaged; move it away to resume from the one before");
+  loadState(ordered, *step_count, flags);
   lr_ = lr;
 }
 

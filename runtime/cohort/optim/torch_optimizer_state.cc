@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 
 namespace cohort::optim {
 
@@ -151,10 +152,10 @@ bool splitName(const std::string& name, size_t* group, size_t* index, std::strin
   const size_t b = a == std::string::npos ? a : name.find('.', a + 1);
   if (b == std::string::npos || a == 0 || b == a + 1 || b + 1 == name.size()) return false;
   const std::string g = name.substr(0, a), i = name.substr(a + 1, b - a - 1);
-  if (g.find_first_not_of("0123456789") != std::string::npos || g.size() > 9) return false;
-  if (i.find_first_not_of("0123456789") != std::string::npos || i.size() > 9) return false;
-  *group = std::stoul(g);
-  *index = std::stoul(i);
+  const auto group_number = readWhole(g, 0, 999999999), index_number = readWhole(i, 0, 999999999);
+  if (!group_number || !index_number) return false;
+  *group = static_cast<size_t>(*group_number);
+  *index = static_cast<size_t>(*index_number);
   *field = name.substr(b + 1);
   return true;
 }
@@ -259,21 +260,19 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
                  "the checkpoint's optimizer has no learning rate for parameter group " +
                      std::to_string(g) + " (it was written for fewer groups)",
                  kHint);
-    size_t used = 0;
-    try {
-      lrs[g] = std::stod(found->second, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
+    const auto lr = parseDecimal(found->second);
+    if (lr) lrs[g] = *lr;
     COHORT_CHECK(
-        used == found->second.size() && used > 0, ConfigError,
+        lr.has_value(), ConfigError,
         "the checkpoint's optimizer attribute " + key + "='" + found->second + "' is not a number",
         "the checkpoint is damaged; move it away to resume from the one before");
   }
   for (const auto& [key, value] : attributes) {
     if (key.rfind("group.", 0) != 0) continue;
-    size_t g = 0;
-    const bool ok = std::sscanf(key.c_str(), "group.%zu.lr", &g) == 1 && g < groups.size();
+    const size_t end = key.size() > 9 ? key.size() - 3 : 0;  // "group." N ".lr"
+    const auto g = key.compare(end, 3, ".lr") == 0 ? readWhole(key.substr(6, end - 6), 0, 999999999)
+                                                   : std::nullopt;
+    const bool ok = g && static_cast<size_t>(*g) < groups.size();
     COHORT_CHECK(ok, ConfigError,
                  "the checkpoint's optimizer has " + key + ", but this " + kind_ + " has " +
                      std::to_string(groups.size()) + " parameter group(s)",

@@ -8,6 +8,7 @@
 
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "cohort/core/run_record.h"
 
 namespace cohort::registry {
@@ -144,11 +145,7 @@ int64_t checkpointStep(const fs::path& outputs) {
   std::ifstream in(outputs / "checkpoints" / "latest");
   std::string name;
   if (!(in >> name) || name.rfind("step-", 0) != 0) return -1;
-  const std::string digits = name.substr(5);
-  if (digits.empty() || digits.size() > 12 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    return -1;
-  return std::stoll(digits);
+  return readWhole(name.substr(5), 0, 999999999999).value_or(-1);
 }
 
 void scrub(json& value, const std::vector<std::string>& secrets) {

@@ -6,6 +6,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "cohort/core/utf8.h"
 
 namespace cohort::registry {

@@ -4,6 +4,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
+#include "cohort/core/number.h"
 #include "cohort/registry/registry.h"
 #include "cohort/registry/registry_paths.h"
 
@@ -20,8 +21,8 @@ std::string number(int64_t n) {
 int64_t numberOf(const std::string& object) {
   const std::string digits =
       object.size() == 13 && object.compare(8, 5, ".json") == 0 ? object.substr(0, 8) : object;
-  if (digits.size() != 8 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(digits);
+  if (digits.size() != 8) return 0;
+  return readWhole(digits, 0, 99999999).value_or(0);
 }
 
 std::string modelPrefix(const std::string& name) { return "models/" + name; }

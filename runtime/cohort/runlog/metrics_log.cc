@@ -10,6 +10,7 @@
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/json.h"
+#include "cohort/core/number.h"
 
 namespace cohort::runlog {
 
@@ -19,12 +20,7 @@ namespace {
 // short decimal (0.409999996, not 0.40999999642372131) that still reads back
 // as the same float32 (TensorBoard's precision); not-finite values stay so
 // (written as null).
-double rounded(double value, int digits) {
-  if (!std::isfinite(value)) return value;
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*g", digits, value);
-  return std::strtod(text, nullptr);
-}
+double rounded(double value, int digits) { return roundToDigits(value, digits); }
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "cohort/storage/object_name.h"
 
 namespace cohort::storage {

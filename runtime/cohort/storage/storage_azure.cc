@@ -12,6 +12,7 @@
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
+#include "cohort/core/number.h"
 #include "cohort/storage/azure_auth.h"
 #include "cohort/storage/azure_xml.h"
 #include "cohort/storage/object_name.h"

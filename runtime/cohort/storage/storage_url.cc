@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 #include "cohort/storage/object_name.h"
 
 namespace cohort::storage {
@@ -69,14 +70,10 @@ void splitHostPort(const std::string& text, const std::string& authority, std::s
   *port = 0;
   if (colon != std::string::npos) {
     const std::string digits = authority.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5)
-      refuse(text, "the port '" + digits + "' is not a port");
-    for (char c : digits) {
-      if (!std::isdigit(static_cast<unsigned char>(c)))
-        refuse(text, "the port '" + digits + "' is not a port");
-    }
-    *port = std::stoi(digits);
-    if (*port < 1 || *port > 65535) refuse(text, "the port " + digits + " is out of range");
+    std::string problem;
+    const auto number = readWhole(digits, 1, 65535, &problem);
+    if (!number) refuse(text, "the port " + problem);
+    *port = static_cast<int>(*number);
   }
   if (host->empty()) refuse(text, "it names no host");
   for (char c : *host) {

@@ -1,4 +1,5 @@
 #include "cohort/sweep/space.h"
+#include "cohort/core/number.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,9 +32,7 @@ nlohmann::json valueOf(const Distribution& distribution, double x) {
       }
       // k * q carries the binary error of q (3 * 0.1 = 0.30000000000000004):
       // 15 significant digits give the multiple as written (0.3).
-      char text[32];
-      std::snprintf(text, sizeof text, "%.15g", rounded);
-      return std::strtod(text, nullptr);
+      return roundToDigits(rounded, 15);
     }
     case Kind::kRandInt: {
       // Clamped: x may be high itself when drawn from a closed range.
@@ -83,7 +82,7 @@ std::string numberText(double x) {
   }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(text, sizeof text, "%.*g", precision, x);
-    if (std::strtod(text, nullptr) == x) break;
+    if (roundToDigits(x, precision) == x) break;
   }
   return text;
 }

@@ -2,11 +2,13 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdlib>
 #include <set>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 
 namespace cohort::sweep {
 
@@ -20,13 +22,19 @@ std::string listed(const std::vector<std::string>& names) {
   return out;
 }
 
-// Whether `text` is all of a number strtod reads, and that number.
+// Whether `text` is a finite decimal number (See Note [Numbers from users]),
+// and that number.
+// A number too large for a double ("1e999") reads as infinity, which the
+// callers refuse as not finite.
 bool parseDouble(const std::string& text, double* out) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size();
+  std::string problem;
+  const auto value = readReal(text, -DBL_MAX, DBL_MAX, &problem);
+  if (value) *out = *value;
+  if (!value && problem.find("is out of range") != std::string::npos) {
+    *out = text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+    return true;
+  }
+  return value.has_value();
 }
 
 // YAML's and C's spellings of NaN and infinity (.nan, .Inf, -inf, ...).
@@ -138,11 +146,10 @@ int64_t YamlReader::integer(const YAML::Node& node, const std::string& key, int6
       "write a whole number from " + std::to_string(min) + " to " + std::to_string(max);
   double v = 0;
   if (!quoted(node) && allDigits(t)) {
-    errno = 0;
-    const long long parsed = std::strtoll(t.c_str(), nullptr, 10);
-    if (errno == ERANGE) fail(node, key, "'" + t + "' is too large", range);
-    if (parsed < min || parsed > max) fail(node, key, "'" + t + "' is out of range", range);
-    return parsed;
+    std::string problem;
+    const auto parsed = readWhole(t, min, max, &problem);
+    if (!parsed) fail(node, key, problem, range);
+    return *parsed;
   }
   if (quoted(node) || !parseDouble(t, &v) || !std::isfinite(v)) {
     fail(node, key, "'" + t + "' is not a whole number", range);
@@ -169,12 +176,14 @@ nlohmann::json YamlReader::value(const YAML::Node& node, const std::string& key)
   if (t == "true") return true;
   if (t == "false") return false;
   if (!t.empty() && allDigits(t)) {
-    errno = 0;
-    const long long parsed = std::strtoll(t.c_str(), nullptr, 10);
-    if (errno != ERANGE) return static_cast<int64_t>(parsed);
+    if (const auto parsed = parseInteger(t)) return static_cast<int64_t>(*parsed);
   }
   double v = 0;
-  if (parseDouble(t, &v)) {
+  if (nonFiniteSpelling(t) && t.size() <= 9 &&
+      t.find_first_not_of("+-.infatyINFATY") == std::string::npos) {
+    v = std::nan("");  // .inf, -Infinity, nan: refused below
+  }
+  if (!std::isfinite(v) || parseDouble(t, &v)) {
     if (!std::isfinite(v)) {
       fail(node, key, "'" + t + "' is not a finite number",
            "write a finite number, or quote it to mean the text");

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cohort/core/error.h"
+#include "cohort/core/number.h"
 
 namespace cohort {
 

@@ -158,7 +158,8 @@ TEST(Options, UnknownOptionsSayWhatToWrite) {
 }
 
 TEST(Options, BadValues) {
-  expectError({"--nodes", "0", "--", "x"}, "--nodes '0' is not a whole number of at least 1");
+  expectError({"--nodes", "0", "--", "x"},
+              "--nodes '0' is out of range: a whole number from 1 to 1000000");
   expectError({"--procs-per-node", "two", "--", "x"}, "--procs-per-node 'two'");
   expectError({"--max-restarts", "-1", "--", "x"}, "--max-restarts '-1'");
   expectError({"--timeout", "soon", "--", "x"}, "--timeout 90s, 30m or 12h");
@@ -175,7 +176,8 @@ TEST(Options, BadValues) {
   expectError({"--dry-run=yes", "--", "x"}, "--dry-run takes no value");
   expectError({"--dry-run=true", "--", "x"}, "--dry-run takes no value");
   expectError({"--help=1"}, "--help takes no value");
-  expectError({"--nodes", "2000000", "--", "x"}, "--nodes '2000000' is more than 1000000");
+  expectError({"--nodes", "2000000", "--", "x"},
+              "--nodes '2000000' is out of range: a whole number from 1 to 1000000");
   expectError({"--max-restarts", "1.5", "--", "x"}, "--max-restarts '1.5' is not a whole number");
 }
 
