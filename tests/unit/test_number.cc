@@ -43,6 +43,12 @@ TEST(Number, WholeNumbersRefusedSayWhyAndTheRange) {
   }
 }
 
+TEST(Number, ALongTextIsCutShortInTheProblem) {
+  std::string problem;
+  EXPECT_EQ(readWhole(std::string(10000, 'x'), 0, 1, &problem), std::nullopt);
+  EXPECT_EQ(problem, "'" + std::string(37, 'x') + "...' is not a whole number from 0 to 1");
+}
+
 TEST(Number, RequireWholeThrowsNamingWhat) {
   EXPECT_EQ(requireWhole("3", 1, 5, "EPOCHS"), 3);
   try {

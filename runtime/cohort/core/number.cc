@@ -31,7 +31,9 @@ template <typename T>
 std::optional<T> refuse(std::string* problem, const std::string& text, bool is_number,
                         const std::string& range) {
   if (problem != nullptr) {
-    *problem = "'" + text + "' " + (is_number ? "is out of range: " + range : "is not " + range);
+    // A long text is cut short: it is shown to say which, not to be read.
+    const std::string shown = text.size() <= 40 ? text : text.substr(0, 37) + "...";
+    *problem = "'" + shown + "' " + (is_number ? "is out of range: " + range : "is not " + range);
   }
   return std::nullopt;
 }
