@@ -9,8 +9,8 @@ namespace cohort::launcher {
 
 namespace {
 
-constexpr double kCheckTimeoutS = 120;      // cohort-model retries transient failures itself
-constexpr double kRegisterTimeoutS = 3600;  // a large model over a slow link
+constexpr double kRegistryCheckTimeoutS = 120;  // cohort-model retries transient failures itself
+constexpr double kRegisterTimeoutS = 3600;      // a large model over a slow link
 
 std::vector<std::string> withRegistry(const std::string& program, const std::string& registry) {
   std::vector<std::string> argv = {program};
@@ -18,7 +18,7 @@ std::vector<std::string> withRegistry(const std::string& program, const std::str
   return argv;
 }
 
-std::string trimmed(std::string s) {
+std::string withoutNewlines(std::string s) {
   while (!s.empty() && s.back() == '\n') s.pop_back();
   return s;
 }
@@ -29,13 +29,13 @@ void checkRegistry(const std::string& program, const std::string& registry) {
   std::vector<std::string> argv = withRegistry(program, registry);
   argv.insert(argv.end(), {"check"});
   std::string output;
-  const int status = runCommand(argv, &output, kCheckTimeoutS);
+  const int status = runCommand(argv, &output, kRegistryCheckTimeoutS);
   if (status == 0) return;
   if (status < 0 && output.empty())
     output = "cannot run " + program + " (or it took longer than 120 s)";
   throw ConfigError(
       "--register: the model registry cannot be written, so the job was not started:\n" +
-          trimmed(output),
+          withoutNewlines(output),
       "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
       "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
       "without --register");
@@ -48,7 +48,7 @@ int registerModel(const std::string& program, const std::string& registry, const
   argv.insert(argv.end(), {"register", name, "--from", outputs_dir, "--logs", logs_dir, "--tag",
                            "run_id=" + run_id});
   const int status = runCommand(argv, output, kRegisterTimeoutS);
-  *output = trimmed(*output);
+  *output = withoutNewlines(*output);
   return status;
 }
 

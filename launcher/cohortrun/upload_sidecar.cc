@@ -14,13 +14,13 @@ namespace cohort::launcher {
 
 namespace {
 
-constexpr double kCheckTimeoutS = 120;  // the check itself retries transient failures
+constexpr double kUploadCheckTimeoutS = 120;  // the check itself retries transient failures
 
 }  // namespace
 
 void checkUploadTarget(const std::string& program, const std::string& url) {
   std::string output;
-  const int status = runCommand({program, "--check", "--to", url}, &output, kCheckTimeoutS);
+  const int status = runCommand({program, "--check", "--to", url}, &output, kUploadCheckTimeoutS);
   if (status == 0) return;
   while (!output.empty() && output.back() == '\n') output.pop_back();
   if (status < 0 && output.empty())

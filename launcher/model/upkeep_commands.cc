@@ -11,16 +11,16 @@ namespace {
 
 using nlohmann::json;
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 }  // namespace
 
 int check(registry::Registry& r, bool as_json) {
   r.checkWritable();
   if (as_json)
-    print(json{{"registry", r.location()}, {"writable", true}}.dump(2) + "\n");
+    printOut(json{{"registry", r.location()}, {"writable", true}}.dump(2) + "\n");
   else
-    print("the registry " + r.location() + " can be read and written\n");
+    printOut("the registry " + r.location() + " can be read and written\n");
   return 0;
 }
 
@@ -47,20 +47,20 @@ int gc(registry::Registry& r, const std::string& name, double grace_hours, bool 
                    {"removed", remove}});
   }
   if (as_json) {
-    print(all.dump(2) + "\n");
+    printOut(all.dump(2) + "\n");
     return 0;
   }
   if (leftovers.empty()) {
-    print("nothing left by unfinished registrations in " + r.location() + "\n");
+    printOut("nothing left by unfinished registrations in " + r.location() + "\n");
     return 0;
   }
-  print(table.text());
+  printOut(table.text());
   const std::string total = std::to_string(leftovers.size()) + " unfinished registration(s), " +
                             cli::byteSize(static_cast<double>(bytes));
   if (remove) {
-    print("removed " + total + "\n");
+    printOut("removed " + total + "\n");
   } else {
-    print(total + "; `cohort-model gc --remove` removes them\n");
+    printOut(total + "; `cohort-model gc --remove` removes them\n");
   }
   for (const auto& l : leftovers) {
     if (l.files_unknown) {

@@ -71,8 +71,6 @@ struct Page {
   std::vector<Row> rows;
 };
 
-std::string shown(double x) { return std::isfinite(x) ? sweep::numberText(x) : "-"; }
-
 std::string paramText(const TrialRecord& t, const std::string& name) {
   const auto it = t.params.find(name);
   return it == t.params.end() ? "-" : sweep::argText(*it);
@@ -158,7 +156,7 @@ std::string summaryHtml(const Page& page) {
     for (const auto& r : page.rows)
       if (r.isBest) row = &r;
     best = "trial " + std::to_string(page.best->trial) + ": " + htmlEscape(spec.metric.name) + " " +
-           shown(page.best->value) + " (its last point, as cohort-sweep best ranks)";
+           valueText(page.best->value) + " (its last point, as cohort-sweep best ranks)";
     for (const auto& p : spec.space)
       best += "<br>" + htmlEscape(p.name) + " = " + htmlEscape(paramText(*row->trial, p.name));
   }
@@ -184,7 +182,7 @@ std::string tableHtml(const Page& page) {
            "><td><span class=\"swatch\" style=\"background:" + r.color + "\"></span>" +
            std::to_string(t.id) + "</td><td>" + sweep::stateName(t.state) + "</td>";
     for (const auto& p : spec.space) out += "<td>" + htmlEscape(paramText(t, p.name)) + "</td>";
-    out += "<td class=\"num\">" + shown(r.best) + "</td><td class=\"num\">" +
+    out += "<td class=\"num\">" + valueText(r.best) + "</td><td class=\"num\">" +
            (points ? std::to_string(r.series->points.back().step) : "-") +
            "</td><td class=\"num\">" + durationText(t) + "</td><td class=\"reason\">" +
            htmlEscape(t.reason) + "</td></tr>\n";
@@ -206,7 +204,7 @@ std::string curveSvg(const Row& r, const Scale& x, const Scale& y) {
   std::string out = "<path class=\"curve\" data-trial=\"" + id + "\" data-state=\"" + state + "\"" +
                     (r.isBest ? " data-best=\"true\"" : "") + " stroke=\"" + r.color + "\" d=\"" +
                     pathData(points, x, y) + "\"><title>trial " + id + " (" + state + "): best " +
-                    shown(r.best) + "</title></path>\n";
+                    valueText(r.best) + "</title></path>\n";
   if (r.trial->state == TrialState::kCut) {
     const double cx = x.at(static_cast<double>(last->step)), cy = y.at(last->value);
     out += "<path class=\"cut-mark\" data-trial=\"" + id + "\" stroke=\"" + r.color + "\" d=\"M" +
@@ -326,7 +324,7 @@ std::string scatterHtml(const Page& page, const sweep::Parameter& param) {
              px(y.at(ys[i])) + "\" r=\"" + (best ? "6" : "4.5") + "\" fill=\"" + rows[i]->color +
              "\"><title>trial " + id + ": " + htmlEscape(param.name) + " " +
              htmlEscape(sweep::argText(values[i])) + ", best " + htmlEscape(metric) + " " +
-             shown(ys[i]) + "</title></circle>\n";
+             valueText(ys[i]) + "</title></circle>\n";
     }
   }
   std::string note = caption;

@@ -7,19 +7,15 @@
 
 #include "cohort/core/json.h"
 #include "common/posix_io.h"
+#include "sweep/trial_value.h"
 
 namespace cohort::sweep_tool {
-namespace {
-
-nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
-
-}  // namespace
 
 void writeStopRequest(const TrialFolder& trial, const sweep::StopRequest& stop) {
   const nlohmann::json j = {{"action", sweep::actionName(stop.action)},
                             {"interval", stop.decision.interval},
-                            {"value", number(stop.decision.value)},
-                            {"threshold", number(stop.decision.threshold)},
+                            {"value", finiteOrNull<nlohmann::json>(stop.decision.value)},
+                            {"threshold", finiteOrNull<nlohmann::json>(stop.decision.threshold)},
                             {"reason", stop.decision.reason}};
   launcher::writeFileAtomically(trial.stop, j.dump(2) + "\n");
 }

@@ -23,10 +23,6 @@ using nlohmann::ordered_json;
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-std::string shown(double x) { return std::isfinite(x) ? sweep::numberText(x) : "-"; }
-
-ordered_json number(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(); }
-
 const sweep::TrialSeries* seriesOf(const SweepView& v, int64_t id) {
   return sweep_tool::seriesOf(v.series, id);
 }
@@ -48,7 +44,7 @@ ordered_json trialJson(const SweepView& v, const sweep::TrialRecord& t) {
   const TrialFolder folder = SweepFolder(v.dir).trial(t.id);
   return {{"trial", t.id},
           {"state", sweep::stateName(t.state)},
-          {"value", number(s ? trialValue(*s) : NAN)},
+          {"value", finiteOrNull<ordered_json>(s ? trialValue(*s) : NAN)},
           {"step", s && !s->points.empty() ? ordered_json(s->points.back().step) : ordered_json()},
           {"points", s ? s->points.size() : 0},
           {"params", t.params},
@@ -65,7 +61,7 @@ ordered_json trialJson(const SweepView& v, const sweep::TrialRecord& t) {
 std::vector<std::string> row(const SweepView& v, const sweep::TrialRecord& t) {
   const auto* s = seriesOf(v, t.id);
   std::vector<std::string> cells = {
-      std::to_string(t.id), sweep::stateName(t.state), shown(s ? trialValue(*s) : NAN),
+      std::to_string(t.id), sweep::stateName(t.state), valueText(s ? trialValue(*s) : NAN),
       s && !s->points.empty() ? std::to_string(s->points.back().step) : ""};
   for (const auto& p : v.spec.space)
     cells.push_back(t.params.contains(p.name) ? sweep::argText(t.params[p.name]) : "");
@@ -153,7 +149,7 @@ int printBest(const std::string& dir, int count, bool as_json) {
   int rank = 0;
   for (const auto* t : done) {
     std::vector<std::string> cells = {std::to_string(++rank), std::to_string(t->id),
-                                      shown(trialValue(*seriesOf(v, t->id)))};
+                                      valueText(trialValue(*seriesOf(v, t->id)))};
     for (const auto& p : v.spec.space)
       cells.push_back(t->params.contains(p.name) ? sweep::argText(t->params[p.name]) : "");
     cells.push_back(SweepFolder(dir).trial(t->id).outputs);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "cohort/sweep/space.h"
+
 namespace cohort::sweep_tool {
 const sweep::TrialSeries* seriesOf(const std::vector<sweep::TrialSeries>& series, int64_t id) {
   if (id < 1 || id > static_cast<int64_t>(series.size())) return nullptr;
@@ -13,6 +15,8 @@ double trialValue(const sweep::TrialSeries& series) {
   return series.points.empty() ? std::numeric_limits<double>::quiet_NaN()
                                : series.points.back().value;
 }
+
+std::string valueText(double x) { return std::isfinite(x) ? sweep::numberText(x) : "-"; }
 
 bool better(double a, double b, sweep::Goal goal) {
   if (!std::isfinite(a)) return false;

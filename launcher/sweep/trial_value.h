@@ -4,9 +4,11 @@
 // and infinity never are).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cohort/sweep/store.h"
@@ -32,6 +34,16 @@ struct BestTrial {
 // `series` holds every trial's, indexed by id - 1 (Store::series()).
 std::optional<BestTrial> bestTrial(const std::vector<sweep::TrialRecord>& trials,
                                    const std::vector<sweep::TrialSeries>& series, sweep::Goal goal);
+
+// `x` as a table cell: "-" when it is not finite.
+std::string valueText(double x);
+
+// `x` as JSON (json or ordered_json): null when it is not finite, as JSON
+// has no NaN or infinity.
+template <typename Json>
+Json finiteOrNull(double x) {
+  return std::isfinite(x) ? Json(x) : Json();
+}
 
 // The completed and cut trials as the sampler's history.
 std::vector<sweep::Observation> history(const std::map<int64_t, sweep::TrialRecord>& trials,

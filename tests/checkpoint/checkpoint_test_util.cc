@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace cohort::test {
@@ -83,6 +84,26 @@ void flipBit(const fs::path& file, int64_t offset) {
       ::pread(fd, &byte, 1, offset) == 1 && (byte ^= 0x10, ::pwrite(fd, &byte, 1, offset) == 1);
   ::close(fd);
   if (!ok) throw std::runtime_error("cannot flip a bit of " + file.string());
+}
+
+checkpoint::NamedTensors cloneAll(const checkpoint::NamedTensors& tensors) {
+  checkpoint::NamedTensors copies;
+  for (const auto& [name, t] : tensors) copies.emplace_back(name, t.detach().clone());
+  return copies;
+}
+
+checkpoint::CheckpointPolicy keepAll(bool async) {
+  checkpoint::CheckpointPolicy policy;
+  policy.async = async;
+  policy.retention.keep_last = 0;
+  return policy;
+}
+
+std::string readLatest(const fs::path& checkpoints) {
+  std::ifstream in(checkpoints / "latest");
+  std::string name;
+  in >> name;
+  return name;
 }
 
 }  // namespace cohort::test

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cohort/checkpoint/checkpointer.h"
 #include "cohort/comm/communicator.h"
 #include "cohort/optim/fused_optimizer.h"
 
@@ -56,5 +57,14 @@ bool sameBytes(const at::Tensor& a, const at::Tensor& b);
 
 // Flips one bit of `file` at `offset` (the middle of the file when negative).
 void flipBit(const fs::path& file, int64_t offset = -1);
+
+// Deep copies of `tensors` (detached), to compare with after they change.
+checkpoint::NamedTensors cloneAll(const checkpoint::NamedTensors& tensors);
+
+// A policy that keeps every checkpoint, saving in the background when `async`.
+checkpoint::CheckpointPolicy keepAll(bool async);
+
+// The folder name CHECKPOINTS/latest holds ("" when there is none).
+std::string readLatest(const fs::path& checkpoints);
 
 }  // namespace cohort::test

@@ -34,12 +34,6 @@ optim::SgdOptions sgdOptions() {
   return options;
 }
 
-NamedTensors cloneAll(const NamedTensors& tensors) {
-  NamedTensors copies;
-  for (const auto& [name, t] : tensors) copies.emplace_back(name, t.detach().clone());
-  return copies;
-}
-
 // Every tensor of `actual` has the bytes of the same-named one in `expected`.
 void expectSameState(const NamedTensors& actual, const NamedTensors& expected,
                      const std::string& what) {
@@ -56,13 +50,6 @@ NamedTensors parametersOf(torch::nn::Module& net) {
   for (const auto& item : net.named_parameters())
     out.emplace_back(item.key(), item.value().clone());
   return out;
-}
-
-CheckpointPolicy keepAll(bool async) {
-  CheckpointPolicy policy;
-  policy.async = async;
-  policy.retention.keep_last = 0;
-  return policy;
 }
 
 class CheckpointerRoundTrip : public ::testing::TestWithParam<bool> {};

@@ -42,12 +42,6 @@ CheckpointPolicy syncPolicy() {
   return policy;
 }
 
-NamedTensors cloneAll(const NamedTensors& tensors) {
-  NamedTensors copies;
-  for (const auto& [name, t] : tensors) copies.emplace_back(name, t.detach().clone());
-  return copies;
-}
-
 void expectSame(const NamedTensors& actual, const NamedTensors& expected, const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size()) << what;
   for (size_t i = 0; i < actual.size(); ++i) {

@@ -28,13 +28,6 @@ using checkpoint::Checkpointer;
 using checkpoint::CheckpointPolicy;
 using checkpoint::TrainState;
 
-CheckpointPolicy keepAll(bool async) {
-  CheckpointPolicy policy;
-  policy.async = async;
-  policy.retention.keep_last = 0;
-  return policy;
-}
-
 // The model's tensors set to values that say which step they belong to.
 void setStepValues(TrainState& state, int64_t step) {
   torch::NoGradGuard no_grad;
@@ -59,13 +52,6 @@ bool holdsStep(TrainState& state, int64_t step) {
     if (!sameBytes(state.model[i].second, expected.model[i].second)) return false;
   }
   return true;
-}
-
-std::string readLatest(const fs::path& checkpoints) {
-  std::ifstream in(checkpoints / "latest");
-  std::string name;
-  in >> name;
-  return name;
 }
 
 // The dot-named entries of the checkpoints folder (unfinished or deleted folders).

@@ -42,13 +42,6 @@ std::vector<int64_t> saveSixAndList(const fs::path& checkpoints, const Checkpoin
   return steps;
 }
 
-std::string readLatest(const fs::path& checkpoints) {
-  std::ifstream in(checkpoints / "latest");
-  std::string name;
-  in >> name;
-  return name;
-}
-
 class Retention : public ::testing::TestWithParam<bool> {};
 
 TEST_P(Retention, KeepsTheLastTwoAndTheBest) {

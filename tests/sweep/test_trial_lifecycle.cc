@@ -13,7 +13,7 @@
 namespace cohort::sweep {
 namespace {
 
-SweepSpec spec(const char* goal = "maximize") {
+SweepSpec lifecycleSpec(const char* goal = "maximize") {
   return parseSweep(std::string("program: ./t\nmetric: {name: acc, goal: ") + goal +
                         "}\nspace:\n  x: {type: uniform, low: 0, high: 1}\n"
                         "limits: {max_trials: 4, trial_timeout: 60}\n",
@@ -38,74 +38,76 @@ StopRequest stopped(Action action, const std::string& reason) {
 }
 
 TEST(TrialOutcome, ExitZeroWithAFinitePointCompletes) {
-  const auto o = settleTrial(exited(0, {0.5, 0.75}), spec());
+  const auto o = settleTrial(exited(0, {0.5, 0.75}), lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kCompleted);
   EXPECT_EQ(o.note, "completed, acc 0.75");
 }
 
 TEST(TrialOutcome, ALastPointThatIsNotFiniteFails) {
   const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
-  auto o = settleTrial(exited(0, {0.5, nan}), spec());
+  auto o = settleTrial(exited(0, {0.5, nan}), lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kFailed);
   EXPECT_NE(o.reason.find("its last acc (step 2) is NaN: the metric diverged"), std::string::npos)
       << o.reason;
-  o = settleTrial(exited(0, {0.5, inf}), spec());
+  o = settleTrial(exited(0, {0.5, inf}), lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kFailed);
   EXPECT_NE(o.reason.find("+Infinity, which is out of the metric's sense"), std::string::npos);
-  o = settleTrial(exited(0, {0.5, -inf}), spec("minimize"));
+  o = settleTrial(exited(0, {0.5, -inf}), lifecycleSpec("minimize"));
   EXPECT_NE(o.reason.find("-Infinity, which is out of the metric's sense"), std::string::npos);
-  o = settleTrial(exited(0, {0.5, -inf}), spec());  // maximizing: the worst, diverged
+  o = settleTrial(exited(0, {0.5, -inf}), lifecycleSpec());  // maximizing: the worst, diverged
   EXPECT_NE(o.reason.find("-Infinity: the metric diverged"), std::string::npos) << o.reason;
   // An earlier NaN does not matter: the last point is the value.
-  EXPECT_EQ(settleTrial(exited(0, {nan, 0.5}), spec()).state, TrialState::kCompleted);
+  EXPECT_EQ(settleTrial(exited(0, {nan, 0.5}), lifecycleSpec()).state, TrialState::kCompleted);
   // asha's max_resource completes a trial, unless its value is not finite.
   auto e = exited(143, {0.5, nan});
   e.stop = stopped(Action::kComplete, "asha: max_resource");
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kFailed);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kFailed);
   e.points.back().value = 0.9;
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kCompleted);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kCompleted);
 }
 
 TEST(TrialOutcome, TheDriversStopDecides) {
   auto e = exited(143, {0.5});
   e.stop = stopped(Action::kStop, "median: below 0.7");
-  auto o = settleTrial(e, spec());
+  auto o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kCut);
   EXPECT_EQ(o.reason, "median: below 0.7");
   e.stop = stopped(Action::kPause, "asha: rung 1");
-  o = settleTrial(e, spec());
+  o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kPaused);
   EXPECT_EQ(o.note, "paused, to resume from T/outputs");
   e.failure = "T/logs/metrics.jsonl is a named pipe (FIFO), not a regular file";
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kFailed);  // a failure counts over a stop
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state,
+            TrialState::kFailed);  // a failure counts over a stop
 }
 
 TEST(TrialOutcome, FailuresNameTheirCause) {
-  auto o = settleTrial(exited(0, {}), spec());
+  auto o = settleTrial(exited(0, {}), lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kFailed);
   EXPECT_NE(o.reason.find("it exited 0 but never reported acc in T/logs/metrics.jsonl"),
             std::string::npos);
-  EXPECT_EQ(settleTrial(exited(124, {0.5}), spec()).reason, "limits.trial_timeout (60 s) ran out");
+  EXPECT_EQ(settleTrial(exited(124, {0.5}), lifecycleSpec()).reason,
+            "limits.trial_timeout (60 s) ran out");
   auto e = exited(1, {0.5});
   e.job.root_cause = "rank 0 on h1 exited with code 1";
-  EXPECT_EQ(settleTrial(e, spec()).reason, "rank 0 on h1 exited with code 1");
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).reason, "rank 0 on h1 exited with code 1");
   e.job.root_cause.clear();
-  EXPECT_EQ(settleTrial(e, spec()).reason, "cohortrun exited 1");
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).reason, "cohortrun exited 1");
 }
 
 TEST(TrialOutcome, AJobWithoutARecordOrAnotherAllocationIsRequeued) {
   TrialEnd e = exited(0, {0.5});
   e.job.known = false;
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kQueued);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kQueued);
   e = exited(137, {0.5});
   e.job.slurm_job_id = "41";
   e.allocation = "42";
-  const auto o = settleTrial(e, spec());
+  const auto o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kQueued);
   EXPECT_NE(o.note.find("its allocation (Slurm job 41) ended under it; requeued"),
             std::string::npos);
   e.allocation = "41";  // its own allocation: the trial failed
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kFailed);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kFailed);
 }
 
 TEST(TrialLifecycle, APrunedTrialIsCutWhateverItExitedWith) {
@@ -114,7 +116,7 @@ TEST(TrialLifecycle, APrunedTrialIsCutWhateverItExitedWith) {
   for (int status : {143, 137, 1, 0}) {
     auto e = exited(status, {0.5, 0.4});
     e.stop = stopped(Action::kStop, "bandit: 0.4 below 0.6");
-    const auto o = settleTrial(e, spec());
+    const auto o = settleTrial(e, lifecycleSpec());
     EXPECT_EQ(o.state, TrialState::kCut) << status;
     EXPECT_EQ(o.reason, "bandit: 0.4 below 0.6");
     EXPECT_EQ(o.note, "cut");
@@ -122,19 +124,19 @@ TEST(TrialLifecycle, APrunedTrialIsCutWhateverItExitedWith) {
   // Paused, it waits to be promoted even when its job exited non-zero.
   auto e = exited(143, {0.5});
   e.stop = stopped(Action::kPause, "asha: rung 1");
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kPaused);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kPaused);
 }
 
 TEST(TrialLifecycle, ATrialKilledBySignalFailsWithItsRootCause) {
   auto e = exited(128 + 9, {0.5});  // cohortrun itself killed: SIGKILL
-  auto o = settleTrial(e, spec());
+  auto o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kFailed);
   EXPECT_EQ(o.reason, "cohortrun exited 137");
   EXPECT_EQ(o.note, "failed: cohortrun exited 137");
   // A rank killed by a signal: cohortrun names it.
   e.job.exit_status = 139;
   e.job.root_cause = "rank 1 on h2 killed by signal 11 (SIGSEGV)";
-  o = settleTrial(e, spec());
+  o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kFailed);
   EXPECT_EQ(o.reason, "rank 1 on h2 killed by signal 11 (SIGSEGV)");
 }
@@ -142,20 +144,20 @@ TEST(TrialLifecycle, ATrialKilledBySignalFailsWithItsRootCause) {
 TEST(TrialLifecycle, TheSweepStoppingRequeuesTheTrialsItDidNotStopItself) {
   auto e = exited(143, {0.5});
   e.sweep_stopping = true;
-  auto o = settleTrial(e, spec());
+  auto o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kQueued);
   EXPECT_EQ(o.note, "stopped with the sweep; requeued");
   EXPECT_EQ(o.reason, "");
   // Even one that had just completed: a later `run` runs it again.
   e = exited(0, {0.5});
   e.sweep_stopping = true;
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kQueued);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kQueued);
   // A trial the driver stopped or failed is settled as that.
   e.stop = stopped(Action::kStop, "median: below 0.7");
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kCut);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kCut);
   e.stop.reset();
   e.failure = "T/logs/metrics.jsonl is a socket, not a regular file";
-  EXPECT_EQ(settleTrial(e, spec()).state, TrialState::kFailed);
+  EXPECT_EQ(settleTrial(e, lifecycleSpec()).state, TrialState::kFailed);
 }
 
 TEST(TrialLifecycle, OnlyQueuedAndPausedTrialsStartAndAResumeIsSaid) {
@@ -208,7 +210,7 @@ TEST(TrialLifecycle, TheSweepsTimeoutCutsEveryRunningTrial) {
   EXPECT_EQ(stop.decision.reason, "limits.timeout: the sweep's 90 s ran out");
   auto e = exited(143, {0.5});
   e.stop = stop;
-  const auto o = settleTrial(e, spec());
+  const auto o = settleTrial(e, lifecycleSpec());
   EXPECT_EQ(o.state, TrialState::kCut);
   EXPECT_EQ(o.reason, "limits.timeout: the sweep's 90 s ran out");
 }

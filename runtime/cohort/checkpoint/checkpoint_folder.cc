@@ -24,7 +24,7 @@ namespace cohort::checkpoint {
 namespace {
 
 const char* kChecksums = "checksums.json";
-const char* kLatestTemp = ".latest.tmp";
+const char* kLatestTempName = ".latest.tmp";
 const char* kFreeSpace = "check that the outputs folder is writable and has free space";
 
 std::string systemError(int error) { return std::strerror(error); }
@@ -220,7 +220,8 @@ std::vector<std::string> removeUnfinished(const fs::path& checkpoints_dir) {
   for (fs::directory_iterator it(checkpoints_dir, error), end; !error && it != end;
        it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.compare(0, 6, ".step-") == 0 || name == kLatestTemp) leftovers.push_back(it->path());
+    if (name.compare(0, 6, ".step-") == 0 || name == kLatestTempName)
+      leftovers.push_back(it->path());
   }
   for (const auto& path : leftovers) {
     std::error_code ignored;

@@ -13,7 +13,7 @@ namespace cohort::data {
 
 namespace {
 
-const char* kRepack =
+const char* kShardAdvice =
     "the shard is damaged or does not match index.json: repack the data set with cohort-pack";
 
 // A name for an in-memory file, unique among the files open at once (HDF5
@@ -25,7 +25,7 @@ std::string imageName(const void* buffer) {
 }
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw DataError(where + ": " + what, kRepack);
+  throw DataError(where + ": " + what, kShardAdvice);
 }
 
 // The HDF5 memory type of a dtype.

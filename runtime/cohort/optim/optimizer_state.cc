@@ -11,13 +11,13 @@ const at::Tensor* find(const StateTensors& tensors, const std::string& name) {
   return nullptr;
 }
 
+}  // namespace
+
 std::string shapeText(at::IntArrayRef sizes) {
   std::string text = "[";
   for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
   return text + "]";
 }
-
-}  // namespace
 
 std::string describeMismatch(const StateTensors& saved, const StateTensors& live,
                              const std::string& what) {

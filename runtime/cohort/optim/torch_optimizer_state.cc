@@ -160,12 +160,6 @@ bool splitName(const std::string& name, size_t* group, size_t* index, std::strin
   return true;
 }
 
-std::string shapeText(at::IntArrayRef sizes) {
-  std::string text = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
-  return text + "]";
-}
-
 }  // namespace
 
 TorchOptimizerState::TorchOptimizerState(torch::optim::Optimizer& optimizer)

@@ -32,7 +32,7 @@ std::string encodeQuery(const std::vector<std::pair<std::string, std::string>>& 
   return text;
 }
 
-std::string hintFor(long status, const std::string& message) {
+std::string azureHint(long status, const std::string& message) {
   if (status == 403 || status == 401) {
     return "the storage refused the credentials: check COHORT_AZURE_ACCOUNT_KEY or "
            "COHORT_AZURE_SAS_TOKEN (or the keys in COHORT_CREDENTIALS_FILE), the SAS token's "
@@ -113,8 +113,8 @@ void AzureStorage::fail(const std::string& action, const std::string& shown_url,
     const std::string message = azureErrorText(r.body, r.header("x-ms-error-code"));
     what += "HTTP " + std::to_string(r.status) + " (" + message + ")";
     if (r.status == 404 && message.compare(0, 12, "BlobNotFound") == 0)
-      throw ObjectMissingError(what, hintFor(r.status, message));
-    if (!r.transient) throw DataError(what, hintFor(r.status, message));
+      throw ObjectMissingError(what, azureHint(r.status, message));
+    if (!r.transient) throw DataError(what, azureHint(r.status, message));
   }
   if (r.transient) throw TransientError(what);
   throw DataError(what, "check the location and that the storage endpoint is reachable");

@@ -19,7 +19,7 @@ std::string loginName() {
   return "root";
 }
 
-std::string hintFor(long status, const std::string& message) {
+std::string webhdfsHint(long status, const std::string& message) {
   if (status == 401 || status == 403 || message.find("SecurityException") != std::string::npos ||
       message.find("AccessControlException") != std::string::npos) {
     return "HDFS refused the request: check COHORT_HDFS_USER or COHORT_HDFS_DELEGATION_TOKEN "
@@ -78,8 +78,8 @@ void WebHdfsStorage::fail(const std::string& action, const std::string& url,
   what += "HTTP " + std::to_string(r.status) + " (" + message + ")";
   if (r.transient) throw TransientError(what);
   if (r.status == 404 || message.find("FileNotFoundException") != std::string::npos)
-    throw ObjectMissingError(what, hintFor(r.status, message));
-  throw DataError(what, hintFor(r.status, message));
+    throw ObjectMissingError(what, webhdfsHint(r.status, message));
+  throw DataError(what, webhdfsHint(r.status, message));
 }
 
 HttpResponse WebHdfsStorage::namenode(const std::string& method, const std::string& url) {

@@ -17,7 +17,7 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-JobPlan plan(const Words& args, const std::map<std::string, std::string>& env = {}) {
+JobPlan planOf(const Words& args, const std::map<std::string, std::string>& env = {}) {
   Options o = parseOptions(args);
   std::vector<HostSlots> hosts;
   if (!o.hosts.empty()) hosts = parseHostsOption(o.hosts);
@@ -49,7 +49,7 @@ bool contains(const Words& all, const Words& run) {
 }
 
 TEST(MpirunCommand, OneMachine) {
-  EngineCommand c = mpirunCommand(plan({"--procs-per-node", "3", "--", "x"}), contract(), agent(),
+  EngineCommand c = mpirunCommand(planOf({"--procs-per-node", "3", "--", "x"}), contract(), agent(),
                                   {true, "", {}});
   EXPECT_EQ(c.argv[0], "mpirun");
   EXPECT_EQ(after(c.argv, "-n"), "3");
@@ -77,12 +77,12 @@ TEST(MpirunCommand, OneMachine) {
                         "--stop-signal", "USR2", "--", "/bin/train", "--lr", "0.1"}));
   EXPECT_EQ(c.argv.back(), "0.1") << "the program's arguments come last";
   EXPECT_EQ(c.stop_signal, SIGUSR2);
-  EngineCommand user = mpirunCommand(plan({"--", "x"}), contract(), agent(), {false, "", {}});
+  EngineCommand user = mpirunCommand(planOf({"--", "x"}), contract(), agent(), {false, "", {}});
   EXPECT_FALSE(contains(user.argv, {"--allow-run-as-root"}));
 }
 
 TEST(MpirunCommand, HostsNetworkAndKeepalive) {
-  EngineCommand c = mpirunCommand(plan({"--hosts", "h1:2,h2:2", "--", "x"}), contract(), agent(),
+  EngineCommand c = mpirunCommand(planOf({"--hosts", "h1:2,h2:2", "--", "x"}), contract(), agent(),
                                   {false, "10.200.0.0/24", {"--mca", "btl", "tcp,self"}});
   EXPECT_EQ(after(c.argv, "-n"), "4");
   EXPECT_EQ(after(c.argv, "-H"), "h1:2,h2:2");
@@ -99,7 +99,7 @@ TEST(MpirunCommand, HostsNetworkAndKeepalive) {
 TEST(SrunCommand, InsideAnAllocation) {
   std::map<std::string, std::string> env = {
       {"SLURM_JOB_ID", "9"}, {"SLURM_JOB_NODELIST", "n[1-2]"}, {"SLURM_TASKS_PER_NODE", "3(x2)"}};
-  EngineCommand c = srunCommand(plan({"--", "x"}, env), contract(), agent(), {"--exclusive"});
+  EngineCommand c = srunCommand(planOf({"--", "x"}, env), contract(), agent(), {"--exclusive"});
   EXPECT_EQ(c.argv[0], "srun");
   EXPECT_TRUE(contains(c.argv, {"--mpi=pmix"}));
   EXPECT_TRUE(contains(c.argv, {"--nodes=2"}));
@@ -159,7 +159,7 @@ TEST(Rendezvous, RankZerosHostAndAFreePort) {
 
 TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
   std::string s =
-      sbatchScript(plan({"--slurm-submit", "--nodes", "2", "--procs-per-node", "4", "--", "x"}),
+      sbatchScript(planOf({"--slurm-submit", "--nodes", "2", "--procs-per-node", "4", "--", "x"}),
                    "r1", "/data/logs", "/data", 3600, {"--partition=gpu"},
                    {"/bin/cohortrun", "--run-id", "r1", "--", "/bin/train", "it's"});
   EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
@@ -177,7 +177,7 @@ TEST(SbatchScript, ShapeOutputAndQuotedCommand) {
 // ends, and does not exec (the shell must outlive cohortrun to remove it).
 TEST(SbatchScript, EnvFileIsRemovedWhenTheJobEnds) {
   std::string s =
-      sbatchScript(plan({"--slurm-submit", "--", "x"}), "r1", "/data/logs", "/data", 0, {},
+      sbatchScript(planOf({"--slurm-submit", "--", "x"}), "r1", "/data/logs", "/data", 0, {},
                    {"/bin/cohortrun", "--env-file", "/data/logs/sbatch-r1.env", "--", "/bin/train"},
                    "/data/logs/sbatch-r1.env");
   EXPECT_NE(s.find("env_file=/data/logs/sbatch-r1.env\ntrap 'rm -f -- \"$env_file\"' EXIT\n"),

@@ -15,7 +15,7 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-std::string errorOf(const Args& args) {
+std::string optionsErrorOf(const Args& args) {
   try {
     parseOptions(args);
   } catch (const ConfigError& e) {
@@ -25,7 +25,7 @@ std::string errorOf(const Args& args) {
 }
 
 void expectError(const Args& args, const std::string& fragment) {
-  std::string message = errorOf(args);
+  std::string message = optionsErrorOf(args);
   EXPECT_NE(message.find(fragment), std::string::npos) << "error for args: " << message;
 }
 
@@ -51,7 +51,7 @@ TEST(Options, EnvFile) {
   EXPECT_EQ(o.env[1], std::make_pair(std::string("KEY"), std::string("se=cret")));
   EXPECT_EQ(o.env[2], std::make_pair(std::string("EMPTY"), std::string()));
   std::ofstream(path) << "GOOD=1\nbad-name=hunter2\n";
-  const std::string message = errorOf({"--env-file", path, "--", "x"});
+  const std::string message = optionsErrorOf({"--env-file", path, "--", "x"});
   EXPECT_NE(message.find(path + ":2 is not a NAME=VALUE line"), std::string::npos) << message;
   EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
   std::ofstream(path) << "COHORT_RANK=0\n";
