@@ -36,7 +36,11 @@ function(cohort_layer)
     list(APPEND deps cohort_${dep})
   endforeach()
   target_link_libraries(${target} PUBLIC ${deps} ${ARG_LIBS})
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  # (Not in a fuzzing build: clang leaves the sanitizers' and libFuzzer's
+  # symbols to the program, so a layer links with them undefined.)
+  if(NOT COHORT_FUZZ)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
 
   # The include check runs before the layer compiles (and again whenever one of

@@ -270,7 +270,7 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
     }
   }
   // Each rank's generator, if the checkpoint has one for this rank.
-  const int64_t saved_world = meta.value("world_size", int64_t{0});
+  const int64_t saved_world = jsonField<int64_t>(meta, "world_size", 0);
   at::Tensor mine = cpuRngState().contiguous();
   at::Tensor all = at::empty({saved_world, mine.numel()}, at::kByte);
   if (rt_.rank() == 0) {
@@ -330,8 +330,8 @@ std::optional<Resumed> Checkpointer::resume(TrainState& state) {
         data::LoaderState::fromJson(meta["loader"].dump(), folder_name + "/checkpoint.json"));
   }
   Resumed r;
-  r.step = meta.value("step", int64_t{0});
-  r.epoch = meta.value("epoch", int64_t{0});
+  r.step = jsonField<int64_t>(meta, "step", 0);
+  r.epoch = jsonField<int64_t>(meta, "epoch", 0);
   r.folder = folder_name;
   if (meta.contains("metrics") && meta["metrics"].is_object()) {
     for (const auto& [k, v] : meta["metrics"].items()) {

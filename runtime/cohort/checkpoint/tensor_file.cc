@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "cohort/core/error.h"
@@ -171,7 +172,11 @@ void reserveSpace(int fd, uint64_t bytes) {
                   "the file is damaged or was not written by cohort's checkpointer");
 }
 
-at::Tensor readTensor(hid_t file, const std::string& name, const std::string& path) {
+// `file_bytes`: the file's size, which holds every tensor's bytes (they are
+// stored whole, never compressed), so a shape that claims more is damage, and
+// is refused before any memory is taken for it.
+at::Tensor readTensor(hid_t file, const std::string& name, const std::string& path,
+                      uint64_t file_bytes) {
   Hdf5Handle dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.valid()) damaged(path, "cannot open the dataset '" + name + "': " + hdf5Message());
   std::string dtype_name;
@@ -197,6 +202,14 @@ at::Tensor readTensor(hid_t file, const std::string& name, const std::string& pa
   if (rank < 0 || rank > 16) damaged(path, "the dataset '" + name + "' has an unusable shape");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  uint64_t bytes = at::elementSize(dtype);
+  for (const hsize_t d : dims) {
+    if (d != 0 && bytes > file_bytes / d) {
+      damaged(path, "the dataset '" + name + "' claims more bytes than the file's " +
+                        std::to_string(file_bytes));
+    }
+    bytes *= d;
+  }
   at::Tensor tensor =
       at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::TensorOptions().dtype(dtype));
   if (tensor.numel() > 0 &&
@@ -281,9 +294,12 @@ TensorFile readTensorFile(const std::string& path) {
   if (H5Literate(file.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collectName, &names) < 0) {
     damaged(path, "cannot list its datasets: " + hdf5Message());
   }
+  std::error_code error;
+  const uint64_t file_bytes = std::filesystem::file_size(path, error);
+  if (error) damaged(path, "cannot read its size: " + error.message());
   TensorFile result;
   for (const auto& name : names)
-    result.tensors.emplace_back(name, readTensor(file.get(), name, path));
+    result.tensors.emplace_back(name, readTensor(file.get(), name, path, file_bytes));
   hsize_t attribute_index = 0;
   H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_INC, &attribute_index, collectAttribute,
               &result.attributes);

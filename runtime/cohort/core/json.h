@@ -1,6 +1,8 @@
 // Writing and reading JSON: nlohmann's json everywhere (See Note [JSON text]).
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
@@ -30,6 +32,8 @@ constexpr int kMaxJsonDepth = 64;
 // `text` parsed, or a discarded value when it is not JSON or nests deeper
 // than kMaxJsonDepth; then `why` (if given) says which, with the position.
 nlohmann::json parseUntrustedJson(const std::string& text, std::string* why = nullptr);
+// The same, keeping the keys in their order (a sweep's parameters).
+OrderedJson parseUntrustedOrderedJson(const std::string& text, std::string* why = nullptr);
 
 // The member `key` of `object` as a T, or `fallback` when `object` is not an
 // object, lacks the member or holds another type there (records written by
@@ -43,6 +47,25 @@ T jsonField(const nlohmann::json& object, const char* key, T fallback) {
     return it->is_string() ? it->template get<std::string>() : fallback;
   } else if constexpr (std::is_same_v<T, bool>) {
     return it->is_boolean() ? it->template get<bool>() : fallback;
+  } else if constexpr (std::is_integral_v<T>) {
+    // A whole number T can hold; 2.5, 1e300 or -1 for an unsigned T is the
+    // fallback (converting it would be undefined).
+    if (it->is_number_unsigned()) {
+      const auto v = it->template get<uint64_t>();
+      return v <= static_cast<uint64_t>(std::numeric_limits<T>::max()) ? static_cast<T>(v)
+                                                                       : fallback;
+    }
+    if (!it->is_number_integer()) return fallback;
+    const auto v = it->template get<int64_t>();
+    if (v >= 0) {
+      return static_cast<uint64_t>(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                 ? static_cast<T>(v)
+                 : fallback;
+    }
+    if constexpr (std::is_signed_v<T>) {
+      if (v >= static_cast<int64_t>(std::numeric_limits<T>::min())) return static_cast<T>(v);
+    }
+    return fallback;
   } else {
     return it->is_number() ? it->template get<T>() : fallback;
   }

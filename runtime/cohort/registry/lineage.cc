@@ -8,6 +8,7 @@
 
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/core/number.h"
 #include "cohort/core/run_record.h"
 
@@ -28,7 +29,7 @@ json readJson(const fs::path& path, std::vector<std::string>* notes, bool expect
     return nullptr;
   }
   std::ifstream in(path);
-  json j = json::parse(std::string(std::istreambuf_iterator<char>(in), {}), nullptr, false);
+  json j = parseUntrustedJson(std::string(std::istreambuf_iterator<char>(in), {}));
   if (j.is_discarded()) {
     notes->push_back(path.string() + " is not valid JSON; left out");
     return nullptr;
@@ -99,10 +100,10 @@ json results(const fs::path& metrics, std::vector<std::string>* notes) {
   std::string line;
   int64_t lines = 0;
   while (std::getline(in, line)) {
-    const json row = json::parse(line, nullptr, false);
+    const json row = parseUntrustedJson(line);  // See Note [Untrusted JSON]
     if (!row.is_object()) continue;
     ++lines;
-    const int64_t step = row.value("step", int64_t{0});
+    const int64_t step = jsonField<int64_t>(row, "step", 0);
     for (const auto& [name, value] : row.items()) {
       if (!value.is_number() || std::find(kTiming.begin(), kTiming.end(), name) != kTiming.end())
         continue;

@@ -4,6 +4,7 @@
 
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/json.h"
 #include "cohort/sweep/sqlite_db.h"
 
 namespace cohort::sweep {
@@ -249,7 +250,15 @@ std::vector<TrialRecord> Store::trials() const {
   while (s.step()) {
     TrialRecord r;
     r.id = s.integer(0);
-    r.params = Params::parse(s.text(1));
+    std::string why;
+    r.params = parseUntrustedOrderedJson(s.text(1), &why);  // See Note [Untrusted JSON]
+    if (!r.params.is_object()) {
+      throw ConfigError("trial " + std::to_string(r.id) + " in the sweep store " + db_->path() +
+                            " has parameters that are not a JSON object" +
+                            (why.empty() ? "" : ": " + why),
+                        "the store was changed by something other than cohort-sweep; start the "
+                        "sweep again in a new folder");
+    }
     r.state = stateOf(s.text(2));
     r.jobId = s.text(3);
     r.checkpoint = s.text(4);
