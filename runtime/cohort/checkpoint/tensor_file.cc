@@ -20,6 +20,7 @@ namespace {
 
 using data::Hdf5Handle;
 using data::hdf5Message;
+using data::storesEnough;
 
 const char* kDtypeAttribute = "dtype";
 
@@ -209,6 +210,10 @@ at::Tensor readTensor(hid_t file, const std::string& name, const std::string& pa
                         std::to_string(file_bytes));
     }
     bytes *= d;
+  }
+  if (!storesEnough(dataset.get(), bytes)) {
+    damaged(path, "the dataset '" + name + "' stores fewer bytes than its shape needs (" +
+                      std::to_string(bytes) + ")");
   }
   at::Tensor tensor =
       at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::TensorOptions().dtype(dtype));

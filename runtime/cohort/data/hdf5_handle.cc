@@ -23,4 +23,13 @@ std::string hdf5Message() {
   return text.empty() ? "no detail from HDF5" : text;
 }
 
+bool storesEnough(hid_t dataset, uint64_t needed) {
+  Hdf5Handle plist(H5Dget_create_plist(dataset), H5Pclose);
+  if (!plist.valid()) return false;
+  const H5D_layout_t layout = H5Pget_layout(plist.get());
+  if (layout == H5D_CHUNKED) return true;
+  if (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS) return false;
+  return H5Dget_storage_size(dataset) >= needed;
+}
+
 }  // namespace cohort::data

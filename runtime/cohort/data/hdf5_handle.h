@@ -5,6 +5,7 @@
 
 #include <hdf5.h>
 
+#include <cstdint>
 #include <string>
 
 namespace cohort::data {
@@ -29,5 +30,12 @@ class Hdf5Handle {
 // HDF5's messages for the last failure on this thread (deepest cause first),
 // and clears them.
 std::string hdf5Message();
+
+// Whether `dataset` stores the `needed` bytes its shape and type call for.
+// HDF5 1.10 reads a compact or contiguous dataset for as many bytes as its
+// shape needs, whatever the file holds, so a damaged layout makes it read past
+// its own buffers (found by fuzz_shard): the stored size is checked first.
+// Chunked datasets (which may be compressed) are checked by HDF5 chunk by chunk.
+bool storesEnough(hid_t dataset, uint64_t needed);
 
 }  // namespace cohort::data

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "cohort/core/error.h"
 #include "cohort/data/hdf5_handle.h"
@@ -168,6 +169,13 @@ void readColumn(hid_t file, const storage::Buffer& image, const Column& column, 
                     " (samples, then the column's shape)");
   }
   rows->row_bytes = column.sampleBytes();
+  if (rows->row_bytes > 0 && samples > std::numeric_limits<int64_t>::max() / rows->row_bytes) {
+    fail(where, "the dataset '" + column.name + "' is larger than any file");
+  }
+  if (!storesEnough(dataset.get(), static_cast<uint64_t>(samples * rows->row_bytes))) {
+    fail(where, "the dataset '" + column.name + "' stores fewer bytes than its shape needs (" +
+                    std::to_string(samples * rows->row_bytes) + ")");
+  }
   // In-place rows must be little-endian like the native type, which the dtype check leaves open.
   Hdf5Handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
   const bool same_order = native.valid() && H5Tget_order(type.get()) == H5Tget_order(native.get());
