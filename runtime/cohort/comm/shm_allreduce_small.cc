@@ -40,7 +40,8 @@ void ShmSmallAllreduce::run(const void* input, void* output, int64_t numel, at::
 
   // Publish this rank's input and its size in the slot of this step, then
   // wait for every other rank's.
-  std::memcpy(slotOf(posts_.localRank()), input, bytes);
+  if (bytes > 0)
+    std::memcpy(slotOf(posts_.localRank()), input, bytes);  // an empty tensor's is null
   ShmPost& mine = posts_.mine();
   mine.small_numel[slot] = numel;
   mine.small_dtype[slot] = static_cast<int32_t>(dtype);

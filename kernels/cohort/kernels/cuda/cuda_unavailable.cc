@@ -2,6 +2,7 @@
 #include "cohort/core/error.h"
 #include "cohort/kernels/cuda/cuda_device.h"
 #include "cohort/kernels/cuda/cuda_stream.h"
+#include "cohort/kernels/cuda/launch.h"
 #include "cohort/kernels/stepper.h"
 
 namespace cohort {
@@ -29,5 +30,16 @@ StreamScope::StreamScope(SideStream&) { builtWithoutCuda(); }
 StreamScope::~StreamScope() = default;
 
 std::unique_ptr<Stepper> makeCudaStepper(c10::DeviceIndex) { builtWithoutCuda(); }
+
+namespace cuda {
+
+void compressIn(const float*, float*, c10::BFloat16*, int64_t, float, Stream) {
+  builtWithoutCuda();
+}
+void compressIn(const float*, float*, c10::Half*, int64_t, float, Stream) { builtWithoutCuda(); }
+void decompress(const c10::BFloat16*, float*, int64_t, Stream) { builtWithoutCuda(); }
+void decompress(const c10::Half*, float*, int64_t, Stream) { builtWithoutCuda(); }
+
+}  // namespace cuda
 
 }  // namespace cohort
