@@ -32,7 +32,8 @@ case "$kind" in
     build="${COHORT_SANITIZE_BUILD_DIR:-$root/build-tsan}"
     flags=thread
     labels=(-R "test_small_allreduce|test_reduction_buffers|test_shm_posts|test_ddp_golden_np2$|data_loader_tests|test_checkpoint_np1|runlog_tests|runlog_upload_azurite")
-    export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+    # Open MPI's own lock order in MPI_Init is suppressed (tests/tsan.supp says why).
+    export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp}"
     ;;
   *)
     echo "usage: scripts/sanitize.sh address|thread [CTEST ARGS...]" >&2
