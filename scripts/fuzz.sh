@@ -57,7 +57,6 @@ done
 # A writable scratch for the targets that lay out folders: memory, when there is some.
 scratch_root=/dev/shm
 [ -w "$scratch_root" ] || scratch_root="${TMPDIR:-/tmp}"
-export TMPDIR="$scratch_root"
 # Leaks of a parser count: a hostile input must not grow the memory of a
 # loader that reads many of them. An allocation no machine could grant (over
 # AddressSanitizer's 1 TiB) returns null, as malloc does without it: HDF5
@@ -92,6 +91,11 @@ run_one() {
   local work="$build/corpus/$t" log="$build/logs/$t.log"
   mkdir -p "$work"
   : >"$log"
+  # The folders the targets lay out go under a scratch of this run's own,
+  # removed at the end: a target that crashes cannot clean up after itself.
+  local scratch
+  scratch=$(mktemp -d "$scratch_root/cohort-fuzz-$t.XXXXXX")
+  export TMPDIR="$scratch"
   local start now left status runs=0 hdf5=0 attempt=0 one="$build/logs/$t.last.log"
   start=$(date +%s)
   while :; do
@@ -112,6 +116,7 @@ run_one() {
     mv "$build/crashes/$t-"* "$build/hdf5-crashes/" 2>/dev/null || true
     attempt=$((attempt + 1))
   done
+  rm -rf "$scratch"
   local cov ft corp
   cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   ft=$(grep -a -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
@@ -127,7 +132,7 @@ run_one() {
   fi
 }
 export -f run_one inside_hdf5
-export build seconds root summary seed
+export build seconds root summary seed scratch_root
 
 failed=0
 printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}' || failed=1
