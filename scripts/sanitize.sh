@@ -9,8 +9,8 @@
 # Extra arguments go to ctest (-R NAME to run fewer). The first report stops
 # the test it is in (-fno-sanitize-recover=all). libtorch, Open MPI and HDF5
 # are not instrumented: the sanitizers see cohort's own code and what it
-# hands them. Each kind writes one line per test to
-# BUILD/sanitize-summary.txt as CTest finishes it.
+# hands them. CTest's output goes to BUILD/sanitize.log as it runs, and one
+# line per test to BUILD/sanitize-summary.txt at the end.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

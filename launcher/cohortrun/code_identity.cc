@@ -18,11 +18,6 @@ using nlohmann::json;
 
 constexpr double kGitTimeoutS = 20;
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // The git work tree holding `dir`: its root, HEAD's commit and whether
 // tracked files changed; null when there is none.
 json gitOf(const std::string& dir) {
@@ -33,9 +28,9 @@ json gitOf(const std::string& dir) {
     return nullptr;
   const int s = runCommand({"git", "-C", dir, "status", "--porcelain", "--untracked-files=no"},
                            &status, kGitTimeoutS);
-  return {{"root", trimmed(root)},
-          {"commit", trimmed(commit)},
-          {"dirty", s == 0 ? json(!trimmed(status).empty()) : json()}};
+  return {{"root", trimmedOutput(root)},
+          {"commit", trimmedOutput(commit)},
+          {"dirty", s == 0 ? json(!trimmedOutput(status).empty()) : json()}};
 }
 
 }  // namespace

@@ -18,11 +18,6 @@ std::vector<std::string> withRegistry(const std::string& program, const std::str
   return argv;
 }
 
-std::string withoutNewlines(std::string s) {
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 void checkRegistry(const std::string& program, const std::string& registry) {
@@ -35,7 +30,7 @@ void checkRegistry(const std::string& program, const std::string& registry) {
     output = "cannot run " + program + " (or it took longer than 120 s)";
   throw ConfigError(
       "--register: the model registry cannot be written, so the job was not started:\n" +
-          withoutNewlines(output),
+          trimmedOutput(output),
       "fix --registry (or COHORT_REGISTRY) or the credentials (COHORT_AZURE_ACCOUNT_KEY, "
       "COHORT_AZURE_SAS_TOKEN, COHORT_HDFS_DELEGATION_TOKEN or COHORT_CREDENTIALS_FILE), or run "
       "without --register");
@@ -48,7 +43,7 @@ int registerModel(const std::string& program, const std::string& registry, const
   argv.insert(argv.end(), {"register", name, "--from", outputs_dir, "--logs", logs_dir, "--tag",
                            "run_id=" + run_id});
   const int status = runCommand(argv, output, kRegisterTimeoutS);
-  *output = withoutNewlines(*output);
+  *output = trimmedOutput(*output);
   return status;
 }
 

@@ -22,7 +22,7 @@ void checkUploadTarget(const std::string& program, const std::string& url) {
   std::string output;
   const int status = runCommand({program, "--check", "--to", url}, &output, kUploadCheckTimeoutS);
   if (status == 0) return;
-  while (!output.empty() && output.back() == '\n') output.pop_back();
+  output = trimmedOutput(output);
   if (status < 0 && output.empty())
     output = "cannot run " + program + " (or it took longer than 120 s)";
   throw ConfigError(

@@ -77,6 +77,13 @@ std::vector<std::string> lastLines(const std::string& path, size_t count) {
   return {lines.begin(), lines.end()};
 }
 
+std::string trimmedOutput(std::string output) {
+  while (!output.empty() &&
+         (output.back() == '\n' || output.back() == '\r' || output.back() == ' '))
+    output.pop_back();
+  return output;
+}
+
 int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s) {
   if (argv.empty()) return -1;
   ChildSpec spec;

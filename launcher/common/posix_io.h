@@ -40,6 +40,9 @@ using cohort::unixNow;
 // its stdout and stderr, together, go to *output when given.
 int runCommand(const std::vector<std::string>& argv, std::string* output, double timeout_s);
 
+// A command's output without its trailing line breaks and spaces.
+std::string trimmedOutput(std::string output);
+
 // `path` made absolute against the current directory (not resolving links).
 std::string absolutePath(const std::string& path);
 

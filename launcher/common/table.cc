@@ -50,4 +50,6 @@ std::string byteSize(double bytes) {
   return text;
 }
 
+void printText(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
 }  // namespace cohort::cli

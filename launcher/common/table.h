@@ -25,4 +25,7 @@ std::string localTime(double unix_seconds);
 // "1.5 GiB", "312 KiB", "17 B".
 std::string byteSize(double bytes);
 
+// Writes `text` to standard output as it is (a table, or a JSON document).
+void printText(const std::string& text);
+
 }  // namespace cohort::cli

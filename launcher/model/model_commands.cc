@@ -16,8 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-void printJson(const json& j) { print(j.dump(2) + "\n"); }
+void printJson(const json& j) { cli::printText(j.dump(2) + "\n"); }
 
 int64_t totalBytes(const registry::VersionRecord& v) {
   int64_t n = 0;
@@ -87,9 +86,10 @@ int registerModel(registry::Registry& r, const registry::RunOutputs& q, bool as_
     printJson(j);
   } else {
     for (const auto& n : notes) std::fprintf(stderr, "cohort-model: note: %s\n", n.c_str());
-    print("registered " + v.name + ":" + std::to_string(v.version) + " (" +
-          std::to_string(v.files.size()) + " files, " +
-          cli::byteSize(static_cast<double>(totalBytes(v))) + ") in " + r.location() + "\n");
+    cli::printText("registered " + v.name + ":" + std::to_string(v.version) + " (" +
+                   std::to_string(v.files.size()) + " files, " +
+                   cli::byteSize(static_cast<double>(totalBytes(v))) + ") in " + r.location() +
+                   "\n");
   }
   return 0;
 }
@@ -136,7 +136,7 @@ int list(registry::Registry& r, const std::string& name, bool as_json) {
     if (as_json)
       printJson(all);
     else
-      print(table.empty() ? "no models in " + r.location() + "\n" : table.text());
+      cli::printText(table.empty() ? "no models in " + r.location() + "\n" : table.text());
     printDamage(damage);
     return 0;
   }
@@ -178,8 +178,9 @@ int list(registry::Registry& r, const std::string& name, bool as_json) {
   if (as_json)
     printJson(all);
   else
-    print(table.empty() ? "'" + name + "' has no committed version in " + r.location() + "\n"
-                        : table.text());
+    cli::printText(table.empty()
+                       ? "'" + name + "' has no committed version in " + r.location() + "\n"
+                       : table.text());
   printDamage(damage);
   return 0;
 }
@@ -222,7 +223,7 @@ int show(registry::Registry& r, const std::string& ref_text, bool as_json) {
     }
     out += "\nalias history of " + v.name + "\n" + moves.text();
   }
-  print(out);
+  cli::printText(out);
   printDamage(damage);
   return 0;
 }
@@ -237,8 +238,8 @@ int download(registry::Registry& r, const std::string& ref_text, const std::stri
                {"folder", fs::absolute(dir).string()},
                {"files", v.toJson()["files"]}});
   } else {
-    print("downloaded " + v.name + ":" + std::to_string(v.version) + " into " + dir + " (" +
-          std::to_string(v.files.size()) + " files, each checked)\n");
+    cli::printText("downloaded " + v.name + ":" + std::to_string(v.version) + " into " + dir +
+                   " (" + std::to_string(v.files.size()) + " files, each checked)\n");
   }
   return 0;
 }
@@ -249,11 +250,11 @@ int alias(registry::Registry& r, const std::string& name, const std::string& ali
   if (as_json) {
     printJson(e.toJson());
   } else if (e.to == 0) {
-    print("removed @" + alias + " from " + name + " (it pointed at version " +
-          std::to_string(e.from) + ")\n");
+    cli::printText("removed @" + alias + " from " + name + " (it pointed at version " +
+                   std::to_string(e.from) + ")\n");
   } else {
-    print(name + "@" + alias + " -> version " + std::to_string(e.to) +
-          (e.from ? " (was " + std::to_string(e.from) + ")" : " (new alias)") + "\n");
+    cli::printText(name + "@" + alias + " -> version " + std::to_string(e.to) +
+                   (e.from ? " (was " + std::to_string(e.from) + ")" : " (new alias)") + "\n");
   }
   return 0;
 }
@@ -312,7 +313,7 @@ int lineage(registry::Registry& r, const std::string& ref_text, bool as_json) {
       finals += (finals.empty() ? "" : ", ") + k + " " + str(val["value"]);
     out += "  results  final: " + finals + "\n";
   }
-  print(out);
+  cli::printText(out);
   return 0;
 }
 
@@ -374,7 +375,7 @@ int verify(registry::Registry& r, const std::string& ref_text,
            (c.contains("error") ? " (" + str(c["error"]) + ")" : "") + "\n";
   }
   if (data_checks.empty()) out += "no data sets recorded in its lineage\n";
-  print(out);
+  cli::printText(out);
   return status;
 }
 

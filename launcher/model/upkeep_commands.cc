@@ -11,16 +11,14 @@ namespace {
 
 using nlohmann::json;
 
-void printOut(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 }  // namespace
 
 int check(registry::Registry& r, bool as_json) {
   r.checkWritable();
   if (as_json)
-    printOut(json{{"registry", r.location()}, {"writable", true}}.dump(2) + "\n");
+    cli::printText(json{{"registry", r.location()}, {"writable", true}}.dump(2) + "\n");
   else
-    printOut("the registry " + r.location() + " can be read and written\n");
+    cli::printText("the registry " + r.location() + " can be read and written\n");
   return 0;
 }
 
@@ -47,20 +45,20 @@ int gc(registry::Registry& r, const std::string& name, double grace_hours, bool 
                    {"removed", remove}});
   }
   if (as_json) {
-    printOut(all.dump(2) + "\n");
+    cli::printText(all.dump(2) + "\n");
     return 0;
   }
   if (leftovers.empty()) {
-    printOut("nothing left by unfinished registrations in " + r.location() + "\n");
+    cli::printText("nothing left by unfinished registrations in " + r.location() + "\n");
     return 0;
   }
-  printOut(table.text());
+  cli::printText(table.text());
   const std::string total = std::to_string(leftovers.size()) + " unfinished registration(s), " +
                             cli::byteSize(static_cast<double>(bytes));
   if (remove) {
-    printOut("removed " + total + "\n");
+    cli::printText("removed " + total + "\n");
   } else {
-    printOut(total + "; `cohort-model gc --remove` removes them\n");
+    cli::printText(total + "; `cohort-model gc --remove` removes them\n");
   }
   for (const auto& l : leftovers) {
     if (l.files_unknown) {

@@ -21,8 +21,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 const sweep::TrialSeries* seriesOf(const SweepView& v, int64_t id) {
   return sweep_tool::seriesOf(v.series, id);
 }
@@ -95,7 +93,7 @@ int printStatus(const std::string& dir, bool as_json) {
                         {"best", best ? ordered_json(best->trial) : ordered_json()},
                         {"trials", ordered_json::array()}};
     for (const auto& t : v.trials) doc["trials"].push_back(trialJson(v, t));
-    print(doc.dump(2) + "\n");
+    cli::printText(doc.dump(2) + "\n");
     return 0;
   }
   std::string states;
@@ -114,7 +112,7 @@ int printStatus(const std::string& dir, bool as_json) {
   cli::Table table(header(v));
   for (const auto& t : v.trials) table.add(row(v, t));
   if (!table.empty()) text += "\n" + table.text();
-  print(text);
+  cli::printText(text);
   return 0;
 }
 
@@ -134,7 +132,7 @@ int printBest(const std::string& dir, int count, bool as_json) {
   if (as_json) {
     ordered_json doc = ordered_json::array();
     for (const auto* t : done) doc.push_back(trialJson(v, *t));
-    print(doc.dump(2) + "\n");
+    cli::printText(doc.dump(2) + "\n");
     return done.empty() ? 1 : 0;
   }
   if (done.empty()) {
@@ -155,7 +153,7 @@ int printBest(const std::string& dir, int count, bool as_json) {
     cells.push_back(SweepFolder(dir).trial(t->id).outputs);
     table.add(cells);
   }
-  print(table.text());
+  cli::printText(table.text());
   return 0;
 }
 

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "cohort/checkpoint/checkpoint_folder.h"
 #include "cohort/checkpoint/tensor_file.h"
 #include "cohort/data/shard_file.h"
+#include "cohort/storage/storage.h"
 #include "cohort/sweep/store.h"
 #include "cohort/sweep/sweep_file.h"
 
@@ -26,13 +26,6 @@ namespace fs = std::filesystem;
 using namespace cohort;
 
 namespace {
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void writeSeed(const fs::path& corpus, const std::string& target, const std::string& name,
                const std::string& bytes) {
@@ -74,7 +67,7 @@ std::string tensorFile(const fs::path& scratch) {
                                {"fc.weight", at::arange(6, at::kFloat).view({2, 3})},
                                {"bn.num_batches_tracked", at::ones({}, at::kLong)}},
                               {{"step", "20"}, {"format", "cohort"}});
-  return readFile(file);
+  return storage::readLocalFile(file.string());
 }
 
 void checkpoints(const fs::path& corpus, const fs::path& scratch) {
@@ -94,9 +87,12 @@ void checkpoints(const fs::path& corpus, const fs::path& scratch) {
     committed = pending.commit();
   }
   writeSeed(corpus, "fuzz_checkpoint", "committed",
-            joinParts({committed.filename().string(), readFile(committed / "checksums.json"),
-                       readFile(committed / "checkpoint.json"), readFile(committed / "model.h5")}));
-  writeSeed(corpus, "fuzz_tensor_file", "model", readFile(committed / "model.h5"));
+            joinParts({committed.filename().string(),
+                       storage::readLocalFile((committed / "checksums.json").string()),
+                       storage::readLocalFile((committed / "checkpoint.json").string()),
+                       storage::readLocalFile((committed / "model.h5").string())}));
+  writeSeed(corpus, "fuzz_tensor_file", "model",
+            storage::readLocalFile((committed / "model.h5").string()));
 }
 
 void sweepStore(const fs::path& corpus, const fs::path& scratch) {
@@ -114,7 +110,7 @@ void sweepStore(const fs::path& corpus, const fs::path& scratch) {
       store.finish(id, sweep::TrialState::kCompleted, 0, "");
     }
   }
-  writeSeed(corpus, "fuzz_sweep_store", "three-trials", readFile(path));
+  writeSeed(corpus, "fuzz_sweep_store", "three-trials", storage::readLocalFile(path));
 }
 
 void lineage(const fs::path& corpus) {

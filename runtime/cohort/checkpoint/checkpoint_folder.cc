@@ -24,7 +24,6 @@ namespace cohort::checkpoint {
 namespace {
 
 const char* kChecksums = "checksums.json";
-const char* kLatestTempName = ".latest.tmp";
 const char* kFreeSpace = "check that the outputs folder is writable and has free space";
 
 std::string systemError(int error) { return std::strerror(error); }

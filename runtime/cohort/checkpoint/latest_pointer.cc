@@ -18,7 +18,6 @@ namespace cohort::checkpoint {
 namespace {
 
 const char* kLatest = "latest";
-const char* kLatestTemp = ".latest.tmp";
 constexpr size_t kMaxLatestBytes = 4096;
 
 // `text` fit for a message: at most 60 characters, control characters as '?'.
@@ -101,7 +100,7 @@ std::string latestProblem(const fs::path& checkpoints_dir, const std::string& ex
 void pointLatestAt(const fs::path& checkpoints_dir, const std::string& folder_name) {
   refuseLatestFolder(checkpoints_dir);
   const fs::path latest = checkpoints_dir / kLatest;
-  const fs::path temp = checkpoints_dir / kLatestTemp;
+  const fs::path temp = checkpoints_dir / kLatestTempName;
   try {
     if (folder_name.empty()) {
       std::error_code error;

@@ -30,6 +30,10 @@ void refuseLatestFolder(const std::filesystem::path& checkpoints_dir);
 std::string latestProblem(const std::filesystem::path& checkpoints_dir,
                           const std::string& expected);
 
+// What pointLatestAt writes aside and renames over `latest` (a leftover of
+// a crash is removed with the unfinished checkpoints).
+inline constexpr const char* kLatestTempName = ".latest.tmp";
+
 // Replaces CHECKPOINTS/latest by a file naming `folder_name` (written aside
 // as .latest.tmp, fsynced, renamed over, the folder fsynced), or removes it
 // when `folder_name` is "". Throws cohort::Error when it cannot; leaves no

@@ -50,18 +50,13 @@ T jsonField(const nlohmann::json& object, const char* key, T fallback) {
   } else if constexpr (std::is_integral_v<T>) {
     // A whole number T can hold; 2.5, 1e300 or -1 for an unsigned T is the
     // fallback (converting it would be undefined).
-    if (it->is_number_unsigned()) {
+    if (!it->is_number_integer()) return fallback;  // unsigned ones too
+    if (it->is_number_unsigned() || it->template get<int64_t>() >= 0) {
       const auto v = it->template get<uint64_t>();
       return v <= static_cast<uint64_t>(std::numeric_limits<T>::max()) ? static_cast<T>(v)
                                                                        : fallback;
     }
-    if (!it->is_number_integer()) return fallback;
-    const auto v = it->template get<int64_t>();
-    if (v >= 0) {
-      return static_cast<uint64_t>(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max())
-                 ? static_cast<T>(v)
-                 : fallback;
-    }
+    const auto v = it->template get<int64_t>();  // negative
     if constexpr (std::is_signed_v<T>) {
       if (v >= static_cast<int64_t>(std::numeric_limits<T>::min())) return static_cast<T>(v);
     }
