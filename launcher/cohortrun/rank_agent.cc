@@ -48,10 +48,9 @@ class Agent {
   int run() {
     makeDirectories(options_.logs_dir);
     std::string log_path = options_.logs_dir + "/" + rankLogName(id_.rank);
-    log_fd_ =
-        UniqueFd(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    log_fd_ = UniqueFd(openToWrite(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND));
     if (log_fd_.fd < 0) {
-      throw ConfigError("cannot write " + log_path + " on " + host_ + ": " + std::strerror(errno),
+      throw ConfigError(openToWriteProblem(log_path, errno) + " (on " + host_ + ")",
                         "make the logs folder writable on every host (--logs)");
     }
     std::vector<int> caught = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};

@@ -41,11 +41,10 @@ UploadSidecar::UploadSidecar(const std::string& program, const std::string& url,
     spec.argv.push_back(std::to_string(interval_s));
   }
   const std::string log_path = logs_dir + "/upload.log";
-  UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  UniqueFd log(openToWrite(log_path, O_WRONLY | O_CREAT | O_APPEND));
   if (log.fd < 0) {
-    throw ConfigError(
-        "cannot start the upload: cannot open " + log_path + ": " + std::strerror(errno),
-        "check that the logs folder is writable");
+    throw ConfigError("cannot start the upload: " + openToWriteProblem(log_path, errno),
+                      "check that the logs folder is writable");
   }
   // Its standard input is the end-of-run signal (finish() closes it); its own
   // process group: a Ctrl-C at the terminal reaches cohortrun, which then

@@ -20,7 +20,7 @@
 
 namespace cohort::launcher {
 
-std::vector<std::string> makeDirectories(const std::string& path) {
+std::vector<std::string> makeDirectories(const std::string& path, const std::string& advice) {
   std::vector<std::string> created;
   std::string partial;
   size_t start = 0;
@@ -34,16 +34,20 @@ std::vector<std::string> makeDirectories(const std::string& path) {
       } else if (errno != EEXIST) {
         const int why = errno;
         removeFolders(created);
-        throw ConfigError("cannot create folder " + partial + ": " + std::strerror(why),
-                          "choose a folder you can write (--logs, --outputs)");
+        throw ConfigError("cannot create folder " + partial + ": " + std::strerror(why), advice);
       }
     }
     start = slash + 1;
   }
   struct stat info {};
-  if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+  if (stat(path.c_str(), &info) != 0) {
+    const int why = errno;
     removeFolders(created);
-    throw ConfigError(path + " is not a folder", "choose a folder for --logs and --outputs");
+    throw ConfigError("cannot reach the folder " + path + ": " + std::strerror(why), advice);
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    removeFolders(created);
+    throw ConfigError(path + " is not a folder", advice);
   }
   return created;
 }

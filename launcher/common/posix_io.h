@@ -11,9 +11,11 @@
 namespace cohort::launcher {
 
 // Creates `path` and its parents; throws ConfigError saying what failed
-// (having removed what it created). Returns the folders it created, outermost
-// first, for removeFolders.
-std::vector<std::string> makeDirectories(const std::string& path);
+// (having removed what it created), with `advice` as what to do. Returns the
+// folders it created, outermost first, for removeFolders.
+std::vector<std::string> makeDirectories(
+    const std::string& path,
+    const std::string& advice = "choose a folder you can write (--logs, --outputs)");
 
 // Removes the (empty) folders makeDirectories created, innermost first.
 void removeFolders(const std::vector<std::string>& created);

@@ -386,7 +386,7 @@ int runSweep(const DriverOptions& options) {
   }
   const SweepFolder folder(options.dir);
   if (folder.storeIsNew()) folder.refuseOrphanTrials(0);  // before a store is made
-  launcher::makeDirectories(folder.dir());
+  launcher::makeDirectories(folder.dir(), "choose a folder this user can write for --dir");
   DriverLock lock(folder);
   launcher::writeFileAtomically(folder.specCopy(), spec.text);
   Driver driver(options, std::move(spec), std::move(pool));

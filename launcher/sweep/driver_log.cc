@@ -11,7 +11,7 @@ namespace cohort::sweep_tool {
 
 void DriverLog::say(const std::string& line) const {
   if (!quiet_) std::fprintf(stderr, "cohort-sweep: %s\n", line.c_str());
-  UniqueFd f{::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+  UniqueFd f{openToWrite(path_, O_WRONLY | O_CREAT | O_APPEND)};
   if (f.fd >= 0) writeAll(f.fd, launcher::isoTime(launcher::unixNow()) + " " + line + "\n");
 }
 

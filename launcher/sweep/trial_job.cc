@@ -93,10 +93,9 @@ TrialJob TrialJob::start(const LaunchContext& context, const sweep::TrialRecord&
   argv.push_back(spec.program);
   for (auto& a : sweep::expandArgs(spec.args, trial.params)) argv.push_back(std::move(a));
 
-  UniqueFd console{
-      ::open(job.folder_.console.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+  UniqueFd console{openToWrite(job.folder_.console, O_WRONLY | O_CREAT | O_APPEND)};
   if (console.fd < 0) {
-    throw ConfigError("cannot create " + job.folder_.console + ": " + std::strerror(errno),
+    throw ConfigError(openToWriteProblem(job.folder_.console, errno),
                       "check that the sweep folder is writable");
   }
   launcher::ChildSpec child;

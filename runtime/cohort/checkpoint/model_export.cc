@@ -8,18 +8,27 @@
 
 namespace cohort::checkpoint {
 
-fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model,
-                     const ModelCard& card) {
-  const fs::path target = outputs_dir / "model";
-  const fs::path temp = outputs_dir / ".model.tmp";
-  const fs::path old = outputs_dir / ".model.old";
+namespace {
+
+// An earlier export at `target` is replaced; anything else there (a file, a
+// link, a folder without model.json) is not cohort's to remove.
+void refuseForeignModel(const fs::path& target) {
   std::error_code error;
-  fs::remove_all(temp, error);
-  fs::create_directories(temp, error);
-  if (error) {
-    throw Error("cannot create " + temp.string() + ": " + error.message(),
-                "check that the outputs folder is writable and has free space");
-  }
+  const fs::file_status status = fs::symlink_status(target, error);
+  if (status.type() == fs::file_type::not_found) return;
+  const bool ours = fs::is_directory(status) &&
+                    fs::is_regular_file(fs::symlink_status(target / "model.json", error));
+  if (ours) return;
+  const char* what = fs::is_symlink(status)     ? "a symbolic link"
+                     : fs::is_directory(status) ? "a folder without model.json"
+                                                : "not a folder";
+  throw Error(target.string() + " is " + what +
+                  ", not a model cohort exported, and cohort replaces only its own exports",
+              "move it out of the outputs folder, then run again");
+}
+
+// The export's files, in the folder `temp`.
+void writeExport(const fs::path& temp, const NamedTensors& model, const ModelCard& card) {
   NamedTensors host;
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& [name, tensor] : model) {
@@ -42,12 +51,41 @@ fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model,
   const std::string text = doc.dump(2) + "\n";
   writeTextFile(temp / "model.json", text);
   sealFile(temp / "model.json", &bytes);
+}
+
+}  // namespace
+
+fs::path exportModel(const fs::path& outputs_dir, const NamedTensors& model,
+                     const ModelCard& card) {
+  const fs::path target = outputs_dir / "model";
+  const fs::path temp = outputs_dir / ".model.tmp";
+  const fs::path old = outputs_dir / ".model.old";
+  refuseForeignModel(target);
+  std::error_code error;
+  fs::remove_all(temp, error);
+  fs::create_directories(temp, error);
+  if (error) {
+    throw Error("cannot create " + temp.string() + ": " + error.message(),
+                "check that the outputs folder is writable and has free space");
+  }
+  try {
+    writeExport(temp, model, card);
+  } catch (...) {
+    fs::remove_all(temp, error);  // no half export left behind
+    throw;
+  }
   // Swap the folders: the older export stays whole until the new one is.
   fs::remove_all(old, error);
+  error.clear();
   if (fs::exists(target)) fs::rename(target, old, error);
-  fs::rename(temp, target, error);
-  if (error)
-    throw Error("cannot move " + temp.string() + " to " + target.string() + ": " + error.message());
+  if (!error) fs::rename(temp, target, error);
+  if (error) {
+    const std::string why = error.message();
+    fs::remove_all(temp, error);
+    if (!fs::exists(target, error) && fs::exists(old, error)) fs::rename(old, target, error);
+    throw Error("cannot move " + temp.string() + " to " + target.string() + ": " + why,
+                "check that the outputs folder is writable");
+  }
   fs::remove_all(old, error);
   return target;
 }

@@ -22,8 +22,10 @@ struct ModelCard {
   std::string config = "{}";              // the run's configuration, a JSON object
 };
 
-// Writes OUTPUTS/model/ (replacing an older one only once the new one is
-// complete on disk) and returns its path. Not collective: call it on rank 0.
+// Writes OUTPUTS/model/ (replacing an older export only once the new one is
+// complete on disk) and returns its path. Anything else at OUTPUTS/model (a
+// file, a link, a folder without model.json) is refused, left as it was; a
+// failed export leaves no temporary folder. Not collective: call it on rank 0.
 std::filesystem::path exportModel(const std::filesystem::path& outputs_dir,
                                   const NamedTensors& model, const ModelCard& card);
 

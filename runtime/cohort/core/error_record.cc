@@ -162,7 +162,7 @@ void onFatalSignal(int signal, siginfo_t* info, void* context) {
   if (!g_written && g_prepared.path[0] != '\0' && index < kSignalCount) {
     g_written = 1;
     mkdir(g_prepared.dir, 0755);
-    fd = open(g_prepared.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(g_prepared.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   }
   if (fd >= 0) {
     // The prepared text with the time put in: seconds, '.', milliseconds.
@@ -234,7 +234,7 @@ void writeErrorRecord(const std::string& kind, const std::string& message) noexc
     g_written = 1;
     mkdir(g_site.logs_dir.c_str(), 0755);
     const std::string path = recordPath(g_site);
-    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd.fd < 0) return;
     ErrorRecord record = recordAt(g_site, kind, message);
     record.time = nowToTheMillisecond();

@@ -1,6 +1,7 @@
 #include "cohort/core/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +32,35 @@ int UniqueFd::release() {
   const int descriptor = fd;
   fd = -1;
   return descriptor;
+}
+
+int openToWrite(const std::string& path, int flags, unsigned mode) {
+  return ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode));
+}
+
+std::FILE* fopenToWrite(const std::string& path, bool append) {
+  const int fd = openToWrite(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC));
+  if (fd < 0) return nullptr;
+  std::FILE* file = ::fdopen(fd, append ? "ab" : "wb");
+  if (!file) {
+    const int why = errno;
+    ::close(fd);
+    errno = why;
+  }
+  return file;
+}
+
+std::string openToWriteProblem(const std::string& path, int error) {
+  struct stat link {};
+  if (error == ELOOP && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::vector<char> target(4096);
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size() - 1);
+    const std::string to = n > 0 ? std::string(target.data(), static_cast<size_t>(n)) : "?";
+    return path + " is a symbolic link (to " + to.substr(0, 200) +
+           "), and cohort does not write through links (See Note [Writing through links] in "
+           "cohort/core/file_io.h); remove the link";
+  }
+  return "cannot open " + path + ": " + std::strerror(error);
 }
 
 bool writeAll(int fd, const void* data, size_t size) {

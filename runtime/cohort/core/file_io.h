@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -42,6 +43,28 @@ inline bool writeAll(int fd, const std::string& text) {
 // with errno saying why, when it cannot (a short `in` is EIO).
 bool copyContents(int in, int out, int64_t size,
                   const std::function<void(int64_t)>& progress = nullptr);
+
+// Note [Writing through links]
+// A file cohort opens in place to write (a rank's log, metrics.jsonl, the
+// timeline, an error record, a sweep's driver log) is opened with O_NOFOLLOW:
+// a symbolic link left at that name, planted or not, would otherwise have
+// cohort truncate or append to whatever it points at, outside the folder.
+// The open fails instead, and openToWriteProblem names the link and its
+// target. The folder itself may be reached through links (a logs folder on
+// another disk), and files written atomically need no such care: the rename
+// replaces a link, never its target.
+
+// open(2) of `path` to write: `flags` plus O_NOFOLLOW and O_CLOEXEC, `mode`
+// for a file it creates (See Note [Writing through links]). -1, errno set,
+// when it cannot.
+int openToWrite(const std::string& path, int flags, unsigned mode = 0644);
+// The same as a stdio stream: appending ("ab") or truncating ("wb"); nullptr,
+// errno set, when it cannot.
+std::FILE* fopenToWrite(const std::string& path, bool append);
+// Why opening `path` to write failed with errno `error`: "PATH is a symbolic
+// link (to TARGET), and cohort does not write through links" or "cannot open
+// PATH: REASON".
+std::string openToWriteProblem(const std::string& path, int error);
 
 // "PID.RANDOM": a suffix for temporary names no other process or thread picks.
 std::string uniqueSuffix();

@@ -9,6 +9,7 @@
 
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/json.h"
 #include "cohort/core/number.h"
 
@@ -57,9 +58,9 @@ MetricsLog::MetricsLog(const std::string& path) : path_(path) {
   std::error_code error;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, error);
-  file_ = std::fopen(path.c_str(), "ab");
+  file_ = fopenToWrite(path, /*append=*/true);
   if (!file_) {
-    throw ConfigError("cannot open " + path + " for appending: " + std::strerror(errno),
+    throw ConfigError(openToWriteProblem(path, errno),
                       "set COHORT_LOGS_DIR to a folder this user can write");
   }
 }

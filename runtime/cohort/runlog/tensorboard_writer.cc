@@ -6,6 +6,7 @@
 
 #include "cohort/core/clock.h"
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/host_name.h"
 #include "cohort/runlog/crc32c.h"
 #include "cohort/runlog/proto_encoder.h"
@@ -59,10 +60,10 @@ TensorBoardWriter::TensorBoardWriter(const std::string& dir) {
   const double now = unixNow();
   path_ = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." +
           hostName();
-  file_ = std::fopen(path_.c_str(), "wb");
+  file_ = fopenToWrite(path_, /*append=*/false);
   if (!file_) {
     throw ConfigError(
-        "cannot create the TensorBoard event file " + path_ + ": " + std::strerror(errno),
+        "cannot create the TensorBoard event file: " + openToWriteProblem(path_, errno),
         "set COHORT_LOGS_DIR to a folder this user can write");
   }
   ProtoEncoder first;

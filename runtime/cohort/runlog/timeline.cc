@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/json.h"
 #include "cohort/core/log.h"
 
@@ -32,10 +33,10 @@ Timeline::Timeline(const std::string& path, int rank, int64_t max_bytes)
   std::error_code error;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, error);
-  file_ = std::fopen(path.c_str(), "wb");
+  file_ = fopenToWrite(path, /*append=*/false);
   if (!file_) {
     throw ConfigError(
-        "cannot create the timeline " + path + ": " + std::strerror(errno),
+        "cannot create the timeline: " + openToWriteProblem(path, errno),
         "set COHORT_LOGS_DIR to a folder this user can write, or COHORT_TIMELINE=off");
   }
   steady_base_ = Clock::now();

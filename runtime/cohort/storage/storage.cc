@@ -155,10 +155,8 @@ void Storage::getFile(const std::string& name, const std::string& path, int64_t 
     const int64_t size = this->size(name);
     if (size != expected_size) throw ObjectSizeError(urlOf(name), size, expected_size);
   }
-  UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0)
-    throw DataError("cannot create " + path + ": " + std::strerror(errno),
-                    "choose a writable folder");
+  UniqueFd out{openToWrite(path, O_WRONLY | O_CREAT | O_TRUNC)};
+  if (out.fd < 0) throw DataError(openToWriteProblem(path, errno), "choose a writable folder");
   const auto keep = [&](const char* data, size_t size) {
     if (checksum) checksum->update(data, size);
     if (!writeAll(out.fd, data, size)) {

@@ -261,9 +261,8 @@ void LocalStorage::getFile(const std::string& name, const std::string& path, int
   struct stat st;
   UniqueFd source = openObject(source_path, &st);
   if (st.st_size != expected_size) throw ObjectSizeError(source_path, st.st_size, expected_size);
-  UniqueFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0)
-    throw DataError("cannot create " + path + ": " + errnoText(), "choose a writable folder");
+  UniqueFd out{openToWrite(path, O_WRONLY | O_CREAT | O_TRUNC)};
+  if (out.fd < 0) throw DataError(openToWriteProblem(path, errno), "choose a writable folder");
   // The copy runs in the kernel on a thread of its own while this one hashes
   // what has been copied so far, read back from the copy (the page cache): the
   // checksum is of the bytes written, and the two overlap. The hasher reads

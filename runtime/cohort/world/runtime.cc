@@ -5,13 +5,13 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "cohort/comm/mpi_check.h"
 #include "cohort/comm/mpi_communicator.h"
 #include "cohort/comm/nccl_communicator.h"
 #include "cohort/core/error.h"
 #include "cohort/core/error_record.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/log.h"
 #include "cohort/kernels/cuda/cuda_device.h"
 
@@ -44,14 +44,13 @@ void recordSettings(const WorldInfo& world, const Settings& settings) {
   const std::string path = settings.logs_dir + "/settings.txt";
   std::error_code failed;
   std::filesystem::create_directories(settings.logs_dir, failed);
-  std::ofstream file;
-  if (!failed) file.open(path, std::ios::trunc);
-  if (file << text && file.flush()) {
+  std::string problem =
+      failed ? "cannot create " + settings.logs_dir + ": " + failed.message() : "";
+  if (!failed && writeFileAtomically(path, text, &problem, {/*durable=*/false, ""})) {
     log::info(where + "; settings written to " + path);
     return;
   }
-  log::warn("could not write " + path + (failed ? ": " + failed.message() : std::string()) +
-            "; the settings are:\n" + text.substr(0, text.size() - 1));
+  log::warn(problem + "; the settings are:\n" + text.substr(0, text.size() - 1));
 }
 
 int mpiLocalSize(int* local_rank) {
