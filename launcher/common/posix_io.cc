@@ -59,7 +59,7 @@ void removeFolders(const std::vector<std::string>& created) {
 void writeFileAtomically(const std::string& path, const std::string& text) {
   std::string problem;
   if (!cohort::writeFileAtomically(path, text, &problem)) {
-    throw ConfigError(problem, "check that the logs folder is writable and not full");
+    throw ConfigError(problem, "check that the folder holding it is writable and has free space");
   }
 }
 

@@ -188,6 +188,8 @@ run_cell() {  # run_cell PLACE_KIND CASE
     fi
   else
     grep -qF "$place" "$c/out.txt" || bad "the message does not name $place: $(tail -n 5 "$c/out.txt")"
+    grep -q 'what to do:' "$c/out.txt" || bad "the message does not say what to do"
+    grep -qE "error message = |file descriptor = " "$c/out.txt" && bad "HDF5's raw description of a system call"
     grep -qiE 'segmentation|core dumped|terminate called|Aborted|std::filesystem|basic_ios' "$c/out.txt" &&
       bad "a crash or a raw library message: $(grep -iE 'segmentation|terminate|Aborted|std::filesystem|basic_ios' "$c/out.txt" | head -n 2)"
     if [[ $where =~ ^(logs|outputs|checkpoints|cache)$ ]]; then

@@ -100,10 +100,25 @@ bool parseStepFolderName(const std::string& name, int64_t* step) {
 
 std::string sealFile(const fs::path& file, int64_t* bytes) { return hashFile(file, bytes, true); }
 
+void refuseUnusableFolder(const fs::path& checkpoints_dir) {
+  std::error_code error;
+  const fs::file_status status = fs::status(checkpoints_dir, error);
+  if (status.type() == fs::file_type::not_found || fs::is_directory(status)) return;
+  const std::string advice =
+      "move it away, or give the run another outputs folder (cohortrun --outputs)";
+  if (error) {
+    throw Error(
+        "cannot use the checkpoint folder " + checkpoints_dir.string() + ": " + error.message(),
+        advice);
+  }
+  throw Error(checkpoints_dir.string() + " is not a folder, where the checkpoints go", advice);
+}
+
 PendingCheckpoint::PendingCheckpoint(fs::path checkpoints_dir, int64_t step)
     : dir_(std::move(checkpoints_dir)),
       temp_(dir_ / ("." + stepFolderName(step) + ".tmp")),
       step_(step) {
+  refuseUnusableFolder(dir_);
   refuseLatestFolder(dir_);  // commit() could not replace it
   std::error_code error;
   fs::create_directories(dir_, error);

@@ -95,4 +95,9 @@ std::vector<CommittedCheckpoint> listCheckpoints(const fs::path& checkpoints_dir
 // step folders and .latest.tmp); returns their names.
 std::vector<std::string> removeUnfinished(const fs::path& checkpoints_dir);
 
+// Throws, naming it, when `checkpoints_dir` exists but cannot be the
+// checkpoint folder: a file, or a path that cannot be resolved (a symbolic
+// link loop). A folder that does not exist yet is fine.
+void refuseUnusableFolder(const fs::path& checkpoints_dir);
+
 }  // namespace cohort::checkpoint

@@ -164,6 +164,7 @@ struct Found {
 // and can be read, and whether it fits `state`; `latest` is made to name it.
 Found findOnRoot(const std::string& dir, const TrainState& state) {
   Found found;
+  refuseUnusableFolder(dir);
   for (const auto& name : removeUnfinished(dir)) {
     log::warn("removed " + (fs::path(dir) / name).string() +
               ", left by a checkpoint write that did not finish");

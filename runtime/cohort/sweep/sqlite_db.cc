@@ -1,10 +1,14 @@
 #include "cohort/sweep/sqlite_db.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 
 namespace cohort::sweep {
 
@@ -20,7 +24,13 @@ void SqliteDb::open(const std::string& uri, int flags, int busyMs, const std::st
 }
 
 SqliteDb::SqliteDb(const std::string& path, int busyMs) : path_(path) {
-  open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busyMs,
+  // See Note [Writing through links]: the store is never written through one.
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    throw Error("the sweep store: " + openToWriteProblem(path, ELOOP),
+                "keep the store itself in the sweep folder");
+  }
+  open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, busyMs,
        "check that the sweep folder exists and is writable");
   Statement mode(*this, "PRAGMA journal_mode=WAL");
   if (!mode.step() || mode.text(0) != "wal") {
