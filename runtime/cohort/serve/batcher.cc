@@ -1,0 +1,109 @@
+#include "cohort/serve/batcher.h"
+
+#include <exception>
+
+namespace cohort::serve {
+
+using Clock = std::chrono::steady_clock;
+
+DynamicBatcher::DynamicBatcher(BatcherOptions options, RunBatch run)
+    : options_(options), run_(std::move(run)), thread_([this] { loop(); }) {}
+
+DynamicBatcher::~DynamicBatcher() { drain(); }
+
+bool DynamicBatcher::submit(BatchItem&& item) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (draining_ || static_cast<int>(queue_.size()) >= options_.max_queue) {
+      ++stats_.refused;
+      return false;
+    }
+    queue_.push_back(std::move(item));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void DynamicBatcher::drain() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    draining_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+DynamicBatcher::Stats DynamicBatcher::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+int DynamicBatcher::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(queue_.size());
+}
+
+// With the lock held and the queue not empty: the oldest item, then more
+// while they fit in max_batch rows, waiting up to max_delay from the first.
+std::vector<BatchItem> DynamicBatcher::takeBatch(std::unique_lock<std::mutex>& lock) {
+  std::vector<BatchItem> batch;
+  int64_t rows = 0;
+  const auto until = Clock::now() + options_.max_delay;
+  while (true) {
+    while (!queue_.empty() && (batch.empty() || rows + queue_.front().rows <= options_.max_batch)) {
+      rows += queue_.front().rows;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    const bool full = rows >= options_.max_batch || !queue_.empty();  // the next does not fit
+    if (full || draining_ || options_.max_delay.count() == 0) break;
+    if (wake_.wait_until(lock, until) == std::cv_status::timeout && queue_.empty()) break;
+  }
+  return batch;
+}
+
+void DynamicBatcher::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return draining_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // draining, and nothing left
+    std::vector<BatchItem> batch = takeBatch(lock);
+    lock.unlock();
+
+    // Requests past their deadline are answered without running.
+    const auto now = Clock::now();
+    std::vector<BatchItem*> live;
+    int64_t expired = 0, rows = 0;
+    for (auto& item : batch) {
+      if (item.deadline <= now) {
+        ++expired;
+        item.done({504, "the request waited past its deadline in the queue", {}});
+      } else {
+        live.push_back(&item);
+        rows += item.rows;
+      }
+    }
+    if (!live.empty()) {
+      std::vector<BatchResult> results;
+      try {
+        results = run_(live);
+      } catch (const std::exception& e) {
+        results.clear();
+        for (size_t i = 0; i < live.size(); ++i) results.push_back({500, e.what(), {}});
+      }
+      if (results.size() != live.size()) {
+        results.assign(live.size(), {500, "the model returned no result for this request", {}});
+      }
+      for (size_t i = 0; i < live.size(); ++i) live[i]->done(std::move(results[i]));
+    }
+
+    lock.lock();
+    stats_.expired += expired;
+    if (!live.empty()) {
+      ++stats_.batches;
+      stats_.rows += rows;
+    }
+  }
+}
+
+}  // namespace cohort::serve

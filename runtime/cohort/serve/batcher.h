@@ -1,0 +1,91 @@
+// Dynamic batching: requests that arrive close together run as one forward
+// pass.
+//
+// Note [Dynamic batching]
+// A request is queued with its rows (the leading dimension of its inputs),
+// its deadline and a completion to call. One batch thread takes the oldest
+// request, then waits up to max_delay for more, until the batch holds
+// max_batch rows or nothing more is queued within the delay (max_delay 0:
+// whatever is queued now, no waiting). A request whose deadline passed while
+// it was queued is answered 504 without running. The queue is bounded: a
+// submit to a full queue is refused at once (the server answers 503 with
+// Retry-After) rather than letting latency grow without bound. Nothing here
+// holds a connection's thread: the completion is called on the batch thread,
+// and the server posts the answer back to the connection. drain() stops new
+// submits and runs what is queued, for a SIGTERM that lets accepted requests
+// finish.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cohort/serve/infer_request.h"
+
+namespace cohort::serve {
+
+struct BatcherOptions {
+  int64_t max_batch = 32;  // rows in one forward pass
+  std::chrono::microseconds max_delay{2000};
+  int max_queue = 1024;  // requests waiting; more are refused
+};
+
+// What a request's completion gets: 200 with the outputs, or an error status.
+struct BatchResult {
+  int status = 200;
+  std::string error;
+  std::vector<Tensor> outputs;
+};
+
+struct BatchItem {
+  InferRequest request;
+  int64_t rows = 1;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<void(BatchResult)> done;
+};
+
+class DynamicBatcher {
+ public:
+  // `run` gets each batch (at least one item, at most max_batch rows, or one
+  // larger item alone) and returns one result per item, in order.
+  using RunBatch = std::function<std::vector<BatchResult>(const std::vector<BatchItem*>&)>;
+
+  DynamicBatcher(BatcherOptions options, RunBatch run);
+  ~DynamicBatcher();  // drain()
+  DynamicBatcher(const DynamicBatcher&) = delete;
+  DynamicBatcher& operator=(const DynamicBatcher&) = delete;
+
+  // Queues `item`; false (item untouched) when the queue is full or draining.
+  bool submit(BatchItem&& item);
+  // Refuses new items, runs the queued ones, and joins the batch thread.
+  void drain();
+
+  struct Stats {
+    int64_t batches = 0;
+    int64_t rows = 0;
+    int64_t expired = 0;  // answered 504
+    int64_t refused = 0;  // queue full
+  };
+  Stats stats() const;
+  int queued() const;
+
+ private:
+  void loop();
+  std::vector<BatchItem> takeBatch(std::unique_lock<std::mutex>& lock);
+
+  const BatcherOptions options_;
+  const RunBatch run_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<BatchItem> queue_;
+  bool draining_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace cohort::serve
