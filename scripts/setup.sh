@@ -31,6 +31,7 @@ packages=(
   chromium                            # headless: the sweep report's test renders the HTML
   python3-optuna python3-sklearn      # the sweep's peer in bench/ and the examples
   clang-14 libfuzzer-14-dev           # fuzz targets for the parsers (hostile input)
+  libboost-dev                        # cohort-serve's HTTP server (Boost.Beast, header-only)
   clang-format                        # scripts/test.sh checks the sources' format
 )
 

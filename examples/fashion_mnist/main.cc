@@ -25,6 +25,8 @@
 #include <optional>
 
 #include "cohort/cohort.h"
+#include "cohort/core/json.h"
+#include "cohort/serve/serve_main.h"
 #include "conv_net.h"
 #include "train_options.h"
 
@@ -343,7 +345,39 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
 }  // namespace
 }  // namespace fashion_mnist
 
+namespace fashion_mnist {
+namespace {
+
+// What cohort::serve::run builds for a version this program exported: the
+// ConvNet with the sizes its model.json's config names, taking images as
+// the data set holds them ("image": FP32 [N, 28, 28], pixels 0-255) and
+// normalising them as training did.
+std::optional<cohort::serve::BuiltModel> buildForServing(const nlohmann::json& model_json) {
+  if (cohort::jsonField(model_json, "architecture", std::string()) != "fashion_mnist.ConvNet")
+    return std::nullopt;
+  const TrainOptions defaults;
+  const nlohmann::json config = model_json.value("config", nlohmann::json::object());
+  auto net = std::make_shared<ConvNet>(cohort::jsonField(config, "conv1", defaults.conv1),
+                                       cohort::jsonField(config, "conv2", defaults.conv2),
+                                       cohort::jsonField(config, "hidden", defaults.hidden),
+                                       cohort::jsonField(config, "dropout", defaults.dropout));
+  cohort::serve::BuiltModel built;
+  built.module = net;
+  built.forward = [net](const torch::Tensor& images) { return net->forward(normalise(images)); };
+  built.input_name = "image";
+  built.input_shape = {28, 28};
+  built.output_name = "logits";
+  return built;
+}
+
+}  // namespace
+}  // namespace fashion_mnist
+
 int main(int argc, char** argv) {
+  // `fashion_mnist serve MODEL [options]`: the same binary serves what it
+  // trained (cohort/serve/serve_main.h).
+  if (argc > 1 && std::string(argv[1]) == "serve")
+    return cohort::serve::run(argc - 1, argv + 1, fashion_mnist::buildForServing);
   std::string help;
   fashion_mnist::TrainOptions options;
   try {

@@ -18,6 +18,7 @@ bool DynamicBatcher::submit(BatchItem&& item) {
       ++stats_.refused;
       return false;
     }
+    item.queued_at = Clock::now();
     queue_.push_back(std::move(item));
   }
   wake_.notify_one();

@@ -46,6 +46,7 @@ struct BatchItem {
   InferRequest request;
   int64_t rows = 1;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point queued_at;  // set by submit()
   std::function<void(BatchResult)> done;
 };
 

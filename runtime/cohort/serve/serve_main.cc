@@ -1,0 +1,138 @@
+#include "cohort/serve/serve_main.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "cohort/core/env.h"
+#include "cohort/core/error.h"
+#include "cohort/core/log.h"
+#include "cohort/core/number.h"
+#include "cohort/registry/model_ref.h"
+#include "cohort/serve/model_source.h"
+#include "cohort/serve/server.h"
+
+namespace cohort::serve {
+
+namespace {
+
+const char* kUsage =
+    "usage: %s MODEL [options]\n"
+    "Serves MODEL over the Open Inference Protocol (KServe v2) on HTTP/1.1.\n"
+    "MODEL: NAME, NAME:VERSION or NAME@ALIAS in the model registry, or a model folder\n"
+    "\n"
+    "  --host ADDRESS       where to listen (default 127.0.0.1)\n"
+    "  --port N             (default 8000; 0: any free port, printed)\n"
+    "  --max-batch ROWS     rows in one forward pass (default 32)\n"
+    "  --max-delay-ms MS    how long a batch waits for more requests (default 2; 0: never)\n"
+    "  --max-queue N        requests waiting; more are answered 503 (default 1024)\n"
+    "  --max-body-mb MB     larger bodies are answered 413 (default 64)\n"
+    "  --timeout-ms MS      a request still queued after this is answered 504 (default 30000)\n"
+    "  --drain-seconds S    on SIGTERM, time for accepted requests to finish (default 30)\n"
+    "  --threads N          connection threads (default 2)\n"
+    "  --registry URL       the model registry (default: COHORT_REGISTRY, else "
+    "~/.cohort/registry)\n"
+    "  --name NAME          the name clients use, /v2/models/NAME (default: the registered\n"
+    "                       name, or \"model\" for a folder)\n";
+
+struct Options {
+  std::string model;
+  std::string registry;
+  std::string name;
+  ServerOptions server;
+};
+
+// The options, or nullopt after --help.
+std::optional<Options> parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::printf(kUsage, argv[0]);
+      return std::nullopt;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (!o.model.empty()) throw ConfigError("a second MODEL '" + arg + "'", "serve one model");
+      o.model = arg;
+      continue;
+    }
+    if (i + 1 >= argc) throw ConfigError(arg + " needs a value", "see --help");
+    const std::string value = argv[++i];
+    auto whole = [&](int64_t least, int64_t most) { return requireWhole(value, least, most, arg); };
+    if (arg == "--host") {
+      o.server.host = value;
+    } else if (arg == "--port") {
+      o.server.port = static_cast<int>(whole(0, 65535));
+    } else if (arg == "--max-batch") {
+      o.server.batching.max_batch = whole(1, 1 << 20);
+    } else if (arg == "--max-delay-ms") {
+      o.server.batching.max_delay = std::chrono::microseconds(whole(0, 60000) * 1000);
+    } else if (arg == "--max-queue") {
+      o.server.batching.max_queue = static_cast<int>(whole(1, 1 << 24));
+    } else if (arg == "--max-body-mb") {
+      o.server.max_body_bytes = whole(1, 1 << 14) << 20;
+    } else if (arg == "--timeout-ms") {
+      o.server.request_timeout = std::chrono::milliseconds(whole(1, 3600000));
+    } else if (arg == "--drain-seconds") {
+      o.server.drain_seconds = static_cast<double>(whole(0, 3600));
+    } else if (arg == "--threads") {
+      o.server.threads = static_cast<int>(whole(1, 256));
+    } else if (arg == "--registry") {
+      o.registry = value;
+    } else if (arg == "--name") {
+      registry::checkName(value, "--name");
+      o.name = value;
+    } else {
+      throw ConfigError("unknown option " + arg, "see --help");
+    }
+  }
+  if (o.model.empty())
+    throw ConfigError("no MODEL to serve",
+                      "name a registered model or a model folder (see --help)");
+  return o;
+}
+
+}  // namespace
+
+int run(int argc, char** argv, const ModelFactory& factory) {
+  Options options;
+  try {
+    const auto parsed = parse(argc, argv);
+    if (!parsed) return 0;
+    options = *parsed;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    return 2;
+  }
+  const std::string scratch =
+      (std::filesystem::temp_directory_path() / ("cohort-serve-" + std::to_string(::getpid())))
+          .string();
+  int status = 0;
+  try {
+    const Settings settings = Settings::fromEnvironment(processEnv());
+    ModelFiles files = fetchModel(options.model, options.registry, settings, scratch);
+    if (!options.name.empty()) files.identity.name = options.name;
+    auto model = loadModel(files, factory);
+    const ModelIdentity identity = model->identity();
+    Server server(options.server, std::move(model));
+    std::printf(
+        "cohort-serve: serving %s%s (sha256 %s) on http://%s:%d\n", identity.name.c_str(),
+        identity.version.empty() ? " from a folder" : (" version " + identity.version).c_str(),
+        identity.sha256.c_str(), options.server.host.c_str(), server.boundPort());
+    std::fflush(stdout);
+    const int dropped = server.run();
+    std::printf("cohort-serve: stopped; %d request(s) dropped\n", dropped);
+    if (dropped > 0) status = 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    status = 1;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  return status;
+}
+
+}  // namespace cohort::serve
