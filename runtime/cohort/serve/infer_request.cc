@@ -18,7 +18,7 @@ using nlohmann::json;
 
 const json& member(const json& object, const char* key, const std::string& at) {
   const auto it = object.find(key);
-  if (it == object.end()) refuse(at + "." + key, "missing");
+  if (it == object.end()) refuse(at.empty() ? key : at + "." + key, "missing");
   return *it;
 }
 
@@ -152,7 +152,7 @@ InferRequest parseInferRequest(std::string_view body, const RequestLimits& limit
   if (const auto p = doc.find("parameters"); p != doc.end() && !p->is_object())
     refuse("parameters", "not an object");
 
-  const json& inputs = member(doc, "inputs", "the body");
+  const json& inputs = member(doc, "inputs", "");
   if (!inputs.is_array() || inputs.empty()) refuse("inputs", "not a non-empty array");
   if (static_cast<int>(inputs.size()) > limits.max_inputs)
     refuse("inputs", "more than " + std::to_string(limits.max_inputs) + " inputs");

@@ -105,7 +105,7 @@ ModelFiles fromRegistry(const std::string& text, const std::string& named, const
 ModelFiles fetchModel(const std::string& model, const std::string& registry,
                       const Settings& settings, const std::string& scratch) {
   std::error_code error;
-  if (model.find('/') != std::string::npos || fs::is_directory(model, error)) {
+  if (model.find('/') != std::string::npos) {  // a bare word is a registered name
     if (!fs::is_directory(model, error)) {
       throw Error(model + " is not a folder",
                   "name a model folder (OUTPUTS/model) or a registered NAME, NAME:VERSION or "

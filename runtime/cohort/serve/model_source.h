@@ -3,7 +3,8 @@
 //
 // MODEL is a registered version (NAME, NAME:VERSION or NAME@ALIAS, in the
 // registry --registry or COHORT_REGISTRY names) or a folder holding a
-// model.json (an OUTPUTS/model folder). A registered version is downloaded
+// model.json (an OUTPUTS/model folder), written as a path with a '/'
+// (./model): a bare word is always a registered name. A registered version is downloaded
 // into a fresh folder, and every file's sha256 is computed and compared with
 // the registry's record: a file that differs is refused, naming it, and the
 // model never serves. The version's digest (ModelIdentity::sha256) is the

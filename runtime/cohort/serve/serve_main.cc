@@ -23,6 +23,7 @@ const char* kUsage =
     "usage: %s MODEL [options]\n"
     "Serves MODEL over the Open Inference Protocol (KServe v2) on HTTP/1.1.\n"
     "MODEL: NAME, NAME:VERSION or NAME@ALIAS in the model registry, or a model folder\n"
+    "       written with a '/' (./model, outputs/model)\n"
     "\n"
     "  --host ADDRESS       where to listen (default 127.0.0.1)\n"
     "  --port N             (default 8000; 0: any free port, printed)\n"

@@ -71,7 +71,7 @@ void ServeMetrics::setModel(const std::string& name, const std::string& version,
                   label(sha256) + "\"";
 }
 
-std::string ServeMetrics::text(int queue_depth) const {
+std::string ServeMetrics::text(int queue_depth, int in_flight) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string out = "# TYPE cohort_serve_requests_total counter\n";
   for (const auto& [status, count] : by_status_) {
@@ -83,6 +83,8 @@ std::string ServeMetrics::text(int queue_depth) const {
   out += batch_rows_.text("cohort_serve_batch_rows");
   out += "# TYPE cohort_serve_queue_depth gauge\ncohort_serve_queue_depth " +
          std::to_string(queue_depth) + "\n";
+  out += "# TYPE cohort_serve_in_flight gauge\ncohort_serve_in_flight " +
+         std::to_string(in_flight) + "\n";
   out += "# TYPE cohort_serve_model_info gauge\ncohort_serve_model_info{" + model_labels_ + "} 1\n";
   return out;
 }

@@ -4,6 +4,7 @@
 //   cohort_serve_queue_wait_seconds                histogram: queued to run
 //   cohort_serve_batch_rows                        histogram: rows per forward pass
 //   cohort_serve_queue_depth                       requests waiting now
+//   cohort_serve_in_flight                         requests read and not yet answered
 //   cohort_serve_model_info{name,version,sha256}   1 for the model being served
 #pragma once
 
@@ -36,7 +37,7 @@ class ServeMetrics {
   void answered(int status, double seconds);
   void batched(int64_t rows, const std::vector<double>& queue_waits);
   void setModel(const std::string& name, const std::string& version, const std::string& sha256);
-  std::string text(int queue_depth) const;
+  std::string text(int queue_depth, int in_flight) const;
 
  private:
   mutable std::mutex mutex_;

@@ -172,8 +172,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (parts == std::vector<std::string>{"metrics"}) {
       only(http::verb::get);
-      return answer(200, server_->metrics.text(server_->batcher->queued()), false,
-                    "text/plain; version=0.0.4");
+      return answer(200,
+                    server_->metrics.text(server_->batcher->queued(), server_->in_flight.load()),
+                    false, "text/plain; version=0.0.4");
     }
     if (parts.size() < 3 || parts[0] != "v2" || parts[1] != "models")
       throw RequestError(404, "no such endpoint: " + std::string(request_.target().substr(0, 200)));

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# cohort-serve end to end, against the real registry, PyTorch and HTTP
+# clients (servers on 127.0.0.1, free ports, stopped at the end):
+#   - the example trained briefly, registered, aliased prod and served by
+#     its own binary (`fashion_mnist serve fm@prod`): its answers equal
+#     PyTorch's forward on the same weights read with h5py, within 1e-5;
+#     every answer names the version and digest; the lineage endpoint
+#     answers the registry's record; /metrics names the model and its sha256;
+#   - a TorchScript 784-2048-2048-10 MLP saved by PyTorch, registered and
+#     served by cohort-serve: answers equal PyTorch's within 1e-5;
+#   - malformed requests (wrong shape, wrong datatype, NaN, truncated JSON,
+#     10 MB of nesting, a body over --max-body-mb) get 400 or 413 naming the
+#     field or the setting, and the server answers the next request;
+#   - SIGTERM under load from 8 keep-alive clients: every request answered
+#     200 or 503-with-Retry-After, none dropped, exit 0; SIGTERM while a
+#     2,048-row request runs: readiness 503 at once, that request answered;
+#   - a tampered registered file, and an architecture cohort-serve cannot
+#     build, are refused at start (exit 1) naming the file or saying what to do.
+#   check_serve.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+py=/usr/bin/python3
+work=$(mktemp -d "${TMPDIR:-/tmp}/cohort_serve.XXXXXX")
+pids=()
+trap 'for p in "${pids[@]}"; do stop_pid "$p"; done; rm -rf "$work"' EXIT
+fail() { echo "check_serve: FAILED: $*"; exit 1; }
+step() { echo "== $*"; }
+source "$root/tests/common/servers.sh"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+cd "$work"
+registry=$work/registry
+model() { "$build/bin/cohort-model" --registry "$registry" "$@"; }
+
+# serve NAME PROGRAM ARGS...: starts a server on a free port; sets port and server_pid.
+serve() {
+  local name=$1
+  shift
+  "$@" --port 0 >"$name.out" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 300); do
+    port=$(grep -oE 'on http://127\.0\.0\.1:[0-9]+' "$name.out" | grep -oE '[0-9]+$' || true)
+    [ -n "$port" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || fail "$name did not start: $(cat "$name.out")"
+    sleep 0.1
+  done
+  fail "$name did not say where it listens: $(cat "$name.out")"
+}
+
+step "the example, trained on 2,048 images and registered as fm@prod"
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to data --shard-mb 4 >/dev/null
+"$build/bin/cohortrun" --procs-per-node 1 --outputs fm/outputs --logs fm/logs -- \
+  "$build/examples/fashion_mnist/fashion_mnist" --data "$work/data" --epochs 1 --max-train 2048 \
+  >fm.out 2>&1 || fail "training: $(tail -n 20 fm.out)"
+model register fm --from fm/outputs >/dev/null
+model alias fm:1 prod >/dev/null
+
+step "a TorchScript 784-2048-2048-10 MLP saved by PyTorch, registered as mlp"
+mkdir -p mlp/outputs/model
+"$py" - mlp/outputs/model <<'PY'
+import json, sys, torch
+torch.manual_seed(1)
+net = torch.nn.Sequential(torch.nn.Linear(784, 2048), torch.nn.ReLU(), torch.nn.Linear(2048, 2048),
+                          torch.nn.ReLU(), torch.nn.Linear(2048, 10)).eval()
+torch.jit.save(torch.jit.script(net), sys.argv[1] + "/model.pt")
+json.dump({"architecture": "mlp-784-2048-2048-10", "framework": "torchscript"},
+          open(sys.argv[1] + "/model.json", "w"))
+PY
+model register mlp --from mlp/outputs >/dev/null
+
+step "fashion_mnist serve fm@prod: answers equal PyTorch's on the same weights"
+serve fm "$build/examples/fashion_mnist/fashion_mnist" serve fm@prod --registry "$registry" --max-body-mb 1
+sha=$(grep -oE 'sha256 [0-9a-f]{64}' fm.out | cut -d' ' -f2)
+"$py" "$root/tests/serve/serve_client.py" example "$port" "$sha" "$work/fm/outputs/model" \
+  /usr/share/datasets/fashion-mnist || fail "the example's server (above)"
+
+step "malformed requests: 400 or 413 naming the field or the setting; the server goes on"
+"$py" "$root/tests/serve/serve_client.py" malformed "$port" || fail "malformed requests (above)"
+
+step "SIGTERM under load: nothing dropped, exit 0"
+"$py" "$root/tests/serve/serve_client.py" drain "$port" "$server_pid" || fail "the drain (above)"
+wait "$server_pid" && status=0 || status=$?
+[ "$status" = 0 ] || fail "the server exited $status after SIGTERM: $(tail -n 5 fm.out)"
+grep -q "stopped; 0 request(s) dropped" fm.out || fail "the server dropped requests: $(tail -n 5 fm.out)"
+
+step "cohort-serve mlp: TorchScript, answers equal PyTorch's"
+serve mlp "$build/bin/cohort-serve" mlp --registry "$registry"
+"$py" "$root/tests/serve/serve_client.py" torchscript "$port" "$work/mlp/outputs/model/model.pt" ||
+  fail "the TorchScript server (above)"
+
+step "SIGTERM while a large request runs: readiness 503 at once, the request answered"
+"$py" "$root/tests/serve/serve_client.py" ready-while-draining "$port" "$server_pid" ||
+  fail "readiness while draining (above)"
+wait "$server_pid" || fail "cohort-serve exited $? after SIGTERM"
+grep -q "stopped; 0 request(s) dropped" mlp.out || fail "cohort-serve dropped requests: $(tail -n 5 mlp.out)"
+
+step "refused at start: an architecture cohort-serve cannot build, and a tampered file"
+if "$build/bin/cohort-serve" fm@prod --registry "$registry" --port 0 >refused.out 2>&1; then
+  fail "cohort-serve served an architecture it cannot build"
+fi
+grep -q "fashion_mnist.ConvNet' is neither TorchScript" refused.out || fail "$(cat refused.out)"
+grep -q "cohort::serve::run" refused.out || fail "no advice: $(cat refused.out)"
+stored=$(find "$registry/models/mlp/versions" -name model.pt)
+printf 'x' | dd of="$stored" bs=1 seek=100 conv=notrunc 2>/dev/null
+if "$build/bin/cohort-serve" mlp --registry "$registry" --port 0 >tampered.out 2>&1; then
+  fail "cohort-serve served a tampered file"
+fi
+grep -q "model.pt" tampered.out || fail "the refusal does not name model.pt: $(cat tampered.out)"
+ls /tmp | grep -q "^cohort-serve-" && fail "a download folder was left in /tmp: $(ls /tmp | grep cohort-serve-)"
+echo "check_serve: all checks passed"
