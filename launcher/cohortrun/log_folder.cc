@@ -24,9 +24,10 @@ bool endsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-// The files of one attempt: rank logs and records.
+// The files of one attempt: rank logs, records and the timeline folder
+// (which the next attempt would write afresh).
 bool isAttemptFile(const std::string& name) {
-  return (startsWith(name, "rank-") && endsWith(name, ".log")) ||
+  return name == "timeline" || (startsWith(name, "rank-") && endsWith(name, ".log")) ||
          (startsWith(name, "exit-rank-") && endsWith(name, ".json")) ||
          (startsWith(name, "error-") && endsWith(name, ".json"));
 }
