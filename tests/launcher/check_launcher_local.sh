@@ -100,7 +100,10 @@ expect_run_json "d['exit_status'] == 1 and d['attempts'][0]['rank'] == 1"
 expect_no_leftovers
 
 # ---- a rank killed with SIGKILL; the restart succeeds ----
+# (and the killed attempt leaves no Open MPI shared-memory file in /dev/shm:
+# Open MPI's daemon removes each rank's vader_segment file when the job ends)
 new_case
+shm_before=$(ls /dev/shm)
 start_case sigkill 90 "${cr[@]}" --procs-per-node 3 --max-restarts 1 -- "$rank" --seconds 60 --until-restart 1 "$tag"
 if wait_for_files 30 "$case_outputs"/ready-rank-{0,1,2}; then
   sleep 0.5  # every rank is in its allreduce loop
@@ -118,6 +121,8 @@ expect_run_json "'SIGKILL' in d['attempts'][0]['root_cause'] and d['attempts'][0
 expect_file '"signal": 9' "$case_logs/attempt-0/exit-rank-1.json"
 expect_file 'restart 1' "$case_logs/rank-1.log"
 expect_no_leftovers
+shm_left=$(comm -13 <(echo "$shm_before") <(ls /dev/shm) | grep -E '^vader_segment' || true)
+[ -z "$shm_left" ] || fail "the killed attempt left shared-memory files in /dev/shm: $shm_left"
 
 # ---- an exception twice, then success: the restart count reaches the ranks ----
 new_case
