@@ -92,6 +92,19 @@ TEST(Batcher, ZeroDelayDoesNotWait) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 50ms);
 }
 
+TEST(Batcher, ALoneClientIsNotKeptWaiting) {
+  Recorder rec;
+  DynamicBatcher batcher({64, 200ms, 10}, rec.runner());
+  for (int i = 0; i < 3; ++i) {  // one request at a time, each after the last one's answer
+    std::promise<BatchResult> p;
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(batcher.submit(item(1, &p)));
+    EXPECT_EQ(p.get_future().get().status, 200);
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (i > 0) EXPECT_LT(took, 100ms) << "request " << i << " waited for company that cannot come";
+  }
+}
+
 TEST(Batcher, AFullQueueRefusesAtOnce) {
   Recorder rec;
   rec.hold = 200ms;

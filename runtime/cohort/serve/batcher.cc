@@ -57,9 +57,11 @@ std::vector<BatchItem> DynamicBatcher::takeBatch(std::unique_lock<std::mutex>& l
       queue_.pop_front();
     }
     const bool full = rows >= options_.max_batch || !queue_.empty();  // the next does not fit
-    if (full || draining_ || options_.max_delay.count() == 0) break;
+    // A lone client (the last batch held one request) is not kept waiting.
+    if (full || draining_ || options_.max_delay.count() == 0 || last_batch_items_ == 1) break;
     if (wake_.wait_until(lock, until) == std::cv_status::timeout && queue_.empty()) break;
   }
+  last_batch_items_ = static_cast<int64_t>(batch.size());
   return batch;
 }
 
@@ -74,10 +76,13 @@ void DynamicBatcher::loop() {
     // Requests past their deadline are answered without running.
     const auto now = Clock::now();
     std::vector<BatchItem*> live;
-    int64_t expired = 0, rows = 0;
+    int64_t rows = 0;
     for (auto& item : batch) {
       if (item.deadline <= now) {
-        ++expired;
+        {
+          std::lock_guard<std::mutex> counted(mutex_);
+          ++stats_.expired;
+        }
         item.done({504, "the request waited past its deadline in the queue", {}});
       } else {
         live.push_back(&item);
@@ -95,15 +100,14 @@ void DynamicBatcher::loop() {
       if (results.size() != live.size()) {
         results.assign(live.size(), {500, "the model returned no result for this request", {}});
       }
+      {
+        std::lock_guard<std::mutex> counted(mutex_);  // counted before anyone is answered
+        ++stats_.batches;
+        stats_.rows += rows;
+      }
       for (size_t i = 0; i < live.size(); ++i) live[i]->done(std::move(results[i]));
     }
-
     lock.lock();
-    stats_.expired += expired;
-    if (!live.empty()) {
-      ++stats_.batches;
-      stats_.rows += rows;
-    }
   }
 }
 

@@ -6,7 +6,11 @@
 // its deadline and a completion to call. One batch thread takes the oldest
 // request, then waits up to max_delay for more, until the batch holds
 // max_batch rows or nothing more is queued within the delay (max_delay 0:
-// whatever is queued now, no waiting). A request whose deadline passed while
+// whatever is queued now, no waiting). It waits only when the previous batch
+// held more than one request: a lone client, whose next request cannot come
+// before its answer, would wait max_delay for nothing on every request, while
+// under concurrency requests queue up during each forward pass anyway. A
+// request whose deadline passed while
 // it was queued is answered 504 without running. The queue is bounded: a
 // submit to a full queue is refused at once (the server answers 503 with
 // Retry-After) rather than letting latency grow without bound. Nothing here
@@ -85,6 +89,7 @@ class DynamicBatcher {
   std::condition_variable wake_;
   std::deque<BatchItem> queue_;
   bool draining_ = false;
+  int64_t last_batch_items_ = 0;  // requests in the previous batch (0: none yet)
   Stats stats_;
   std::thread thread_;
 };
