@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cohort/serve/infer_request.h"
+#include "cohort/serve/infer_request_sax.h"
 #include "cohort/serve/infer_response.h"
 
 namespace cohort::serve {
@@ -73,6 +74,41 @@ TEST(InferRequest, EveryDatatypeReads) {
   EXPECT_EQ(r.inputs[1].fp64[0], 1e300);
   EXPECT_EQ(r.inputs[2].ints, (std::vector<int64_t>{1, 0}));
   EXPECT_EQ(r.inputs[3].elements(), 0);
+}
+
+TEST(InferRequest, TheFastPathReadsCommonRequestsAsTheDomPathDoes) {
+  const char* bodies[] = {
+      R"({"id":"42","inputs":[{"name":"input0","shape":[2,2],"datatype":"INT32","data":[1,2,3,4]}],)"
+      R"("outputs":[{"name":"output0"}]})",
+      R"({"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[[1,2,3],[4,5,6.5]]},)"
+      R"({"name":"b","shape":[2],"datatype":"BOOL","data":[true,false],"parameters":{"a":[1,{}]}},)"
+      R"({"name":"f","shape":[1],"datatype":"FP64","data":[1e300]},)"
+      R"({"name":"i","shape":[1],"datatype":"INT64","data":[-9223372036854775808]}],"parameters":{}})",
+      R"({"inputs":[{"name":"e","shape":[2,0],"datatype":"FP32","data":[[],[]]}]})",
+  };
+  for (const char* body : bodies) {
+    const auto fast = readInferRequestFast(body, {});
+    ASSERT_TRUE(fast.has_value()) << body;
+    const InferRequest dom = readInferRequestDom(body, {});
+    EXPECT_EQ(fast->id, dom.id);
+    EXPECT_EQ(fast->outputs, dom.outputs);
+    ASSERT_EQ(fast->inputs.size(), dom.inputs.size());
+    for (size_t i = 0; i < dom.inputs.size(); ++i) {
+      EXPECT_EQ(fast->inputs[i].shape, dom.inputs[i].shape);
+      EXPECT_EQ(fast->inputs[i].fp32, dom.inputs[i].fp32);
+      EXPECT_EQ(fast->inputs[i].fp64, dom.inputs[i].fp64);
+      EXPECT_EQ(fast->inputs[i].ints, dom.inputs[i].ints);
+    }
+  }
+  // What it does not take, or finds wrong, it leaves to the DOM path.
+  const char* others[] = {
+      R"({"inputs":[{"data":[1],"name":"x","shape":[1],"datatype":"FP32"}]})",  // data first
+      R"({"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}],"parameters":3})",
+      R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1]}]})",
+      R"({"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}],"outputs":[{}]})",
+      R"({"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}],"id":"a","id":"b"})",
+  };
+  for (const char* body : others) EXPECT_FALSE(readInferRequestFast(body, {}).has_value()) << body;
 }
 
 TEST(InferRequest, MalformedRequestsAre400NamingTheField) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cohort/core/json.h"
+#include "cohort/serve/infer_request_sax.h"
 
 namespace cohort::serve {
 
@@ -139,6 +140,11 @@ Tensor readInput(const json& input, const std::string& at, int64_t* budget) {
 }  // namespace
 
 InferRequest parseInferRequest(std::string_view body, const RequestLimits& limits) {
+  if (auto fast = readInferRequestFast(body, limits)) return std::move(*fast);
+  return readInferRequestDom(body, limits);
+}
+
+InferRequest readInferRequestDom(std::string_view body, const RequestLimits& limits) {
   std::string why;
   const json doc = parseUntrustedJson(std::string(body), &why);
   if (doc.is_discarded()) refuse("the body", why);
