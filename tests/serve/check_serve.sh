@@ -14,6 +14,9 @@
 #   - SIGTERM under load from 8 keep-alive clients: every request answered
 #     200 or 503-with-Retry-After, none dropped, exit 0; SIGTERM while a
 #     2,048-row request runs: readiness 503 at once, that request answered;
+#   - --follow: the alias moved under load from version 1 to 2 (every
+#     answer 200 and equal to its version's PyTorch forward), then to a
+#     tampered version 3 (refused, logged, version 2 still serving);
 #   - a tampered registered file, and an architecture cohort-serve cannot
 #     build, are refused at start (exit 1) naming the file or saying what to do.
 #   check_serve.sh BUILD_DIR
@@ -95,15 +98,51 @@ step "SIGTERM while a large request runs: readiness 503 at once, the request ans
 wait "$server_pid" || fail "cohort-serve exited $? after SIGTERM"
 grep -q "stopped; 0 request(s) dropped" mlp.out || fail "cohort-serve dropped requests: $(tail -n 5 mlp.out)"
 
+step "--follow: the alias moved under load to version 2, then to a tampered version 3"
+mkdir -p mlp2/outputs/model mlp3/outputs/model
+"$py" - mlp2/outputs/model mlp3/outputs/model <<'PY'
+import json, sys, torch
+for seed, folder in ((2, sys.argv[1]), (3, sys.argv[2])):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 2048), torch.nn.ReLU(), torch.nn.Linear(2048, 2048),
+                              torch.nn.ReLU(), torch.nn.Linear(2048, 10)).eval()
+    torch.jit.save(torch.jit.script(net), folder + "/model.pt")
+    json.dump({"architecture": "mlp-784-2048-2048-10"}, open(folder + "/model.json", "w"))
+PY
+model register mlp --from mlp2/outputs >/dev/null
+model register mlp --from mlp3/outputs >/dev/null
+stored3=$(find "$registry/models/mlp/versions/00000003" -name model.pt)
+printf 'x' | dd of="$stored3" bs=1 seek=200 conv=notrunc 2>/dev/null
+model alias mlp:1 prod >/dev/null
+serve follow "$build/bin/cohort-serve" mlp@prod --follow --follow-seconds 1 --registry "$registry"
+"$py" "$root/tests/serve/serve_client.py" load "$port" "$work/stop-load" "$work/mlp/outputs/model/model.pt" \
+  "$work/mlp2/outputs/model/model.pt" &
+loader=$!
+sleep 1
+model alias mlp:2 prod >/dev/null
+for _ in $(seq 150); do grep -q "now serving version 2" follow.out && break; sleep 0.1; done
+grep -q "now serving version 2" follow.out || fail "the move to version 2 was not picked up: $(tail -n 5 follow.out)"
+sleep 1
+model alias mlp:3 prod >/dev/null
+for _ in $(seq 150); do grep -q "version 3 of mlp, which mlp@prod names, cannot be served" follow.out && break; sleep 0.1; done
+refusal=$(sed -n '/version 3 of mlp, which mlp@prod names, cannot be served/,/still serving version 2/p' follow.out)
+grep -q "model.pt" <<<"$refusal" && grep -q "still serving version 2" <<<"$refusal" ||
+  fail "the tampered version 3 was not refused naming model.pt: $(tail -n 5 follow.out)"
+sleep 1
+touch "$work/stop-load"
+wait "$loader" || fail "answers while the alias moved (above)"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "cohort-serve --follow exited $? after SIGTERM"
+
 step "refused at start: an architecture cohort-serve cannot build, and a tampered file"
 if "$build/bin/cohort-serve" fm@prod --registry "$registry" --port 0 >refused.out 2>&1; then
   fail "cohort-serve served an architecture it cannot build"
 fi
 grep -q "fashion_mnist.ConvNet' is neither TorchScript" refused.out || fail "$(cat refused.out)"
 grep -q "cohort::serve::run" refused.out || fail "no advice: $(cat refused.out)"
-stored=$(find "$registry/models/mlp/versions" -name model.pt)
+stored=$(find "$registry/models/mlp/versions/00000001" -name model.pt)
 printf 'x' | dd of="$stored" bs=1 seek=100 conv=notrunc 2>/dev/null
-if "$build/bin/cohort-serve" mlp --registry "$registry" --port 0 >tampered.out 2>&1; then
+if "$build/bin/cohort-serve" mlp:1 --registry "$registry" --port 0 >tampered.out 2>&1; then
   fail "cohort-serve served a tampered file"
 fi
 grep -q "model.pt" tampered.out || fail "the refusal does not name model.pt: $(cat tampered.out)"

@@ -7,6 +7,7 @@ library's http.client (keep-alive) and PyTorch as the reference.
   serve_client.py malformed PORT
   serve_client.py drain PORT SERVER_PID
   serve_client.py ready-while-draining PORT SERVER_PID
+  serve_client.py load PORT STOP_FILE V1_MODEL_PT V2_MODEL_PT
 """
 import gzip
 import http.client
@@ -261,6 +262,47 @@ def ready_while_draining(port, server_pid):
     check(result.get("status") == 200, f"the request running at SIGTERM: {result}")
 
 
+def load(port, stop_file, v1_pt, v2_pt):
+    """4 keep-alive clients until STOP_FILE exists; then: every answer 200,
+    both versions seen (in the Cohort-Model-Version header), each answer
+    equal to PyTorch's forward of the version it names."""
+    x = np.random.default_rng(7).random((2, 784), dtype=np.float32)
+    expected = {}
+    for version, pt in (("1", v1_pt), ("2", v2_pt)):
+        with torch.no_grad():
+            expected[version] = torch.jit.load(pt).eval()(torch.from_numpy(x)).numpy()
+    body = infer_body("x", x)
+    seen, bad, lock = {}, [], threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while not os.path.exists(stop_file):
+            try:
+                status, headers, answer = request(port, "POST", "/v2/models/mlp/infer", body, conn)
+            except (OSError, http.client.HTTPException) as e:
+                with lock:
+                    bad.append(f"connection: {e}")
+                return
+            version = headers.get("Cohort-Model-Version")
+            with lock:
+                seen[version] = seen.get(version, 0) + 1
+                if status != 200:
+                    bad.append(f"{status} {answer}")
+                elif version not in expected or answer.get("model_version") != version:
+                    bad.append(f"version {version} / {answer.get('model_version')}")
+                else:
+                    got = np.array(answer["outputs"][0]["data"], np.float32).reshape(2, 10)
+                    if float(np.abs(got - expected[version]).max()) > 1e-5:
+                        bad.append(f"version {version}'s answer differs from its model's")
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    print(f"  answers by version: {seen}; problems: {len(bad)}")
+    check(not bad, f"{bad[:5]}")
+    check(seen.get("1", 0) > 0 and seen.get("2", 0) > 0, f"not both versions answered: {seen}")
+
+
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "example":
@@ -271,6 +313,8 @@ if __name__ == "__main__":
         malformed(port)
     elif mode == "drain":
         drain(port, int(sys.argv[3]))
+    elif mode == "load":
+        load(port, sys.argv[3], sys.argv[4], sys.argv[5])
     elif mode == "ready-while-draining":
         ready_while_draining(port, int(sys.argv[3]))
     print("serve_client: ok")

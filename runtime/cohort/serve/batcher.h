@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -32,6 +33,8 @@
 #include "cohort/serve/infer_request.h"
 
 namespace cohort::serve {
+
+class ServedModel;
 
 struct BatcherOptions {
   int64_t max_batch = 32;  // rows in one forward pass
@@ -52,6 +55,9 @@ struct BatchItem {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point queued_at;  // set by submit()
   std::function<void(BatchResult)> done;
+  // The model the request was admitted for: it runs on that one even when
+  // another version has been swapped in meanwhile (server.h).
+  std::shared_ptr<ServedModel> model;
 };
 
 class DynamicBatcher {

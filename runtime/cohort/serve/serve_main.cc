@@ -12,6 +12,7 @@
 #include "cohort/core/log.h"
 #include "cohort/core/number.h"
 #include "cohort/registry/model_ref.h"
+#include "cohort/serve/alias_follower.h"
 #include "cohort/serve/model_source.h"
 #include "cohort/serve/server.h"
 
@@ -36,6 +37,8 @@ const char* kUsage =
     "  --threads N          connection threads (default 2)\n"
     "  --registry URL       the model registry (default: COHORT_REGISTRY, else "
     "~/.cohort/registry)\n"
+    "  --follow             with NAME@ALIAS: serve the version the alias names as it moves\n"
+    "  --follow-seconds S   how often the registry is asked (default 5)\n"
     "  --name NAME          the name clients use, /v2/models/NAME (default: the registered\n"
     "                       name, or \"model\" for a folder)\n";
 
@@ -43,6 +46,8 @@ struct Options {
   std::string model;
   std::string registry;
   std::string name;
+  bool follow = false;
+  double follow_seconds = 5;
   ServerOptions server;
 };
 
@@ -54,6 +59,10 @@ std::optional<Options> parse(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       std::printf(kUsage, argv[0]);
       return std::nullopt;
+    }
+    if (arg == "--follow") {
+      o.follow = true;
+      continue;
     }
     if (arg.rfind("--", 0) != 0) {
       if (!o.model.empty()) throw ConfigError("a second MODEL '" + arg + "'", "serve one model");
@@ -83,6 +92,8 @@ std::optional<Options> parse(int argc, char** argv) {
       o.server.threads = static_cast<int>(whole(1, 256));
     } else if (arg == "--registry") {
       o.registry = value;
+    } else if (arg == "--follow-seconds") {
+      o.follow_seconds = static_cast<double>(whole(1, 3600));
     } else if (arg == "--name") {
       registry::checkName(value, "--name");
       o.name = value;
@@ -90,6 +101,10 @@ std::optional<Options> parse(int argc, char** argv) {
       throw ConfigError("unknown option " + arg, "see --help");
     }
   }
+  if (o.follow &&
+      (o.model.find('/') != std::string::npos || o.model.find('@') == std::string::npos))
+    throw ConfigError("--follow needs MODEL as NAME@ALIAS, not " + o.model,
+                      "name the alias to follow, such as fashion-mnist@prod");
   if (o.model.empty())
     throw ConfigError("no MODEL to serve",
                       "name a registered model or a model folder (see --help)");
@@ -124,7 +139,17 @@ int run(int argc, char** argv, const ModelFactory& factory) {
         identity.version.empty() ? " from a folder" : (" version " + identity.version).c_str(),
         identity.sha256.c_str(), options.server.host.c_str(), server.boundPort());
     std::fflush(stdout);
+    std::unique_ptr<AliasFollower> follower;
+    if (options.follow) {
+      const registry::ModelRef ref = registry::parseModelRef(options.model);
+      follower = std::make_unique<AliasFollower>(
+          server,
+          FollowOptions{ref.name, ref.alias, options.registry, options.name, scratch,
+                        options.follow_seconds},
+          settings, factory);
+    }
     const int dropped = server.run();
+    follower.reset();
     std::printf("cohort-serve: stopped; %d request(s) dropped\n", dropped);
     if (dropped > 0) status = 1;
   } catch (const std::exception& e) {

@@ -35,6 +35,9 @@ class ServedModel {
   virtual std::vector<BatchResult> run(const std::vector<BatchItem*>& batch) = 0;
   // The protocol's model metadata: {"name", "versions", "platform", "inputs", "outputs"}.
   virtual nlohmann::json metadata() const = 0;
+  // One forward pass before the model serves, where its input's shape is
+  // known (first calls allocate); throws when the model cannot run.
+  virtual void warm() = 0;
 
  protected:
   explicit ServedModel(ModelIdentity identity) : identity_(std::move(identity)) {}

@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -50,7 +51,7 @@ std::vector<std::string> segmentsOf(beast::string_view target) {
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(ServerOptions o, std::unique_ptr<ServedModel> m)
       : options(std::move(o)),
-        model(std::move(m)),
+        model_(std::move(m)),
         acceptor(net::make_strand(ioc)),
         drain_timer(ioc) {}
 
@@ -70,7 +71,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                             ": " + ec.message(),
                         "choose another --port, or stop what listens there");
     }
-    metrics.setModel(model->identity().name, model->identity().version, model->identity().sha256);
+    const ModelIdentity& id = model_->identity();
+    metrics.setModel(id.name, id.version, id.sha256);
     batcher = std::make_unique<DynamicBatcher>(
         options.batching, [this](const std::vector<BatchItem*>& items) {
           const auto now = Clock::now();
@@ -81,7 +83,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             rows += item->rows;
           }
           metrics.batched(rows, waits);
-          return model->run(items);
+          return runByModel(items);
         });
   }
 
@@ -90,7 +92,41 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void pollDrain();
 
   ServerOptions options;
-  std::unique_ptr<ServedModel> model;
+  // The model new requests are admitted for (swap() replaces it).
+  std::shared_ptr<ServedModel> current() const {
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    return model_;
+  }
+  void swap(std::shared_ptr<ServedModel> next) {
+    const ModelIdentity& id = next->identity();
+    metrics.setModel(id.name, id.version, id.sha256);
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    model_ = std::move(next);
+  }
+  // A batch's items, each run on the model it was admitted for.
+  static std::vector<BatchResult> runByModel(const std::vector<BatchItem*>& items) {
+    std::vector<BatchResult> results(items.size());
+    std::vector<bool> done(items.size(), false);
+    for (size_t first = 0; first < items.size(); ++first) {
+      if (done[first]) continue;
+      std::vector<BatchItem*> group;
+      std::vector<size_t> where;
+      for (size_t i = first; i < items.size(); ++i) {
+        if (!done[i] && items[i]->model == items[first]->model) {
+          group.push_back(items[i]);
+          where.push_back(i);
+          done[i] = true;
+        }
+      }
+      auto answers = items[first]->model->run(group);
+      for (size_t k = 0; k < where.size() && k < answers.size(); ++k)
+        results[where[k]] = std::move(answers[k]);
+    }
+    return results;
+  }
+
+  std::shared_ptr<ServedModel> model_;
+  mutable std::mutex model_mutex_;
   ServeMetrics metrics;
   net::io_context ioc;
   tcp::acceptor acceptor;
@@ -99,6 +135,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::unique_ptr<DynamicBatcher> batcher;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
+  Clock::time_point drain_started;
   int dropped = 0;  // requests in flight when the drain ended
 };
 
@@ -155,7 +192,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (request_.method() != verb)
         throw RequestError(405, std::string("use ") + std::string(http::to_string(verb)) + " here");
     };
-    const ModelIdentity& id = server_->model->identity();
+    model_ = server_->current();
+    const ModelIdentity& id = model_->identity();
     if (parts == std::vector<std::string>{"v2", "health", "live"}) {
       only(http::verb::get);
       return answer(200, R"({"live":true})");
@@ -197,7 +235,7 @@ class Session : public std::enable_shared_from_this<Session> {
       throw RequestError(404, "no such endpoint: " + std::string(request_.target().substr(0, 200)));
     if (action.empty()) {
       only(http::verb::get);
-      return answer(200, server_->model->metadata().dump());
+      return answer(200, model_->metadata().dump());
     }
     if (action == "ready") {
       only(http::verb::get);
@@ -225,7 +263,8 @@ class Session : public std::enable_shared_from_this<Session> {
     InferRequest request = parseInferRequest(request_.body(), server_->options.limits);
     request_id_ = request.id;
     BatchItem item;
-    item.rows = server_->model->rowsOf(request);
+    item.rows = model_->rowsOf(request);
+    item.model = model_;
     item.request = std::move(request);
     item.deadline = started_ + server_->options.request_timeout;
     item.done = [self = shared_from_this()](BatchResult result) {
@@ -245,7 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void answerResult(BatchResult result) {
     if (result.status != 200) return answer(result.status, errorJson(result.error));
-    const ModelIdentity& id = server_->model->identity();
+    const ModelIdentity& id = model_->identity();
     answer(200, inferResponseJson({id.name, id.version, request_id_, std::move(result.outputs)}));
   }
 
@@ -255,7 +294,8 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(status), version_);
     res->set(http::field::server, "cohort-serve");
     res->set(http::field::content_type, type);
-    const ModelIdentity& id = server_->model->identity();
+    if (!model_) model_ = server_->current();  // a request refused before it was routed
+    const ModelIdentity& id = model_->identity();
     res->set("Cohort-Model-Version", id.version.empty() ? "folder" : id.version);
     res->set("Cohort-Model-Sha256", id.sha256);
     if (retry_after) res->set(http::field::retry_after, "1");
@@ -273,6 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->metrics.answered(status, secondsSince(started_));
     --server_->in_flight;
     request_ = {};
+    model_.reset();
     if (ec || eof) return close();
     read();
   }
@@ -291,6 +332,7 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   std::string request_id_;
   Clock::time_point started_;
+  std::shared_ptr<ServedModel> model_;  // the version this request is served by
 };
 
 }  // namespace
@@ -311,13 +353,19 @@ void Server::Impl::beginDrain() {
       "finishing the " +
       std::to_string(in_flight.load()) + " request(s) in flight (at most " +
       std::to_string(static_cast<int64_t>(options.drain_seconds)) + " s)");
+  drain_started = Clock::now();
   drain_deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(options.drain_seconds * 1000));
   pollDrain();
 }
 
 void Server::Impl::pollDrain() {
-  if ((in_flight == 0 && batcher->queued() == 0) || Clock::now() >= drain_deadline) {
+  // Done when nothing is in flight, and not before 250 ms have passed: a
+  // request a client sent just before the SIGTERM may still be on its way
+  // in, and must be answered (503), not reset.
+  const auto now = Clock::now();
+  const bool quiet = now - drain_started >= std::chrono::milliseconds(250);
+  if ((in_flight == 0 && batcher->queued() == 0 && quiet) || now >= drain_deadline) {
     dropped = in_flight.load();
     if (dropped > 0) {
       log::warn(std::to_string(dropped) + " request(s) still in flight after --drain-seconds");
@@ -333,6 +381,12 @@ Server::Server(ServerOptions options, std::unique_ptr<ServedModel> model)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(model))) {
   impl_->listen();
 }
+
+void Server::swap(std::unique_ptr<ServedModel> next) { impl_->swap(std::move(next)); }
+
+ModelIdentity Server::identity() const { return impl_->current()->identity(); }
+
+bool Server::stopping() const { return impl_->draining; }
 
 Server::~Server() {
   if (impl_->batcher) impl_->batcher->drain();

@@ -18,7 +18,8 @@
 // requests are answered 503 with Retry-After (connections are still
 // accepted, so that probes get their answer); requests already queued or
 // running finish, their answers saying Connection: close, and run() returns
-// once they are done or drain_seconds have passed.
+// once they are done and 250 ms have passed (a request sent just before the
+// signal is still answered), or drain_seconds have passed.
 #pragma once
 
 #include <chrono>
@@ -47,6 +48,13 @@ class Server {
   ~Server();
   // Binds the port (throws Error naming host and port when it cannot).
   int boundPort() const;
+  // Serves `next` from now on (thread-safe): requests admitted before keep
+  // the version they were admitted for, to their answer; the old version is
+  // freed when its last request is answered.
+  void swap(std::unique_ptr<ServedModel> next);
+  ModelIdentity identity() const;  // of the version new requests get
+  bool stopping() const;           // SIGTERM has come
+
   // Serves until SIGTERM or SIGINT, then drains; returns the number of
   // requests still in flight when drain_seconds ran out (0 normally).
   int run();

@@ -2,6 +2,7 @@
 
 #include <ATen/ops/cat.h>
 #include <ATen/ops/from_blob.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/script.h>
 
@@ -122,6 +123,14 @@ class TorchModel : public ServedModel {
     std::vector<BatchResult> results(batch.size());
     for (const auto& [key, members] : groups) runGroup(batch, members, &results);
     return results;
+  }
+
+  void warm() override {
+    if (built_.input_shape.empty()) return;  // TorchScript: the input is not known
+    std::vector<int64_t> shape{1};
+    for (const int64_t d : built_.input_shape) shape.push_back(d < 0 ? 1 : d);
+    c10::InferenceMode guard;
+    built_.forward(at::zeros(shape, scalarType(built_.input_type)));
   }
 
   nlohmann::json metadata() const override {
