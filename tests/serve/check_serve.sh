@@ -17,6 +17,8 @@
 #   - --follow: the alias moved under load from version 1 to 2 (every
 #     answer 200 and equal to its version's PyTorch forward), then to a
 #     tampered version 3 (refused, logged, version 2 still serving);
+#   - --canary mlp:2=30%: about 30% of 600 answers from version 2, each
+#     equal to its version's forward;
 #   - a tampered registered file, and an architecture cohort-serve cannot
 #     build, are refused at start (exit 1) naming the file or saying what to do.
 #   check_serve.sh BUILD_DIR
@@ -118,7 +120,9 @@ serve follow "$build/bin/cohort-serve" mlp@prod --follow --follow-seconds 1 --re
 "$py" "$root/tests/serve/serve_client.py" load "$port" "$work/stop-load" "$work/mlp/outputs/model/model.pt" \
   "$work/mlp2/outputs/model/model.pt" &
 loader=$!
-sleep 1
+for _ in $(seq 600); do [ -e "$work/stop-load.started" ] && break; sleep 0.1; done
+[ -e "$work/stop-load.started" ] || fail "the load never got an answer"
+sleep 0.5
 model alias mlp:2 prod >/dev/null
 for _ in $(seq 150); do grep -q "now serving version 2" follow.out && break; sleep 0.1; done
 grep -q "now serving version 2" follow.out || fail "the move to version 2 was not picked up: $(tail -n 5 follow.out)"
@@ -133,6 +137,15 @@ touch "$work/stop-load"
 wait "$loader" || fail "answers while the alias moved (above)"
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "cohort-serve --follow exited $? after SIGTERM"
+
+step "--canary mlp:2=30%: 30% of the answers from version 2, each its own version's"
+serve canary "$build/bin/cohort-serve" mlp:1 --canary mlp:2=30% --registry "$registry"
+grep -q "30% of the requests go to version 2" canary.out || fail "no canary: $(cat canary.out)"
+"$py" "$root/tests/serve/serve_client.py" load "$port" "$work/stop-canary" "$work/mlp/outputs/model/model.pt" \
+  "$work/mlp2/outputs/model/model.pt" 0.3 || fail "the canary (above)"
+curl -s "http://127.0.0.1:$port/metrics" | grep -q 'role="canary"' || fail "/metrics does not name the canary"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "cohort-serve --canary exited $? after SIGTERM"
 
 step "refused at start: an architecture cohort-serve cannot build, and a tampered file"
 if "$build/bin/cohort-serve" fm@prod --registry "$registry" --port 0 >refused.out 2>&1; then

@@ -7,7 +7,7 @@ library's http.client (keep-alive) and PyTorch as the reference.
   serve_client.py malformed PORT
   serve_client.py drain PORT SERVER_PID
   serve_client.py ready-while-draining PORT SERVER_PID
-  serve_client.py load PORT STOP_FILE V1_MODEL_PT V2_MODEL_PT
+  serve_client.py load PORT STOP_FILE V1_MODEL_PT V2_MODEL_PT [V2_SHARE]
 """
 import gzip
 import http.client
@@ -19,9 +19,11 @@ import sys
 import threading
 import time
 
-import h5py
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "serve"))
+import models  # noqa: E402  (the example's ConvNet in PyTorch, shared with the benchmark)
 
 
 def request(port, method, path, body=None, conn=None):
@@ -53,33 +55,12 @@ def infer_body(name, array, datatype="FP32", request_id=None):
     return json.dumps(body)
 
 
-class ConvNet(torch.nn.Module):
-    """examples/fashion_mnist/conv_net.cc in PyTorch (as tests/example/check_export.py)."""
-
-    def __init__(self, conv1, conv2, hidden):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, conv1, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(conv1, conv2, 5, padding=2)
-        self.fc1 = torch.nn.Linear(conv2 * 7 * 7, hidden)
-        self.fc2 = torch.nn.Linear(hidden, 10)
-
-    def forward(self, x):
-        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
-        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
-        return self.fc2(torch.relu(self.fc1(x.flatten(1))))
-
-
 def example(port, sha256, model_dir, idx_dir):
-    card = json.load(open(os.path.join(model_dir, "model.json")))
-    config = card["config"]
-    net = ConvNet(config["conv1"], config["conv2"], config["hidden"]).eval()
-    with h5py.File(os.path.join(model_dir, "weights.h5"), "r") as f:
-        net.load_state_dict({k: torch.from_numpy(f[k][...]) for k in f}, strict=True)
+    net = models.load("convnet", model_dir)  # the ConvNet in PyTorch, its weights read with h5py
     with gzip.open(os.path.join(idx_dir, "t10k-images-idx3-ubyte.gz"), "rb") as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:16].astype(np.float32)
     with torch.no_grad():
-        x = (torch.from_numpy(images) / 255 - 0.2860) / 0.3530
-        expected = net(x.unsqueeze(1)).numpy()
+        expected = net(torch.from_numpy(images)).numpy()
 
     status, headers, body = request(port, "POST", "/v2/models/fm/infer", infer_body("image", images, request_id="r1"))
     check(status == 200, f"infer: {status} {body}")
@@ -262,10 +243,12 @@ def ready_while_draining(port, server_pid):
     check(result.get("status") == 200, f"the request running at SIGTERM: {result}")
 
 
-def load(port, stop_file, v1_pt, v2_pt):
-    """4 keep-alive clients until STOP_FILE exists; then: every answer 200,
-    both versions seen (in the Cohort-Model-Version header), each answer
-    equal to PyTorch's forward of the version it names."""
+def load(port, stop_file, v1_pt, v2_pt, v2_share=None):
+    """4 keep-alive clients until STOP_FILE exists (or 600 answers, with
+    V2_SHARE); then: every answer 200, both versions seen (in the
+    Cohort-Model-Version header), each answer equal to PyTorch's forward of
+    the version it names, and version 2's share of the answers within 0.07
+    of V2_SHARE when given."""
     x = np.random.default_rng(7).random((2, 784), dtype=np.float32)
     expected = {}
     for version, pt in (("1", v1_pt), ("2", v2_pt)):
@@ -276,7 +259,7 @@ def load(port, stop_file, v1_pt, v2_pt):
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while not os.path.exists(stop_file):
+        while not os.path.exists(stop_file) and (v2_share is None or sum(seen.values()) < 600):
             try:
                 status, headers, answer = request(port, "POST", "/v2/models/mlp/infer", body, conn)
             except (OSError, http.client.HTTPException) as e:
@@ -285,6 +268,8 @@ def load(port, stop_file, v1_pt, v2_pt):
                 return
             version = headers.get("Cohort-Model-Version")
             with lock:
+                if not seen:
+                    open(stop_file + ".started", "w").close()  # the caller may move the alias now
                 seen[version] = seen.get(version, 0) + 1
                 if status != 200:
                     bad.append(f"{status} {answer}")
@@ -301,6 +286,10 @@ def load(port, stop_file, v1_pt, v2_pt):
     print(f"  answers by version: {seen}; problems: {len(bad)}")
     check(not bad, f"{bad[:5]}")
     check(seen.get("1", 0) > 0 and seen.get("2", 0) > 0, f"not both versions answered: {seen}")
+    if v2_share is not None:
+        share = seen["2"] / sum(seen.values())
+        print(f"  version 2 answered {share:.3f} of the requests (asked: {v2_share})")
+        check(abs(share - v2_share) <= 0.07, f"version 2's share {share:.3f}, not about {v2_share}")
 
 
 if __name__ == "__main__":
@@ -314,7 +303,7 @@ if __name__ == "__main__":
     elif mode == "drain":
         drain(port, int(sys.argv[3]))
     elif mode == "load":
-        load(port, sys.argv[3], sys.argv[4], sys.argv[5])
+        load(port, sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]) if len(sys.argv) > 6 else None)
     elif mode == "ready-while-draining":
         ready_while_draining(port, int(sys.argv[3]))
     print("serve_client: ok")

@@ -37,6 +37,7 @@ const char* kUsage =
     "  --threads N          connection threads (default 2)\n"
     "  --registry URL       the model registry (default: COHORT_REGISTRY, else "
     "~/.cohort/registry)\n"
+    "  --canary REF=P%      send P% of the requests to another version (NAME@ALIAS or NAME:V)\n"
     "  --follow             with NAME@ALIAS: serve the version the alias names as it moves\n"
     "  --follow-seconds S   how often the registry is asked (default 5)\n"
     "  --name NAME          the name clients use, /v2/models/NAME (default: the registered\n"
@@ -47,6 +48,8 @@ struct Options {
   std::string registry;
   std::string name;
   bool follow = false;
+  std::string canary;       // the canary's MODEL
+  double canary_share = 0;  // 0-1
   double follow_seconds = 5;
   ServerOptions server;
 };
@@ -92,6 +95,20 @@ std::optional<Options> parse(int argc, char** argv) {
       o.server.threads = static_cast<int>(whole(1, 256));
     } else if (arg == "--registry") {
       o.registry = value;
+    } else if (arg == "--canary") {
+      const size_t eq = value.rfind('=');
+      std::string problem;
+      const std::string percent = eq == std::string::npos ? "" : value.substr(eq + 1);
+      const auto share =
+          readReal(percent.empty() || percent.back() != '%' ? std::string("x")
+                                                            : percent.substr(0, percent.size() - 1),
+                   0, 100, &problem, /*above_least=*/true);
+      if (eq == std::string::npos || eq == 0 || !share) {
+        throw ConfigError("--canary " + value.substr(0, 80) + " is not REF=P% with P in (0, 100]",
+                          "write it as fashion-mnist@staging=10%");
+      }
+      o.canary = value.substr(0, eq);
+      o.canary_share = *share / 100;
     } else if (arg == "--follow-seconds") {
       o.follow_seconds = static_cast<double>(whole(1, 3600));
     } else if (arg == "--name") {
@@ -134,6 +151,21 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     auto model = loadModel(files, factory);
     const ModelIdentity identity = model->identity();
     Server server(options.server, std::move(model));
+    if (!options.canary.empty()) {
+      ModelFiles canary = fetchModel(options.canary, options.registry, settings, scratch);
+      canary.identity.name = identity.name;  // one model, two versions
+      if (canary.identity.version == identity.version) {
+        throw ConfigError("--canary " + options.canary + " is version " + identity.version +
+                              ", the one already served",
+                          "name another version for the canary");
+      }
+      auto canary_model = loadModel(canary, factory);
+      canary_model->warm();
+      std::printf("cohort-serve: %.4g%% of the requests go to version %s (sha256 %s)\n",
+                  options.canary_share * 100, canary_model->identity().version.c_str(),
+                  canary_model->identity().sha256.c_str());
+      server.setCanary(std::move(canary_model), options.canary_share);
+    }
     std::printf(
         "cohort-serve: serving %s%s (sha256 %s) on http://%s:%d\n", identity.name.c_str(),
         identity.version.empty() ? " from a folder" : (" version " + identity.version).c_str(),

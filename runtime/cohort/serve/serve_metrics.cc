@@ -64,11 +64,11 @@ void ServeMetrics::batched(int64_t rows, const std::vector<double>& queue_waits)
   for (const double w : queue_waits) queue_wait_.observe(w);
 }
 
-void ServeMetrics::setModel(const std::string& name, const std::string& version,
-                            const std::string& sha256) {
+void ServeMetrics::setModel(const std::string& role, const std::string& name,
+                            const std::string& version, const std::string& sha256) {
   std::lock_guard<std::mutex> lock(mutex_);
-  model_labels_ = "name=\"" + label(name) + "\",version=\"" + label(version) + "\",sha256=\"" +
-                  label(sha256) + "\"";
+  model_labels_[role] = "name=\"" + label(name) + "\",version=\"" + label(version) +
+                        "\",sha256=\"" + label(sha256) + "\",role=\"" + label(role) + "\"";
 }
 
 std::string ServeMetrics::text(int queue_depth, int in_flight) const {
@@ -85,7 +85,9 @@ std::string ServeMetrics::text(int queue_depth, int in_flight) const {
          std::to_string(queue_depth) + "\n";
   out += "# TYPE cohort_serve_in_flight gauge\ncohort_serve_in_flight " +
          std::to_string(in_flight) + "\n";
-  out += "# TYPE cohort_serve_model_info gauge\ncohort_serve_model_info{" + model_labels_ + "} 1\n";
+  out += "# TYPE cohort_serve_model_info gauge\n";
+  for (const auto& [role, labels] : model_labels_)
+    out += "cohort_serve_model_info{" + labels + "} 1\n";
   return out;
 }
 

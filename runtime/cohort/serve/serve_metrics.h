@@ -5,7 +5,8 @@
 //   cohort_serve_batch_rows                        histogram: rows per forward pass
 //   cohort_serve_queue_depth                       requests waiting now
 //   cohort_serve_in_flight                         requests read and not yet answered
-//   cohort_serve_model_info{name,version,sha256}   1 for the model being served
+//   cohort_serve_model_info{name,version,sha256,role}   1 for each model served
+//                                                  (role "primary" or "canary")
 #pragma once
 
 #include <array>
@@ -36,14 +37,16 @@ class ServeMetrics {
   ServeMetrics();
   void answered(int status, double seconds);
   void batched(int64_t rows, const std::vector<double>& queue_waits);
-  void setModel(const std::string& name, const std::string& version, const std::string& sha256);
+  // `role`: "primary" or "canary".
+  void setModel(const std::string& role, const std::string& name, const std::string& version,
+                const std::string& sha256);
   std::string text(int queue_depth, int in_flight) const;
 
  private:
   mutable std::mutex mutex_;
   std::map<int, int64_t> by_status_;
   Histogram latency_, queue_wait_, batch_rows_;
-  std::string model_labels_;
+  std::map<std::string, std::string> model_labels_;  // by role
 };
 
 }  // namespace cohort::serve

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "cohort/core/error.h"
@@ -72,7 +73,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                         "choose another --port, or stop what listens there");
     }
     const ModelIdentity& id = model_->identity();
-    metrics.setModel(id.name, id.version, id.sha256);
+    metrics.setModel("primary", id.name, id.version, id.sha256);
     batcher = std::make_unique<DynamicBatcher>(
         options.batching, [this](const std::vector<BatchItem*>& items) {
           const auto now = Clock::now();
@@ -99,7 +100,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
   void swap(std::shared_ptr<ServedModel> next) {
     const ModelIdentity& id = next->identity();
-    metrics.setModel(id.name, id.version, id.sha256);
+    metrics.setModel("primary", id.name, id.version, id.sha256);
     std::lock_guard<std::mutex> lock(model_mutex_);
     model_ = std::move(next);
   }
@@ -125,8 +126,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return results;
   }
 
+  // The model this infer request goes to: the canary for its share of them.
+  std::shared_ptr<ServedModel> route() {
+    if (canary_) {
+      std::lock_guard<std::mutex> lock(model_mutex_);
+      if (std::uniform_real_distribution<double>(0, 1)(canary_draw_) < canary_share_)
+        return canary_;
+      return model_;
+    }
+    return current();
+  }
+
   std::shared_ptr<ServedModel> model_;
   mutable std::mutex model_mutex_;
+  std::shared_ptr<ServedModel> canary_;  // set before run(), never changed
+  double canary_share_ = 0;
+  std::mt19937_64 canary_draw_{
+      std::random_device{}()};  // on the connection threads: under model_mutex_
   ServeMetrics metrics;
   net::io_context ioc;
   tcp::acceptor acceptor;
@@ -222,7 +238,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                   "' here; this server serves '" + id.name + "'");
     size_t next = 3;
     if (parts.size() > 4 && parts[3] == "versions") {
-      if (parts[4] != id.version) {
+      const auto canary = server_->canary_;
+      if (canary && parts[4] == canary->identity().version) {
+        model_ = canary;
+      } else if (parts[4] != id.version) {
         throw RequestError(404, "version " + parts[4].substr(0, 40) + " of '" + id.name +
                                     "' is not served here; version " +
                                     (id.version.empty() ? std::string("(a folder)") : id.version) +
@@ -237,19 +256,22 @@ class Session : public std::enable_shared_from_this<Session> {
       only(http::verb::get);
       return answer(200, model_->metadata().dump());
     }
+    const ModelIdentity& served = model_->identity();  // the version named, if one was
     if (action == "ready") {
       only(http::verb::get);
       return answer(server_->draining ? 503 : 200,
-                    nlohmann::json{{"name", id.name}, {"ready", !server_->draining}}.dump());
+                    nlohmann::json{{"name", served.name}, {"ready", !server_->draining}}.dump());
     }
     if (action == "lineage" && next == 5) {
       only(http::verb::get);
-      if (id.lineage.is_null())
+      if (served.lineage.is_null())
         throw RequestError(404, "this model was served from a folder: it has no lineage record");
-      return answer(200, id.lineage.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return answer(200,
+                    served.lineage.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     if (action == "infer") {
       only(http::verb::post);
+      if (next == 3) model_ = server_->route();  // no version named: the canary takes its share
       return infer();
     }
     throw RequestError(404, "no such endpoint: " + std::string(request_.target().substr(0, 200)));
@@ -383,6 +405,13 @@ Server::Server(ServerOptions options, std::unique_ptr<ServedModel> model)
 }
 
 void Server::swap(std::unique_ptr<ServedModel> next) { impl_->swap(std::move(next)); }
+
+void Server::setCanary(std::unique_ptr<ServedModel> canary, double share) {
+  const ModelIdentity& id = canary->identity();
+  impl_->metrics.setModel("canary", id.name, id.version, id.sha256);
+  impl_->canary_ = std::move(canary);
+  impl_->canary_share_ = share;
+}
 
 ModelIdentity Server::identity() const { return impl_->current()->identity(); }
 

@@ -52,6 +52,10 @@ class Server {
   // the version they were admitted for, to their answer; the old version is
   // freed when its last request is answered.
   void swap(std::unique_ptr<ServedModel> next);
+  // Before run(): `share` (0-1) of the infer requests that name no version go
+  // to `canary` (another version of the model, --canary); a request naming
+  // the canary's version goes to it. Answers say which version served them.
+  void setCanary(std::unique_ptr<ServedModel> canary, double share);
   ModelIdentity identity() const;  // of the version new requests get
   bool stopping() const;           // SIGTERM has come
 

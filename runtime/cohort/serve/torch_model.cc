@@ -108,7 +108,8 @@ class TorchModel : public ServedModel {
     }
     for (const auto& wanted : request.outputs) {
       if (wanted != built_.output_name)
-        throw RequestError(400, "outputs: this model has no output '" + wanted + "'");
+        throw RequestError(400,
+                           "outputs: this model has no output '" + wanted.substr(0, 128) + "'");
     }
     return in.shape[0];
   }
