@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
+
+#include "cohort/core/file_io.h"
 
 namespace cohort::log {
 
@@ -11,6 +14,7 @@ namespace {
 std::atomic<int> rank_{-1};
 std::atomic<int> size_{0};
 std::atomic<int> level_{static_cast<int>(Level::kInfo)};
+std::atomic<int> copy_fd_{-1};
 
 const char* levelName(Level level) {
   switch (level) {
@@ -50,6 +54,8 @@ bool parseLevel(const std::string& text, Level* out) {
   return true;
 }
 
+void copyTo(int fd) { copy_fd_ = fd; }
+
 void write(Level level, const std::string& message) {
   if (static_cast<int>(level) < level_) return;
   // One fprintf per line keeps lines from different threads whole.
@@ -58,6 +64,13 @@ void write(Level level, const std::string& message) {
                  message.c_str());
   } else {
     std::fprintf(stderr, "[cohort %s] %s\n", levelName(level), message.c_str());
+  }
+  const int fd = copy_fd_;
+  if (fd >= 0) {  // one write(2) per line, so lines from threads stay whole
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    writeAll(fd, std::string(stamp) + " " + levelName(level) + " " + message + "\n");
   }
 }
 

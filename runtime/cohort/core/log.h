@@ -16,6 +16,9 @@ int currentRank();  // -1 before cohort::init()
 bool parseLevel(const std::string& text, Level* out);
 
 void write(Level level, const std::string& message);
+// Every line written from now on also goes, with its UTC time, to `fd` (a
+// tool's log file; -1 stops it). The caller keeps the descriptor open.
+void copyTo(int fd);
 inline void debug(const std::string& m) { write(Level::kDebug, m); }
 inline void info(const std::string& m) { write(Level::kInfo, m); }
 inline void warn(const std::string& m) { write(Level::kWarn, m); }

@@ -1,5 +1,6 @@
 #include "cohort/serve/serve_main.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
+#include "cohort/core/file_io.h"
 #include "cohort/core/log.h"
 #include "cohort/core/number.h"
 #include "cohort/registry/model_ref.h"
@@ -128,6 +130,20 @@ std::optional<Options> parse(int argc, char** argv) {
   return o;
 }
 
+// LOGS/serve.log (COHORT_LOGS_DIR, else ./logs), appended to, as every
+// cohort tool logs to its logs folder.
+UniqueFd openLog(const std::string& logs_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(logs_dir, error);
+  const std::string path = logs_dir + "/serve.log";
+  UniqueFd fd(openToWrite(path, O_WRONLY | O_CREAT | O_APPEND));
+  if (fd.fd < 0) {
+    throw ConfigError("cannot write the log: " + openToWriteProblem(path, errno),
+                      "set COHORT_LOGS_DIR to a folder this user can write");
+  }
+  return fd;
+}
+
 }  // namespace
 
 int run(int argc, char** argv, const ModelFactory& factory) {
@@ -144,8 +160,11 @@ int run(int argc, char** argv, const ModelFactory& factory) {
       (std::filesystem::temp_directory_path() / ("cohort-serve-" + std::to_string(::getpid())))
           .string();
   int status = 0;
+  UniqueFd log_file;
   try {
     const Settings settings = Settings::fromEnvironment(processEnv());
+    log_file = openLog(settings.logs_dir);
+    log::copyTo(log_file.fd);
     ModelFiles files = fetchModel(options.model, options.registry, settings, scratch);
     if (!options.name.empty()) files.identity.name = options.name;
     auto model = loadModel(files, factory);
@@ -161,16 +180,17 @@ int run(int argc, char** argv, const ModelFactory& factory) {
       }
       auto canary_model = loadModel(canary, factory);
       canary_model->warm();
-      std::printf("cohort-serve: %.4g%% of the requests go to version %s (sha256 %s)\n",
-                  options.canary_share * 100, canary_model->identity().version.c_str(),
-                  canary_model->identity().sha256.c_str());
+      char share[32];
+      std::snprintf(share, sizeof share, "%.4g%%", options.canary_share * 100);
+      log::info("cohort-serve: " + std::string(share) + " of the requests go to version " +
+                canary_model->identity().version + " (sha256 " + canary_model->identity().sha256 +
+                ")");
       server.setCanary(std::move(canary_model), options.canary_share);
     }
-    std::printf(
-        "cohort-serve: serving %s%s (sha256 %s) on http://%s:%d\n", identity.name.c_str(),
-        identity.version.empty() ? " from a folder" : (" version " + identity.version).c_str(),
-        identity.sha256.c_str(), options.server.host.c_str(), server.boundPort());
-    std::fflush(stdout);
+    log::info("cohort-serve: serving " + identity.name +
+              (identity.version.empty() ? " from a folder" : " version " + identity.version) +
+              " (sha256 " + identity.sha256 + ") on http://" + options.server.host + ":" +
+              std::to_string(server.boundPort()));
     std::unique_ptr<AliasFollower> follower;
     if (options.follow) {
       const registry::ModelRef ref = registry::parseModelRef(options.model);
@@ -182,12 +202,14 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     }
     const int dropped = server.run();
     follower.reset();
-    std::printf("cohort-serve: stopped; %d request(s) dropped\n", dropped);
+    log::info("cohort-serve: stopped; " + std::to_string(dropped) + " request(s) dropped");
     if (dropped > 0) status = 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    if (log_file.fd >= 0) writeAll(log_file.fd, std::string("error: ") + e.what() + "\n");
     status = 1;
   }
+  log::copyTo(-1);
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   return status;
