@@ -8,9 +8,9 @@
 # The same for each command of cohort-model and cohort-sweep, and every tool
 # sits in one bin/ folder, where each finds the others.
 #
-#   check_tools_help.sh COHORTRUN COHORT_PACK COHORT_UPLOAD COHORT_MODEL COHORT_SWEEP
+#   check_tools_help.sh COHORTRUN COHORT_PACK COHORT_UPLOAD COHORT_MODEL COHORT_SWEEP COHORT_SERVE
 set -u
-cohortrun=$1 pack=$2 upload=$3 model=$4 sweep=$5
+cohortrun=$1 pack=$2 upload=$3 model=$4 sweep=$5 serve=$6
 work=$(mktemp -d /tmp/cohort_tools_help_XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -45,7 +45,9 @@ for flag in --help -h; do
   help cohort-upload "$upload" "$flag"
   help cohort-model "$model" "$flag"
   help cohort-sweep "$sweep" "$flag"
+  help cohort-serve "$serve" "$flag"
 done
+help cohort-serve "$serve" m@prod --registry "$work/touched" --port 1 --help
 help cohortrun "$cohortrun" --logs "$work/touched" --outputs "$work/touched" --help -- /bin/true
 help cohort-pack "$pack" --to "$work/touched" --npy x="$work/none.npy" --help
 help cohort-upload "$upload" --to "$work/touched" --logs "$work/cwd" --help
@@ -65,7 +67,7 @@ help "cohort-sweep run" "$sweep" run "$work/touched.yaml" --dir "$work/touched" 
 "$model" download --help | grep -q "sha256 in" || fail "cohort-model download --help: no word on older records"
 
 # Every tool in one folder, named bin (build/bin, PREFIX/bin).
-for tool in "$pack" "$upload" "$model" "$sweep"; do
+for tool in "$pack" "$upload" "$model" "$sweep" "$serve"; do
   [ "$(dirname "$tool")" = "$(dirname "$cohortrun")" ] || fail "$tool is not beside $cohortrun"
 done
 [ "$(basename "$(dirname "$cohortrun")")" = bin ] || fail "the tools are in $(dirname "$cohortrun"), not a bin/ folder"
@@ -76,14 +78,14 @@ rc=0
 "$upload" --to "$work/touched" --check >"$work/out" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && grep -q COHORT_UPLOAD_INTERVAL_S "$work/out" ||
   fail "the control: cohort-upload without --help exited $rc: $(head -c 300 "$work/out")"
-for tool in "$cohortrun" "$pack" "$upload" "$model" "$sweep" "$model list" "$sweep best"; do
+for tool in "$cohortrun" "$pack" "$upload" "$model" "$sweep" "$model list" "$sweep best" "$serve"; do
   rc=0
   # shellcheck disable=SC2086  # "$model list": the tool and its command
   $tool --help=yes >"$work/out" 2>&1 || rc=$?
   [ "$rc" -eq 2 ] && grep -q -- "--help takes no value" "$work/out" || fail "$tool --help=yes exited $rc"
 done
 # The same error tail in every tool (See Note [A tool's main]): what, what to do, exit 2.
-for tool in "$cohortrun" "$pack" "$upload" "$model" "$sweep"; do
+for tool in "$cohortrun" "$pack" "$upload" "$model" "$sweep" "$serve"; do
   rc=0
   "$tool" --frobnicate >"$work/out" 2>&1 || rc=$?
   name=$(basename "$tool")

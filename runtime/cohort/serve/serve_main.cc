@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cohort/core/env.h"
@@ -22,8 +23,9 @@ namespace cohort::serve {
 
 namespace {
 
-const char* kUsage =
-    "usage: %s MODEL [options]\n"
+// The help after its "usage: NAME" line (no printf format: it holds '%').
+const char* kHelp =
+    " MODEL [options]\n"
     "Serves MODEL over the Open Inference Protocol (KServe v2) on HTTP/1.1.\n"
     "MODEL: NAME, NAME:VERSION or NAME@ALIAS in the model registry, or a model folder\n"
     "       written with a '/' (./model, outputs/model)\n"
@@ -43,7 +45,19 @@ const char* kUsage =
     "  --follow             with NAME@ALIAS: serve the version the alias names as it moves\n"
     "  --follow-seconds S   how often the registry is asked (default 5)\n"
     "  --name NAME          the name clients use, /v2/models/NAME (default: the registered\n"
-    "                       name, or \"model\" for a folder)\n";
+    "                       name, or \"model\" for a folder)\n"
+    "  -h,--help            print this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  cohort-serve fashion-mnist@prod --follow\n"
+    "  cohort-serve fashion-mnist@prod --canary fashion-mnist@staging=10% --port 8080\n"
+    "  cohort-serve ./outputs/model --name my-model\n"
+    "  fashion_mnist serve fashion-mnist@prod   (a trainer serving its own architecture)\n";
+
+// "cohort-serve" for the tool, "serve" for a trainer's subcommand.
+std::string programName(const char* argv0) {
+  return std::filesystem::path(argv0).filename().string();
+}
 
 struct Options {
   std::string model;
@@ -62,8 +76,12 @@ std::optional<Options> parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      std::printf(kUsage, argv[0]);
+      std::fputs(("usage: " + programName(argv[0]) + kHelp).c_str(), stdout);
       return std::nullopt;
+    }
+    if (arg.rfind("--help=", 0) == 0) {
+      throw ConfigError("--help takes no value",
+                        programName(argv[0]) + " --help lists every option");
     }
     if (arg == "--follow") {
       o.follow = true;
@@ -74,7 +92,18 @@ std::optional<Options> parse(int argc, char** argv) {
       o.model = arg;
       continue;
     }
-    if (i + 1 >= argc) throw ConfigError(arg + " needs a value", "see --help");
+    static const std::set<std::string> kWithValue = {
+        "--host",        "--port",           "--max-batch",     "--max-delay-ms", "--max-queue",
+        "--max-body-mb", "--timeout-ms",     "--drain-seconds", "--threads",      "--registry",
+        "--canary",      "--follow-seconds", "--name"};
+    if (kWithValue.count(arg) == 0) {
+      throw ConfigError("unknown option '" + arg.substr(0, 80) + "'",
+                        programName(argv[0]) + " --help lists every option");
+    }
+    if (i + 1 >= argc) {
+      throw ConfigError(arg + " needs a value",
+                        programName(argv[0]) + " --help lists every option");
+    }
     const std::string value = argv[++i];
     auto whole = [&](int64_t least, int64_t most) { return requireWhole(value, least, most, arg); };
     if (arg == "--host") {
@@ -117,7 +146,8 @@ std::optional<Options> parse(int argc, char** argv) {
       registry::checkName(value, "--name");
       o.name = value;
     } else {
-      throw ConfigError("unknown option " + arg, "see --help");
+      throw ConfigError("unknown option '" + arg.substr(0, 80) + "'",
+                        programName(argv[0]) + " --help lists every option");
     }
   }
   if (o.follow &&
@@ -153,7 +183,7 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     if (!parsed) return 0;
     options = *parsed;
   } catch (const Error& e) {
-    std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    std::fprintf(stderr, "%s: error: %s\n", programName(argv[0]).c_str(), e.what());
     return 2;
   }
   const std::string scratch =
@@ -205,7 +235,7 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     log::info("cohort-serve: stopped; " + std::to_string(dropped) + " request(s) dropped");
     if (dropped > 0) status = 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    std::fprintf(stderr, "%s: error: %s\n", programName(argv[0]).c_str(), e.what());
     if (log_file.fd >= 0) writeAll(log_file.fd, std::string("error: ") + e.what() + "\n");
     status = 1;
   }
