@@ -88,7 +88,7 @@ step "SIGTERM under load: nothing dropped, exit 0"
 wait "$server_pid" && status=0 || status=$?
 [ "$status" = 0 ] || fail "the server exited $status after SIGTERM: $(tail -n 5 fm.out)"
 grep -q "stopped; 0 request(s) dropped" fm.out || fail "the server dropped requests: $(tail -n 5 fm.out)"
-grep -qE "^[0-9T:-]+Z INFO cohort-serve: stopped; 0 request\(s\) dropped" logs/serve.log ||
+grep -qE "^[0-9T:.-]+Z INFO cohort-serve: stopped; 0 request\(s\) dropped" logs/serve.log ||
   fail "cohort-serve's log ./logs/serve.log does not say how it stopped: $(tail -n 3 logs/serve.log)"
 
 step "cohort-serve mlp: TorchScript, answers equal PyTorch's"

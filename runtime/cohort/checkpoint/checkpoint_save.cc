@@ -14,6 +14,7 @@
 #include "cohort/checkpoint/checkpoint_folder.h"
 #include "cohort/checkpoint/checkpointer.h"
 #include "cohort/checkpoint/cpu_rng_state.h"
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 #include "cohort/data/sharded_loader.h"
@@ -25,10 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Whether an error's text says the disk (or the user's quota) is full.
 bool saysDiskFull(const std::string& detail) {

@@ -12,6 +12,10 @@ double unixNow() {
   return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
 }
 
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string isoTime(double unix_seconds) {
   time_t whole = static_cast<time_t>(unix_seconds);
   int millis = static_cast<int>((unix_seconds - static_cast<double>(whole)) * 1000);

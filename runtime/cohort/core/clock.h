@@ -2,6 +2,7 @@
 // text run.json and the logs show ("2024-05-01T12:00:00.123Z").
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -9,6 +10,8 @@ namespace cohort {
 
 // Seconds since the Unix epoch, with sub-second precision.
 double unixNow();
+// Seconds on the monotonic clock since `start` (durations, not dates).
+double secondsSince(std::chrono::steady_clock::time_point start);
 
 // "2024-05-01T12:00:00.123Z": UTC, the milliseconds truncated.
 std::string isoTime(double unix_seconds);

@@ -2,8 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
-#include <ctime>
-
+#include "cohort/core/clock.h"
 #include "cohort/core/file_io.h"
 
 namespace cohort::log {
@@ -67,10 +66,7 @@ void write(Level level, const std::string& message) {
   }
   const int fd = copy_fd_;
   if (fd >= 0) {  // one write(2) per line, so lines from threads stay whole
-    const std::time_t now = std::time(nullptr);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    writeAll(fd, std::string(stamp) + " " + levelName(level) + " " + message + "\n");
+    writeAll(fd, isoTime(unixNow()) + " " + levelName(level) + " " + message + "\n");
   }
 }
 

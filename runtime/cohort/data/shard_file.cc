@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "cohort/core/error.h"
+#include "cohort/core/shape_text.h"
 #include "cohort/data/hdf5_handle.h"
 
 namespace cohort::data {
@@ -60,12 +61,6 @@ std::string describeFileType(hid_t type) {
   }
   if (kind == H5T_FLOAT) return "float" + std::to_string(size * 8);
   return "a non-numeric type";
-}
-
-std::string shapeText(const std::vector<int64_t>& dims) {
-  std::string text = "[";
-  for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
-  return text + "]";
 }
 
 // HDF5 file image callbacks that hand HDF5 the caller's buffer itself: the

@@ -1,5 +1,7 @@
 #include "cohort/optim/optimizer_state.h"
 
+#include "cohort/core/shape_text.h"
+
 namespace cohort::optim {
 
 namespace {
@@ -13,20 +15,14 @@ const at::Tensor* find(const StateTensors& tensors, const std::string& name) {
 
 }  // namespace
 
-std::string shapeText(at::IntArrayRef sizes) {
-  std::string text = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
-  return text + "]";
-}
-
 std::string describeMismatch(const StateTensors& saved, const StateTensors& live,
                              const std::string& what) {
   for (const auto& [name, tensor] : live) {
     const at::Tensor* s = find(saved, name);
     if (!s) return what + " has no tensor '" + name + "'";
     if (s->sizes() != tensor.sizes()) {
-      return what + "'s '" + name + "' has shape " + shapeText(s->sizes()) + ", this one " +
-             shapeText(tensor.sizes());
+      return what + "'s '" + name + "' has shape " + shapeText(s->sizes().vec()) + ", this one " +
+             shapeText(tensor.sizes().vec());
     }
     if (s->scalar_type() != tensor.scalar_type()) {
       return what + "'s '" + name + "' is " + c10::toString(s->scalar_type()) + ", this one " +

@@ -48,9 +48,6 @@ class OptimizerState {
 // Why the tensors `saved` cannot be loaded into `live`, tensor by tensor by
 // name, shape and dtype ("" when they can). `what` names the saved side in
 // the message: "the checkpoint's model".
-// A tensor shape as "[2, 3]".
-std::string shapeText(at::IntArrayRef sizes);
-
 std::string describeMismatch(const StateTensors& saved, const StateTensors& live,
                              const std::string& what);
 

@@ -8,6 +8,7 @@
 
 #include "cohort/core/error.h"
 #include "cohort/core/number.h"
+#include "cohort/core/shape_text.h"
 
 namespace cohort::optim {
 
@@ -227,9 +228,9 @@ void TorchOptimizerState::load(const StateTensors& tensors, const StateAttribute
     } else {
       COHORT_CHECK(t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type(), ConfigError,
                    "the checkpoint's optimizer tensor '" + name + "' is " +
-                       c10::toString(t.scalar_type()) + " " + shapeText(t.sizes()) +
+                       c10::toString(t.scalar_type()) + " " + shapeText(t.sizes().vec()) +
                        ", but parameter " + std::to_string(i) + " of group " + std::to_string(g) +
-                       " is " + c10::toString(p.scalar_type()) + " " + shapeText(p.sizes()),
+                       " is " + c10::toString(p.scalar_type()) + " " + shapeText(p.sizes().vec()),
                    kHint);
     }
     by_param[{g, i}][field] = t;

@@ -62,9 +62,8 @@ void AliasFollower::checkOnce() {
     server_.swap(std::move(next));
     refused_.clear();
     std::error_code ignored;
-    std::filesystem::remove_all(
-        std::filesystem::path(options_.scratch) / (options_.name + "-" + serving),
-        ignored);  // loaded: its files are no longer needed
+    // Loaded: the old version's files are no longer needed.
+    std::filesystem::remove_all(downloadFolder(options_.scratch, options_.name, serving), ignored);
     log::info("now serving version " + named + " of " + options_.name + " (sha256 " + sha256 + ")");
   } catch (const std::exception& e) {
     refused_ = named;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cohort/core/json.h"
+#include "cohort/core/shape_text.h"
 #include "cohort/serve/infer_request_sax.h"
 
 namespace cohort::serve {
@@ -23,49 +24,32 @@ const json& member(const json& object, const char* key, const std::string& at) {
   return *it;
 }
 
-std::string shapeText(const std::vector<int64_t>& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
+// `value` as appendElement takes it.
+JsonScalar scalarOf(const json& value) {
+  JsonScalar s;
+  s.type_name = value.type_name();
+  if (value.is_boolean()) {
+    s.kind = JsonScalar::Kind::kBool;
+    s.b = value.get<bool>();
+  } else if (value.is_number_unsigned() &&
+             value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    s.kind = JsonScalar::Kind::kBigUnsigned;
+    s.d = value.get<double>();
+  } else if (value.is_number_integer()) {
+    s.kind = JsonScalar::Kind::kInteger;
+    s.i = value.get<int64_t>();
+    s.d = static_cast<double>(s.i);
+  } else if (value.is_number_float()) {
+    s.kind = JsonScalar::Kind::kFloat;
+    s.d = value.get<double>();
+  }
+  return s;
 }
 
 // One element of `tensor`'s data, checked against its datatype.
 void append(Tensor& tensor, const json& value, const std::string& at) {
-  switch (tensor.type) {
-    case DataType::kFp32:
-    case DataType::kFp64: {
-      if (!value.is_number()) refuse(at, "not a number (" + std::string(value.type_name()) + ")");
-      const double v = value.get<double>();
-      if (!std::isfinite(v)) refuse(at, "not a finite number");
-      if (tensor.type == DataType::kFp64) {
-        tensor.fp64.push_back(v);
-      } else {
-        if (std::fabs(v) > std::numeric_limits<float>::max()) refuse(at, "outside FP32's range");
-        tensor.fp32.push_back(static_cast<float>(v));
-      }
-      return;
-    }
-    case DataType::kInt32:
-    case DataType::kInt64: {
-      if (value.is_number_unsigned()) {
-        if (value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-          refuse(at, "outside INT64's range");
-      } else if (!value.is_number_integer()) {
-        refuse(at, "not a whole number (" + std::string(value.type_name()) + ")");
-      }
-      const int64_t v = value.get<int64_t>();
-      if (tensor.type == DataType::kInt32 &&
-          (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
-        refuse(at, "outside INT32's range");
-      tensor.ints.push_back(v);
-      return;
-    }
-    case DataType::kBool:
-      if (!value.is_boolean())
-        refuse(at, "not true or false (" + std::string(value.type_name()) + ")");
-      tensor.ints.push_back(value.get<bool>() ? 1 : 0);
-      return;
-  }
+  const std::string problem = appendElement(tensor, scalarOf(value));
+  if (!problem.empty()) refuse(at, problem);
 }
 
 // Nested data: at depth `depth` an array of shape[depth] elements, scalars
@@ -138,6 +122,39 @@ Tensor readInput(const json& input, const std::string& at, int64_t* budget) {
 }
 
 }  // namespace
+
+std::string appendElement(Tensor& tensor, const JsonScalar& value) {
+  using Kind = JsonScalar::Kind;
+  const std::string type = value.type_name;
+  switch (tensor.type) {
+    case DataType::kFp32:
+    case DataType::kFp64:
+      if (value.kind == Kind::kBool || value.kind == Kind::kOther)
+        return "not a number (" + type + ")";
+      if (!std::isfinite(value.d)) return "not a finite number";
+      if (tensor.type == DataType::kFp64) {
+        tensor.fp64.push_back(value.d);
+      } else {
+        if (std::fabs(value.d) > std::numeric_limits<float>::max()) return "outside FP32's range";
+        tensor.fp32.push_back(static_cast<float>(value.d));
+      }
+      return "";
+    case DataType::kInt32:
+    case DataType::kInt64:
+      if (value.kind == Kind::kBigUnsigned) return "outside INT64's range";
+      if (value.kind != Kind::kInteger) return "not a whole number (" + type + ")";
+      if (tensor.type == DataType::kInt32 && (value.i < std::numeric_limits<int32_t>::min() ||
+                                              value.i > std::numeric_limits<int32_t>::max()))
+        return "outside INT32's range";
+      tensor.ints.push_back(value.i);
+      return "";
+    case DataType::kBool:
+      if (value.kind != Kind::kBool) return "not true or false (" + type + ")";
+      tensor.ints.push_back(value.b ? 1 : 0);
+      return "";
+  }
+  return "not a datatype cohort reads";
+}
 
 InferRequest parseInferRequest(std::string_view body, const RequestLimits& limits) {
   if (auto fast = readInferRequestFast(body, limits)) return std::move(*fast);

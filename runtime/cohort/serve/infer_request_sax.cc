@@ -1,6 +1,5 @@
 #include "cohort/serve/infer_request_sax.h"
 
-#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -40,23 +39,19 @@ class Reader : public nlohmann::json_sax<json> {
   bool ok = true;  // false: leave it to the DOM path
   bool done() const { return at_ == At::kDone; }
 
-  bool null() override { return scalar(Value::kOther); }
-  bool boolean(bool v) override {
-    value_.b = v;
-    return scalar(Value::kBool);
-  }
+  bool null() override { return scalar({JsonScalar::Kind::kOther, false, 0, 0, "null"}); }
+  bool boolean(bool v) override { return scalar({JsonScalar::Kind::kBool, v, 0, 0, "boolean"}); }
   bool number_integer(number_integer_t v) override {
-    value_.i = v;
-    return scalar(Value::kInt);
+    return scalar({JsonScalar::Kind::kInteger, false, v, static_cast<double>(v), "number"});
   }
   bool number_unsigned(number_unsigned_t v) override {
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return fail();
-    value_.i = static_cast<int64_t>(v);
-    return scalar(Value::kInt);
+    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return scalar({JsonScalar::Kind::kBigUnsigned, false, 0, static_cast<double>(v), "number"});
+    return scalar({JsonScalar::Kind::kInteger, false, static_cast<int64_t>(v),
+                   static_cast<double>(v), "number"});
   }
   bool number_float(number_float_t v, const string_t&) override {
-    value_.d = v;
-    return scalar(Value::kFloat);
+    return scalar({JsonScalar::Kind::kFloat, false, 0, v, "number"});
   }
   bool string(string_t& v) override {
     switch (at_) {
@@ -209,13 +204,6 @@ class Reader : public nlohmann::json_sax<json> {
   }
 
  private:
-  enum class Value { kBool, kInt, kFloat, kOther };
-  struct Scalar {
-    bool b = false;
-    int64_t i = 0;
-    double d = 0;
-  };
-
   Tensor& input() { return request.inputs.back(); }
   bool fail() {
     ok = false;
@@ -246,14 +234,14 @@ class Reader : public nlohmann::json_sax<json> {
     return true;
   }
 
-  bool scalar(Value kind) {
+  bool scalar(const JsonScalar& value) {
     switch (at_) {
       case At::kShape:
-        if (kind != Value::kInt || value_.i < 0) return fail();
-        input().shape.push_back(value_.i);
+        if (value.kind != JsonScalar::Kind::kInteger || value.i < 0) return fail();
+        input().shape.push_back(value.i);
         return true;
       case At::kData:
-        return element(kind);
+        return element(value);
       case At::kSkip:
         if (skip_object_only_ && skip_depth_ == 0) return fail();
         return endSkipped(false);
@@ -296,39 +284,11 @@ class Reader : public nlohmann::json_sax<json> {
     at_ = At::kInput;
     return true;
   }
-  bool element(Value kind) {
+  bool element(const JsonScalar& value) {
     if (depth_ == 0) return fail();  // data is not an array
     if (nested_ ? depth_ != input().shape.size() : depth_ != 1) return fail();
     ++counts_[depth_ - 1];
-    Tensor& t = input();
-    switch (t.type) {
-      case DataType::kFp32:
-      case DataType::kFp64: {
-        if (kind != Value::kInt && kind != Value::kFloat) return fail();
-        const double v = kind == Value::kInt ? static_cast<double>(value_.i) : value_.d;
-        if (!std::isfinite(v)) return fail();
-        if (t.type == DataType::kFp64) {
-          t.fp64.push_back(v);
-        } else {
-          if (std::fabs(v) > std::numeric_limits<float>::max()) return fail();
-          t.fp32.push_back(static_cast<float>(v));
-        }
-        return true;
-      }
-      case DataType::kInt32:
-      case DataType::kInt64:
-        if (kind != Value::kInt) return fail();
-        if (t.type == DataType::kInt32 && (value_.i < std::numeric_limits<int32_t>::min() ||
-                                           value_.i > std::numeric_limits<int32_t>::max()))
-          return fail();
-        t.ints.push_back(value_.i);
-        return true;
-      case DataType::kBool:
-        if (kind != Value::kBool) return fail();
-        t.ints.push_back(value_.b ? 1 : 0);
-        return true;
-    }
-    return fail();
+    return appendElement(input(), value).empty() || fail();
   }
 
   const RequestLimits& limits_;
@@ -341,7 +301,6 @@ class Reader : public nlohmann::json_sax<json> {
   int open_ = 0;                // objects and arrays open
   std::set<std::string> seen_;  // the body's members
   bool have_output_name_ = false;
-  Scalar value_;
   bool have_name_ = false, have_shape_ = false, have_type_ = false, have_data_ = false;
   int64_t count_ = 0;            // the current input's element count
   size_t depth_ = 0;             // arrays open in "data"

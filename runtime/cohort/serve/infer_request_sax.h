@@ -8,7 +8,9 @@
 // path never decides a refusal: it returns nullopt.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "cohort/serve/infer_request.h"
@@ -20,5 +22,18 @@ std::optional<InferRequest> readInferRequestFast(std::string_view body,
 
 // The DOM path alone: the request, or the RequestError naming the field.
 InferRequest readInferRequestDom(std::string_view body, const RequestLimits& limits);
+
+// One element of an input's data as either reader saw it.
+struct JsonScalar {
+  enum class Kind { kBool, kInteger, kBigUnsigned, kFloat, kOther };
+  Kind kind = Kind::kOther;
+  bool b = false;              // kBool
+  int64_t i = 0;               // kInteger
+  double d = 0;                // every number (kBigUnsigned: above INT64's range)
+  const char* type_name = "";  // JSON's name for its type, for a refusal
+};
+// Appends `value` to `tensor`'s elements if it fits its datatype: "" then,
+// else why not ("outside FP32's range"). The one rule both readers follow.
+std::string appendElement(Tensor& tensor, const JsonScalar& value);
 
 }  // namespace cohort::serve

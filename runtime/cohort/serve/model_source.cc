@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "cohort/core/error.h"
 #include "cohort/core/file_io.h"
@@ -11,6 +9,7 @@
 #include "cohort/registry/model_ref.h"
 #include "cohort/registry/registry_location.h"
 #include "cohort/storage/checksum.h"
+#include "cohort/storage/storage.h"
 
 namespace cohort::serve {
 
@@ -41,13 +40,12 @@ std::string digestOf(const std::vector<std::pair<std::string, std::string>>& fil
 }
 
 nlohmann::json modelJsonIn(const fs::path& dir) {
-  std::ifstream in(dir / "model.json", std::ios::binary);
-  if (!in) {
+  std::error_code error;
+  if (!fs::exists(dir / "model.json", error)) {
     throw Error(dir.string() + " has no model.json",
                 "serve an OUTPUTS/model folder or a registered version");
   }
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  nlohmann::json doc = parseUntrustedJson(text);
+  nlohmann::json doc = parseUntrustedJson(storage::readLocalFile((dir / "model.json").string()));
   if (!doc.is_object())
     throw Error(dir.string() + "/model.json is not a JSON object", "export the model again");
   return doc;
@@ -67,7 +65,7 @@ ModelFiles fromRegistry(const std::string& text, const std::string& named, const
   const registry::ModelRef ref = registry::parseModelRef(text);
   registry::Registry reg = registry::openRegistry(named, settings);
   const registry::VersionRecord version = reg.resolve(ref);
-  const fs::path dir = fs::path(scratch) / (version.name + "-" + std::to_string(version.version));
+  const fs::path dir = downloadFolder(scratch, version.name, std::to_string(version.version));
   std::error_code error;
   fs::remove_all(dir, error);
   fs::create_directories(dir.parent_path(), error);
@@ -101,6 +99,11 @@ ModelFiles fromRegistry(const std::string& text, const std::string& named, const
 }
 
 }  // namespace
+
+std::string downloadFolder(const std::string& scratch, const std::string& name,
+                           const std::string& version) {
+  return (fs::path(scratch) / (name + "-" + version)).string();
+}
 
 ModelFiles fetchModel(const std::string& model, const std::string& registry,
                       const Settings& settings, const std::string& scratch) {

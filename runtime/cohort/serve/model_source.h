@@ -37,6 +37,10 @@ struct ModelFiles {
 ModelFiles fetchModel(const std::string& model, const std::string& registry,
                       const Settings& settings, const std::string& scratch);
 
+// The folder under `scratch` a registered version is downloaded into.
+std::string downloadFolder(const std::string& scratch, const std::string& name,
+                           const std::string& version);
+
 // Builds the model in `files` (TorchScript, or `factory`'s architecture).
 std::unique_ptr<ServedModel> loadModel(const ModelFiles& files, const ModelFactory& factory);
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <string>
+#include <tuple>
 
 #include "cohort/core/env.h"
 #include "cohort/core/error.h"
@@ -23,42 +23,6 @@ namespace cohort::serve {
 
 namespace {
 
-// The help after its "usage: NAME" line (no printf format: it holds '%').
-const char* kHelp =
-    " MODEL [options]\n"
-    "Serves MODEL over the Open Inference Protocol (KServe v2) on HTTP/1.1.\n"
-    "MODEL: NAME, NAME:VERSION or NAME@ALIAS in the model registry, or a model folder\n"
-    "       written with a '/' (./model, outputs/model)\n"
-    "\n"
-    "  --host ADDRESS       where to listen (default 127.0.0.1)\n"
-    "  --port N             (default 8000; 0: any free port, printed)\n"
-    "  --max-batch ROWS     rows in one forward pass (default 32)\n"
-    "  --max-delay-ms MS    how long a batch waits for more requests (default 2; 0: never)\n"
-    "  --max-queue N        requests waiting; more are answered 503 (default 1024)\n"
-    "  --max-body-mb MB     larger bodies are answered 413 (default 64)\n"
-    "  --timeout-ms MS      a request still queued after this is answered 504 (default 30000)\n"
-    "  --drain-seconds S    on SIGTERM, time for accepted requests to finish (default 30)\n"
-    "  --threads N          connection threads (default 2)\n"
-    "  --registry URL       the model registry (default: COHORT_REGISTRY, else "
-    "~/.cohort/registry)\n"
-    "  --canary REF=P%      send P% of the requests to another version (NAME@ALIAS or NAME:V)\n"
-    "  --follow             with NAME@ALIAS: serve the version the alias names as it moves\n"
-    "  --follow-seconds S   how often the registry is asked (default 5)\n"
-    "  --name NAME          the name clients use, /v2/models/NAME (default: the registered\n"
-    "                       name, or \"model\" for a folder)\n"
-    "  -h,--help            print this help and exit\n"
-    "\n"
-    "Examples:\n"
-    "  cohort-serve fashion-mnist@prod --follow\n"
-    "  cohort-serve fashion-mnist@prod --canary fashion-mnist@staging=10% --port 8080\n"
-    "  cohort-serve ./outputs/model --name my-model\n"
-    "  fashion_mnist serve fashion-mnist@prod   (a trainer serving its own architecture)\n";
-
-// "cohort-serve" for the tool, "serve" for a trainer's subcommand.
-std::string programName(const char* argv0) {
-  return std::filesystem::path(argv0).filename().string();
-}
-
 struct Options {
   std::string model;
   std::string registry;
@@ -70,85 +34,141 @@ struct Options {
   ServerOptions server;
 };
 
+// "cohort-serve" for the tool, "serve" for a trainer's subcommand.
+std::string programName(const char* argv0) {
+  return std::filesystem::path(argv0).filename().string();
+}
+
+// "REF=P%" of --canary: the canary's MODEL and its share (0-1].
+std::pair<std::string, double> canaryOf(const std::string& value) {
+  const size_t eq = value.rfind('=');
+  const std::string percent = eq == std::string::npos ? "" : value.substr(eq + 1);
+  std::string problem = "no '=P%'";
+  std::optional<double> share;
+  if (!percent.empty() && percent.back() == '%')
+    share = readReal(percent.substr(0, percent.size() - 1), 0, 100, &problem, /*above_least=*/true);
+  if (eq == std::string::npos || eq == 0 || !share) {
+    throw ConfigError(
+        "--canary " + value.substr(0, 80) + " is not REF=P% with P in (0, 100] (" + problem + ")",
+        "write it as fashion-mnist@staging=10%");
+  }
+  return {value.substr(0, eq), *share / 100};
+}
+
+// Every option, named once: its value's name ("" for a flag), its help, and
+// what it sets (the value checked, its range said when it is refused).
+struct Option {
+  const char* name;
+  const char* value;
+  const char* help;
+  void (*set)(Options& o, const std::string& name, const std::string& value);
+};
+int64_t whole(const std::string& name, const std::string& value, int64_t least, int64_t most) {
+  return requireWhole(value, least, most, name);
+}
+const Option kOptions[] = {
+    {"--host", "ADDRESS", "where to listen (default 127.0.0.1)",
+     [](Options& o, const std::string&, const std::string& v) { o.server.host = v; }},
+    {"--port", "N", "(default 8000; 0: any free port, printed)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.port = static_cast<int>(whole(n, v, 0, 65535));
+     }},
+    {"--max-batch", "ROWS", "rows in one forward pass (default 32)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.batching.max_batch = whole(n, v, 1, 1 << 20);
+     }},
+    {"--max-delay-ms", "MS", "how long a batch waits for more requests (default 2; 0: never)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.batching.max_delay = std::chrono::microseconds(whole(n, v, 0, 60000) * 1000);
+     }},
+    {"--max-queue", "N", "requests waiting; more are answered 503 (default 1024)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.batching.max_queue = static_cast<int>(whole(n, v, 1, 1 << 24));
+     }},
+    {"--max-body-mb", "MB", "larger bodies are answered 413 (default 64)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.max_body_bytes = whole(n, v, 1, 1 << 14) << 20;
+     }},
+    {"--timeout-ms", "MS", "a request still queued after this is answered 504 (default 30000)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.request_timeout = std::chrono::milliseconds(whole(n, v, 1, 3600000));
+     }},
+    {"--drain-seconds", "S", "on SIGTERM, time for accepted requests to finish (default 30)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.drain_seconds = static_cast<double>(whole(n, v, 0, 3600));
+     }},
+    {"--threads", "N", "connection threads (default 2)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.server.threads = static_cast<int>(whole(n, v, 1, 256));
+     }},
+    {"--registry", "URL", "the model registry (default: COHORT_REGISTRY, else ~/.cohort/registry)",
+     [](Options& o, const std::string&, const std::string& v) { o.registry = v; }},
+    {"--canary", "REF=P%", "send P% of the requests to another version (NAME@ALIAS or NAME:V)",
+     [](Options& o, const std::string&, const std::string& v) {
+       std::tie(o.canary, o.canary_share) = canaryOf(v);
+     }},
+    {"--follow", "", "with NAME@ALIAS: serve the version the alias names as it moves",
+     [](Options& o, const std::string&, const std::string&) { o.follow = true; }},
+    {"--follow-seconds", "S", "how often the registry is asked (default 5)",
+     [](Options& o, const std::string& n, const std::string& v) {
+       o.follow_seconds = static_cast<double>(whole(n, v, 1, 3600));
+     }},
+    {"--name", "NAME",
+     "the name in /v2/models/NAME (default: the registered name, \"model\" for a folder)",
+     [](Options& o, const std::string&, const std::string& v) {
+       registry::checkName(v, "--name");
+       o.name = v;
+     }},
+};
+
+std::string helpText(const std::string& program) {
+  std::string text = "usage: " + program +
+                     " MODEL [options]\n"
+                     "Serves MODEL over the Open Inference Protocol (KServe v2) on HTTP/1.1.\n"
+                     "MODEL: NAME, NAME:VERSION or NAME@ALIAS in the model registry, or a model "
+                     "folder\n       written with a '/' (./model, outputs/model)\n\n";
+  const auto line = [&text](const std::string& left, const char* help) {
+    text += "  " + left + std::string(left.size() < 21 ? 21 - left.size() : 1, ' ') + help + "\n";
+  };
+  for (const Option& option : kOptions)
+    line(std::string(option.name) + (*option.value ? " " : "") + option.value, option.help);
+  line("-h,--help", "print this help and exit");
+  return text +
+         "\nExamples:\n"
+         "  cohort-serve fashion-mnist@prod --follow\n"
+         "  cohort-serve fashion-mnist@prod --canary fashion-mnist@staging=10% --port 8080\n"
+         "  cohort-serve ./outputs/model --name my-model\n"
+         "  fashion_mnist serve fashion-mnist@prod   (a trainer serving its own architecture)\n";
+}
+
 // The options, or nullopt after --help.
 std::optional<Options> parse(int argc, char** argv) {
+  const std::string program = programName(argv[0]);
+  const std::string advice = program + " --help lists every option";
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      std::fputs(("usage: " + programName(argv[0]) + kHelp).c_str(), stdout);
+      std::fputs(helpText(program).c_str(), stdout);
       return std::nullopt;
     }
-    if (arg.rfind("--help=", 0) == 0) {
-      throw ConfigError("--help takes no value",
-                        programName(argv[0]) + " --help lists every option");
-    }
-    if (arg == "--follow") {
-      o.follow = true;
-      continue;
-    }
+    if (arg.rfind("--help=", 0) == 0) throw ConfigError("--help takes no value", advice);
     if (arg.rfind("--", 0) != 0) {
       if (!o.model.empty()) throw ConfigError("a second MODEL '" + arg + "'", "serve one model");
       o.model = arg;
       continue;
     }
-    static const std::set<std::string> kWithValue = {
-        "--host",        "--port",           "--max-batch",     "--max-delay-ms", "--max-queue",
-        "--max-body-mb", "--timeout-ms",     "--drain-seconds", "--threads",      "--registry",
-        "--canary",      "--follow-seconds", "--name"};
-    if (kWithValue.count(arg) == 0) {
-      throw ConfigError("unknown option '" + arg.substr(0, 80) + "'",
-                        programName(argv[0]) + " --help lists every option");
+    const Option* option = nullptr;
+    for (const Option& candidate : kOptions) {
+      if (arg == candidate.name) option = &candidate;
     }
-    if (i + 1 >= argc) {
-      throw ConfigError(arg + " needs a value",
-                        programName(argv[0]) + " --help lists every option");
+    if (!option) throw ConfigError("unknown option '" + arg.substr(0, 80) + "'", advice);
+    std::string value;
+    if (*option->value) {
+      if (i + 1 >= argc) throw ConfigError(arg + " needs a value", advice);
+      value = argv[++i];
     }
-    const std::string value = argv[++i];
-    auto whole = [&](int64_t least, int64_t most) { return requireWhole(value, least, most, arg); };
-    if (arg == "--host") {
-      o.server.host = value;
-    } else if (arg == "--port") {
-      o.server.port = static_cast<int>(whole(0, 65535));
-    } else if (arg == "--max-batch") {
-      o.server.batching.max_batch = whole(1, 1 << 20);
-    } else if (arg == "--max-delay-ms") {
-      o.server.batching.max_delay = std::chrono::microseconds(whole(0, 60000) * 1000);
-    } else if (arg == "--max-queue") {
-      o.server.batching.max_queue = static_cast<int>(whole(1, 1 << 24));
-    } else if (arg == "--max-body-mb") {
-      o.server.max_body_bytes = whole(1, 1 << 14) << 20;
-    } else if (arg == "--timeout-ms") {
-      o.server.request_timeout = std::chrono::milliseconds(whole(1, 3600000));
-    } else if (arg == "--drain-seconds") {
-      o.server.drain_seconds = static_cast<double>(whole(0, 3600));
-    } else if (arg == "--threads") {
-      o.server.threads = static_cast<int>(whole(1, 256));
-    } else if (arg == "--registry") {
-      o.registry = value;
-    } else if (arg == "--canary") {
-      const size_t eq = value.rfind('=');
-      std::string problem;
-      const std::string percent = eq == std::string::npos ? "" : value.substr(eq + 1);
-      const auto share =
-          readReal(percent.empty() || percent.back() != '%' ? std::string("x")
-                                                            : percent.substr(0, percent.size() - 1),
-                   0, 100, &problem, /*above_least=*/true);
-      if (eq == std::string::npos || eq == 0 || !share) {
-        throw ConfigError("--canary " + value.substr(0, 80) + " is not REF=P% with P in (0, 100]",
-                          "write it as fashion-mnist@staging=10%");
-      }
-      o.canary = value.substr(0, eq);
-      o.canary_share = *share / 100;
-    } else if (arg == "--follow-seconds") {
-      o.follow_seconds = static_cast<double>(whole(1, 3600));
-    } else if (arg == "--name") {
-      registry::checkName(value, "--name");
-      o.name = value;
-    } else {
-      throw ConfigError("unknown option '" + arg.substr(0, 80) + "'",
-                        programName(argv[0]) + " --help lists every option");
-    }
+    option->set(o, arg, value);
   }
   if (o.follow &&
       (o.model.find('/') != std::string::npos || o.model.find('@') == std::string::npos))

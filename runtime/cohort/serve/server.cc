@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "cohort/core/clock.h"
 #include "cohort/core/error.h"
 #include "cohort/core/log.h"
 #include "cohort/serve/infer_response.h"
@@ -28,10 +29,6 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // The path's segments, without the query: "/v2/models/m/infer" -> v2, models, m, infer.
 std::vector<std::string> segmentsOf(beast::string_view target) {
@@ -147,7 +144,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::steady_timer drain_timer;
-  Clock::time_point drain_deadline;
   std::unique_ptr<DynamicBatcher> batcher;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
@@ -324,7 +320,6 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(!close && !server_->draining && request_.keep_alive());
     res->body() = std::move(body);
     res->prepare_payload();
-    response_ = res;
     http::async_write(stream_, *res,
                       [self = shared_from_this(), status, res](beast::error_code ec, std::size_t) {
                         self->onWritten(ec, status, res->need_eof());
@@ -350,7 +345,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Server::Impl> server_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
-  std::shared_ptr<http::response<http::string_body>> response_;
   unsigned version_ = 11;
   std::string request_id_;
   Clock::time_point started_;
@@ -376,8 +370,6 @@ void Server::Impl::beginDrain() {
       std::to_string(in_flight.load()) + " request(s) in flight (at most " +
       std::to_string(static_cast<int64_t>(options.drain_seconds)) + " s)");
   drain_started = Clock::now();
-  drain_deadline =
-      Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(options.drain_seconds * 1000));
   pollDrain();
 }
 
@@ -385,9 +377,9 @@ void Server::Impl::pollDrain() {
   // Done when nothing is in flight, and not before 250 ms have passed: a
   // request a client sent just before the SIGTERM may still be on its way
   // in, and must be answered (503), not reset.
-  const auto now = Clock::now();
-  const bool quiet = now - drain_started >= std::chrono::milliseconds(250);
-  if ((in_flight == 0 && batcher->queued() == 0 && quiet) || now >= drain_deadline) {
+  const double draining_s = secondsSince(drain_started);
+  if ((in_flight == 0 && batcher->queued() == 0 && draining_s >= 0.25) ||
+      draining_s >= options.drain_seconds) {
     dropped = in_flight.load();
     if (dropped > 0) {
       log::warn(std::to_string(dropped) + " request(s) still in flight after --drain-seconds");

@@ -12,6 +12,8 @@
 #include "cohort/checkpoint/module_state.h"
 #include "cohort/checkpoint/tensor_file.h"
 #include "cohort/core/error.h"
+#include "cohort/core/shape_text.h"
+#include "cohort/optim/optimizer_state.h"
 
 namespace cohort::serve {
 
@@ -102,7 +104,7 @@ class TorchModel : public ServedModel {
       for (size_t i = 0; fits && i < built_.input_shape.size(); ++i)
         fits = built_.input_shape[i] < 0 || built_.input_shape[i] == in.shape[i + 1];
       if (!fits) {
-        throw RequestError(400, "inputs[0].shape: this model takes " + inputShapeText() +
+        throw RequestError(400, "inputs[0].shape: this model takes " + shapeText(inputShape()) +
                                     " (the first dimension the batch)");
       }
     }
@@ -152,11 +154,6 @@ class TorchModel : public ServedModel {
     std::vector<int64_t> shape{-1};
     shape.insert(shape.end(), built_.input_shape.begin(), built_.input_shape.end());
     return shape;
-  }
-  std::string inputShapeText() const {
-    std::string text = "[";
-    for (const int64_t d : inputShape()) text += (text.size() > 1 ? ", " : "") + std::to_string(d);
-    return text + "]";
   }
 
   void runGroup(const std::vector<BatchItem*>& batch, const std::vector<size_t>& members,
@@ -215,22 +212,14 @@ std::unique_ptr<ServedModel> loadTorchScript(const std::string& file, ModelIdent
 std::unique_ptr<ServedModel> loadBuiltModel(BuiltModel built, const std::string& weights_file,
                                             ModelIdentity identity) {
   const auto file = checkpoint::readTensorFile(weights_file);
+  const checkpoint::NamedTensors live = checkpoint::moduleState(*built.module);
+  const std::string mismatch = optim::describeMismatch(file.tensors, live, weights_file);
+  if (!mismatch.empty())
+    throw Error(mismatch + ", for this architecture",
+                "serve the version with the trainer that exported it");
   std::map<std::string, at::Tensor> stored(file.tensors.begin(), file.tensors.end());
-  for (auto& [name, tensor] : checkpoint::moduleState(*built.module)) {
-    const auto it = stored.find(name);
-    if (it == stored.end()) {
-      throw Error(weights_file + " has no tensor '" + name + "' for this architecture",
-                  "serve the version with the trainer that exported it");
-    }
-    if (it->second.sizes() != tensor.sizes() || it->second.scalar_type() != tensor.scalar_type()) {
-      throw Error(weights_file + ": the tensor '" + name +
-                      "' is not the shape or dtype this "
-                      "architecture has",
-                  "serve the version with the trainer that exported it");
-    }
-    at::NoGradGuard no_grad;
-    tensor.copy_(it->second);
-  }
+  at::NoGradGuard no_grad;
+  for (const auto& [name, tensor] : live) tensor.copy_(stored.at(name));
   built.module->eval();
   identity.platform = "pytorch_libtorch";
   return std::make_unique<TorchModel>(std::move(identity), std::move(built));
