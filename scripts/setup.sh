@@ -33,6 +33,8 @@ packages=(
   clang-14 libfuzzer-14-dev           # fuzz targets for the parsers (hostile input)
   libboost-dev                        # cohort-serve's HTTP server (Boost.Beast, header-only)
   wrk python3-fastapi python3-uvicorn gunicorn python3-flask  # bench/serve: the load and the peers
+  zlib1g-dev                          # cohort/image: gzip for an image's layers
+  umoci skopeo docker-registry        # tests/image: the image checked, pushed and unpacked
   clang-format                        # scripts/test.sh checks the sources' format
 )
 

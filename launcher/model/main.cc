@@ -10,6 +10,7 @@
 //   cohort-model download fmnist:3 ./model
 //   cohort-model lineage fmnist:3                  cohort-model verify fmnist@production
 //   cohort-model check                             cohort-model gc [NAME] [--remove]
+//   cohort-model containerize fmnist@production --to image [--push REGISTRY/REPO:TAG]
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -23,6 +24,7 @@
 #include "cohort/registry/run_outputs.h"
 #include "common/command_line.h"
 #include "common/run_tool.h"
+#include "model/containerize.h"
 #include "model/model_commands.h"
 
 namespace {
@@ -63,6 +65,7 @@ struct ModelCommand {
   std::string name, ref, dir, alias;
   bool remove = false;
   double grace_hours = 24;
+  cohort::model::ContainerizeOptions image;
 };
 
 std::string footer(const std::string& examples) { return "Examples:\n" + examples; }
@@ -151,6 +154,35 @@ void defineCommands(CommandLine& cl, ModelCommand& m) {
                  "A registration that never committed (killed or failed) leaves a claim and\n"
                  "files; registrations younger than --older-than are left alone.",
                  footer("  cohort-model gc\n  cohort-model gc fmnist --older-than 48 --remove\n"));
+  CommandLine& image = cl.command(
+      "containerize", "write a version as an OCI image that serves it (no daemon, no network)",
+      "cohort-model containerize MODEL --to DIR [--tag TAG] [--push REGISTRY/REPO:TAG]",
+      "Two layers: the server and every library it loads, then a registry holding\n"
+      "only this version; the server checks each file's sha256 when it starts. The\n"
+      "same version and server give the same digest; a rebuild into the same DIR\n"
+      "keeps a layer whose content did not change.",
+      footer("  cohort-model containerize fmnist@production --to fmnist-image\n"
+             "  cohort-model containerize fmnist:3 --to img --push registry.local:5000/fmnist:3\n"
+             "  cohort-model containerize fmnist:3 --to img --server build/bin/fashion_mnist \\\n"
+             "      --server-arg serve   (a trainer serving its own architecture)\n"));
+  image.argument("MODEL", kModelRef, true, [&m](S v) { m.image.ref = v; });
+  image.value("--to", "DIR", "the OCI image layout folder (new, or an earlier image's)",
+              [&m](S, S v) { m.image.to = v; });
+  image.value("--tag", "TAG", "the image's name in the layout (default NAME-VERSION)",
+              [&m](S, S v) { m.image.tag = v; });
+  image.value("--server", "PROGRAM", "the program that serves (default cohort-serve)",
+              [&m](S, S v) { m.image.server = v; });
+  image.value("--server-arg", "WORD",
+              "a word before MODEL on the server's command line\n(repeatable)",
+              [&m](S, S v) { m.image.server_args.push_back(v); });
+  const CommandLine* im = &image;
+  image.value("--port", "N", "the port the server listens on (default 8000)",
+              [&m, im](S n, S v) { m.image.port = static_cast<int>(im->count(n, v, 1, 65535)); });
+  image.value("--push", "REGISTRY/REPO:TAG", "then copy the image there with skopeo",
+              [&m](S, S v) { m.image.push = v; });
+  image.flag("--push-insecure", "push over plain HTTP (a registry on 127.0.0.1)",
+             [&m] { m.image.push_tls_verify = false; });
+
   gc.argument("NAME", "only this model", false, [&m](S v) { m.name = v; });
   const CommandLine* g = &gc;
   gc.value("--older-than", "HOURS",
@@ -166,6 +198,10 @@ int runCommand(const CommandLine& cl, ModelCommand& m) {
     cl.fail("cohort-model register needs --from OUTPUTS",
             "write cohort-model register NAME --from OUTPUTS");
   }
+  if (command == "containerize" && m.image.to.empty()) {
+    cl.fail("cohort-model containerize needs --to DIR",
+            "write cohort-model containerize MODEL --to DIR");
+  }
   const cohort::Settings settings = cohort::Settings::fromEnvironment(cohort::processEnv());
   const auto options = cohort::storage::StorageOptions::fromSettings(settings);
   cohort::registry::Registry registry = cohort::registry::openRegistry(m.registry, settings);
@@ -176,6 +212,7 @@ int runCommand(const CommandLine& cl, ModelCommand& m) {
   if (command == "lineage") return model::lineage(registry, m.ref, m.json);
   if (command == "verify") return model::verify(registry, m.ref, options, m.json);
   if (command == "check") return model::check(registry, m.json);
+  if (command == "containerize") return model::containerize(registry, m.image, m.json);
   if (command == "gc") return model::gc(registry, m.name, m.grace_hours, m.remove, m.json);
   // alias
   const auto parsed = cohort::registry::parseModelRef(m.ref);

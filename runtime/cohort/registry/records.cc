@@ -1,5 +1,6 @@
 // The registry's stored records as JSON: the version record, the alias event,
 // and the names of Note [Registry layout].
+#include <algorithm>
 #include <cstdio>
 
 #include "cohort/core/error.h"
@@ -7,6 +8,7 @@
 #include "cohort/core/number.h"
 #include "cohort/registry/registry.h"
 #include "cohort/registry/registry_paths.h"
+#include "cohort/storage/checksum.h"
 
 namespace cohort::registry {
 
@@ -158,6 +160,19 @@ AliasEvent AliasEvent::fromJson(const std::string& bytes, int64_t sequence,
   e.by = in.text(j, "by");
   e.at = in.real(j, "at");
   return e;
+}
+
+std::string filesDigest(std::vector<std::pair<std::string, std::string>> files) {
+  std::sort(files.begin(), files.end());
+  std::string lines;
+  for (const auto& [path, sha256] : files) lines += path + " " + sha256 + "\n";
+  return storage::sha256Hex(lines);
+}
+
+std::string filesDigest(const VersionRecord& version) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& f : version.files) files.emplace_back(f.path, f.sha256);
+  return filesDigest(std::move(files));
 }
 
 }  // namespace cohort::registry

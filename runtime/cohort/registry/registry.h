@@ -159,6 +159,14 @@ class Registry {
   // records without one); on any mismatch nothing is left at `dir` and a
   // DataError names the file. See Note [Two digests].
   void download(const VersionRecord& version, const std::string& dir);
+  // Writes a registry holding only `version` into the new local folder
+  // `dir` (which must not exist, or be empty): its files, checked as
+  // download() checks them, its lineage (checked against the record's
+  // sha256), its record and its name, each as stored. An image carries one
+  // (cohort-model containerize), so that the server in it checks the files
+  // against the record as it would against this registry; a site with no
+  // path to this registry can be given one. On failure nothing is left.
+  void exportVersion(const VersionRecord& version, const std::string& dir);
   // Re-reads every stored file and checks its size, sha256 and xxh128.
   std::vector<FileProblem> verifyFiles(const VersionRecord& version);
 
@@ -193,6 +201,12 @@ class Registry {
   storage::StorageOptions options_;
   std::unique_ptr<storage::Storage> root_;
 };
+
+// The digest of a model's files: the sha256 of their "PATH SHA256" lines
+// in path order. cohort-serve names the version it serves by it (in every
+// response) and an image built from the version carries it in its labels.
+std::string filesDigest(std::vector<std::pair<std::string, std::string>> path_and_sha256);
+std::string filesDigest(const VersionRecord& version);
 
 // Each alias's version after `history` (oldest first).
 std::map<std::string, int64_t> aliasesAfter(const std::vector<AliasEvent>& history);

@@ -101,4 +101,37 @@ std::vector<FileProblem> Registry::verifyFiles(const VersionRecord& version) {
   return problems;
 }
 
+void Registry::exportVersion(const VersionRecord& version, const std::string& dir) {
+  std::error_code error;
+  if (fs::exists(dir, error) && !(fs::is_directory(dir, error) && fs::is_empty(dir, error))) {
+    throw ConfigError("cannot export into " + dir + ": it exists and is not an empty folder",
+                      "name a new folder, or remove that one first");
+  }
+  const std::string stored = modelPrefix(version.name) + "/versions/" + number(version.version);
+  const std::string lineage_object = stored + "/lineage.json";
+  const std::string lineage_bytes = root_->readAll(lineage_object);
+  if (storage::sha256Hex(lineage_bytes) != version.lineage_sha256) {
+    throw DataError(urlOf(lineage_object) + " does not match the sha256 its version record holds",
+                    "the lineage record was changed after registration; do not trust it");
+  }
+  const std::string record =
+      modelPrefix(version.name) + "/committed/" + number(version.version) + ".json";
+  const std::string record_bytes = root_->readAll(record);
+  try {
+    download(version, (fs::path(dir) / stored / "files").string());
+    for (const auto& [object, bytes] :
+         {std::pair{lineage_object, lineage_bytes}, std::pair{record, record_bytes},
+          std::pair{"names/" + version.name, root_->readAll("names/" + version.name)}}) {
+      const fs::path local = fs::path(dir) / object;
+      fs::create_directories(local.parent_path());
+      std::string problem;
+      if (!writeFileAtomically(local.string(), bytes, &problem))
+        throw DataError(problem, "check that " + dir + " is writable and has room");
+    }
+  } catch (...) {
+    fs::remove_all(dir, error);
+    throw;
+  }
+}
+
 }  // namespace cohort::registry

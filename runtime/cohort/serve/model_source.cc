@@ -7,6 +7,7 @@
 #include "cohort/core/file_io.h"
 #include "cohort/core/json.h"
 #include "cohort/registry/model_ref.h"
+#include "cohort/registry/registry.h"
 #include "cohort/registry/registry_location.h"
 #include "cohort/storage/checksum.h"
 #include "cohort/storage/storage.h"
@@ -33,12 +34,6 @@ std::vector<std::pair<std::string, std::string>> hashFiles(const fs::path& dir) 
   return files;
 }
 
-std::string digestOf(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string lines;
-  for (const auto& [path, sha] : files) lines += path + " " + sha + "\n";
-  return storage::sha256Hex(lines);
-}
-
 nlohmann::json modelJsonIn(const fs::path& dir) {
   std::error_code error;
   if (!fs::exists(dir / "model.json", error)) {
@@ -56,7 +51,7 @@ ModelFiles fromFolder(const std::string& folder) {
   files.dir = folder;
   files.model_json = modelJsonIn(folder);
   files.identity.name = "model";  // cohort-serve --name gives another
-  files.identity.sha256 = digestOf(hashFiles(folder));
+  files.identity.sha256 = registry::filesDigest(hashFiles(folder));
   return files;
 }
 
@@ -93,7 +88,7 @@ ModelFiles fromRegistry(const std::string& text, const std::string& named, const
   files.model_json = modelJsonIn(dir);
   files.identity.name = version.name;
   files.identity.version = std::to_string(version.version);
-  files.identity.sha256 = digestOf(hashed);
+  files.identity.sha256 = registry::filesDigest(hashed);
   files.identity.lineage = reg.lineage(version);
   return files;
 }
