@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cohort/comm/mpi_check.h"
+#include "cohort/comm/nccl_library.h"
 #include "cohort/comm/nccl_watch.h"
 #include "cohort/core/error.h"
 #include "cohort/core/host_name.h"
@@ -26,16 +27,16 @@ namespace cohort {
 
 namespace {
 
-#define COHORT_NCCL_CHECK(call, what)                                                        \
-  do {                                                                                       \
-    const ncclResult_t cohort_nccl_ = (call);                                                \
-    if (cohort_nccl_ != ncclSuccess) {                                                       \
-      throw CommError(std::string(what) +                                                    \
-                          ": " #call " failed: " + ncclGetErrorString(cohort_nccl_) + " [" + \
-                          detail::sourceLocation(__FILE__, __LINE__) + "]",                  \
-                      "another rank has probably failed; look at its log (NCCL_DEBUG=WARN "  \
-                      "says more)");                                                         \
-    }                                                                                        \
+#define COHORT_NCCL_CHECK(call, what)                                                           \
+  do {                                                                                          \
+    const ncclResult_t cohort_nccl_ = (call);                                                   \
+    if (cohort_nccl_ != ncclSuccess) {                                                          \
+      throw CommError(std::string(what) +                                                       \
+                          ": " #call " failed: " + nccl().getErrorString(cohort_nccl_) + " [" + \
+                          detail::sourceLocation(__FILE__, __LINE__) + "]",                     \
+                      "another rank has probably failed; look at its log (NCCL_DEBUG=WARN "     \
+                      "says more)");                                                            \
+    }                                                                                           \
   } while (0)
 
 ncclDataType_t ncclType(at::ScalarType type) {
@@ -174,26 +175,27 @@ NcclCommunicator::NcclCommunicator(MPI_Comm world, c10::DeviceIndex device, doub
   COHORT_MPI_CHECK(MPI_Comm_size(world, &size_));
   COHORT_CUDA_CHECK(cudaSetDevice(device));
   checkOneRankPerGpu(world, device);
+  nccl();  // every rank loads NCCL (or says why not) before the unique id is shared
   ncclUniqueId id;
-  if (rank_ == 0) COHORT_NCCL_CHECK(ncclGetUniqueId(&id), "starting NCCL");
+  if (rank_ == 0) COHORT_NCCL_CHECK(nccl().getUniqueId(&id), "starting NCCL");
   COHORT_MPI_CHECK(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, world));
-  COHORT_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_), "starting NCCL");
+  COHORT_NCCL_CHECK(nccl().commInitRank(&comm_, size_, id, rank_), "starting NCCL");
   stream_ = std::make_unique<SideStream>(device);
   watch_ = std::make_unique<NcclWatch>(
       device, timeout_s,
       [this] {
         ncclResult_t state = ncclSuccess;
-        ncclCommGetAsyncError(comm_, &state);
+        nccl().commGetAsyncError(comm_, &state);
         return state == ncclSuccess ? std::string()
                                     : std::string("NCCL reported an asynchronous error: ") +
-                                          ncclGetErrorString(state);
+                                          nccl().getErrorString(state);
       },
       [this](const std::string& message) {
         log::error(message);
         // Abort NCCL so no kernel of ours waits on a dead peer for ever, but
         // do not wait on the abort itself for long: a GPU that is stuck can
         // hold it up, and ending the job comes first.
-        std::thread([comm = comm_] { ncclCommAbort(comm); }).detach();
+        std::thread([comm = comm_] { nccl().commAbort(comm); }).detach();
         std::this_thread::sleep_for(std::chrono::seconds(2));
         COHORT_MPI_WARN(MPI_Abort(MPI_COMM_WORLD, 71));
       });
@@ -206,7 +208,7 @@ NcclCommunicator::~NcclCommunicator() {
   cudaSetDevice(device_);
   cudaStreamSynchronize(static_cast<cudaStream_t>(stream_->get()));
   stream_.reset();
-  if (comm_ != nullptr) ncclCommDestroy(comm_);
+  if (comm_ != nullptr) nccl().commDestroy(comm_);
 }
 
 void NcclCommunicator::requireHere(const at::Tensor& t, const char* collective) const {
@@ -268,9 +270,9 @@ WorkPtr NcclCommunicator::allreduceAsync(const at::Tensor& input, at::Tensor& ou
   return run(
       "allreduce", input,
       [&](cudaStream_t stream) {
-        COHORT_NCCL_CHECK(
-            ncclAllReduce(in.data_ptr(), out.data_ptr(), in.numel(), type, nccl_op, comm_, stream),
-            "allreduce");
+        COHORT_NCCL_CHECK(nccl().allReduce(in.data_ptr(), out.data_ptr(), in.numel(), type, nccl_op,
+                                           comm_, stream),
+                          "allreduce");
       },
       std::move(after));
 }
@@ -306,9 +308,10 @@ WorkPtr NcclCommunicator::allreduceBucketAsync(at::Tensor& bucket, at::Tensor& r
         } else {
           cuda::compressIn(data, error, low.data_ptr<c10::Half>(), n, 1.0f, stream);
         }
-        COHORT_NCCL_CHECK(ncclAllReduce(low.data_ptr(), low.data_ptr(), n,
-                                        bf16 ? ncclBfloat16 : ncclFloat16, ncclSum, comm_, stream),
-                          "allreduce");
+        COHORT_NCCL_CHECK(
+            nccl().allReduce(low.data_ptr(), low.data_ptr(), n, bf16 ? ncclBfloat16 : ncclFloat16,
+                             ncclSum, comm_, stream),
+            "allreduce");
         if (bf16) {
           cuda::decompress(low.data_ptr<c10::BFloat16>(), data, n, stream);
         } else {
@@ -332,8 +335,8 @@ WorkPtr NcclCommunicator::broadcastAsync(at::Tensor& tensor, int root) {
   return run(
       "broadcast", tensor,
       [&](cudaStream_t stream) {
-        COHORT_NCCL_CHECK(ncclBroadcast(packed.data_ptr(), packed.data_ptr(), packed.numel(), type,
-                                        root, comm_, stream),
+        COHORT_NCCL_CHECK(nccl().broadcast(packed.data_ptr(), packed.data_ptr(), packed.numel(),
+                                           type, root, comm_, stream),
                           "broadcast");
       },
       std::move(after));
@@ -354,7 +357,7 @@ WorkPtr NcclCommunicator::allgatherAsync(const at::Tensor& input, at::Tensor& ou
       "allgather", input,
       [&](cudaStream_t stream) {
         COHORT_NCCL_CHECK(
-            ncclAllGather(in.data_ptr(), output.data_ptr(), in.numel(), type, comm_, stream),
+            nccl().allGather(in.data_ptr(), output.data_ptr(), in.numel(), type, comm_, stream),
             "allgather");
       },
       [in, output] {});
@@ -366,7 +369,7 @@ WorkPtr NcclCommunicator::barrierAsync() {
       "barrier", one,
       [&](cudaStream_t stream) {
         COHORT_NCCL_CHECK(
-            ncclAllReduce(one.data_ptr(), one.data_ptr(), 1, ncclInt32, ncclSum, comm_, stream),
+            nccl().allReduce(one.data_ptr(), one.data_ptr(), 1, ncclInt32, ncclSum, comm_, stream),
             "barrier");
       },
       [one] {});  // keeps the tensor alive until waited on
