@@ -32,6 +32,7 @@ packages=(
   python3-optuna python3-sklearn      # the sweep's peer in bench/ and the examples
   clang-14 libfuzzer-14-dev           # fuzz targets for the parsers (hostile input)
   libboost-dev                        # cohort-serve's HTTP server (Boost.Beast, header-only)
+  libsimdjson-dev                     # cohort-serve: an infer request read by simdjson
   wrk python3-fastapi python3-uvicorn gunicorn python3-flask  # bench/serve: the load and the peers
   zlib1g-dev                          # cohort/image: gzip for an image's layers
   umoci skopeo docker-registry        # tests/image: the image checked, pushed and unpacked

@@ -1,13 +1,13 @@
 // The body of an Open Inference Protocol infer request, as cohort-serve reads
 // it: accepted with every input's element count equal to its shape's, or
-// refused with 400 and a message; and what the fast (SAX) path accepts, the
+// refused with 400 and a message; and what the fast path (simdjson) accepts, the
 // DOM path accepts too, with the same tensors.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "cohort/serve/infer_request.h"
-#include "cohort/serve/infer_request_sax.h"
+#include "cohort/serve/infer_request_fast.h"
 #include "cohort/serve/infer_response.h"
 
 using namespace cohort::serve;

@@ -63,7 +63,8 @@ TEST(TarWriter, UstarHeaderFields) {
   EXPECT_EQ(tar[156], '0');
   EXPECT_EQ(std::string(tar.data() + 257, 6), std::string("ustar\0", 6));
   unsigned sum = 0;
-  for (int i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(tar[i]);
+  for (int i = 0; i < 512; ++i)
+    sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(tar[i]);
   EXPECT_EQ(std::stoul(octalField(tar, 148, 7), nullptr, 8), sum);
   EXPECT_EQ(tar.substr(512, 5), "hello");
   EXPECT_EQ(tar.find_first_not_of('\0', 512 + 5), std::string::npos);
@@ -99,7 +100,8 @@ TEST(TarWriter, AFileThatGrowsIsRefused) {
 TEST(GzipWriter, AnyGunzipReadsItAndThreadsDoNotChangeTheBytes) {
   std::string input(5 * (1 << 20) + 12345, '\0');  // several blocks and a partial one
   std::mt19937 rng(1);
-  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<char>(rng() % 7);  // compressible
+  for (size_t i = 0; i < input.size(); ++i)
+    input[i] = static_cast<char>(rng() % 7);  // compressible
   const auto gzip = [&](int threads) {
     return collect([&](Sink sink) {
       GzipWriter g(6, sink, threads);
@@ -127,7 +129,8 @@ TEST(Layer, ParentsAddedInPathOrderAndKeysFollowContent) {
   layer.addText("/etc/passwd", "root", 0644);
   std::vector<std::string> paths;
   for (const auto& e : layer.entries()) paths.push_back(e.path + (e.directory ? "/" : ""));
-  EXPECT_EQ(paths, (std::vector<std::string>{"etc/", "etc/passwd", "srv/", "srv/b/", "srv/b/file"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"etc/", "etc/passwd", "srv/", "srv/b/", "srv/b/file"}));
   EXPECT_EQ(layer.entries()[2].uid, 65532u);  // the folder given keeps its owner
 
   Layer same = layer, other = layer, mode = layer;

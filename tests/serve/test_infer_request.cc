@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cohort/serve/infer_request.h"
-#include "cohort/serve/infer_request_sax.h"
+#include "cohort/serve/infer_request_fast.h"
 #include "cohort/serve/infer_response.h"
 
 namespace cohort::serve {

@@ -6,7 +6,7 @@
 
 #include "cohort/core/json.h"
 #include "cohort/core/shape_text.h"
-#include "cohort/serve/infer_request_sax.h"
+#include "cohort/serve/infer_request_fast.h"
 
 namespace cohort::serve {
 
@@ -125,12 +125,12 @@ Tensor readInput(const json& input, const std::string& at, int64_t* budget) {
 
 std::string appendElement(Tensor& tensor, const JsonScalar& value) {
   using Kind = JsonScalar::Kind;
-  const std::string type = value.type_name;
+  const char* type = value.type_name;  // (a std::string only in a refusal: this runs per element)
   switch (tensor.type) {
     case DataType::kFp32:
     case DataType::kFp64:
       if (value.kind == Kind::kBool || value.kind == Kind::kOther)
-        return "not a number (" + type + ")";
+        return std::string("not a number (") + type + ")";
       if (!std::isfinite(value.d)) return "not a finite number";
       if (tensor.type == DataType::kFp64) {
         tensor.fp64.push_back(value.d);
@@ -142,14 +142,14 @@ std::string appendElement(Tensor& tensor, const JsonScalar& value) {
     case DataType::kInt32:
     case DataType::kInt64:
       if (value.kind == Kind::kBigUnsigned) return "outside INT64's range";
-      if (value.kind != Kind::kInteger) return "not a whole number (" + type + ")";
+      if (value.kind != Kind::kInteger) return std::string("not a whole number (") + type + ")";
       if (tensor.type == DataType::kInt32 && (value.i < std::numeric_limits<int32_t>::min() ||
                                               value.i > std::numeric_limits<int32_t>::max()))
         return "outside INT32's range";
       tensor.ints.push_back(value.i);
       return "";
     case DataType::kBool:
-      if (value.kind != Kind::kBool) return "not true or false (" + type + ")";
+      if (value.kind != Kind::kBool) return std::string("not true or false (") + type + ")";
       tensor.ints.push_back(value.b ? 1 : 0);
       return "";
   }
