@@ -20,6 +20,10 @@ packages=(
   libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libhdf5-cpp-103-1 libhdf5-hl-cpp-100 libsz2 libaec0
   libaec-dev libcurl4-openssl-dev libcurl4 libssl-dev libssl3 nlohmann-json3-dev libxxhash-dev
   libxxhash0 libnghttp2-14 librtmp1 libssh2-1 libpsl5 libbrotli1 libldap-2.5-0 libsasl2-2
+  # the other layers and the example: sweeps (yaml-cpp, SQLite), serving (Boost.Beast,
+  # header-only, and simdjson), images (zlib, above), the example's options (CLI11)
+  libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev libsqlite3-0 libboost1.74-dev libboost-dev
+  libsimdjson-dev libsimdjson14 libcli11-dev
 )
 
 case "${1:-}" in

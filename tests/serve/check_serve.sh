@@ -17,8 +17,9 @@
 #   - --follow: the alias moved under load from version 1 to 2 (every
 #     answer 200 and equal to its version's PyTorch forward), then to a
 #     tampered version 3 (refused, logged, version 2 still serving);
-#   - --canary mlp:2=30%: about 30% of 600 answers from version 2, each
-#     equal to its version's forward;
+#   - --canary mlp@staging=30% --follow: about 30% of 600 answers from
+#     version 2, each equal to its version's forward; staging moved to the
+#     tampered 3 (refused, 2 still the canary), then to 4 (the canary now);
 #   - a tampered registered file, and an architecture cohort-serve cannot
 #     build, are refused at start (exit 1) naming the file or saying what to do.
 #   check_serve.sh BUILD_DIR
@@ -140,12 +141,25 @@ wait "$loader" || fail "answers while the alias moved (above)"
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "cohort-serve --follow exited $? after SIGTERM"
 
-step "--canary mlp:2=30%: 30% of the answers from version 2, each its own version's"
-serve canary "$build/bin/cohort-serve" mlp:1 --canary mlp:2=30% --registry "$registry"
+step "--canary mlp@staging=30% --follow: 30% of the answers from version 2, each its own version's; the canary follows its alias"
+model alias mlp:2 staging >/dev/null
+serve canary "$build/bin/cohort-serve" mlp:1 --canary mlp@staging=30% --follow --follow-seconds 1 --registry "$registry"
 grep -q "30% of the requests go to version 2" canary.out || fail "no canary: $(cat canary.out)"
 "$py" "$root/tests/serve/serve_client.py" load "$port" "$work/stop-canary" "$work/mlp/outputs/model/model.pt" \
   "$work/mlp2/outputs/model/model.pt" 0.3 || fail "the canary (above)"
 curl -s "http://127.0.0.1:$port/metrics" | grep -q 'role="canary"' || fail "/metrics does not name the canary"
+model alias mlp:3 staging >/dev/null
+for _ in $(seq 150); do grep -q "still serving version 2 as the canary" canary.out && break; sleep 0.1; done
+grep -q "version 3 of mlp, which mlp@staging names, cannot be served" canary.out ||
+  fail "the tampered version 3 was taken as the canary: $(tail -n 5 canary.out)"
+model register mlp --from mlp2/outputs >/dev/null # version 4: version 2's files
+model alias mlp:4 staging >/dev/null
+for _ in $(seq 150); do grep -q "now serving version 4 of mlp as the canary" canary.out && break; sleep 0.1; done
+grep -q "now serving version 4 of mlp as the canary" canary.out || fail "the canary did not follow: $(tail -n 5 canary.out)"
+curl -s "http://127.0.0.1:$port/metrics" | grep 'role="canary"' | grep -q 'version="4"' || fail "/metrics: no canary 4"
+version=$(curl -s -D - -o /dev/null -d '{"inputs":[{"name":"x","shape":[1,784],"datatype":"FP32","data":['"$(seq -s, 784 | sed 's/[0-9]*/0/g')"']}]}' \
+  "http://127.0.0.1:$port/v2/models/mlp/versions/4/infer" | tr -d '\r' | sed -n 's/^Cohort-Model-Version: //p')
+[ "$version" = 4 ] || fail "a request naming version 4 was answered by '$version'"
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "cohort-serve --canary exited $? after SIGTERM"
 

@@ -40,14 +40,16 @@ void AliasFollower::loop() {
 
 void AliasFollower::checkOnce() {
   const std::string followed = options_.name + "@" + options_.alias;
-  const std::string serving = server_.identity().version;
+  const std::string role = options_.canary ? " as the canary" : "";
+  const std::string serving =
+      (options_.canary ? server_.canaryIdentity() : server_.identity()).version;
   std::string named;
   try {
     registry::Registry registry = registry::openRegistry(options_.registry, settings_);
     named = std::to_string(registry.resolve({options_.name, 0, options_.alias}).version);
   } catch (const std::exception& e) {
     log::warn("cannot ask the registry which version " + followed + " names (" + e.what() +
-              "); still serving version " + serving);
+              "); still serving version " + serving + role);
     return;
   }
   if (named == serving || named == refused_) return;
@@ -59,16 +61,22 @@ void AliasFollower::checkOnce() {
     auto next = loadModel(files, factory_);
     next->warm();
     const std::string sha256 = next->identity().sha256;
-    server_.swap(std::move(next));
+    if (options_.canary) {
+      server_.swapCanary(std::move(next));
+    } else {
+      server_.swap(std::move(next));
+    }
     refused_.clear();
     std::error_code ignored;
     // Loaded: the old version's files are no longer needed.
     std::filesystem::remove_all(downloadFolder(options_.scratch, options_.name, serving), ignored);
-    log::info("now serving version " + named + " of " + options_.name + " (sha256 " + sha256 + ")");
+    log::info("now serving version " + named + " of " + options_.name + role + " (sha256 " +
+              sha256 + ")");
   } catch (const std::exception& e) {
     refused_ = named;
     log::warn("version " + named + " of " + options_.name + ", which " + followed +
-              " names, cannot be served: " + e.what() + "; still serving version " + serving);
+              " names, cannot be served: " + e.what() + "; still serving version " + serving +
+              role);
   }
 }
 

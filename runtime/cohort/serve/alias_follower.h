@@ -8,6 +8,8 @@
 // the old version, so a move under load answers every request. A version
 // that fails any of that is not swapped in: the old one keeps serving, the
 // log says why, and that version is not tried again until the alias moves.
+// A canary started as NAME@ALIAS (--canary fm@staging=10%) is followed the
+// same way by a follower of its own, swapped in with Server::swapCanary.
 #pragma once
 
 #include <atomic>
@@ -29,6 +31,7 @@ struct FollowOptions {
   std::string served_as;  // --name, or "" for the registered name
   std::string scratch;    // where versions are downloaded
   double every_seconds = 5;
+  bool canary = false;  // follows the canary, not the primary version
 };
 
 class AliasFollower {

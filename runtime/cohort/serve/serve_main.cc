@@ -107,7 +107,9 @@ const Option kOptions[] = {
      [](Options& o, const std::string&, const std::string& v) {
        std::tie(o.canary, o.canary_share) = canaryOf(v);
      }},
-    {"--follow", "", "with NAME@ALIAS: serve the version the alias names as it moves",
+    {"--follow", "",
+     "serve the version MODEL's alias (NAME@ALIAS) names as it moves,\n"
+     "                       and the --canary's when it is NAME@ALIAS",
      [](Options& o, const std::string&, const std::string&) { o.follow = true; }},
     {"--follow-seconds", "S", "how often the registry is asked (default 5)",
      [](Options& o, const std::string& n, const std::string& v) {
@@ -141,6 +143,11 @@ std::string helpText(const std::string& program) {
          "  fashion_mnist serve fashion-mnist@prod   (a trainer serving its own architecture)\n";
 }
 
+// NAME@ALIAS (a registered model's alias, not a folder).
+bool isAlias(const std::string& model) {
+  return model.find('/') == std::string::npos && model.find('@') != std::string::npos;
+}
+
 // The options, or nullopt after --help.
 std::optional<Options> parse(int argc, char** argv) {
   const std::string program = programName(argv[0]);
@@ -170,10 +177,10 @@ std::optional<Options> parse(int argc, char** argv) {
     }
     option->set(o, arg, value);
   }
-  if (o.follow &&
-      (o.model.find('/') != std::string::npos || o.model.find('@') == std::string::npos))
-    throw ConfigError("--follow needs MODEL as NAME@ALIAS, not " + o.model,
+  if (o.follow && !isAlias(o.model) && !isAlias(o.canary)) {
+    throw ConfigError("--follow needs MODEL or the --canary as NAME@ALIAS, not " + o.model,
                       "name the alias to follow, such as fashion-mnist@prod");
+  }
   if (o.model.empty())
     throw ConfigError("no MODEL to serve",
                       "name a registered model or a model folder (see --help)");
@@ -241,17 +248,17 @@ int run(int argc, char** argv, const ModelFactory& factory) {
               (identity.version.empty() ? " from a folder" : " version " + identity.version) +
               " (sha256 " + identity.sha256 + ") on http://" + options.server.host + ":" +
               std::to_string(server.boundPort()));
-    std::unique_ptr<AliasFollower> follower;
-    if (options.follow) {
-      const registry::ModelRef ref = registry::parseModelRef(options.model);
-      follower = std::make_unique<AliasFollower>(
-          server,
-          FollowOptions{ref.name, ref.alias, options.registry, options.name, scratch,
-                        options.follow_seconds},
-          settings, factory);
+    std::vector<std::unique_ptr<AliasFollower>> followers;
+    for (const auto& [model, canary] : {std::pair{options.model, false}, {options.canary, true}}) {
+      if (!options.follow || !isAlias(model)) continue;
+      const registry::ModelRef ref = registry::parseModelRef(model);
+      FollowOptions follow{ref.name,     ref.alias, options.registry,
+                           options.name, scratch,   options.follow_seconds};
+      follow.canary = canary;
+      followers.push_back(std::make_unique<AliasFollower>(server, follow, settings, factory));
     }
     const int dropped = server.run();
-    follower.reset();
+    followers.clear();
     log::info("cohort-serve: stopped; " + std::to_string(dropped) + " request(s) dropped");
     if (dropped > 0) status = 1;
   } catch (const std::exception& e) {

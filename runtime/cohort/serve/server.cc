@@ -123,20 +123,28 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return results;
   }
 
+  std::shared_ptr<ServedModel> canary() const {
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    return canary_;
+  }
+  void swapCanary(std::shared_ptr<ServedModel> next) {
+    const ModelIdentity& id = next->identity();
+    metrics.setModel("canary", id.name, id.version, id.sha256);
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    canary_ = std::move(next);
+  }
+
   // The model this infer request goes to: the canary for its share of them.
   std::shared_ptr<ServedModel> route() {
-    if (canary_) {
-      std::lock_guard<std::mutex> lock(model_mutex_);
-      if (std::uniform_real_distribution<double>(0, 1)(canary_draw_) < canary_share_)
-        return canary_;
-      return model_;
-    }
-    return current();
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    if (canary_ && std::uniform_real_distribution<double>(0, 1)(canary_draw_) < canary_share_)
+      return canary_;
+    return model_;
   }
 
   std::shared_ptr<ServedModel> model_;
   mutable std::mutex model_mutex_;
-  std::shared_ptr<ServedModel> canary_;  // set before run(), never changed
+  std::shared_ptr<ServedModel> canary_;  // set before run(); swapped under model_mutex_
   double canary_share_ = 0;
   std::mt19937_64 canary_draw_{
       std::random_device{}()};  // on the connection threads: under model_mutex_
@@ -234,7 +242,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                   "' here; this server serves '" + id.name + "'");
     size_t next = 3;
     if (parts.size() > 4 && parts[3] == "versions") {
-      const auto canary = server_->canary_;
+      const auto canary = server_->canary();
       if (canary && parts[4] == canary->identity().version) {
         model_ = canary;
       } else if (parts[4] != id.version) {
@@ -405,7 +413,14 @@ void Server::setCanary(std::unique_ptr<ServedModel> canary, double share) {
   impl_->canary_share_ = share;
 }
 
+void Server::swapCanary(std::unique_ptr<ServedModel> next) { impl_->swapCanary(std::move(next)); }
+
 ModelIdentity Server::identity() const { return impl_->current()->identity(); }
+
+ModelIdentity Server::canaryIdentity() const {
+  const auto canary = impl_->canary();
+  return canary ? canary->identity() : ModelIdentity{};
+}
 
 bool Server::stopping() const { return impl_->draining; }
 

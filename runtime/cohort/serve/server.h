@@ -56,8 +56,12 @@ class Server {
   // to `canary` (another version of the model, --canary); a request naming
   // the canary's version goes to it. Answers say which version served them.
   void setCanary(std::unique_ptr<ServedModel> canary, double share);
-  ModelIdentity identity() const;  // of the version new requests get
-  bool stopping() const;           // SIGTERM has come
+  // Replaces the canary set before run() as swap() replaces the primary
+  // (--follow of a canary NAME@ALIAS), keeping its share.
+  void swapCanary(std::unique_ptr<ServedModel> next);
+  ModelIdentity identity() const;        // of the version new requests get
+  ModelIdentity canaryIdentity() const;  // of the canary ({} when there is none)
+  bool stopping() const;                 // SIGTERM has come
 
   // Serves until SIGTERM or SIGINT, then drains; returns the number of
   // requests still in flight when drain_seconds ran out (0 normally).
