@@ -12,6 +12,7 @@ DynamicBatcher::DynamicBatcher(BatcherOptions options, RunBatch run)
 DynamicBatcher::~DynamicBatcher() { drain(); }
 
 bool DynamicBatcher::submit(BatchItem&& item) {
+  bool wake = true;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (draining_ || static_cast<int>(queue_.size()) >= options_.max_queue) {
@@ -19,9 +20,11 @@ bool DynamicBatcher::submit(BatchItem&& item) {
       return false;
     }
     item.queued_at = Clock::now();
+    queued_rows_ += item.rows;
     queue_.push_back(std::move(item));
+    wake = !gathering_ || queued_rows_ >= rows_needed_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return true;
 }
 
@@ -53,13 +56,18 @@ std::vector<BatchItem> DynamicBatcher::takeBatch(std::unique_lock<std::mutex>& l
   while (true) {
     while (!queue_.empty() && (batch.empty() || rows + queue_.front().rows <= options_.max_batch)) {
       rows += queue_.front().rows;
+      queued_rows_ -= queue_.front().rows;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     const bool full = rows >= options_.max_batch || !queue_.empty();  // the next does not fit
     // A lone client (the last batch held one request) is not kept waiting.
     if (full || draining_ || options_.max_delay.count() == 0 || last_batch_items_ == 1) break;
-    if (wake_.wait_until(lock, until) == std::cv_status::timeout && queue_.empty()) break;
+    gathering_ = true;
+    rows_needed_ = options_.max_batch - rows;
+    const bool timed_out = wake_.wait_until(lock, until) == std::cv_status::timeout;
+    gathering_ = false;
+    if (timed_out && queue_.empty()) break;
   }
   last_batch_items_ = static_cast<int64_t>(batch.size());
   return batch;

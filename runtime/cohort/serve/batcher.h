@@ -96,6 +96,13 @@ class DynamicBatcher {
   std::deque<BatchItem> queue_;
   bool draining_ = false;
   int64_t last_batch_items_ = 0;  // requests in the previous batch (0: none yet)
+  // While a batch waits for more rows (See Note [Dynamic batching]), a
+  // submit wakes the batch thread only once the queue holds the rows it
+  // still needs: a wake for each request would cost two context switches a
+  // request on a busy core, and the delay's end wakes it anyway.
+  bool gathering_ = false;
+  int64_t rows_needed_ = 0;
+  int64_t queued_rows_ = 0;
   Stats stats_;
   std::thread thread_;
 };
