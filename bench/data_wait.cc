@@ -27,7 +27,8 @@
 #include "cohort/core/env.h"
 #include "cohort/core/settings.h"
 #include "cohort/data/sharded_loader.h"
-#include "conv_net.h"
+#include "cohort/models/conv_net.h"
+#include "cohort/models/fashion_mnist.h"
 
 namespace {
 
@@ -43,14 +44,12 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-torch::Tensor normalise(const torch::Tensor& images) {
-  return images.to(torch::kFloat32).div_(255).sub_(0.2860f).div_(0.3530f).unsqueeze(1);
-}
+using cohort::models::normaliseFashionMnist;
 
-void step(fashion_mnist::ConvNet& net, torch::optim::SGD& optimizer, const torch::Tensor& images,
+void step(cohort::models::ConvNet& net, torch::optim::SGD& optimizer, const torch::Tensor& images,
           const torch::Tensor& labels) {
   optimizer.zero_grad();
-  auto loss = torch::nn::functional::cross_entropy(net.forward(normalise(images)),
+  auto loss = torch::nn::functional::cross_entropy(net.forward(normaliseFashionMnist(images)),
                                                    labels.to(torch::kInt64));
   loss.backward();
   optimizer.step();
@@ -73,7 +72,7 @@ cohort::data::LoaderOptions loaderOptions(const std::string& location, int64_t b
 
 Result runLoader(const std::string& location, int64_t batch, int steps) {
   torch::manual_seed(1);
-  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
+  cohort::models::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
   torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
   cohort::data::ShardedLoader loader(loaderOptions(location, batch, true));
   double wait = 0, total = 0;
@@ -98,7 +97,7 @@ Result runLoader(const std::string& location, int64_t batch, int steps) {
 Result runInMemory(const torch::Tensor& images, const torch::Tensor& labels, int64_t batch,
                    int steps) {
   torch::manual_seed(1);
-  fashion_mnist::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
+  cohort::models::ConvNet net(16, 32, 128, 0);  // the example's first model, as measured before
   torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
   const auto order = torch::randperm(images.size(0), torch::kInt64);
   double total = 0;

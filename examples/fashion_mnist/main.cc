@@ -26,8 +26,9 @@
 
 #include "cohort/cohort.h"
 #include "cohort/core/json.h"
+#include "cohort/models/conv_net.h"
+#include "cohort/models/fashion_mnist.h"
 #include "cohort/serve/serve_main.h"
-#include "conv_net.h"
 #include "train_options.h"
 
 namespace fashion_mnist {
@@ -36,6 +37,9 @@ namespace {
 
 namespace ckpt = cohort::checkpoint;
 using Clock = std::chrono::steady_clock;
+using cohort::models::ConvNet;
+// Images normalised as in serving (the training pixels' mean and deviation).
+using cohort::models::normaliseFashionMnist;
 using cohort::runlog::Timeline;
 
 // The exit status after SIGTERM, once the emergency checkpoint is written (128 + 15).
@@ -70,12 +74,6 @@ std::unique_ptr<cohort::optim::FusedOptimizer> makeOptimizer(const TrainOptions&
   return std::make_unique<cohort::optim::SGD>(std::move(params), o);
 }
 
-// Fashion-MNIST's training pixels (in [0, 1]) have mean 0.2860 and standard
-// deviation 0.3530; images are normalised with them.
-torch::Tensor normalise(const torch::Tensor& images) {
-  return images.to(torch::kFloat32).div_(255).sub_(0.2860f).div_(0.3530f).unsqueeze(1);
-}
-
 // Accuracy on the whole of `test` (the test set, or the held-out images);
 // each rank classifies an equal share (with more ranks than divide it, the
 // few left over are not counted). `predictions` (if given; int64, one per
@@ -89,7 +87,7 @@ double evaluate(ConvNet& net, cohort::data::ShardedLoader& test, cohort::Communi
   const torch::Device device = net.parameters().front().device();
   int64_t correct = 0, seen = 0;
   while (auto batch = test.next()) {
-    auto predicted = net.forward(normalise((*batch)["image"].to(device))).argmax(1);
+    auto predicted = net.forward(normaliseFashionMnist((*batch)["image"].to(device))).argmax(1);
     if (predictions) predictions->index_put_({batch->ids}, predicted.to(torch::kCPU));
     correct += predicted.eq((*batch)["label"].to(device, torch::kInt64)).sum().item<int64_t>();
     seen += batch->size();
@@ -244,7 +242,7 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
       torch::Tensor loss;
       {
         auto span = log.span("forward");
-        auto logits = net->forward(normalise((*batch)["image"].to(device)));
+        auto logits = net->forward(normaliseFashionMnist((*batch)["image"].to(device)));
         loss = torch::nn::functional::cross_entropy(logits,
                                                     (*batch)["label"].to(device, torch::kInt64));
       }
@@ -328,7 +326,7 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
   const double val_accuracy = val ? evaluate(*net, *val, rt.comm(), nullptr) : -1;  // every rank
   if (lead) {
     ckpt::ModelCard card;
-    card.architecture = "fashion_mnist.ConvNet";
+    card.architecture = cohort::models::kFashionMnistConvNet;
     card.metrics = {{"test_accuracy", accuracy}};
     if (val) card.metrics["val_accuracy"] = val_accuracy;
     card.dataset = train.state().dataset;
@@ -345,39 +343,11 @@ int train(cohort::Runtime& rt, const TrainOptions& options) {
 }  // namespace
 }  // namespace fashion_mnist
 
-namespace fashion_mnist {
-namespace {
-
-// What cohort::serve::run builds for a version this program exported: the
-// ConvNet with the sizes its model.json's config names, taking images as
-// the data set holds them ("image": FP32 [N, 28, 28], pixels 0-255) and
-// normalising them as training did.
-std::optional<cohort::serve::BuiltModel> buildForServing(const nlohmann::json& model_json) {
-  if (cohort::jsonField(model_json, "architecture", std::string()) != "fashion_mnist.ConvNet")
-    return std::nullopt;
-  const TrainOptions defaults;
-  const nlohmann::json config = model_json.value("config", nlohmann::json::object());
-  auto net = std::make_shared<ConvNet>(cohort::jsonField(config, "conv1", defaults.conv1),
-                                       cohort::jsonField(config, "conv2", defaults.conv2),
-                                       cohort::jsonField(config, "hidden", defaults.hidden),
-                                       cohort::jsonField(config, "dropout", defaults.dropout));
-  cohort::serve::BuiltModel built;
-  built.module = net;
-  built.forward = [net](const torch::Tensor& images) { return net->forward(normalise(images)); };
-  built.input_name = "image";
-  built.input_shape = {28, 28};
-  built.output_name = "logits";
-  return built;
-}
-
-}  // namespace
-}  // namespace fashion_mnist
-
 int main(int argc, char** argv) {
   // `fashion_mnist serve MODEL [options]`: the same binary serves what it
   // trained (cohort/serve/serve_main.h).
   if (argc > 1 && std::string(argv[1]) == "serve")
-    return cohort::serve::run(argc - 1, argv + 1, fashion_mnist::buildForServing);
+    return cohort::serve::run(argc - 1, argv + 1, cohort::models::buildExampleArchitecture);
   std::string help;
   fashion_mnist::TrainOptions options;
   try {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cohort/models/conv_net.h"
+
 namespace fashion_mnist {
 
 struct TrainOptions {
@@ -21,11 +23,12 @@ struct TrainOptions {
   // they are what was measured: 0.923 test accuracy after 8 epochs, about
   // 3.2 minutes on 2 ranks of a 2-core machine
   // (bench/sweep/results/example_seeds.csv).
-  // The model (conv_net.h): the convolutions' channels, the hidden layer, its dropout.
-  int conv1 = 16;
-  int conv2 = 64;
-  int hidden = 256;
-  double dropout = 0.15022081847417962;
+  // The model (cohort/models/conv_net.h): the convolutions' channels, the hidden layer, its
+  // dropout.
+  int conv1 = static_cast<int>(cohort::models::ConvNetSizes{}.conv1);
+  int conv2 = static_cast<int>(cohort::models::ConvNetSizes{}.conv2);
+  int hidden = static_cast<int>(cohort::models::ConvNetSizes{}.hidden);
+  double dropout = cohort::models::ConvNetSizes{}.dropout;
   // The last `val` training images are held out: val_accuracy after each
   // epoch is measured on them (a sweep's metric), test_accuracy once at the end.
   int64_t val = 5000;

@@ -16,7 +16,7 @@ from torch import nn
 
 
 class ConvNet(nn.Module):
-    """examples/fashion_mnist/conv_net.cc, in PyTorch."""
+    """runtime/cohort/models/conv_net.cc, in PyTorch."""
 
     def __init__(self, conv1, conv2, hidden):
         super().__init__()

@@ -20,8 +20,11 @@
 #   - --canary mlp@staging=30% --follow: about 30% of 600 answers from
 #     version 2, each equal to its version's forward; staging moved to the
 #     tampered 3 (refused, 2 still the canary), then to 4 (the canary now);
+#   - cohort-serve fm@prod: the example's architecture built by cohort-serve
+#     itself (cohort/models), its answers equal PyTorch's;
 #   - a tampered registered file, and an architecture cohort-serve cannot
-#     build, are refused at start (exit 1) naming the file or saying what to do.
+#     build (a scikit-learn pipeline), are refused at start (exit 1) naming
+#     the file or saying what to do.
 #   check_serve.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -163,11 +166,22 @@ version=$(curl -s -D - -o /dev/null -d '{"inputs":[{"name":"x","shape":[1,784],"
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "cohort-serve --canary exited $? after SIGTERM"
 
+step "cohort-serve fm@prod: the example's architecture, built by cohort-serve itself, answers as PyTorch does"
+serve fm-by-cohort-serve "$build/bin/cohort-serve" fm@prod --registry "$registry"
+"$py" "$root/tests/serve/serve_client.py" example "$port" "$sha" "$work/fm/outputs/model" \
+  /usr/share/datasets/fashion-mnist || fail "cohort-serve serving the example's architecture (above)"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "cohort-serve fm@prod exited $? after SIGTERM"
+
 step "refused at start: an architecture cohort-serve cannot build, and a tampered file"
-if "$build/bin/cohort-serve" fm@prod --registry "$registry" --port 0 >refused.out 2>&1; then
+mkdir -p sk/outputs/model
+echo '{"architecture": "sklearn.pipeline.Pipeline", "framework": "scikit-learn"}' >sk/outputs/model/model.json
+printf 'pickled' >sk/outputs/model/model.pkl
+model register sk --from sk/outputs >/dev/null 2>&1
+if "$build/bin/cohort-serve" sk:1 --registry "$registry" --port 0 >refused.out 2>&1; then
   fail "cohort-serve served an architecture it cannot build"
 fi
-grep -q "fashion_mnist.ConvNet' is neither TorchScript" refused.out || fail "$(cat refused.out)"
+grep -q "sklearn.pipeline.Pipeline' is neither TorchScript" refused.out || fail "$(cat refused.out)"
 grep -q "cohort::serve::run" refused.out || fail "no advice: $(cat refused.out)"
 stored=$(find "$registry/models/mlp/versions/00000001" -name model.pt)
 printf 'x' | dd of="$stored" bs=1 seek=100 conv=notrunc 2>/dev/null

@@ -127,11 +127,9 @@ std::unique_ptr<ServedModel> loadModel(const ModelFiles& files, const ModelFacto
   const std::string architecture = jsonField(files.model_json, "architecture", std::string("?"));
   throw Error("cannot serve " + files.dir + ": its architecture '" + architecture.substr(0, 80) +
                   "' is neither TorchScript (no model.pt) nor one this program builds",
-              factory ? "serve it with the program that trained it, or save a TorchScript model.pt "
-                        "beside model.json"
-                      : "serve it with its trainer's own binary (cohort::serve::run in the "
-                        "trainer), or save the model with torch.jit.save as model.pt beside "
-                        "model.json");
+              "serve it with the binary that trained it (a C++ trainer serves its own "
+              "architecture through cohort::serve::run), or save the model with torch.jit.save as "
+              "model.pt beside model.json");
 }
 
 }  // namespace cohort::serve

@@ -1,10 +1,10 @@
-#include "conv_net.h"
+#include "cohort/models/conv_net.h"
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/dropout.h>
 #include <torch/nn/functional/pooling.h>
 
-namespace fashion_mnist {
+namespace cohort::models {
 
 namespace F = torch::nn::functional;
 
@@ -29,4 +29,4 @@ torch::Tensor ConvNet::forward(const torch::Tensor& images) {
   return fc2_->forward(x);
 }
 
-}  // namespace fashion_mnist
+}  // namespace cohort::models
