@@ -5,8 +5,8 @@
 // (cohort::serve::run with its factory); TorchScript needs neither.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 
