@@ -18,6 +18,20 @@ namespace od = simdjson::ondemand;
 #define COHORT_FAST_GET(expression, target) \
   if ((expression).get(target) != simdjson::SUCCESS) return false
 
+// Calls `visit(key, value)` for each member of `object` in order; false as
+// soon as simdjson or `visit` says so.
+template <typename Visit>
+bool eachMember(od::object object, Visit visit) {
+  for (auto field : object) {
+    std::string_view key;
+    COHORT_FAST_GET(field.unescaped_key(), key);
+    od::value value;
+    COHORT_FAST_GET(field.value(), value);
+    if (!visit(key, value)) return false;
+  }
+  return true;
+}
+
 // Reads any value whole, checking every part of it (a "parameters" value
 // the request does not use must still be valid JSON, as the DOM path finds).
 bool readWhole(od::value value, int depth) {
@@ -28,14 +42,9 @@ bool readWhole(od::value value, int depth) {
     case od::json_type::object: {
       od::object object;
       COHORT_FAST_GET(value.get_object(), object);
-      for (auto field : object) {
-        std::string_view key;
-        COHORT_FAST_GET(field.unescaped_key(), key);
-        od::value inner;
-        COHORT_FAST_GET(field.value(), inner);
-        if (!readWhole(inner, depth + 1)) return false;
-      }
-      return true;
+      return eachMember(object, [depth](std::string_view, od::value inner) {
+        return readWhole(inner, depth + 1);
+      });
     }
     case od::json_type::array: {
       od::array array;
@@ -129,30 +138,22 @@ class Reader {
   bool body(od::object object) {
     std::set<std::string_view> seen;  // a member given twice: the DOM path (the last counts)
     bool have_inputs = false;
-    for (auto field : object) {
-      std::string_view key;
-      COHORT_FAST_GET(field.unescaped_key(), key);
+    const bool read = eachMember(object, [&](std::string_view key, od::value value) {
       if (!seen.insert(key).second) return false;
-      od::value value;
-      COHORT_FAST_GET(field.value(), value);
       if (key == "id") {
         std::string_view id;
         COHORT_FAST_GET(value.get_string(), id);
         request.id = std::string(id);
-      } else if (key == "inputs") {
-        if (!inputs(value)) return false;
-        have_inputs = true;
-      } else if (key == "outputs") {
-        if (!outputs(value)) return false;
-      } else if (key == "parameters") {
-        od::json_type type;
-        COHORT_FAST_GET(value.type(), type);
-        if (type != od::json_type::object || !readWhole(value, 1)) return false;
-      } else {
-        return false;
+        return true;
       }
-    }
-    return have_inputs;
+      if (key == "inputs") return have_inputs = inputs(value);
+      if (key == "outputs") return outputs(value);
+      if (key != "parameters") return false;
+      od::json_type type;
+      COHORT_FAST_GET(value.type(), type);
+      return type == od::json_type::object && readWhole(value, 1);
+    });
+    return read && have_inputs;
   }
 
  private:
@@ -175,18 +176,14 @@ class Reader {
   bool input(od::object object, Tensor& t) {
     bool name = false, shape = false, type = false, data = false;
     int64_t count = 0;
-    for (auto field : object) {
-      std::string_view key;
-      COHORT_FAST_GET(field.unescaped_key(), key);
-      od::value value;
-      COHORT_FAST_GET(field.value(), value);
+    const bool read = eachMember(object, [&](std::string_view key, od::value value) {
       if (key == "name" && !name) {
         std::string_view text;
         COHORT_FAST_GET(value.get_string(), text);
-        if (text.empty()) return false;
         t.name = std::string(text);
-        name = true;
-      } else if (key == "shape" && !shape) {
+        return name = !text.empty();
+      }
+      if (key == "shape" && !shape) {
         od::array dims;
         COHORT_FAST_GET(value.get_array(), dims);
         for (auto dim : dims) {
@@ -198,24 +195,20 @@ class Reader {
         count = elementCount(t.shape, budget_);
         if (count < 0) return false;
         budget_ -= count;
-        shape = true;
-      } else if (key == "datatype" && !type) {
+        return shape = true;
+      }
+      if (key == "datatype" && !type) {
         std::string_view text;
         COHORT_FAST_GET(value.get_string(), text);
         const auto named = dataTypeNamed(std::string(text));
         if (!named) return false;
         t.type = *named;
-        type = true;
-      } else if (key == "data" && !data) {
-        if (!shape || !type || !readData(value, t, count)) return false;
-        data = true;
-      } else if (key == "parameters") {
-        if (!readWhole(value, 2)) return false;
-      } else {
-        return false;
+        return type = true;
       }
-    }
-    return name && shape && type && data;
+      if (key == "data" && !data) return data = shape && type && readData(value, t, count);
+      return key == "parameters" && readWhole(value, 2);
+    });
+    return read && name && shape && type && data;
   }
 
   // "data": flat, or nested as the shape is, with `count` elements.
@@ -273,23 +266,16 @@ class Reader {
       od::object object;
       COHORT_FAST_GET(element.get_object(), object);
       bool named = false;
-      for (auto field : object) {
-        std::string_view key;
-        COHORT_FAST_GET(field.unescaped_key(), key);
-        od::value v;
-        COHORT_FAST_GET(field.value(), v);
+      const bool read = eachMember(object, [&](std::string_view key, od::value member) {
         if (key == "name" && !named) {
           std::string_view text;
-          COHORT_FAST_GET(v.get_string(), text);
+          COHORT_FAST_GET(member.get_string(), text);
           request.outputs.emplace_back(text);
-          named = true;
-        } else if (key == "parameters") {
-          if (!readWhole(v, 3)) return false;
-        } else {
-          return false;
+          return named = true;
         }
-      }
-      if (!named) return false;
+        return key == "parameters" && readWhole(member, 3);
+      });
+      if (!read || !named) return false;
     }
     return true;
   }

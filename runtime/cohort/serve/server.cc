@@ -90,16 +90,21 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void pollDrain();
 
   ServerOptions options;
-  // The model new requests are admitted for (swap() replaces it).
+  // The model new requests are admitted for (replace() replaces it).
   std::shared_ptr<ServedModel> current() const {
     std::lock_guard<std::mutex> lock(model_mutex_);
     return model_;
   }
-  void swap(std::shared_ptr<ServedModel> next) {
-    const ModelIdentity& id = next->identity();
-    metrics.setModel("primary", id.name, id.version, id.sha256);
+  std::shared_ptr<ServedModel> canary() const {
     std::lock_guard<std::mutex> lock(model_mutex_);
-    model_ = std::move(next);
+    return canary_;
+  }
+  // Serves `next` as the primary version or as the canary from now on.
+  void replace(bool as_canary, std::shared_ptr<ServedModel> next) {
+    const ModelIdentity& id = next->identity();
+    metrics.setModel(as_canary ? "canary" : "primary", id.name, id.version, id.sha256);
+    std::lock_guard<std::mutex> lock(model_mutex_);
+    (as_canary ? canary_ : model_) = std::move(next);
   }
   // A batch's items, each run on the model it was admitted for.
   static std::vector<BatchResult> runByModel(const std::vector<BatchItem*>& items) {
@@ -121,17 +126,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         results[where[k]] = std::move(answers[k]);
     }
     return results;
-  }
-
-  std::shared_ptr<ServedModel> canary() const {
-    std::lock_guard<std::mutex> lock(model_mutex_);
-    return canary_;
-  }
-  void swapCanary(std::shared_ptr<ServedModel> next) {
-    const ModelIdentity& id = next->identity();
-    metrics.setModel("canary", id.name, id.version, id.sha256);
-    std::lock_guard<std::mutex> lock(model_mutex_);
-    canary_ = std::move(next);
   }
 
   // The model this infer request goes to: the canary for its share of them.
@@ -404,16 +398,16 @@ Server::Server(ServerOptions options, std::unique_ptr<ServedModel> model)
   impl_->listen();
 }
 
-void Server::swap(std::unique_ptr<ServedModel> next) { impl_->swap(std::move(next)); }
+void Server::swap(std::unique_ptr<ServedModel> next) { impl_->replace(false, std::move(next)); }
 
 void Server::setCanary(std::unique_ptr<ServedModel> canary, double share) {
-  const ModelIdentity& id = canary->identity();
-  impl_->metrics.setModel("canary", id.name, id.version, id.sha256);
-  impl_->canary_ = std::move(canary);
-  impl_->canary_share_ = share;
+  impl_->canary_share_ = share;  // before run(): no request reads it yet
+  impl_->replace(true, std::move(canary));
 }
 
-void Server::swapCanary(std::unique_ptr<ServedModel> next) { impl_->swapCanary(std::move(next)); }
+void Server::swapCanary(std::unique_ptr<ServedModel> next) {
+  impl_->replace(true, std::move(next));
+}
 
 ModelIdentity Server::identity() const { return impl_->current()->identity(); }
 
