@@ -5,7 +5,7 @@
 #   scripts/test.sh -L unit            only the fast one-process tests
 #   scripts/test.sh -R ddp             only the DataParallel tests
 # Labels: unit, multirank, install, example, launcher, slurm, netns, data,
-# storage, asan, fuzz, optim, cuda, runlog, upload, checkpoint, sweep, hostile_fs, serve, soak.
+# storage, asan, fuzz, optim, cuda, runlog, upload, checkpoint, sweep, hostile_fs, serve, image, soak.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

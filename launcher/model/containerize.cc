@@ -52,6 +52,8 @@ image::Layer serverLayer(const ProgramClosure& closure, const std::string& progr
   layer.addText("/etc/group", "root:x:0:\ncohort:x:" + user + ":\n", 0644);
   layer.addFolder("/srv", 0755, kServerUser, kServerUser);
   layer.addFolder("/tmp", 01777);
+  for (const char* mount_point : {"/dev", "/proc", "/sys"})  // where the runtime mounts them
+    layer.addFolder(mount_point, 0755);
   return layer;
 }
 

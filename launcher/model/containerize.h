@@ -10,7 +10,8 @@
 //      /opt/cohort/lib under the name it is looked up by, the dynamic loader
 //      where the program names it, /etc/passwd and /etc/group naming the
 //      server's user (65532), /srv (its working folder, its logs in
-//      /srv/logs) and /tmp;
+//      /srv/logs), /tmp, and /dev, /proc and /sys for the container
+//      runtime to mount (libtorch reads /dev/urandom and /proc/cpuinfo);
 //   2. the model: a registry holding only this version in /registry
 //      (Registry::exportVersion: its files, lineage and record as stored),
 //      so the server checks every file against the record's sha256 when it

@@ -162,8 +162,8 @@ void defineCommands(CommandLine& cl, ModelCommand& m) {
       "same version and server give the same digest; a rebuild into the same DIR\n"
       "keeps a layer whose content did not change.",
       footer("  cohort-model containerize fmnist@production --to fmnist-image\n"
-             "  cohort-model containerize fmnist:3 --to img --push registry.local:5000/fmnist:3\n"
-             "  cohort-model containerize fmnist:3 --to img --server build/bin/fashion_mnist \\\n"
+             "  cohort-model containerize fmnist:3 --to img --push REGISTRY/ml/fmnist:3\n"
+             "  cohort-model containerize fmnist:3 --to img --server ./fashion_mnist \\\n"
              "      --server-arg serve   (a trainer serving its own architecture)\n"));
   image.argument("MODEL", kModelRef, true, [&m](S v) { m.image.ref = v; });
   image.value("--to", "DIR", "the OCI image layout folder (new, or an earlier image's)",

@@ -11,14 +11,19 @@
 #     PyTorch's forward within 1e-5 and name the version and digest; SIGTERM
 #     ends it with exit 0; a model file changed in the unpacked root is
 #     refused at start, naming the file;
+#   - the example trained briefly and its image built with its own binary
+#     (--server fashion_mnist --server-arg serve): run the same way, its
+#     answers equal PyTorch's on the same weights (h5py);
 #   - pushed to Debian's docker-registry with skopeo (--push) and copied
 #     back: the manifest digest is kept;
 #   - the next version rebuilt into the same folder keeps the server layer
 #     and drops the old model layer;
 #   - refusals: a folder that is not an image layout, an unknown model, a
 #     missing server program, a registry nobody listens on; no debris.
-# Needs root (chroot, umoci unpack), umoci, skopeo and docker-registry;
-# without them it skips (exit 77), saying why.
+# The server runs as a container runtime would run it: in a mount namespace
+# of its own with /proc and /dev mounted in the root (and nothing else from
+# the host). Needs root (chroot, umoci unpack, mounts), umoci, skopeo and
+# docker-registry; without them it skips (exit 77), saying why.
 #   check_containerize.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -26,9 +31,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 py=/usr/bin/python3
 skip() { echo "check_containerize: SKIPPED: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (chroot, umoci unpack)"
-for tool in umoci skopeo docker-registry chroot; do
+for tool in umoci skopeo docker-registry chroot unshare; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/setup.sh installs it)"
 done
+unshare --mount true 2>/dev/null || skip "cannot make a mount namespace (unshare --mount) for /proc and /dev"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cohort_image.XXXXXX")
 pids=()
 trap 'for p in "${pids[@]}"; do stop_pid "$p"; done; rm -rf "$work"' EXIT
@@ -91,6 +97,30 @@ echo tampered >>bundle/rootfs/registry/models/mlp/versions/00000001/files/model.
 status=0
 timeout 60 "${command[@]}" >tampered.out 2>&1 || status=$?
 [ "$status" = 1 ] && grep -q "model.pt" tampered.out || fail "a tampered image served ($status): $(cat tampered.out)"
+
+step "the example, trained briefly, in an image with its own binary (--server fashion_mnist --server-arg serve)"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+"$build/bin/cohort-pack" --fashion-mnist /usr/share/datasets/fashion-mnist --to data --shard-mb 4 >/dev/null
+"$build/bin/cohortrun" --procs-per-node 1 --outputs fm/outputs --logs fm/logs -- \
+  "$build/examples/fashion_mnist/fashion_mnist" --data "$work/data" --epochs 1 --max-train 2048 \
+  >fm.out 2>&1 || fail "training: $(tail -n 20 fm.out)"
+model register fm --from fm/outputs >/dev/null 2>&1
+model --json containerize fm:1 --to fm-image --server "$build/examples/fashion_mnist/fashion_mnist" \
+  --server-arg serve >fm-build.json || fail "containerize: $(cat fm-build.json)"
+check_image layout fm-image >/dev/null
+umoci unpack --image fm-image:fm-1 fm-bundle >umoci.out 2>&1 || fail "umoci unpack: $(cat umoci.out)"
+port=$(free_port)
+mapfile -t command < <(check_image run fm-bundle "$port")
+"${command[@]}" >fm-chroot.out 2>&1 &
+server=$!
+pids+=("$server")
+wait_port "$port" || fail "the example's image did not start: $(cat fm-chroot.out)"
+"$py" "$root/tests/serve/serve_client.py" example "$port" "$(field fm-build.json 'd["model_sha256"]')" \
+  "$work/fm/outputs/model" /usr/share/datasets/fashion-mnist || fail "the example's image (above)"
+kill -TERM "$server"
+status=0
+wait "$server" || status=$?
+[ "$status" = 0 ] || fail "SIGTERM: the example's image exited $status: $(cat fm-chroot.out)"
 
 step "pushed to docker-registry on 127.0.0.1 with --push, and copied back: the digest is kept"
 regport=$(free_port)

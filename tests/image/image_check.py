@@ -6,7 +6,9 @@
   run BUNDLE PORT              the command line, environment, user and folder of
                                umoci's runtime config BUNDLE/config.json, as a
                                chroot command (one word a line) with --host/--port
-                               appended for the test
+                               appended for the test, in a mount namespace of its
+                               own with /proc and /dev mounted in the root, as a
+                               container runtime mounts them
   infer PORT MODEL_PT VERSION SHA256
                                an infer request to the server on PORT: the answer
                                equals PyTorch's forward of MODEL_PT within 1e-5 and
@@ -57,8 +59,11 @@ def layout(directory):
 def run(bundle, port):
     process = json.load(open(os.path.join(bundle, "config.json")))["process"]
     user = process["user"]
-    words = ["/usr/bin/env", "-i", *process["env"], "/usr/sbin/chroot", f"--userspec={user['uid']}:{user['gid']}",
-             os.path.join(bundle, "rootfs"), *process["args"], "--host", "127.0.0.1", "--port", port]
+    rootfs = os.path.join(bundle, "rootfs")
+    mounts = 'mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec "$@"'
+    words = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", mounts, rootfs,
+             "/usr/bin/env", "-i", *process["env"], "/usr/sbin/chroot", f"--userspec={user['uid']}:{user['gid']}",
+             rootfs, *process["args"], "--host", "127.0.0.1", "--port", port]
     if process.get("cwd") not in ("/srv",):
         fail(f"the working folder is {process.get('cwd')}")
     print("\n".join(words))
