@@ -1,12 +1,22 @@
 // Dynamic batching (Note [Dynamic batching]): requests arriving together run
 // as one batch within max_batch rows; max_delay 0 never waits; a full queue
 // refuses; a request past its deadline is answered 504 unrun; drain() runs
-// what was queued; a throwing model answers 500 to its batch only.
+// what was queued; a throwing model answers 500 to its batch only. Each
+// case runs twice: batches on the batcher's own thread, and posted to an
+// io_context's thread as the server posts them (See Note [Batches on the
+// connection threads]).
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <future>
+#include <memory>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "cohort/serve/batcher.h"
 
@@ -55,10 +65,39 @@ BatchItem item(
   return i;
 }
 
-TEST(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
+// The two places a batch runs: the batcher's own thread (false), or an
+// io_context's thread, as the server's connection threads (true).
+class Batcher : public ::testing::TestWithParam<bool> {
+ protected:
+  ~Batcher() override {
+    work_.reset();
+    if (thread_.joinable()) thread_.join();
+  }
+  BatchExecutor executor() {
+    if (!GetParam()) return {};
+    if (!thread_.joinable()) thread_ = std::thread([this] { ioc_.run(); });
+    namespace net = boost::asio;
+    return {[this](std::function<void()> task) { net::post(ioc_, std::move(task)); },
+            [this](std::chrono::microseconds delay, std::function<void()> task) {
+              auto timer = std::make_shared<net::steady_timer>(ioc_, delay);
+              timer->async_wait(
+                  [timer, task = std::move(task)](const boost::system::error_code&) { task(); });
+            }};
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      boost::asio::make_work_guard(ioc_)};
+  std::thread thread_;
+};
+INSTANTIATE_TEST_SUITE_P(OwnThreadOrPosted, Batcher, ::testing::Bool());
+
+TEST_P(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
   Recorder rec;
   rec.hold = 50ms;  // the first batch runs while the rest queue up
-  DynamicBatcher batcher({/*max_batch=*/8, /*max_delay=*/20ms, /*max_queue=*/100}, rec.runner());
+  DynamicBatcher batcher({/*max_batch=*/8, /*max_delay=*/20ms, /*max_queue=*/100}, rec.runner(),
+                         executor());
   std::vector<std::promise<BatchResult>> promises(11);
   for (auto& p : promises) ASSERT_TRUE(batcher.submit(item(1, &p)));
   for (auto& p : promises) EXPECT_EQ(p.get_future().get().status, 200);
@@ -72,9 +111,9 @@ TEST(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
   EXPECT_EQ(batcher.stats().rows, 11);
 }
 
-TEST(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
+TEST_P(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
   Recorder rec;
-  DynamicBatcher batcher({4, 1ms, 10}, rec.runner());
+  DynamicBatcher batcher({4, 1ms, 10}, rec.runner(), executor());
   std::promise<BatchResult> p;
   ASSERT_TRUE(batcher.submit(item(10, &p)));
   const auto r = p.get_future().get();
@@ -82,9 +121,9 @@ TEST(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
   EXPECT_EQ(r.outputs[0].ints[0], 10);
 }
 
-TEST(Batcher, ZeroDelayDoesNotWait) {
+TEST_P(Batcher, ZeroDelayDoesNotWait) {
   Recorder rec;
-  DynamicBatcher batcher({64, 0us, 10}, rec.runner());
+  DynamicBatcher batcher({64, 0us, 10}, rec.runner(), executor());
   std::promise<BatchResult> p;
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(batcher.submit(item(1, &p)));
@@ -92,9 +131,9 @@ TEST(Batcher, ZeroDelayDoesNotWait) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 50ms);
 }
 
-TEST(Batcher, ALoneClientIsNotKeptWaiting) {
+TEST_P(Batcher, ALoneClientIsNotKeptWaiting) {
   Recorder rec;
-  DynamicBatcher batcher({64, 200ms, 10}, rec.runner());
+  DynamicBatcher batcher({64, 200ms, 10}, rec.runner(), executor());
   for (int i = 0; i < 3; ++i) {  // one request at a time, each after the last one's answer
     std::promise<BatchResult> p;
     const auto start = std::chrono::steady_clock::now();
@@ -105,10 +144,10 @@ TEST(Batcher, ALoneClientIsNotKeptWaiting) {
   }
 }
 
-TEST(Batcher, AFullQueueRefusesAtOnce) {
+TEST_P(Batcher, AFullQueueRefusesAtOnce) {
   Recorder rec;
   rec.hold = 200ms;
-  DynamicBatcher batcher({1, 0us, 2}, rec.runner());
+  DynamicBatcher batcher({1, 0us, 2}, rec.runner(), executor());
   std::vector<std::promise<BatchResult>> promises(4);
   ASSERT_TRUE(batcher.submit(item(1, &promises[0])));
   std::this_thread::sleep_for(20ms);  // the first is running, the queue empty
@@ -121,10 +160,10 @@ TEST(Batcher, AFullQueueRefusesAtOnce) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(promises[i].get_future().get().status, 200);
 }
 
-TEST(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
+TEST_P(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
   Recorder rec;
   rec.hold = 100ms;
-  DynamicBatcher batcher({1, 0us, 10}, rec.runner());
+  DynamicBatcher batcher({1, 0us, 10}, rec.runner(), executor());
   std::promise<BatchResult> first, late;
   ASSERT_TRUE(batcher.submit(item(1, &first)));
   std::this_thread::sleep_for(10ms);
@@ -138,10 +177,10 @@ TEST(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
   EXPECT_EQ(batcher.stats().expired, 1);
 }
 
-TEST(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
+TEST_P(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
   Recorder rec;
   rec.hold = 30ms;
-  DynamicBatcher batcher({1, 0us, 100}, rec.runner());
+  DynamicBatcher batcher({1, 0us, 100}, rec.runner(), executor());
   std::vector<std::promise<BatchResult>> promises(5);
   for (auto& p : promises) ASSERT_TRUE(batcher.submit(item(1, &p)));
   batcher.drain();
@@ -150,9 +189,9 @@ TEST(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
   EXPECT_FALSE(batcher.submit(item(1, &after)));
 }
 
-TEST(Batcher, AThrowingModelAnswers500ToItsBatchOnly) {
+TEST_P(Batcher, AThrowingModelAnswers500ToItsBatchOnly) {
   Recorder rec;
-  DynamicBatcher batcher({1, 0us, 10}, rec.runner());
+  DynamicBatcher batcher({1, 0us, 10}, rec.runner(), executor());
   rec.fail = true;
   std::promise<BatchResult> bad;
   ASSERT_TRUE(batcher.submit(item(1, &bad)));

@@ -72,7 +72,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     const ModelIdentity& id = model_->identity();
     metrics.setModel("primary", id.name, id.version, id.sha256);
     batcher = std::make_unique<DynamicBatcher>(
-        options.batching, [this](const std::vector<BatchItem*>& items) {
+        options.batching,
+        [this](const std::vector<BatchItem*>& items) {
           const auto now = Clock::now();
           std::vector<double> waits;
           int64_t rows = 0;
@@ -82,7 +83,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           }
           metrics.batched(rows, waits);
           return runByModel(items);
-        });
+        },
+        // Batches run on the connection threads (See Note [Batches on the
+        // connection threads] in batcher.h).
+        BatchExecutor{[this](std::function<void()> task) { net::post(ioc, std::move(task)); },
+                      [this](std::chrono::microseconds delay, std::function<void()> task) {
+                        auto timer = std::make_shared<net::steady_timer>(ioc, delay);
+                        timer->async_wait(
+                            [timer, task = std::move(task)](beast::error_code) { task(); });
+                      }});
   }
 
   void accept();
