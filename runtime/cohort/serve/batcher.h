@@ -3,8 +3,8 @@
 //
 // Note [Dynamic batching]
 // A request is queued with its rows (the leading dimension of its inputs),
-// its deadline and a completion to call. One batch thread takes the oldest
-// request, then waits up to max_delay for more, until the batch holds
+// its deadline and a completion to call. A batch takes the oldest request,
+// then waits up to max_delay for more, until the batch holds
 // max_batch rows or nothing more is queued within the delay (max_delay 0:
 // whatever is queued now, no waiting). It waits only when the previous batch
 // held more than one request: a lone client, whose next request cannot come
@@ -13,9 +13,9 @@
 // request whose deadline passed while
 // it was queued is answered 504 without running. The queue is bounded: a
 // submit to a full queue is refused at once (the server answers 503 with
-// Retry-After) rather than letting latency grow without bound. Nothing here
-// holds a connection's thread: the completion is called on the batch thread,
-// and the server posts the answer back to the connection. drain() stops new
+// Retry-After) rather than letting latency grow without bound. No request
+// holds a thread while it waits: the completion is called where its batch
+// ran, and the server posts the answer back to the connection. drain() stops new
 // submits and runs what is queued, for a SIGTERM that lets accepted requests
 // finish.
 //
