@@ -1,10 +1,9 @@
 // Dynamic batching (Note [Dynamic batching]): requests arriving together run
 // as one batch within max_batch rows; max_delay 0 never waits; a full queue
 // refuses; a request past its deadline is answered 504 unrun; drain() runs
-// what was queued; a throwing model answers 500 to its batch only. Each
-// case runs twice: batches on the batcher's own thread, and posted to an
-// io_context's thread as the server posts them (See Note [Batches on the
-// connection threads]).
+// what was queued; a throwing model answers 500 to its batch only. Batches
+// run on an io_context's thread, as the server's connection threads run them
+// (See Note [Batches on the connection threads]).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -65,16 +64,14 @@ BatchItem item(
   return i;
 }
 
-// The two places a batch runs: the batcher's own thread (false), or an
-// io_context's thread, as the server's connection threads (true).
-class Batcher : public ::testing::TestWithParam<bool> {
+// An io_context on a thread of its own, as the server's connection threads.
+class Batcher : public ::testing::Test {
  protected:
   ~Batcher() override {
     work_.reset();
     if (thread_.joinable()) thread_.join();
   }
   BatchExecutor executor() {
-    if (!GetParam()) return {};
     if (!thread_.joinable()) thread_ = std::thread([this] { ioc_.run(); });
     namespace net = boost::asio;
     return {[this](std::function<void()> task) { net::post(ioc_, std::move(task)); },
@@ -91,9 +88,8 @@ class Batcher : public ::testing::TestWithParam<bool> {
       boost::asio::make_work_guard(ioc_)};
   std::thread thread_;
 };
-INSTANTIATE_TEST_SUITE_P(OwnThreadOrPosted, Batcher, ::testing::Bool());
 
-TEST_P(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
+TEST_F(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
   Recorder rec;
   rec.hold = 50ms;  // the first batch runs while the rest queue up
   DynamicBatcher batcher({/*max_batch=*/8, /*max_delay=*/20ms, /*max_queue=*/100}, rec.runner(),
@@ -111,7 +107,7 @@ TEST_P(Batcher, RequestsArrivingTogetherShareABatchWithinMaxBatchRows) {
   EXPECT_EQ(batcher.stats().rows, 11);
 }
 
-TEST_P(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
+TEST_F(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
   Recorder rec;
   DynamicBatcher batcher({4, 1ms, 10}, rec.runner(), executor());
   std::promise<BatchResult> p;
@@ -121,7 +117,7 @@ TEST_P(Batcher, ARequestLargerThanMaxBatchRunsAlone) {
   EXPECT_EQ(r.outputs[0].ints[0], 10);
 }
 
-TEST_P(Batcher, ZeroDelayDoesNotWait) {
+TEST_F(Batcher, ZeroDelayDoesNotWait) {
   Recorder rec;
   DynamicBatcher batcher({64, 0us, 10}, rec.runner(), executor());
   std::promise<BatchResult> p;
@@ -131,7 +127,7 @@ TEST_P(Batcher, ZeroDelayDoesNotWait) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 50ms);
 }
 
-TEST_P(Batcher, ALoneClientIsNotKeptWaiting) {
+TEST_F(Batcher, ALoneClientIsNotKeptWaiting) {
   Recorder rec;
   DynamicBatcher batcher({64, 200ms, 10}, rec.runner(), executor());
   for (int i = 0; i < 3; ++i) {  // one request at a time, each after the last one's answer
@@ -144,7 +140,7 @@ TEST_P(Batcher, ALoneClientIsNotKeptWaiting) {
   }
 }
 
-TEST_P(Batcher, AFullQueueRefusesAtOnce) {
+TEST_F(Batcher, AFullQueueRefusesAtOnce) {
   Recorder rec;
   rec.hold = 200ms;
   DynamicBatcher batcher({1, 0us, 2}, rec.runner(), executor());
@@ -160,7 +156,7 @@ TEST_P(Batcher, AFullQueueRefusesAtOnce) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(promises[i].get_future().get().status, 200);
 }
 
-TEST_P(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
+TEST_F(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
   Recorder rec;
   rec.hold = 100ms;
   DynamicBatcher batcher({1, 0us, 10}, rec.runner(), executor());
@@ -177,7 +173,7 @@ TEST_P(Batcher, ARequestPastItsDeadlineIs504AndNotRun) {
   EXPECT_EQ(batcher.stats().expired, 1);
 }
 
-TEST_P(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
+TEST_F(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
   Recorder rec;
   rec.hold = 30ms;
   DynamicBatcher batcher({1, 0us, 100}, rec.runner(), executor());
@@ -189,7 +185,7 @@ TEST_P(Batcher, DrainRunsWhatWasQueuedAndRefusesMore) {
   EXPECT_FALSE(batcher.submit(item(1, &after)));
 }
 
-TEST_P(Batcher, AThrowingModelAnswers500ToItsBatchOnly) {
+TEST_F(Batcher, AThrowingModelAnswers500ToItsBatchOnly) {
   Recorder rec;
   DynamicBatcher batcher({1, 0us, 10}, rec.runner(), executor());
   rec.fail = true;

@@ -7,9 +7,7 @@ namespace cohort::serve {
 using Clock = std::chrono::steady_clock;
 
 DynamicBatcher::DynamicBatcher(BatcherOptions options, RunBatch run, BatchExecutor executor)
-    : options_(options), run_(std::move(run)), executor_(std::move(executor)) {
-  if (!executor_.post) thread_ = std::thread([this] { loop(); });
-}
+    : options_(options), run_(std::move(run)), executor_(std::move(executor)) {}
 
 DynamicBatcher::~DynamicBatcher() {
   {
@@ -20,48 +18,58 @@ DynamicBatcher::~DynamicBatcher() {
 }
 
 bool DynamicBatcher::submit(BatchItem&& item) {
-  bool wake = true;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (draining_ || static_cast<int>(queue_.size()) >= options_.max_queue) {
-      ++stats_.refused;
-      return false;
-    }
-    item.queued_at = Clock::now();
-    queued_rows_ += item.rows;
-    queue_.push_back(std::move(item));
-    if (executor_.post) {
-      schedule();
-      return true;
-    }
-    wake = !gathering_ || queued_rows_ >= rows_needed_;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (draining_ || static_cast<int>(queue_.size()) >= options_.max_queue) {
+    ++stats_.refused;
+    return false;
   }
-  if (wake) wake_.notify_one();
+  item.queued_at = Clock::now();
+  queued_rows_ += item.rows;
+  queue_.push_back(std::move(item));
+  schedule();
   return true;
 }
 
 void DynamicBatcher::drain() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    draining_ = true;
-  }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
-  if (!executor_.post) return;
-  // The executor may have stopped: what is left runs here.
   std::unique_lock<std::mutex> lock(mutex_);
+  draining_ = true;
+  ++generation_;  // what is posted no longer runs
   while (!queue_.empty() && !running_) {
-    std::vector<BatchItem> batch = takeBatch(lock);
+    std::vector<BatchItem> batch = takeBatch();
     lock.unlock();
     execute(batch);
     lock.lock();
   }
 }
 
+DynamicBatcher::Stats DynamicBatcher::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+int DynamicBatcher::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(queue_.size());
+}
+
+std::vector<BatchItem> DynamicBatcher::takeBatch() {
+  std::vector<BatchItem> batch;
+  int64_t rows = 0;
+  while (!queue_.empty() && (batch.empty() || rows + queue_.front().rows <= options_.max_batch)) {
+    rows += queue_.front().rows;
+    queued_rows_ -= queue_.front().rows;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  last_batch_items_ = static_cast<int64_t>(batch.size());
+  return batch;
+}
+
 void DynamicBatcher::schedule() {
   if (running_ || queue_.empty() || posted_now_) return;
-  // The same rule as takeBatch's: now when full, draining, not delaying, or
-  // after a batch of one request; else when the oldest request's delay ends.
+  // Now when a batch is full, draining, not delaying, or
+  // after a batch of one request (a lone client is not kept waiting); else
+  // when the oldest request's delay ends (See Note [Dynamic batching]).
   const bool now = queued_rows_ >= options_.max_batch || draining_ ||
                    options_.max_delay.count() == 0 || last_batch_items_ == 1;
   if (!now && timed_) return;
@@ -76,11 +84,10 @@ void DynamicBatcher::schedule() {
     return;
   }
   timed_ = true;
-  const auto waited = Clock::now() - queue_.front().queued_at;
-  const auto left =
-      std::max(std::chrono::microseconds(0),
-               options_.max_delay - std::chrono::duration_cast<std::chrono::microseconds>(waited));
-  executor_.post_after(left, std::move(task));
+  const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
+      Clock::now() - queue_.front().queued_at);
+  executor_.post_after(std::max(std::chrono::microseconds(0), options_.max_delay - waited),
+                       std::move(task));
 }
 
 void DynamicBatcher::runPosted(uint64_t generation) {
@@ -89,62 +96,12 @@ void DynamicBatcher::runPosted(uint64_t generation) {
   posted_now_ = timed_ = false;
   if (queue_.empty()) return;
   running_ = true;
-  std::vector<BatchItem> batch = takeBatch(lock);
+  std::vector<BatchItem> batch = takeBatch();
   lock.unlock();
   execute(batch);
   lock.lock();
   running_ = false;
   schedule();
-}
-
-DynamicBatcher::Stats DynamicBatcher::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
-}
-
-int DynamicBatcher::queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<int>(queue_.size());
-}
-
-// With the lock held and the queue not empty: the oldest item, then more
-// while they fit in max_batch rows, waiting up to max_delay from the first.
-std::vector<BatchItem> DynamicBatcher::takeBatch(std::unique_lock<std::mutex>& lock) {
-  std::vector<BatchItem> batch;
-  int64_t rows = 0;
-  const auto until = Clock::now() + options_.max_delay;
-  while (true) {
-    while (!queue_.empty() && (batch.empty() || rows + queue_.front().rows <= options_.max_batch)) {
-      rows += queue_.front().rows;
-      queued_rows_ -= queue_.front().rows;
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    const bool full = rows >= options_.max_batch || !queue_.empty();  // the next does not fit
-    // A lone client (the last batch held one request) is not kept waiting.
-    if (full || draining_ || options_.max_delay.count() == 0 || last_batch_items_ == 1 ||
-        executor_.post)  // (its delay was its timer's)
-      break;
-    gathering_ = true;
-    rows_needed_ = options_.max_batch - rows;
-    const bool timed_out = wake_.wait_until(lock, until) == std::cv_status::timeout;
-    gathering_ = false;
-    if (timed_out && queue_.empty()) break;
-  }
-  last_batch_items_ = static_cast<int64_t>(batch.size());
-  return batch;
-}
-
-void DynamicBatcher::loop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [this] { return draining_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // draining, and nothing left
-    std::vector<BatchItem> batch = takeBatch(lock);
-    lock.unlock();
-    execute(batch);
-    lock.lock();
-  }
 }
 
 void DynamicBatcher::execute(std::vector<BatchItem>& batch) {

@@ -20,27 +20,25 @@
 // finish.
 //
 // Note [Batches on the connection threads]
-// Where a batch runs: on the batcher's own thread, or, given a BatchExecutor,
-// as a task posted to the server's connection threads (its io_context), with
-// the gathering delay as a timer there instead of a wait. The server uses
-// the second. On one core, a batch thread beside the connection thread
-// cost two context switches a request (the connection thread woken by each
-// arriving request while the forward pass ran, `perf stat`: 2.2 a request,
-// a tenth of the CPU); run on the connection thread, the forward pass and
-// the reading of the next requests take turns with no switch between them,
-// and requests that arrive meanwhile wait in the socket, to be read when it
-// ends. With more connection threads the others go on reading meanwhile. One
-// batch runs at a time either way.
+// A batch runs as a task posted to the server's connection threads (its
+// io_context, through a BatchExecutor), with the gathering delay as a timer
+// there; the batcher has no thread of its own. It had one until 2026-12: on
+// one core, that thread beside the connection thread cost two context
+// switches a request (the connection thread woken by each arriving request
+// while the forward pass ran; `perf stat`: 2.2 a request, a tenth of the
+// CPU). Run on the connection thread, the forward pass and the reading of
+// the next requests take turns with no switch between them, and requests
+// that arrive meanwhile wait in the socket, to be read when it ends (6,600
+// switches a second became 44). With more connection threads the others go
+// on reading meanwhile. One batch runs at a time.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "cohort/serve/infer_request.h"
@@ -73,9 +71,9 @@ struct BatchItem {
   std::shared_ptr<ServedModel> model;
 };
 
-// Where batches run instead of the batcher's own thread (See Note [Batches on
-// the connection threads]): `post` runs a task soon, `post_after` after a
-// delay; both on threads that may run anything else meanwhile.
+// Where batches run (See Note [Batches on the connection threads]): `post`
+// runs a task soon, `post_after` after a delay; both on threads that run
+// other work too.
 struct BatchExecutor {
   std::function<void(std::function<void()>)> post;
   std::function<void(std::chrono::microseconds, std::function<void()>)> post_after;
@@ -87,16 +85,15 @@ class DynamicBatcher {
   // larger item alone) and returns one result per item, in order.
   using RunBatch = std::function<std::vector<BatchResult>(const std::vector<BatchItem*>&)>;
 
-  // With `executor` set, batches run there and no thread is started.
-  DynamicBatcher(BatcherOptions options, RunBatch run, BatchExecutor executor = {});
+  DynamicBatcher(BatcherOptions options, RunBatch run, BatchExecutor executor);
   ~DynamicBatcher();  // drain()
   DynamicBatcher(const DynamicBatcher&) = delete;
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
 
   // Queues `item`; false (item untouched) when the queue is full or draining.
   bool submit(BatchItem&& item);
-  // Refuses new items, runs the queued ones, and joins the batch thread
-  // (with an executor: runs what is still queued on the calling thread).
+  // Refuses new items; what is still queued runs on the calling thread (the
+  // executor may have stopped).
   void drain();
 
   struct Stats {
@@ -109,34 +106,27 @@ class DynamicBatcher {
   int queued() const;
 
  private:
-  void loop();
-  std::vector<BatchItem> takeBatch(std::unique_lock<std::mutex>& lock);
+  // The oldest item, then more while they fit in max_batch rows (the lock held).
+  std::vector<BatchItem> takeBatch();
   // Answers the expired items 504 and runs the others (the lock not held).
   void execute(std::vector<BatchItem>& batch);
-  // With an executor: posts the next batch's run, now or when its delay
-  // ends, unless one is running or posted (the lock held).
+  // Posts the next batch's run, now or when its delay ends, unless one is
+  // running or posted (the lock held).
   void schedule();
-  // With an executor: runs one batch if `generation` is still current.
+  // Runs one batch if `generation` is still current.
   void runPosted(uint64_t generation);
 
   const BatcherOptions options_;
   const RunBatch run_;
   const BatchExecutor executor_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<BatchItem> queue_;
   bool draining_ = false;
   int64_t last_batch_items_ = 0;  // requests in the previous batch (0: none yet)
-  // While a batch waits for more rows (See Note [Dynamic batching]), a
-  // submit wakes the batch thread only once the queue holds the rows it
-  // still needs: a wake for each request would cost two context switches a
-  // request on a busy core, and the delay's end wakes it anyway.
-  bool gathering_ = false;
-  int64_t rows_needed_ = 0;
   int64_t queued_rows_ = 0;
-  // With an executor: a batch is running; a run is posted (`posted_now_`
-  // for now, else `timed_` for when the delay ends); stale posts (an older
-  // generation) do nothing.
+  // A batch is running; a run is posted (`posted_now_` for now, else
+  // `timed_` for when the delay ends); stale posts (an older generation) do
+  // nothing.
   bool running_ = false;
   bool posted_now_ = false;
   bool timed_ = false;
@@ -150,7 +140,6 @@ class DynamicBatcher {
   };
   std::shared_ptr<PostGuard> guard_ = std::make_shared<PostGuard>();
   Stats stats_;
-  std::thread thread_;
 };
 
 }  // namespace cohort::serve
