@@ -11,8 +11,9 @@ DynamicBatcher::DynamicBatcher(BatcherOptions options, RunBatch run, BatchExecut
 
 DynamicBatcher::~DynamicBatcher() {
   {
-    std::lock_guard<std::mutex> lock(guard_->mutex);
+    std::unique_lock<std::mutex> lock(guard_->mutex);
     guard_->alive = false;
+    guard_->left.wait(lock, [this] { return guard_->inside == 0; });
   }
   drain();
 }
@@ -75,8 +76,20 @@ void DynamicBatcher::schedule() {
   if (!now && timed_) return;
   const uint64_t generation = ++generation_;
   auto task = [this, generation, guard = guard_] {
-    std::lock_guard<std::mutex> alive(guard->mutex);
-    if (guard->alive) runPosted(generation);
+    {
+      std::lock_guard<std::mutex> lock(guard->mutex);
+      if (!guard->alive) return;
+      ++guard->inside;
+    }
+    struct Leave {  // also if the run throws
+      PostGuard& guard;
+      ~Leave() {
+        std::lock_guard<std::mutex> lock(guard.mutex);
+        --guard.inside;
+        guard.left.notify_all();
+      }
+    } leave{*guard};
+    runPosted(generation);
   };
   if (now) {
     posted_now_ = true;

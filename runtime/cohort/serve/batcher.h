@@ -34,6 +34,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -132,11 +133,15 @@ class DynamicBatcher {
   bool timed_ = false;
   uint64_t generation_ = 0;
   // A posted run may come after the batcher is gone (a timer it no longer
-  // needs): each holds this, and runs only while `alive`, under its mutex,
-  // which the destructor takes to clear it (so it also waits for a run).
+  // needs): each holds this, and enters only while `alive`; the destructor
+  // clears it and waits until no run is inside (`inside`, under `mutex`),
+  // without holding the mutex during a run, so a stale run on another
+  // connection thread never waits for a forward pass.
   struct PostGuard {
     std::mutex mutex;
+    std::condition_variable left;
     bool alive = true;
+    int inside = 0;
   };
   std::shared_ptr<PostGuard> guard_ = std::make_shared<PostGuard>();
   Stats stats_;
