@@ -1,5 +1,6 @@
 #include "model/containerize.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -82,6 +83,18 @@ void push(const ContainerizeOptions& o, const std::string& tag) {
   }
 }
 
+// The image's name in the layout: a tag as registries take it (a letter,
+// digit or '_', then up to 127 of those, '.' and '-'), so that skopeo's
+// oci:DIR:TAG and a push name it the same way.
+void checkTag(const std::string& tag) {
+  bool ok = !tag.empty() && tag.size() <= 128 && tag[0] != '.' && tag[0] != '-';
+  for (const char c : tag)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  COHORT_CHECK(ok, ConfigError, "the tag '" + tag.substr(0, 80) + "' is not a valid image tag",
+               "give --tag 1 to 128 letters, digits, '_', '.' or '-', starting with a letter, "
+               "digit or '_'");
+}
+
 }  // namespace
 
 int containerize(registry::Registry& r, const ContainerizeOptions& o, bool json) {
@@ -91,6 +104,10 @@ int containerize(registry::Registry& r, const ContainerizeOptions& o, bool json)
   const ProgramClosure closure = programClosure(program);
   const std::string tag =
       o.tag.empty() ? version.name + "-" + std::to_string(version.version) : o.tag;
+  checkTag(tag);
+  COHORT_CHECK(o.push.empty() || o.to.find(':') == std::string::npos, ConfigError,
+               "--push cannot name the folder " + o.to + " to skopeo: it holds a ':'",
+               "build the image into a folder whose path has no ':'");
   const std::string digest = registry::filesDigest(version);
 
   // The version's registry, beside the image folder while the image is built.

@@ -163,6 +163,8 @@ expect 2 "has no model 'nope'" model containerize nope:1 --to other
 expect 2 "/nonexistent/serve" model containerize mlp:1 --to other --server /nonexistent/serve
 expect 1 "skopeo could not push" model containerize mlp:2 --to img --push "127.0.0.1:$(free_port)/x:1" --push-insecure
 expect 2 "needs --to" model containerize mlp:1
+expect 2 "is not a valid image tag" model containerize mlp:1 --to other --tag 'a:b/../c'
+[ ! -e other ] || fail "a refused build left the folder 'other'"
 leftovers=$(ls -A "$work" | grep -E '\.model\.' || true; ls -A img/blobs/sha256 | grep '^\.' || true)
 [ -z "$leftovers" ] || fail "debris: $leftovers"
 echo "check_containerize: OK"
