@@ -17,7 +17,7 @@
 #   - pushed to Debian's docker-registry with skopeo (--push) and copied
 #     back: the manifest digest is kept;
 #   - the next version rebuilt into the same folder keeps the server layer
-#     and drops the old model layer;
+#     and drops the old model layer; a damaged kept layer is written again;
 #   - refusals: a folder that is not an image layout, an unknown model, a
 #     missing server program, a registry nobody listens on; no debris.
 # The server runs as a container runtime would run it: in a mount namespace
@@ -148,6 +148,11 @@ model --json containerize mlp:2 --to img >build3.json || fail "containerize: $(c
 check_image layout img >/dev/null
 [ "$(ls img/blobs/sha256 | wc -l)" = 4 ] || fail "the old image's blobs were left: $(ls img/blobs/sha256)"
 echo "rebuilt in $(field build3.json 'round(d["seconds"], 1)') s"
+server_blob=img/blobs/sha256/$(field build3.json 'd["layers"][0]["digest"][7:]')
+printf 'x' | dd of="$server_blob" bs=1 seek=1000 conv=notrunc 2>/dev/null
+model --json containerize mlp:2 --to img >build4.json || fail "containerize: $(cat build4.json)"
+[ "$(field build4.json 'd["layers"][0]["kept"]')" = False ] || fail "a damaged server layer was kept"
+check_image layout img >/dev/null
 
 step "refusals: no layout, an unknown model, no server program, no registry; no debris"
 mkdir notimage && echo keep >notimage/file

@@ -111,7 +111,11 @@ LayerBlob OciLayout::putLayer(const Layer& layer, const std::string& key, int le
     const auto k = d.annotations.find(kContentKeyAnnotation);
     const auto diff = d.annotations.find(kDiffIdAnnotation);
     if (k == d.annotations.end() || k->second != key || diff == d.annotations.end()) continue;
-    if (fs::file_size(blobPath(d.digest), error) != static_cast<uintmax_t>(d.size) || error)
+    // Kept only when the blob is still what its name says (a damaged one is
+    // written again, not pushed).
+    const std::string path = blobPath(d.digest);
+    if (fs::file_size(path, error) != static_cast<uintmax_t>(d.size) || error ||
+        storage::fileChecksumHex(storage::ChecksumKind::kSha256, path) != d.digest.substr(7))
       continue;
     return {d, diff->second, true};
   }

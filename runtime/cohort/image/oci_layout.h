@@ -57,7 +57,8 @@ class OciLayout {
   // Stores `bytes` as a blob of `media_type`.
   Descriptor putBytes(const std::string& media_type, const std::string& bytes);
   // The layer with `key` (its content key) of the image there now, when its
-  // blob is still there; else writes `layer`, gzipped at `level`.
+  // blob is still there and hashes to its name; else writes `layer`,
+  // gzipped at `level`.
   LayerBlob putLayer(const Layer& layer, const std::string& key, int level);
   // The blob `digest` ("sha256:HEX") as text.
   std::string readBlob(const std::string& digest) const;
