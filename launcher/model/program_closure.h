@@ -22,7 +22,7 @@ struct ProgramClosure {
 // is not found, or a program that is not a Linux executable.
 ProgramClosure programClosure(const std::string& program);
 
-// The same from ldd's output (for the tests).
+// The same from ldd's output (tests/image/test_program_closure.cc).
 ProgramClosure readLddOutput(const std::string& program, const std::string& output);
 
 }  // namespace cohort::model

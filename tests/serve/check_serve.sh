@@ -153,8 +153,9 @@ grep -q "30% of the requests go to version 2" canary.out || fail "no canary: $(c
 curl -s "http://127.0.0.1:$port/metrics" | grep -q 'role="canary"' || fail "/metrics does not name the canary"
 model alias mlp:3 staging >/dev/null
 for _ in $(seq 150); do grep -q "still serving version 2 as the canary" canary.out && break; sleep 0.1; done
-grep -q "version 3 of mlp, which mlp@staging names, cannot be served" canary.out ||
-  fail "the tampered version 3 was taken as the canary: $(tail -n 5 canary.out)"
+refusal=$(sed -n '/version 3 of mlp, which mlp@staging names, cannot be served/,/still serving version 2 as the canary/p' canary.out)
+grep -q "model.pt" <<<"$refusal" && grep -q "still serving version 2 as the canary" <<<"$refusal" ||
+  fail "the tampered version 3 was not refused with version 2 kept as the canary: $(tail -n 5 canary.out)"
 model register mlp --from mlp2/outputs >/dev/null # version 4: version 2's files
 model alias mlp:4 staging >/dev/null
 for _ in $(seq 150); do grep -q "now serving version 4 of mlp as the canary" canary.out && break; sleep 0.1; done

@@ -26,7 +26,6 @@ json configJson(const ImageSpec& spec, const std::vector<LayerBlob>& layers) {
   json ports = json::object();
   for (const auto& port : run.exposed_ports) ports[port] = json::object();
   json config = {{"Entrypoint", run.entrypoint}, {"Env", run.env}, {"StopSignal", run.stop_signal}};
-  if (!run.cmd.empty()) config["Cmd"] = run.cmd;
   if (!run.working_dir.empty()) config["WorkingDir"] = run.working_dir;
   if (!run.user.empty()) config["User"] = run.user;
   if (!ports.empty()) config["ExposedPorts"] = ports;
@@ -66,7 +65,9 @@ BuiltImage buildImage(const std::string& dir, const ImageSpec& spec) {
   if (!spec.annotations.empty()) manifest["annotations"] = spec.annotations;
   const Descriptor m = layout.putBytes(kManifestType, manifest.dump());
   layout.setImage(m, spec.tag);
-  built.removed_blobs = layout.removeUnreferenced();
+  std::vector<Descriptor> blobs = {m, config};
+  for (const auto& layer : built.layers) blobs.push_back(layer.blob);
+  layout.removeAllBut(blobs);
   built.manifest_digest = m.digest;
   built.config_digest = config.digest;
   built.compressed_bytes += config.size + m.size;

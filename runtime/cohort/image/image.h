@@ -17,7 +17,6 @@ namespace cohort::image {
 // What the image runs (the config's "config" object of the image-spec).
 struct RunConfig {
   std::vector<std::string> entrypoint;
-  std::vector<std::string> cmd;
   std::vector<std::string> env;  // "NAME=VALUE"
   std::string working_dir;
   std::string user;                        // "UID:GID"
@@ -45,7 +44,6 @@ struct BuiltImage {
   int64_t compressed_bytes = 0;  // the blobs a registry stores
   int64_t unpacked_bytes = 0;    // the files, unpacked
   std::vector<LayerBlob> layers;
-  int removed_blobs = 0;  // of the image replaced
 };
 
 // Writes `spec` into the layout at `dir` (made when missing), replacing the

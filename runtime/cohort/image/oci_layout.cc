@@ -173,23 +173,13 @@ void OciLayout::setImage(const Descriptor& manifest, const std::string& tag) {
   writeWhole((fs::path(dir_) / "index.json").string(), index.dump());
 }
 
-int OciLayout::removeUnreferenced() {
+void OciLayout::removeAllBut(const std::vector<Descriptor>& kept) {
   std::set<std::string> used;
-  const json index = parseUntrustedJson(storage::readLocalFile(dir_ + "/index.json"));
-  for (const auto& m : index["manifests"]) {
-    const std::string digest = m["digest"].get<std::string>();
-    used.insert(digest.substr(7));
-    const json manifest = parseUntrustedJson(readBlob(digest));
-    used.insert(manifest["config"]["digest"].get<std::string>().substr(7));
-    for (const auto& l : manifest["layers"]) used.insert(l["digest"].get<std::string>().substr(7));
-  }
-  int removed = 0;
+  for (const Descriptor& d : kept) used.insert(d.digest.substr(7));
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "blobs" / "sha256", error)) {
-    if (used.count(entry.path().filename().string())) continue;
-    if (fs::remove(entry.path(), error)) ++removed;
+    if (!used.count(entry.path().filename().string())) fs::remove(entry.path(), error);
   }
-  return removed;
 }
 
 }  // namespace cohort::image

@@ -2,9 +2,9 @@
 //   oci-layout                  {"imageLayoutVersion": "1.0.0"}
 //   index.json                  the image: one manifest, named by its tag
 //   blobs/sha256/HEX            every blob under the sha256 of its bytes
-// What umoci, skopeo (oci:DIR:TAG) and podman read. A folder holds one image:
-// writing the index replaces the image, and removeUnreferenced then removes
-// the blobs the new one does not use.
+// What umoci and skopeo (oci:DIR:TAG) read. A folder holds one image:
+// writing the index replaces the image, and removeAllBut then removes the
+// blobs the new one does not use.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -65,8 +65,8 @@ class OciLayout {
 
   // Makes `manifest` the layout's one image, named `tag` (atomically).
   void setImage(const Descriptor& manifest, const std::string& tag);
-  // Removes the blobs that the image does not reference; returns how many.
-  int removeUnreferenced();
+  // Removes every blob but `kept` (the image's manifest, config and layers).
+  void removeAllBut(const std::vector<Descriptor>& kept);
 
  private:
   std::string blobPath(const std::string& digest) const;

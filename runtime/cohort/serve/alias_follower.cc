@@ -57,7 +57,7 @@ void AliasFollower::checkOnce() {
   try {
     ModelFiles files =
         fetchModel(options_.name + ":" + named, options_.registry, settings_, options_.scratch);
-    if (!options_.served_as.empty()) files.identity.name = options_.served_as;
+    files.identity.name = options_.served_as;
     auto next = loadModel(files, factory_);
     next->warm();
     const std::string sha256 = next->identity().sha256;

@@ -28,7 +28,7 @@ struct FollowOptions {
   std::string name;       // the registered model
   std::string alias;      // the alias followed
   std::string registry;   // --registry ("" : COHORT_REGISTRY or the default)
-  std::string served_as;  // --name, or "" for the registered name
+  std::string served_as;  // the name the server serves (--name, else the primary's)
   std::string scratch;    // where versions are downloaded
   double every_seconds = 5;
   bool canary = false;  // follows the canary, not the primary version

@@ -252,8 +252,9 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     for (const auto& [model, canary] : {std::pair{options.model, false}, {options.canary, true}}) {
       if (!options.follow || !isAlias(model)) continue;
       const registry::ModelRef ref = registry::parseModelRef(model);
-      FollowOptions follow{ref.name,     ref.alias, options.registry,
-                           options.name, scratch,   options.follow_seconds};
+      // Every version it swaps in is served under the name the server has.
+      FollowOptions follow{ref.name,      ref.alias, options.registry,
+                           identity.name, scratch,   options.follow_seconds};
       follow.canary = canary;
       followers.push_back(std::make_unique<AliasFollower>(server, follow, settings, factory));
     }
