@@ -252,9 +252,15 @@ int run(int argc, char** argv, const ModelFactory& factory) {
     for (const auto& [model, canary] : {std::pair{options.model, false}, {options.canary, true}}) {
       if (!options.follow || !isAlias(model)) continue;
       const registry::ModelRef ref = registry::parseModelRef(model);
-      // Every version it swaps in is served under the name the server has.
-      FollowOptions follow{ref.name,      ref.alias, options.registry,
-                           identity.name, scratch,   options.follow_seconds};
+      // Every version it swaps in is served under the name the server has;
+      // the canary's follower downloads into a folder of its own, so the two
+      // never fetch into (or clear) one folder when both aliases name a version.
+      FollowOptions follow{ref.name,
+                           ref.alias,
+                           options.registry,
+                           identity.name,
+                           canary ? scratch + "/canary" : scratch,
+                           options.follow_seconds};
       follow.canary = canary;
       followers.push_back(std::make_unique<AliasFollower>(server, follow, settings, factory));
     }
